@@ -1,0 +1,116 @@
+//! The command line: parse arguments, call the library, print, set the exit code.
+//!
+//! Exit codes: 0 success, 1 failed checks, 2 bad input or usage.
+
+mod run;
+mod validate;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_FAILED: i32 = 1;
+pub const EXIT_BAD_INPUT: i32 = 2;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "branchsim",
+    version,
+    about = "Discrete-event Monte Carlo simulation of bank branches and service processes"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Simulate a scenario (baseline and variants) and write results to the output folder.
+    Run(RunArgs),
+    /// Check scenario files for errors without simulating.
+    Validate(ValidateArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct RunArgs {
+    /// The scenario file (TOML).
+    pub file: PathBuf,
+    /// Number of replications (overrides the file).
+    #[arg(long, short = 'n')]
+    pub replications: Option<u64>,
+    /// Base random seed (overrides the file).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Output folder; results go to OUT/<scenario-slug>/.
+    #[arg(long, default_value = "output")]
+    pub out: PathBuf,
+    /// Print nothing but errors.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Run only these variants (repeatable); the baseline is always run.
+    #[arg(long = "variant")]
+    pub variants: Vec<String>,
+    /// Add replications until a KPI's 95% CI half-width meets a target: wait_mean=0.05
+    /// (relative), wait_mean=0.2min (absolute duration), abandon_rate=0.005abs (absolute).
+    #[arg(long = "precision")]
+    pub precision: Vec<String>,
+    /// Upper limit of replications for --precision.
+    #[arg(long, default_value_t = 10_000)]
+    pub max_replications: u64,
+    /// Report an MSER-5 warm-up estimate from the queue-length series.
+    #[arg(long)]
+    pub suggest_warmup: bool,
+    /// KPI to rank variants by (e.g. cycle_time_p90).
+    #[arg(long)]
+    pub objective: Option<String>,
+    /// Rank by the objective's largest value (default: by the KPI's natural direction).
+    #[arg(long)]
+    pub maximise: bool,
+    /// Differences smaller than this do not matter when picking the best (e.g. 0.5min).
+    #[arg(long)]
+    pub indifference: Option<String>,
+    /// Do not write charts or the HTML report.
+    #[arg(long)]
+    pub no_charts: bool,
+    /// A TTF/OTF font for chart text (default: the embedded font, or Noto CJK when installed).
+    #[arg(long)]
+    pub font: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct ValidateArgs {
+    /// Scenario files.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Print nothing but errors.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                EXIT_BAD_INPUT
+            } else {
+                EXIT_OK
+            };
+            let _ = e.print();
+            return code;
+        }
+    };
+    match cli.command {
+        Command::Run(a) => run::run(&a),
+        Command::Validate(a) => validate::validate(&a),
+    }
+}
+
+/// Prints an error line to stderr in one consistent form.
+pub fn error(msg: &str) {
+    eprintln!("error: {msg}");
+}

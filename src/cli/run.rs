@@ -1,0 +1,277 @@
+//! `branchsim run FILE`: simulate, summarise, write the output folder, print the tables.
+
+use std::path::{Path, PathBuf};
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::{EXIT_BAD_INPUT, EXIT_OK, RunArgs, error};
+use crate::experiment::{self, Job, Precision, PrecisionTarget, VariantResult};
+use crate::report::results::CompareOptions;
+use crate::report::{Results, csv_out, files, table};
+use crate::scenario::{self, Loaded, units};
+use crate::stats::mser;
+
+/// Everything a run produced, before it is written.
+pub struct RunOutput {
+    pub results: Results,
+    pub variants: Vec<VariantResult>,
+    pub dir: PathBuf,
+}
+
+pub fn run(a: &RunArgs) -> i32 {
+    let loaded = match scenario::load_file(&a.file) {
+        Ok(l) => l,
+        Err(e) => {
+            eprint!("{}", e.render());
+            return EXIT_BAD_INPUT;
+        }
+    };
+    if !a.quiet {
+        eprint!("{}", loaded.warnings.render(&loaded.path, &loaded.source));
+    }
+    let out = match simulate(&loaded, a) {
+        Ok(o) => o,
+        Err(msg) => {
+            error(&msg);
+            return EXIT_BAD_INPUT;
+        }
+    };
+    if let Err(e) = write_outputs(&out) {
+        error(&format!(
+            "cannot write results to {}: {e}",
+            out.dir.display()
+        ));
+        return EXIT_BAD_INPUT;
+    }
+    if !a.quiet {
+        print_summary(&out, a);
+    }
+    EXIT_OK
+}
+
+fn build_pool(threads: Option<usize>) -> Result<rayon::ThreadPool, String> {
+    let mut b = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = threads {
+        if n == 0 {
+            return Err("--threads must be at least 1".into());
+        }
+        b = b.num_threads(n);
+    }
+    b.build()
+        .map_err(|e| format!("cannot start worker threads: {e}"))
+}
+
+/// Runs the experiment described by the file and the flags.
+pub fn simulate(loaded: &Loaded, a: &RunArgs) -> Result<RunOutput, String> {
+    let base = loaded.baseline();
+    let seed = a.seed.unwrap_or(base.model.seed);
+    let reps = a.replications.unwrap_or(u64::from(base.model.replications));
+    if reps == 0 {
+        return Err("--replications must be at least 1".into());
+    }
+    for v in &a.variants {
+        if !loaded.variants.iter().any(|x| &x.name == v) {
+            let names: Vec<&str> = loaded.variants.iter().map(|x| x.name.as_str()).collect();
+            return Err(format!(
+                "unknown variant `{v}`; {}",
+                scenario::diag::did_you_mean(v, &names)
+            ));
+        }
+    }
+    let jobs: Vec<Job<'_>> = loaded
+        .variants
+        .iter()
+        .enumerate()
+        .filter(|(i, v)| *i == 0 || a.variants.is_empty() || a.variants.contains(&v.name))
+        .map(|(_, v)| Job {
+            name: &v.name,
+            description: &v.description,
+            model: &v.model,
+        })
+        .collect();
+    let precision = if a.precision.is_empty() {
+        None
+    } else {
+        let targets = a
+            .precision
+            .iter()
+            .map(|p| PrecisionTarget::parse(p))
+            .collect::<Result<Vec<_>, _>>()?;
+        let cat = crate::kpi::catalogue(&base.model);
+        for t in &targets {
+            if !cat.iter().any(|id| id.path() == t.kpi) {
+                let paths: Vec<String> = cat.iter().map(|id| id.path()).collect();
+                let refs: Vec<&str> = paths.iter().map(String::as_str).collect();
+                return Err(format!(
+                    "--precision: unknown KPI `{}`; {}",
+                    t.kpi,
+                    scenario::diag::did_you_mean(&t.kpi, &refs)
+                ));
+            }
+        }
+        if a.max_replications < 2 {
+            return Err("--max-replications must be at least 2".into());
+        }
+        Some(Precision {
+            targets,
+            max_replications: a.max_replications,
+        })
+    };
+    let indifference = match &a.indifference {
+        None => 0.0,
+        Some(s) => match s.parse::<f64>() {
+            Ok(x) if x.is_finite() && x >= 0.0 => x * base.model.time_unit.minutes(),
+            _ => units::parse_duration(s).map_err(|e| format!("--indifference: {e}"))?,
+        },
+    };
+    if let Some(obj) = &a.objective {
+        let cat = crate::kpi::catalogue(&base.model);
+        if !cat.iter().any(|id| &id.path() == obj) {
+            let paths: Vec<String> = cat.iter().map(|id| id.path()).collect();
+            let refs: Vec<&str> = paths.iter().map(String::as_str).collect();
+            return Err(format!(
+                "--objective: unknown KPI `{obj}`; {}",
+                scenario::diag::did_you_mean(obj, &refs)
+            ));
+        }
+    }
+    let pool = build_pool(a.threads)?;
+    let total = match &precision {
+        Some(p) => reps.min(p.max_replications) * jobs.len() as u64,
+        None => reps * jobs.len() as u64,
+    };
+    let bar = progress_bar(total, a.quiet);
+    let tick = |n: u64| {
+        if let Some(b) = &bar {
+            b.inc(n);
+        }
+    };
+    let (variants, outcome) =
+        pool.install(|| experiment::run(&jobs, seed, reps, precision.as_ref(), &tick));
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    let opts = CompareOptions {
+        objective: a.objective.clone(),
+        maximise: a.maximise.then_some(true),
+        indifference,
+    };
+    let results = Results::build(loaded, seed, &variants, outcome.as_ref(), &opts);
+    let dir = a.out.join(scenario::slug(&base.model.name));
+    Ok(RunOutput {
+        results,
+        variants,
+        dir,
+    })
+}
+
+fn progress_bar(total: u64, quiet: bool) -> Option<ProgressBar> {
+    use std::io::IsTerminal;
+    if quiet || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = ProgressBar::new(total);
+    if let Ok(style) = ProgressStyle::with_template(
+        "{spinner} replications {pos}/{len} [{bar:40}] {per_sec} eta {eta}",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    Some(bar)
+}
+
+/// Writes summary.json and the CSV files, each atomically.
+pub fn write_outputs(out: &RunOutput) -> std::io::Result<()> {
+    let r = &out.results;
+    let dir: &Path = &out.dir;
+    std::fs::create_dir_all(dir)?;
+    files::write_atomic(&dir.join("summary.json"), r.to_json().as_bytes())?;
+    files::write_atomic(&dir.join("kpis.csv"), &csv_out::kpis_csv(r))?;
+    files::write_atomic(
+        &dir.join("replications.csv"),
+        &csv_out::replications_csv(&out.variants, r.scenario.time_unit),
+    )?;
+    files::write_atomic(&dir.join("timeseries.csv"), &csv_out::timeseries_csv(r))?;
+    match csv_out::compare_csv(r) {
+        Some(c) => files::write_atomic(&dir.join("compare.csv"), &c)?,
+        None => {
+            let _ = std::fs::remove_file(dir.join("compare.csv"));
+        }
+    }
+    Ok(())
+}
+
+fn print_summary(out: &RunOutput, a: &RunArgs) {
+    let r = &out.results;
+    println!(
+        "{} — {} replications, seed {}",
+        r.scenario.name, r.replications, r.seed
+    );
+    if !r.scenario.description.is_empty() {
+        println!("{}", r.scenario.description);
+    }
+    println!();
+    print!("{}", table::kpi_table(r));
+    println!("\nWhere to act next:");
+    print!("{}", table::bottleneck_lines(r));
+    if r.comparison.is_some() {
+        println!("\nVariants against the baseline (common random numbers):");
+        print!("{}", table::comparison_table(r));
+    }
+    if let Some(p) = &r.precision {
+        println!("\nPrecision targets ({} replications):", p.replications);
+        for t in &p.targets {
+            println!(
+                "  {} {}: half-width {:.4} (target {:.4}) {}",
+                t.variant,
+                t.kpi,
+                t.half_width,
+                t.target,
+                if t.met {
+                    "met"
+                } else {
+                    "NOT met (hit --max-replications)"
+                }
+            );
+        }
+    }
+    for (name, v) in &r.variants {
+        if !v.stopped_early.is_empty() {
+            println!(
+                "\nwarning: {} replication(s) of `{name}` stopped early: {}",
+                v.stopped_early.len(),
+                v.stopped_early[0].1
+            );
+        }
+    }
+    if a.suggest_warmup {
+        println!("\nWarm-up (MSER-5 on the total queue length):");
+        for (name, v) in &r.variants {
+            let n = v.timeseries.bin_start.len();
+            let total: Vec<f64> = (0..n)
+                .map(|i| {
+                    v.timeseries
+                        .queue
+                        .values()
+                        .map(|b| b.mean.get(i).copied().unwrap_or(0.0))
+                        .sum()
+                })
+                .collect();
+            match mser::mser5(&total) {
+                Some(m) if m.settled => println!(
+                    "  {name}: warmup = \"{}\" ({} bins of {} {})",
+                    units::human_duration(
+                        m.delete as f64 * v.timeseries.bin_width * r.scenario.time_unit.minutes()
+                    ),
+                    m.delete,
+                    v.timeseries.bin_width,
+                    r.scenario.time_unit
+                ),
+                Some(_) => println!(
+                    "  {name}: the queue-length series does not settle within the horizon (no steady state to estimate)"
+                ),
+                None => println!("  {name}: too few time bins for MSER-5 (need at least 20)"),
+            }
+        }
+    }
+    println!("\nResults written to {}", out.dir.display());
+}

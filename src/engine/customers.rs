@@ -1,0 +1,96 @@
+//! Customers in the system, kept in a slab: slots are reused, so memory grows with the
+//! number of customers *in* the system, never with the number served.
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum State {
+    /// In service or in a pure delay.
+    Busy,
+    Waiting,
+    Free,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct Customer {
+    pub ctype: u32,
+    pub step: u32,
+    /// Changes each time the customer leaves a queue or its slot is freed, so that stale
+    /// queue entries and patience events can be recognised and skipped.
+    pub token: u32,
+    pub state: State,
+    /// Arrived inside the observation window (after the warm-up).
+    pub counted: bool,
+    pub arrival: f64,
+    pub enqueued: f64,
+    pub wait: f64,
+}
+
+#[derive(Debug, Default)]
+pub struct Slab {
+    items: Vec<Customer>,
+    free: Vec<u32>,
+    in_use: usize,
+}
+
+impl Slab {
+    pub fn with_capacity(n: usize) -> Self {
+        Slab {
+            items: Vec::with_capacity(n),
+            free: Vec::with_capacity(n),
+            in_use: 0,
+        }
+    }
+
+    #[inline]
+    pub fn insert(&mut self, ctype: u32, step: u32, counted: bool, now: f64) -> u32 {
+        self.in_use += 1;
+        let c = Customer {
+            ctype,
+            step,
+            token: 0,
+            state: State::Busy,
+            counted,
+            arrival: now,
+            enqueued: now,
+            wait: 0.0,
+        };
+        match self.free.pop() {
+            Some(slot) => {
+                let token = self.items[slot as usize].token;
+                self.items[slot as usize] = Customer { token, ..c };
+                slot
+            }
+            None => {
+                self.items.push(c);
+                (self.items.len() - 1) as u32
+            }
+        }
+    }
+
+    #[inline]
+    pub fn remove(&mut self, slot: u32) {
+        let c = &mut self.items[slot as usize];
+        c.state = State::Free;
+        c.token = c.token.wrapping_add(1);
+        self.free.push(slot);
+        self.in_use -= 1;
+    }
+
+    #[inline]
+    pub fn get(&self, slot: u32) -> &Customer {
+        &self.items[slot as usize]
+    }
+
+    #[inline]
+    pub fn get_mut(&mut self, slot: u32) -> &mut Customer {
+        &mut self.items[slot as usize]
+    }
+
+    pub fn in_use(&self) -> usize {
+        self.in_use
+    }
+
+    /// High-water mark of slots: the most customers ever in the system at once.
+    pub fn capacity_used(&self) -> usize {
+        self.items.len()
+    }
+}

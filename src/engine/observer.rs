@@ -1,0 +1,366 @@
+//! Online statistics of one replication.
+//!
+//! Counters, sums and histograms are updated as events happen; nothing is stored per
+//! customer. Customers are counted when they arrive inside the observation window
+//! (after the warm-up); time averages cover [warm-up, horizon].
+
+use serde::{Deserialize, Serialize};
+
+use super::Stop;
+use crate::kpi::{CUSTOMER_KPIS, Layout, OVERALL_EXTRA_KPIS, RESOURCE_KPIS, STEP_KPIS};
+use crate::model::Model;
+use crate::stats::{Histogram, TimeAvg, Window};
+
+/// Everything one replication reports.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ReplicationResult {
+    /// KPI values in the model's catalogue order (`kpi::catalogue`), durations in minutes.
+    pub kpis: Vec<f64>,
+    /// Waits of served customers: overall, then per customer type.
+    pub wait_hist: Vec<Histogram>,
+    /// Cycle times of served customers: overall, then per customer type.
+    pub cycle_hist: Vec<Histogram>,
+    /// Mean number waiting per step and bin.
+    pub queue_series: Vec<Vec<f64>>,
+    /// Utilisation per resource and bin (NaN where no staff was scheduled).
+    pub util_series: Vec<Vec<f64>>,
+    /// Mean wait of served customers by arrival bin (NaN where nobody arrived).
+    pub wait_series: Vec<f64>,
+    pub events: u64,
+    pub end_time: f64,
+    pub stop: Stop,
+}
+
+impl Serialize for Stop {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.describe())
+    }
+}
+
+impl<'de> Deserialize<'de> for Stop {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let _ = String::deserialize(d)?;
+        Ok(Stop::Completed)
+    }
+}
+
+impl Stop {
+    pub fn describe(&self) -> String {
+        match self {
+            Stop::Completed => "completed".into(),
+            Stop::EventLimit(n) => {
+                format!("stopped after {n} events (the events-per-replication cap)")
+            }
+            Stop::CustomerLimit(n) => format!(
+                "stopped with more than {n} customers in the system (the customers-in-system cap)"
+            ),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+struct TypeStats {
+    arrived: u64,
+    served: u64,
+    reneged: u64,
+    balked: u64,
+    waited: u64,
+    within_sl: u64,
+    wait_sum: f64,
+    wait_max: f64,
+    cycle_sum: f64,
+    wait_hist: Histogram,
+    cycle_hist: Histogram,
+}
+
+impl TypeStats {
+    fn merge(&mut self, o: &TypeStats) {
+        self.arrived += o.arrived;
+        self.served += o.served;
+        self.reneged += o.reneged;
+        self.balked += o.balked;
+        self.waited += o.waited;
+        self.within_sl += o.within_sl;
+        self.wait_sum += o.wait_sum;
+        self.wait_max = self.wait_max.max(o.wait_max);
+        self.cycle_sum += o.cycle_sum;
+        self.wait_hist.merge(&o.wait_hist);
+        self.cycle_hist.merge(&o.cycle_hist);
+    }
+
+    fn write(&self, out: &mut [f64], window_hours: f64) {
+        let nan = f64::NAN;
+        let served = self.served as f64;
+        let abandoned = (self.reneged + self.balked) as f64;
+        let div = |a: f64, b: f64| if b > 0.0 { a / b } else { nan };
+        let vals = [
+            self.arrived as f64,
+            served,
+            abandoned,
+            self.reneged as f64,
+            self.balked as f64,
+            div(abandoned, self.arrived as f64),
+            div(self.wait_sum, served),
+            self.wait_hist.quantile(0.5),
+            self.wait_hist.quantile(0.9),
+            self.wait_hist.quantile(0.95),
+            if self.served > 0 { self.wait_max } else { nan },
+            div(self.waited as f64, served),
+            div(self.cycle_sum, served),
+            self.cycle_hist.quantile(0.5),
+            self.cycle_hist.quantile(0.9),
+            self.cycle_hist.quantile(0.95),
+            div(self.within_sl as f64, served),
+            div(served, window_hours),
+        ];
+        debug_assert_eq!(vals.len(), CUSTOMER_KPIS.len());
+        out[..vals.len()].copy_from_slice(&vals);
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+struct StepStats {
+    waits: u64,
+    wait_sum: f64,
+    served: u64,
+    waiting: u32,
+}
+
+pub struct Observer {
+    w: Window,
+    service_level: f64,
+    types: Vec<TypeStats>,
+    steps: Vec<StepStats>,
+    queue: Vec<TimeAvg>,
+    busy: Vec<TimeAvg>,
+    in_system: TimeAvg,
+    wait_bins: Vec<(f64, u64)>,
+}
+
+impl Observer {
+    pub fn new(m: &Model) -> Self {
+        let w = Window {
+            warmup: m.warmup,
+            horizon: m.horizon,
+            bin_width: m.bin_width,
+        };
+        Observer {
+            w,
+            service_level: m.service_level,
+            types: vec![TypeStats::default(); m.customers.len()],
+            steps: vec![StepStats::default(); m.steps.len()],
+            queue: (0..m.steps.len()).map(|_| TimeAvg::new(m.n_bins)).collect(),
+            busy: (0..m.resources.len())
+                .map(|_| TimeAvg::new(m.n_bins))
+                .collect(),
+            in_system: TimeAvg::new(0),
+            wait_bins: vec![(0.0, 0); m.n_bins],
+        }
+    }
+
+    #[inline]
+    pub fn arrive(&mut self, ct: usize, counted: bool, now: f64, in_system: usize) {
+        if counted {
+            self.types[ct].arrived += 1;
+        }
+        self.in_system.set(now, in_system as f64, &self.w);
+    }
+
+    #[inline]
+    pub fn in_system(&mut self, now: f64, in_system: usize) {
+        self.in_system.set(now, in_system as f64, &self.w);
+    }
+
+    #[inline]
+    pub fn waiting(&self, s: usize) -> u32 {
+        self.steps[s].waiting
+    }
+
+    #[inline]
+    pub fn queue_change(&mut self, s: usize, now: f64, delta: f64) {
+        let st = &mut self.steps[s];
+        st.waiting = (st.waiting as i64 + delta as i64) as u32;
+        self.queue[s].add(now, delta, &self.w);
+    }
+
+    #[inline]
+    pub fn busy_change(&mut self, r: usize, now: f64, delta: f64) {
+        self.busy[r].add(now, delta, &self.w);
+    }
+
+    #[inline]
+    pub fn step_wait(&mut self, s: usize, counted: bool, w: f64) {
+        if counted {
+            let st = &mut self.steps[s];
+            st.waits += 1;
+            st.wait_sum += w;
+        }
+    }
+
+    #[inline]
+    pub fn step_served(&mut self, s: usize, counted: bool) {
+        if counted {
+            self.steps[s].served += 1;
+        }
+    }
+
+    #[inline]
+    pub fn renege(&mut self, ct: usize, counted: bool) {
+        if counted {
+            self.types[ct].reneged += 1;
+        }
+    }
+
+    #[inline]
+    pub fn balk(&mut self, ct: usize, counted: bool) {
+        if counted {
+            self.types[ct].balked += 1;
+        }
+    }
+
+    #[inline]
+    pub fn served(&mut self, ct: usize, counted: bool, wait: f64, cycle: f64, arrival: f64) {
+        let b = (arrival / self.w.bin_width) as usize;
+        if let Some(bin) = self.wait_bins.get_mut(b) {
+            bin.0 += wait;
+            bin.1 += 1;
+        }
+        if !counted {
+            return;
+        }
+        let t = &mut self.types[ct];
+        t.served += 1;
+        t.wait_sum += wait;
+        t.cycle_sum += cycle;
+        if wait > t.wait_max {
+            t.wait_max = wait;
+        }
+        if wait > 0.0 {
+            t.waited += 1;
+        }
+        if wait <= self.service_level {
+            t.within_sl += 1;
+        }
+        t.wait_hist.add(wait);
+        t.cycle_hist.add(cycle);
+    }
+
+    pub fn finish(
+        mut self,
+        m: &Model,
+        end: f64,
+        events: u64,
+        unfinished: u64,
+        stop: Stop,
+    ) -> ReplicationResult {
+        let w = self.w;
+        for q in &mut self.queue {
+            q.finish(end, &w);
+        }
+        for b in &mut self.busy {
+            b.finish(end, &w);
+        }
+        self.in_system.finish(end, &w);
+        let layout = Layout::of(m);
+        let mut kpis = vec![f64::NAN; layout.len()];
+        let window_hours = (w.horizon - w.warmup) / 60.0;
+        let mut overall = TypeStats::default();
+        for (c, t) in self.types.iter().enumerate() {
+            overall.merge(t);
+            t.write(&mut kpis[layout.customer(c)..], window_hours);
+        }
+        overall.write(&mut kpis[layout.overall()..], window_hours);
+        let mut total_cost = 0.0;
+        for (r, res) in m.resources.iter().enumerate() {
+            let scheduled = res.staff.staff_minutes(w.warmup, w.horizon);
+            let cost = res.staff.staff_minutes(0.0, w.horizon) / 60.0 * res.cost_per_hour;
+            total_cost += cost;
+            let busy = &self.busy[r];
+            let o = layout.resource(r);
+            let vals = [
+                if scheduled > 0.0 {
+                    busy.area / scheduled
+                } else {
+                    f64::NAN
+                },
+                cost,
+                busy.mean(&w),
+                scheduled / (w.horizon - w.warmup),
+            ];
+            debug_assert_eq!(vals.len(), RESOURCE_KPIS.len());
+            kpis[o..o + vals.len()].copy_from_slice(&vals);
+        }
+        let extra = [self.in_system.mean(&w), unfinished as f64, total_cost];
+        debug_assert_eq!(extra.len(), OVERALL_EXTRA_KPIS.len());
+        let o = layout.overall_extra();
+        kpis[o..o + extra.len()].copy_from_slice(&extra);
+        for (s, st) in self.steps.iter().enumerate() {
+            let o = layout.step(s);
+            let vals = [
+                if st.waits > 0 {
+                    st.wait_sum / st.waits as f64
+                } else {
+                    f64::NAN
+                },
+                self.queue[s].mean(&w),
+                self.queue[s].max,
+                st.served as f64,
+            ];
+            debug_assert_eq!(vals.len(), STEP_KPIS.len());
+            kpis[o..o + vals.len()].copy_from_slice(&vals);
+        }
+        let bw = w.bin_width;
+        let bin_len = |b: usize| ((b + 1) as f64 * bw).min(w.horizon) - b as f64 * bw;
+        let queue_series = self
+            .queue
+            .iter()
+            .map(|q| {
+                q.bins
+                    .iter()
+                    .enumerate()
+                    .map(|(b, a)| a / bin_len(b))
+                    .collect()
+            })
+            .collect();
+        let util_series = m
+            .resources
+            .iter()
+            .zip(&self.busy)
+            .map(|(res, busy)| {
+                busy.bins
+                    .iter()
+                    .enumerate()
+                    .map(|(b, a)| {
+                        let cap = res.staff.staff_minutes(
+                            b as f64 * bw,
+                            (b as f64 * bw + bin_len(b)).min(w.horizon),
+                        );
+                        if cap > 0.0 { a / cap } else { f64::NAN }
+                    })
+                    .collect()
+            })
+            .collect();
+        let wait_series = self
+            .wait_bins
+            .iter()
+            .map(|(s, n)| if *n > 0 { s / *n as f64 } else { f64::NAN })
+            .collect();
+        let mut wait_hist = vec![overall.wait_hist];
+        let mut cycle_hist = vec![overall.cycle_hist];
+        for t in self.types {
+            wait_hist.push(t.wait_hist);
+            cycle_hist.push(t.cycle_hist);
+        }
+        ReplicationResult {
+            kpis,
+            wait_hist,
+            cycle_hist,
+            queue_series,
+            util_series,
+            wait_series,
+            events,
+            end_time: end,
+            stop,
+        }
+    }
+}

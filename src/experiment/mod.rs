@@ -1,0 +1,90 @@
+//! Experiments: many replications of every variant, in parallel, reproducibly.
+//!
+//! Replication `i` of every variant uses the random streams of (seed, i), so variants are
+//! compared under common random numbers. Replications run in parallel chunks (rayon) but are
+//! folded into the accumulators strictly in replication order, so every output byte is the
+//! same for any thread count and any completion order.
+
+pub mod accumulate;
+pub mod compare;
+pub mod precision;
+
+use rayon::prelude::*;
+
+use crate::engine::{self, ReplicationResult};
+use crate::model::Model;
+pub use accumulate::{Band, VariantResult};
+pub use precision::{Precision, PrecisionTarget};
+
+/// Replications simulated in parallel before they are folded in order; bounds the memory held
+/// by results not yet folded.
+pub const CHUNK: usize = 64;
+
+/// Runs replications `from..to` of `model` and folds them into `acc` in order.
+/// `progress` is told how many replications have finished after each chunk.
+pub fn run_range(
+    model: &Model,
+    seed: u64,
+    from: u64,
+    to: u64,
+    acc: &mut VariantResult,
+    progress: &(dyn Fn(u64) + Sync),
+) {
+    let mut start = from;
+    while start < to {
+        let end = (start + CHUNK as u64).min(to);
+        let results: Vec<ReplicationResult> = (start..end)
+            .into_par_iter()
+            .map(|i| engine::simulate(model, seed, i))
+            .collect();
+        for r in results {
+            acc.add(r);
+        }
+        progress(end - start);
+        start = end;
+    }
+}
+
+/// One variant to run, by name.
+pub struct Job<'a> {
+    pub name: &'a str,
+    pub description: &'a str,
+    pub model: &'a Model,
+}
+
+/// Runs every job for `replications` replications (or until the precision targets are met).
+pub fn run(
+    jobs: &[Job<'_>],
+    seed: u64,
+    replications: u64,
+    precision: Option<&Precision>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> (Vec<VariantResult>, Option<precision::Outcome>) {
+    let mut accs: Vec<VariantResult> = jobs
+        .iter()
+        .map(|j| VariantResult::new(j.name, j.description, j.model))
+        .collect();
+    let mut done = 0u64;
+    let target = match precision {
+        Some(p) => replications.min(p.max_replications),
+        None => replications,
+    };
+    for (j, acc) in jobs.iter().zip(accs.iter_mut()) {
+        run_range(j.model, seed, done, target, acc, progress);
+    }
+    done = target;
+    let outcome = precision.map(|p| {
+        loop {
+            let status = p.evaluate(&accs);
+            if status.all_met() || done >= p.max_replications {
+                break status;
+            }
+            let next = p.next_total(done);
+            for (j, acc) in jobs.iter().zip(accs.iter_mut()) {
+                run_range(j.model, seed, done, next, acc, progress);
+            }
+            done = next;
+        }
+    });
+    (accs, outcome)
+}

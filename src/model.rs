@@ -1,0 +1,334 @@
+//! The compiled model: what the engine runs.
+//!
+//! Everything is resolved to indices and prepared numbers (rates per minute, distribution
+//! parameters already transformed), so the event loop never looks up a name or recomputes a
+//! parameter. Built only by `scenario::compile`, which guarantees the invariants the engine
+//! relies on (indices in range, probabilities summing to at most 1, schedules covering the
+//! horizon, finite positive parameters).
+
+use rand_distr::{Distribution, Exp1, Gamma, StandardNormal};
+use rand_xoshiro::Xoshiro256PlusPlus;
+use rand_xoshiro::rand_core::Rng as _;
+
+use crate::scenario::units::TimeUnit;
+
+pub type Rng = Xoshiro256PlusPlus;
+
+/// A uniform number in [0, 1) from the top 53 bits.
+#[inline]
+pub fn uniform01(rng: &mut Rng) -> f64 {
+    (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+}
+
+/// A prepared duration distribution (minutes).
+#[derive(Clone, Debug)]
+pub enum Dist {
+    Exponential {
+        mean: f64,
+    },
+    Deterministic {
+        value: f64,
+    },
+    Uniform {
+        min: f64,
+        width: f64,
+    },
+    Triangular {
+        min: f64,
+        mode: f64,
+        max: f64,
+    },
+    /// Normal truncated at 0 by rejection (mean > 0, so at least half the mass is kept).
+    Normal {
+        mean: f64,
+        sd: f64,
+    },
+    Lognormal {
+        mu: f64,
+        sigma: f64,
+    },
+    Gamma {
+        gamma: Gamma<f64>,
+    },
+    Weibull {
+        inv_shape: f64,
+        scale: f64,
+    },
+    Empirical {
+        values: Vec<f64>,
+    },
+}
+
+impl Dist {
+    #[inline]
+    pub fn sample(&self, rng: &mut Rng) -> f64 {
+        match self {
+            Dist::Exponential { mean } => {
+                let e: f64 = Exp1.sample(rng);
+                mean * e
+            }
+            Dist::Deterministic { value } => *value,
+            Dist::Uniform { min, width } => min + width * uniform01(rng),
+            Dist::Triangular { min, mode, max } => {
+                let u = uniform01(rng);
+                let f = (mode - min) / (max - min);
+                if u < f {
+                    min + (u * (max - min) * (mode - min)).sqrt()
+                } else {
+                    max - ((1.0 - u) * (max - min) * (max - mode)).sqrt()
+                }
+            }
+            Dist::Normal { mean, sd } => {
+                for _ in 0..64 {
+                    let z: f64 = StandardNormal.sample(rng);
+                    let x = mean + sd * z;
+                    if x >= 0.0 {
+                        return x;
+                    }
+                }
+                0.0
+            }
+            Dist::Lognormal { mu, sigma } => {
+                let z: f64 = StandardNormal.sample(rng);
+                (mu + sigma * z).exp()
+            }
+            Dist::Gamma { gamma } => gamma.sample(rng),
+            Dist::Weibull { inv_shape, scale } => {
+                let u = 1.0 - uniform01(rng);
+                scale * (-u.ln()).powf(*inv_shape)
+            }
+            Dist::Empirical { values } => {
+                let i = ((uniform01(rng) * values.len() as f64) as usize).min(values.len() - 1);
+                values[i]
+            }
+        }
+    }
+}
+
+/// A customer type (segment).
+#[derive(Clone, Debug)]
+pub struct CustomerType {
+    pub name: String,
+    pub first_step: usize,
+    /// Rank of the priority among all types: 0 is served first.
+    pub level: usize,
+    pub priority: i64,
+    pub patience: Option<Dist>,
+    pub balk_at: Option<u32>,
+    /// Seed key of this type's patience stream.
+    pub patience_key: u64,
+}
+
+#[derive(Clone, Debug)]
+pub enum RateProfile {
+    /// Events per minute.
+    Constant(f64),
+    /// Piecewise-constant rates per minute, interval `interval` each from t = 0; zero after.
+    Piecewise { interval: f64, rates: Vec<f64> },
+}
+
+impl RateProfile {
+    /// Expected number of arrivals in [0, t): the integral of the rate.
+    pub fn integral(&self, t: f64) -> f64 {
+        match self {
+            RateProfile::Constant(r) => r * t,
+            RateProfile::Piecewise { interval, rates } => {
+                let mut acc = 0.0;
+                for (i, r) in rates.iter().enumerate() {
+                    let a = i as f64 * interval;
+                    if a >= t {
+                        break;
+                    }
+                    acc += r * ((a + interval).min(t) - a);
+                }
+                acc
+            }
+        }
+    }
+
+    pub fn max_rate(&self) -> f64 {
+        match self {
+            RateProfile::Constant(r) => *r,
+            RateProfile::Piecewise { rates, .. } => rates.iter().copied().fold(0.0, f64::max),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct ArrivalStream {
+    pub name: String,
+    pub customer: usize,
+    pub profile: RateProfile,
+    pub key: u64,
+}
+
+#[derive(Clone, Debug)]
+pub enum Staffing {
+    Constant(u32),
+    /// `staff[i]` from `i * interval`; the last value holds after the schedule ends.
+    Schedule {
+        interval: f64,
+        staff: Vec<u32>,
+    },
+}
+
+impl Staffing {
+    pub fn at(&self, t: f64) -> u32 {
+        match self {
+            Staffing::Constant(n) => *n,
+            Staffing::Schedule { interval, staff } => {
+                let i = ((t / interval).floor().max(0.0) as usize).min(staff.len() - 1);
+                staff[i]
+            }
+        }
+    }
+
+    /// Staff-minutes scheduled over [a, b).
+    pub fn staff_minutes(&self, a: f64, b: f64) -> f64 {
+        if b <= a {
+            return 0.0;
+        }
+        match self {
+            Staffing::Constant(n) => f64::from(*n) * (b - a),
+            Staffing::Schedule { interval, staff } => {
+                let mut acc = 0.0;
+                let last = staff.len() - 1;
+                for (i, s) in staff.iter().enumerate() {
+                    let lo = i as f64 * interval;
+                    let hi = if i == last {
+                        f64::INFINITY
+                    } else {
+                        lo + interval
+                    };
+                    let (x, y) = (lo.max(a), hi.min(b));
+                    if y > x {
+                        acc += f64::from(*s) * (y - x);
+                    }
+                }
+                acc
+            }
+        }
+    }
+
+    pub fn max(&self) -> u32 {
+        match self {
+            Staffing::Constant(n) => *n,
+            Staffing::Schedule { staff, .. } => staff.iter().copied().max().unwrap_or(0),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Resource {
+    pub name: String,
+    pub staff: Staffing,
+    pub cost_per_hour: f64,
+}
+
+/// Where a customer of one type goes after a step: cumulative probabilities; beyond the
+/// last, it leaves the process.
+#[derive(Clone, Debug, Default)]
+pub struct Route {
+    pub cum: Vec<f64>,
+    pub to: Vec<usize>,
+}
+
+impl Route {
+    #[inline]
+    pub fn pick(&self, u: f64) -> Option<usize> {
+        self.cum.iter().position(|&c| u < c).map(|i| self.to[i])
+    }
+
+    pub fn leave_probability(&self) -> f64 {
+        1.0 - self.cum.last().copied().unwrap_or(0.0)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Step {
+    pub name: String,
+    pub resource: Option<usize>,
+    /// Service distribution per customer type (index into `Model::dists`).
+    pub service: Vec<usize>,
+    /// Routing per customer type.
+    pub route: Vec<Route>,
+    pub service_key: u64,
+    pub routing_key: u64,
+    /// Removed by a variant: customers pass through in zero time, routed as before.
+    pub pass_through: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct Model {
+    pub name: String,
+    pub description: String,
+    pub time_unit: TimeUnit,
+    /// Clock time of t = 0, minutes after midnight (labels only).
+    pub start_clock: f64,
+    pub horizon: f64,
+    pub warmup: f64,
+    pub seed: u64,
+    pub replications: u32,
+    pub service_level: f64,
+    pub bin_width: f64,
+    pub n_bins: usize,
+    pub customers: Vec<CustomerType>,
+    pub arrivals: Vec<ArrivalStream>,
+    pub resources: Vec<Resource>,
+    pub steps: Vec<Step>,
+    pub dists: Vec<Dist>,
+    /// Means of `dists` (minutes), for load estimates.
+    pub dist_means: Vec<f64>,
+    pub priority_levels: usize,
+    /// Safety caps so a runaway model stops with a clear message instead of exhausting memory.
+    pub limits: Limits,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    pub max_events: u64,
+    pub max_in_system: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_events: 2_000_000_000,
+            max_in_system: 5_000_000,
+        }
+    }
+}
+
+/// Mixes 64 bits (SplitMix64 finaliser): used to derive independent stream seeds.
+#[inline]
+pub fn mix64(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// A stable 64-bit key for a random purpose ("service", step name): FNV-1a, then mixed.
+/// Keys depend on names, not positions, so adding a step in a variant does not shift the
+/// streams of the others (common random numbers survive structural changes).
+pub fn stream_key(purpose: &str, name: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in purpose.bytes().chain([0xff]).chain(name.bytes()) {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    mix64(h)
+}
+
+/// The generator of one random purpose in one replication.
+pub fn stream(seed: u64, replication: u64, key: u64) -> Rng {
+    use rand_xoshiro::rand_core::SeedableRng;
+    let base = mix64(mix64(seed ^ 0x5851_F42D_4C95_7F2D).wrapping_add(replication)) ^ key;
+    let mut s = [0u8; 32];
+    let mut z = base;
+    for chunk in s.chunks_exact_mut(8) {
+        z = mix64(z);
+        chunk.copy_from_slice(&z.to_le_bytes());
+    }
+    Xoshiro256PlusPlus::from_seed(s)
+}

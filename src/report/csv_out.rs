@@ -1,0 +1,205 @@
+//! CSV outputs: `kpis.csv`, `replications.csv`, `timeseries.csv`, `compare.csv`.
+//!
+//! Names from the scenario are guarded against spreadsheet formula injection: a text cell
+//! starting with `=`, `+`, `-`, `@`, tab or carriage return gets a leading apostrophe.
+
+use crate::experiment::VariantResult;
+use crate::kpi;
+use crate::report::results::Results;
+use crate::scenario::units::TimeUnit;
+
+/// Makes a text cell safe to open in a spreadsheet.
+pub fn safe_text(s: &str) -> String {
+    match s.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{s}"),
+        _ => s.to_string(),
+    }
+}
+
+fn num(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x}")
+    } else {
+        String::new()
+    }
+}
+
+fn finish(w: csv::Writer<Vec<u8>>) -> Vec<u8> {
+    w.into_inner().unwrap_or_default()
+}
+
+pub fn kpis_csv(r: &Results) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record([
+        "variant", "kpi", "group", "entity", "name", "unit", "mean", "sd", "ci_low", "ci_high",
+        "n", "min", "max",
+    ]);
+    let tu = r.scenario.time_unit.label();
+    for (vname, v) in &r.variants {
+        for (path, s) in v.all() {
+            let (group, entity, name) = split_path(&path);
+            let unit = unit_of(&name, tu);
+            let _ = w.write_record([
+                safe_text(vname),
+                safe_text(&path),
+                group,
+                safe_text(&entity),
+                name.clone(),
+                unit.to_string(),
+                num(s.mean),
+                num(s.sd),
+                num(s.ci95[0]),
+                num(s.ci95[1]),
+                s.n.to_string(),
+                num(s.min),
+                num(s.max),
+            ]);
+        }
+    }
+    finish(w)
+}
+
+fn unit_of(name: &str, tu: &str) -> String {
+    if kpi::is_duration(name) {
+        tu.to_string()
+    } else if name == "throughput_per_hour" {
+        "1/h".into()
+    } else if name == "staff_cost" {
+        "currency".into()
+    } else if name.ends_with("rate")
+        || name == "service_level"
+        || name == "utilisation"
+        || name == "wait_prob"
+    {
+        "share".into()
+    } else {
+        "count".into()
+    }
+}
+
+fn split_path(path: &str) -> (String, String, String) {
+    if let Some((g, rest)) = path.split_once('.') {
+        if let Some((e, k)) = rest.rsplit_once('.') {
+            let g = match g {
+                "customers" => "customer",
+                "steps" => "step",
+                "resources" => "resource",
+                other => other,
+            };
+            return (g.to_string(), e.to_string(), k.to_string());
+        }
+    }
+    ("overall".into(), String::new(), path.to_string())
+}
+
+/// One row per variant × replication × KPI, for users' own analysis.
+pub fn replications_csv(variants: &[VariantResult], tu: TimeUnit) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record(["variant", "replication", "kpi", "value"]);
+    for v in variants {
+        let paths: Vec<String> = v.catalogue.iter().map(|id| safe_text(&id.path())).collect();
+        let scale: Vec<f64> = v
+            .catalogue
+            .iter()
+            .map(|id| {
+                if kpi::is_duration(&id.kpi) {
+                    1.0 / tu.minutes()
+                } else {
+                    1.0
+                }
+            })
+            .collect();
+        let vname = safe_text(&v.name);
+        for (i, row) in v.rows.iter().enumerate() {
+            let rep = i.to_string();
+            for (k, x) in row.iter().enumerate() {
+                let _ = w.write_record([
+                    vname.as_str(),
+                    rep.as_str(),
+                    paths[k].as_str(),
+                    num(x * scale[k]).as_str(),
+                ]);
+            }
+        }
+    }
+    finish(w)
+}
+
+pub fn timeseries_csv(r: &Results) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record([
+        "variant",
+        "series",
+        "entity",
+        "bin_start",
+        "clock",
+        "mean",
+        "p05",
+        "p95",
+    ]);
+    for (vname, v) in &r.variants {
+        let ts = &v.timeseries;
+        let mut rows = |series: &str, entity: &str, b: &crate::report::results::BandOut| {
+            for i in 0..ts.bin_start.len() {
+                let _ = w.write_record([
+                    safe_text(vname),
+                    series.to_string(),
+                    safe_text(entity),
+                    num(ts.bin_start[i]),
+                    ts.labels.get(i).cloned().unwrap_or_default(),
+                    num(b.mean.get(i).copied().unwrap_or(f64::NAN)),
+                    num(b.p05.get(i).copied().unwrap_or(f64::NAN)),
+                    num(b.p95.get(i).copied().unwrap_or(f64::NAN)),
+                ]);
+            }
+        };
+        for (s, b) in &ts.queue {
+            rows("queue", s, b);
+        }
+        for (s, b) in &ts.utilisation {
+            rows("utilisation", s, b);
+        }
+        rows("wait_by_arrival", "", &ts.wait_by_arrival);
+    }
+    finish(w)
+}
+
+pub fn compare_csv(r: &Results) -> Option<Vec<u8>> {
+    let c = r.comparison.as_ref()?;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record([
+        "variant",
+        "kpi",
+        "baseline_mean",
+        "variant_mean",
+        "diff",
+        "ci_low",
+        "ci_high",
+        "adj_ci_low",
+        "adj_ci_high",
+        "unpaired_ci_low",
+        "unpaired_ci_high",
+        "relative",
+        "significant",
+        "n",
+    ]);
+    for d in &c.differences {
+        let _ = w.write_record([
+            safe_text(&d.variant),
+            safe_text(&d.kpi),
+            num(d.baseline_mean),
+            num(d.variant_mean),
+            num(d.diff),
+            num(d.ci95[0]),
+            num(d.ci95[1]),
+            num(d.ci_adjusted[0]),
+            num(d.ci_adjusted[1]),
+            num(d.ci95_unpaired[0]),
+            num(d.ci95_unpaired[1]),
+            num(d.relative),
+            d.significant.to_string(),
+            d.n.to_string(),
+        ]);
+    }
+    Some(finish(w))
+}

@@ -1,0 +1,8 @@
+//! Everything written or printed about results: summary.json, CSV files, terminal tables.
+
+pub mod csv_out;
+pub mod files;
+pub mod results;
+pub mod table;
+
+pub use results::Results;

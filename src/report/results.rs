@@ -1,0 +1,474 @@
+//! The saved results of a run (`summary.json`, schema version 1).
+//!
+//! This is the contract between a run and everything that reads it afterwards: CI pipelines,
+//! `branchsim report` (charts and HTML re-rendered without simulating), `check --baseline`.
+//! It holds no wall-clock fields, so the same seed gives the same bytes. Durations are in the
+//! scenario's `time_unit`; undefined values (NaN) are written as `null`.
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::experiment::compare::{self, Bottleneck, CostPoint, Difference, Ranking};
+use crate::experiment::precision::Outcome;
+use crate::experiment::{Band, VariantResult};
+use crate::kpi::{self, Group};
+use crate::scenario::Loaded;
+use crate::scenario::units::{self, TimeUnit};
+use crate::stats::Summary;
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+fn de_f64<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
+}
+fn de_vec<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Error> {
+    Ok(Vec::<Option<f64>>::deserialize(d)?
+        .into_iter()
+        .map(|x| x.unwrap_or(f64::NAN))
+        .collect())
+}
+fn de_pair<'de, D: Deserializer<'de>>(d: D) -> Result<[f64; 2], D::Error> {
+    let [a, b] = <[Option<f64>; 2]>::deserialize(d)?;
+    Ok([a.unwrap_or(f64::NAN), b.unwrap_or(f64::NAN)])
+}
+
+/// A KPI across replications.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Stat {
+    #[serde(deserialize_with = "de_f64")]
+    pub mean: f64,
+    #[serde(deserialize_with = "de_f64")]
+    pub sd: f64,
+    #[serde(deserialize_with = "de_pair")]
+    pub ci95: [f64; 2],
+    pub n: u64,
+    #[serde(deserialize_with = "de_f64")]
+    pub min: f64,
+    #[serde(deserialize_with = "de_f64")]
+    pub max: f64,
+}
+
+impl Stat {
+    fn from(s: &Summary, scale: f64) -> Stat {
+        Stat {
+            mean: s.mean * scale,
+            sd: s.sd * scale,
+            ci95: [s.ci95[0] * scale, s.ci95[1] * scale],
+            n: s.n,
+            min: s.min * scale,
+            max: s.max * scale,
+        }
+    }
+
+    pub fn half_width(&self) -> f64 {
+        (self.ci95[1] - self.ci95[0]) / 2.0
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ScenarioInfo {
+    pub name: String,
+    pub description: String,
+    pub file: String,
+    pub content_hash: String,
+    pub time_unit: TimeUnit,
+    /// Clock label of t = 0.
+    pub start: String,
+    #[serde(deserialize_with = "de_f64")]
+    pub start_minutes: f64,
+    pub horizon: f64,
+    pub warmup: f64,
+    pub service_level: f64,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct BandOut {
+    #[serde(deserialize_with = "de_vec")]
+    pub mean: Vec<f64>,
+    #[serde(deserialize_with = "de_vec")]
+    pub p05: Vec<f64>,
+    #[serde(deserialize_with = "de_vec")]
+    pub p95: Vec<f64>,
+}
+
+impl BandOut {
+    fn from(b: &Band, scale: f64) -> BandOut {
+        let s = |v: &[f64]| v.iter().map(|x| x * scale).collect();
+        BandOut {
+            mean: s(&b.mean),
+            p05: s(&b.p05),
+            p95: s(&b.p95),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct TimeSeries {
+    /// Bin width in the time unit.
+    pub bin_width: f64,
+    /// Start of each bin in the time unit (from t = 0).
+    pub bin_start: Vec<f64>,
+    /// Clock label of each bin start ("09:00", or "d2 09:00" for multi-day horizons).
+    pub labels: Vec<String>,
+    /// Mean number waiting per step.
+    pub queue: IndexMap<String, BandOut>,
+    /// Busy staff / scheduled staff per resource.
+    pub utilisation: IndexMap<String, BandOut>,
+    /// Mean wait (time unit) of served customers by the bin they arrived in.
+    pub wait_by_arrival: BandOut,
+}
+
+/// A pooled distribution as histogram bins `[lower, upper, count]` in the time unit.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Distribution {
+    pub n: u64,
+    pub bins: Vec<(f64, f64, u64)>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Distributions {
+    pub wait: Distribution,
+    pub cycle_time: Distribution,
+    pub wait_by_customer: IndexMap<String, Distribution>,
+    pub cycle_time_by_customer: IndexMap<String, Distribution>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct VariantSummary {
+    pub description: String,
+    pub replications: u64,
+    pub kpis: IndexMap<String, Stat>,
+    pub customers: IndexMap<String, IndexMap<String, Stat>>,
+    pub steps: IndexMap<String, IndexMap<String, Stat>>,
+    pub resources: IndexMap<String, IndexMap<String, Stat>>,
+    pub bottleneck: Bottleneck,
+    /// Replications stopped by a safety cap, with the reason (empty when all completed).
+    pub stopped_early: Vec<(u64, String)>,
+    pub timeseries: TimeSeries,
+    pub distributions: Distributions,
+}
+
+impl VariantSummary {
+    /// A KPI by path: `wait_mean`, `customers.retail.wait_mean`, `steps.teller.queue_mean`.
+    pub fn get(&self, path: &str) -> Option<&Stat> {
+        if let Some(s) = self.kpis.get(path) {
+            return Some(s);
+        }
+        let (group, rest) = path.split_once('.')?;
+        let (entity, kpi) = rest.rsplit_once('.')?;
+        let g = match group {
+            "customers" => &self.customers,
+            "steps" => &self.steps,
+            "resources" => &self.resources,
+            _ => return None,
+        };
+        g.get(entity)?.get(kpi)
+    }
+
+    /// Every KPI path with its stat, in file order.
+    pub fn all(&self) -> Vec<(String, &Stat)> {
+        let mut out: Vec<(String, &Stat)> = self.kpis.iter().map(|(k, s)| (k.clone(), s)).collect();
+        for (g, map) in [
+            ("customers", &self.customers),
+            ("steps", &self.steps),
+            ("resources", &self.resources),
+        ] {
+            for (e, kp) in map {
+                for (k, s) in kp {
+                    out.push((format!("{g}.{e}.{k}"), s));
+                }
+            }
+        }
+        out
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PrecisionRow {
+    pub variant: String,
+    pub kpi: String,
+    #[serde(deserialize_with = "de_f64")]
+    pub mean: f64,
+    #[serde(deserialize_with = "de_f64")]
+    pub half_width: f64,
+    #[serde(deserialize_with = "de_f64")]
+    pub target: f64,
+    pub met: bool,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PrecisionReport {
+    pub replications: u64,
+    pub all_met: bool,
+    pub targets: Vec<PrecisionRow>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Comparison {
+    /// Variants compared with the baseline (Bonferroni m).
+    pub compared: usize,
+    pub differences: Vec<Difference>,
+    pub ranking: Option<Ranking>,
+    pub cost: Vec<CostPoint>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Results {
+    pub schema_version: u32,
+    pub branchsim_version: String,
+    pub scenario: ScenarioInfo,
+    pub seed: u64,
+    pub replications: u64,
+    pub precision: Option<PrecisionReport>,
+    pub variants: IndexMap<String, VariantSummary>,
+    pub comparison: Option<Comparison>,
+}
+
+/// Options that shape the comparison section.
+#[derive(Clone, Debug, Default)]
+pub struct CompareOptions {
+    pub objective: Option<String>,
+    pub maximise: Option<bool>,
+    /// Indifference amount in engine units (minutes for durations).
+    pub indifference: f64,
+}
+
+impl Results {
+    pub fn build(
+        loaded: &Loaded,
+        seed: u64,
+        variants: &[VariantResult],
+        precision: Option<&Outcome>,
+        opts: &CompareOptions,
+    ) -> Results {
+        let base = loaded.baseline();
+        let m = &base.model;
+        let tu = m.time_unit;
+        let multi_day = m.start_clock + m.horizon > units::MINUTES_PER_DAY;
+        let scenario = ScenarioInfo {
+            name: m.name.clone(),
+            description: m.description.clone(),
+            file: loaded.path.clone(),
+            content_hash: loaded.content_hash.clone(),
+            time_unit: tu,
+            start: units::clock_label(m.start_clock, 0.0, false),
+            start_minutes: m.start_clock,
+            horizon: tu.from_minutes(m.horizon),
+            warmup: tu.from_minutes(m.warmup),
+            service_level: tu.from_minutes(m.service_level),
+        };
+        let mut out = IndexMap::new();
+        for v in variants {
+            out.insert(v.name.clone(), variant_summary(v, tu, multi_day));
+        }
+        let precision = precision.map(|o| PrecisionReport {
+            replications: o.replications,
+            all_met: o.all_met(),
+            targets: o
+                .rows
+                .iter()
+                .map(|r| {
+                    let scale = if kpi::is_duration(r.kpi.rsplit('.').next().unwrap_or("")) {
+                        1.0 / tu.minutes()
+                    } else {
+                        1.0
+                    };
+                    PrecisionRow {
+                        variant: r.variant.clone(),
+                        kpi: r.kpi.clone(),
+                        mean: r.mean * scale,
+                        half_width: r.half_width * scale,
+                        target: r.goal * scale,
+                        met: r.met,
+                    }
+                })
+                .collect(),
+        });
+        let comparison = (variants.len() > 1).then(|| {
+            let others: Vec<&VariantResult> = variants[1..].iter().collect();
+            let mut differences = compare::differences(&variants[0], &others);
+            for d in &mut differences {
+                if kpi::is_duration(d.kpi.rsplit('.').next().unwrap_or("")) {
+                    let s = 1.0 / tu.minutes();
+                    d.baseline_mean *= s;
+                    d.variant_mean *= s;
+                    d.diff *= s;
+                    for ci in [&mut d.ci95, &mut d.ci_adjusted, &mut d.ci95_unpaired] {
+                        ci[0] *= s;
+                        ci[1] *= s;
+                    }
+                }
+            }
+            let all: Vec<&VariantResult> = variants.iter().collect();
+            let ranking = opts.objective.as_ref().and_then(|obj| {
+                let minimise = opts
+                    .maximise
+                    .map_or_else(|| compare::lower_is_better(obj), |mx| !mx);
+                compare::rank(&all, obj, minimise, opts.indifference).map(|mut r| {
+                    if kpi::is_duration(obj.rsplit('.').next().unwrap_or("")) {
+                        for o in &mut r.order {
+                            o.1 /= tu.minutes();
+                        }
+                        r.indifference /= tu.minutes();
+                    }
+                    r
+                })
+            });
+            Comparison {
+                compared: others.len(),
+                differences,
+                ranking,
+                cost: compare::cost_view(&all),
+            }
+        });
+        Results {
+            schema_version: SCHEMA_VERSION,
+            branchsim_version: env!("CARGO_PKG_VERSION").to_string(),
+            scenario,
+            seed,
+            replications: variants.first().map_or(0, |v| v.replications() as u64),
+            precision,
+            variants: out,
+            comparison,
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self)
+            .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+        s.push('\n');
+        s
+    }
+
+    pub fn from_json(text: &str) -> Result<Results, String> {
+        let r: Results =
+            serde_json::from_str(text).map_err(|e| format!("not a branchsim summary.json: {e}"))?;
+        if r.schema_version != SCHEMA_VERSION {
+            return Err(format!(
+                "summary.json has schema_version {}, this branchsim reads {SCHEMA_VERSION}",
+                r.schema_version
+            ));
+        }
+        Ok(r)
+    }
+
+    pub fn baseline(&self) -> Option<&VariantSummary> {
+        self.variants
+            .get("baseline")
+            .or_else(|| self.variants.values().next())
+    }
+}
+
+fn variant_summary(v: &VariantResult, tu: TimeUnit, multi_day: bool) -> VariantSummary {
+    let m = &v.model;
+    let mut kpis = IndexMap::new();
+    let mut customers: IndexMap<String, IndexMap<String, Stat>> = IndexMap::new();
+    let mut steps: IndexMap<String, IndexMap<String, Stat>> = IndexMap::new();
+    let mut resources: IndexMap<String, IndexMap<String, Stat>> = IndexMap::new();
+    for (k, id) in v.catalogue.iter().enumerate() {
+        let scale = if kpi::is_duration(&id.kpi) {
+            1.0 / tu.minutes()
+        } else {
+            1.0
+        };
+        let st = Stat::from(&v.summary(k), scale);
+        match id.group {
+            Group::Overall => {
+                kpis.insert(id.kpi.clone(), st);
+            }
+            Group::Customer => {
+                customers
+                    .entry(id.entity.clone())
+                    .or_default()
+                    .insert(id.kpi.clone(), st);
+            }
+            Group::Step => {
+                if !m
+                    .steps
+                    .iter()
+                    .any(|s| s.name == id.entity && s.pass_through)
+                {
+                    steps
+                        .entry(id.entity.clone())
+                        .or_default()
+                        .insert(id.kpi.clone(), st);
+                }
+            }
+            Group::Resource => {
+                resources
+                    .entry(id.entity.clone())
+                    .or_default()
+                    .insert(id.kpi.clone(), st);
+            }
+        }
+    }
+    let bw = v.bin_width;
+    let bin_start: Vec<f64> = (0..v.n_bins)
+        .map(|b| tu.from_minutes(b as f64 * bw))
+        .collect();
+    let labels = (0..v.n_bins)
+        .map(|b| units::clock_label(m.start_clock, b as f64 * bw, multi_day))
+        .collect();
+    let mut queue = IndexMap::new();
+    for (s, b) in m.steps.iter().zip(v.queue_bands()) {
+        if !s.pass_through {
+            queue.insert(s.name.clone(), BandOut::from(&b, 1.0));
+        }
+    }
+    let utilisation = m
+        .resources
+        .iter()
+        .zip(v.util_bands())
+        .map(|(r, b)| (r.name.clone(), BandOut::from(&b, 1.0)))
+        .collect();
+    let timeseries = TimeSeries {
+        bin_width: tu.from_minutes(bw),
+        bin_start,
+        labels,
+        queue,
+        utilisation,
+        wait_by_arrival: BandOut::from(&v.wait_band(), 1.0 / tu.minutes()),
+    };
+    let dist = |h: &crate::stats::Histogram| Distribution {
+        n: h.n,
+        bins: h
+            .bins()
+            .into_iter()
+            .map(|(a, b, c)| (tu.from_minutes(a), tu.from_minutes(b), c))
+            .collect(),
+    };
+    let distributions = Distributions {
+        wait: dist(&v.wait_hist[0]),
+        cycle_time: dist(&v.cycle_hist[0]),
+        wait_by_customer: m
+            .customers
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.name.clone(), dist(&v.wait_hist[i + 1])))
+            .collect(),
+        cycle_time_by_customer: m
+            .customers
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.name.clone(), dist(&v.cycle_hist[i + 1])))
+            .collect(),
+    };
+    let mut bottleneck = compare::bottleneck(v);
+    bottleneck.utilisation = if bottleneck.utilisation.is_finite() {
+        bottleneck.utilisation
+    } else {
+        f64::NAN
+    };
+    VariantSummary {
+        description: v.description.clone(),
+        replications: v.replications() as u64,
+        kpis,
+        customers,
+        steps,
+        resources,
+        bottleneck,
+        stopped_early: v.stops.clone(),
+        timeseries,
+        distributions,
+    }
+}

@@ -1,0 +1,239 @@
+//! Diagnostics: every problem found in a scenario file, with where it is and what to do.
+//!
+//! Validation never stops at the first problem: a planner fixing a file by hand wants the
+//! whole list at once. Each diagnostic carries a byte span into the source so that the
+//! renderer can name the line and column and show the offending line.
+
+use std::fmt::Write as _;
+use std::ops::Range;
+
+/// How bad a problem is: errors stop the run, warnings are printed and the run goes on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+/// One problem in a scenario file.
+#[derive(Clone, Debug)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    /// Byte range in the source text (empty range when the problem has no location).
+    pub span: Option<Range<usize>>,
+    /// Dotted key path, e.g. `steps[2].resource` (may be empty for file-level problems).
+    pub key: String,
+    pub message: String,
+    /// Optional extra advice, e.g. "did you mean `teller`?".
+    pub help: Option<String>,
+    /// The variant being checked, when the problem only shows in a variant.
+    pub variant: Option<String>,
+}
+
+/// Collects diagnostics while a file is read, validated and compiled.
+#[derive(Clone, Debug, Default)]
+pub struct Diagnostics {
+    pub items: Vec<Diagnostic>,
+}
+
+impl Diagnostics {
+    pub fn error(
+        &mut self,
+        span: Option<Range<usize>>,
+        key: impl Into<String>,
+        msg: impl Into<String>,
+    ) -> &mut Diagnostic {
+        self.push(Severity::Error, span, key.into(), msg.into())
+    }
+
+    pub fn warning(
+        &mut self,
+        span: Option<Range<usize>>,
+        key: impl Into<String>,
+        msg: impl Into<String>,
+    ) -> &mut Diagnostic {
+        self.push(Severity::Warning, span, key.into(), msg.into())
+    }
+
+    fn push(
+        &mut self,
+        severity: Severity,
+        span: Option<Range<usize>>,
+        key: String,
+        message: String,
+    ) -> &mut Diagnostic {
+        self.items.push(Diagnostic {
+            severity,
+            span,
+            key,
+            message,
+            help: None,
+            variant: None,
+        });
+        let last = self.items.len() - 1;
+        &mut self.items[last]
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.items.iter().any(|d| d.severity == Severity::Error)
+    }
+
+    pub fn error_count(&self) -> usize {
+        self.items
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count()
+    }
+
+    pub fn warning_count(&self) -> usize {
+        self.items
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .count()
+    }
+
+    pub fn extend(&mut self, other: Diagnostics) {
+        self.items.extend(other.items);
+    }
+
+    /// Sorts by position so that the report reads top to bottom; stable for equal spans.
+    pub fn sort(&mut self) {
+        self.items
+            .sort_by_key(|d| d.span.as_ref().map_or(usize::MAX, |s| s.start));
+    }
+
+    /// Renders every diagnostic as `file:line:col: error: ...` followed by the source line.
+    pub fn render(&self, file: &str, source: &str) -> String {
+        let mut out = String::new();
+        for d in &self.items {
+            out.push_str(&d.render(file, source));
+        }
+        out
+    }
+}
+
+impl Diagnostic {
+    pub fn with_help(&mut self, help: impl Into<String>) -> &mut Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn render(&self, file: &str, source: &str) -> String {
+        let mut out = String::new();
+        let level = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let loc = self.span.as_ref().map(|s| line_col(source, s.start));
+        match loc {
+            Some((line, col)) => {
+                let _ = write!(out, "{file}:{line}:{col}: {level}");
+            }
+            None => {
+                let _ = write!(out, "{file}: {level}");
+            }
+        }
+        if let Some(v) = &self.variant {
+            let _ = write!(out, " in variant `{v}`");
+        }
+        if !self.key.is_empty() {
+            let _ = write!(out, " at `{}`", self.key);
+        }
+        let _ = writeln!(out, ": {}", self.message);
+        if let (Some((line, col)), Some(span)) = (loc, &self.span) {
+            if let Some(text) = source.lines().nth(line - 1) {
+                let width = line.to_string().len();
+                let text = text.trim_end_matches('\r');
+                let span_len = source[span.start.min(source.len())..span.end.min(source.len())]
+                    .chars()
+                    .take_while(|c| *c != '\n')
+                    .count()
+                    .max(1);
+                let _ = writeln!(out, "{:width$} |", "");
+                let _ = writeln!(out, "{line} | {text}");
+                let pad: String = text
+                    .chars()
+                    .take(col - 1)
+                    .map(|c| if c == '\t' { '\t' } else { ' ' })
+                    .collect();
+                let _ = writeln!(out, "{:width$} | {pad}{}", "", "^".repeat(span_len.min(80)));
+            }
+        }
+        if let Some(h) = &self.help {
+            let _ = writeln!(out, "  = help: {h}");
+        }
+        out
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+pub fn line_col(source: &str, offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(source.len());
+    while !source.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &source[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let col = source[line_start..offset].chars().count() + 1;
+    (line, col)
+}
+
+/// The closest candidate to `name` by edit distance, if it is plausibly a typo.
+pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let lower = name.to_lowercase();
+    let mut best: Option<(&str, f64)> = None;
+    for cand in candidates {
+        let score = strsim::normalized_damerau_levenshtein(&lower, &cand.to_lowercase());
+        let prefix =
+            cand.to_lowercase().starts_with(&lower) || lower.starts_with(&cand.to_lowercase());
+        let score = if prefix && !lower.is_empty() {
+            score.max(0.7)
+        } else {
+            score
+        };
+        if score >= 0.5 && best.is_none_or(|(_, s)| score > s) {
+            best = Some((cand, score));
+        }
+    }
+    best.map(|(c, _)| c)
+}
+
+/// "did you mean `x`?" or the list of valid names when nothing is close.
+pub fn did_you_mean<'a>(name: &str, candidates: &[&'a str]) -> String {
+    match suggest(name, candidates.iter().copied()) {
+        Some(s) => format!("did you mean `{s}`?"),
+        None if candidates.is_empty() => "none are defined".to_string(),
+        None => {
+            let list: Vec<String> = candidates
+                .iter()
+                .take(12)
+                .map(|c| format!("`{c}`"))
+                .collect();
+            format!("valid names: {}", list.join(", "))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_characters() {
+        let src = "a = 1\nname = \"城东\"\nx = 2";
+        let off = src.find('x').unwrap_or(0);
+        assert_eq!(line_col(src, off), (3, 1));
+        let off = src.find('"').unwrap_or(0) + 1;
+        assert_eq!(line_col(src, off), (2, 9));
+    }
+
+    #[test]
+    fn suggests_typos_only() {
+        assert_eq!(suggest("teler", ["teller", "advisor"]), Some("teller"));
+        assert_eq!(
+            suggest("replicatons", ["replications", "seed"]),
+            Some("replications")
+        );
+        assert_eq!(suggest("zzz", ["teller", "advisor"]), None);
+    }
+}

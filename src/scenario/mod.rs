@@ -1,0 +1,221 @@
+//! Scenario files: reading, validating and compiling them into models.
+//!
+//! The flow is `bytes → spanned tree (tree) → Scenario (schema) → Model (compile)`, once for
+//! the baseline and once per variant (variants). Every step adds to one list of diagnostics.
+
+pub mod compile;
+pub mod diag;
+pub mod reader;
+pub mod schema;
+pub mod tree;
+pub mod units;
+pub mod variants;
+
+use std::path::Path;
+
+pub use diag::{Diagnostic, Diagnostics, Severity};
+pub use schema::Scenario;
+
+use crate::model::Model;
+
+/// A model for one variant (the baseline is the variant named `baseline`).
+#[derive(Clone, Debug)]
+pub struct Variant {
+    pub name: String,
+    pub description: String,
+    pub scenario: Scenario,
+    pub model: Model,
+}
+
+/// A scenario file that validated: the baseline first, then its variants in file order.
+#[derive(Clone, Debug)]
+pub struct Loaded {
+    pub path: String,
+    pub source: String,
+    /// FNV-1a 64 of the file bytes, recorded in every output so results can be traced back.
+    pub content_hash: String,
+    pub variants: Vec<Variant>,
+    pub warnings: Diagnostics,
+    /// The parsed document (for later layers that read extra tables such as `[[expect]]`).
+    pub tree: tree::Table,
+}
+
+impl Loaded {
+    pub fn baseline(&self) -> &Variant {
+        &self.variants[0]
+    }
+}
+
+/// Why a file could not be loaded.
+#[derive(Debug)]
+pub struct LoadError {
+    pub path: String,
+    pub source: String,
+    pub diags: Diagnostics,
+}
+
+impl LoadError {
+    pub fn render(&self) -> String {
+        self.diags.render(&self.path, &self.source)
+    }
+}
+
+/// Files larger than this are refused before parsing (a scenario is a few kilobytes).
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+pub fn load_file(path: &Path) -> Result<Loaded, LoadError> {
+    let label = path.display().to_string();
+    let fail = |msg: String| {
+        let mut d = Diagnostics::default();
+        d.error(None, "", msg);
+        LoadError {
+            path: label.clone(),
+            source: String::new(),
+            diags: d,
+        }
+    };
+    let meta = std::fs::metadata(path).map_err(|e| fail(format!("cannot read the file: {e}")))?;
+    if meta.is_dir() {
+        return Err(fail("is a directory, not a scenario file".into()));
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(fail(format!(
+            "the file is {} bytes; scenario files are limited to {MAX_FILE_BYTES} bytes",
+            meta.len()
+        )));
+    }
+    let bytes = std::fs::read(path).map_err(|e| fail(format!("cannot read the file: {e}")))?;
+    load_bytes(&bytes, &label)
+}
+
+pub fn load_bytes(bytes: &[u8], label: &str) -> Result<Loaded, LoadError> {
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let mut d = Diagnostics::default();
+            let valid = &bytes[..e.valid_up_to()];
+            let prefix = String::from_utf8_lossy(valid).into_owned();
+            d.error(
+                Some(e.valid_up_to()..e.valid_up_to() + 1),
+                "",
+                format!(
+                    "the file is not valid UTF-8 (invalid byte at offset {})",
+                    e.valid_up_to()
+                ),
+            )
+            .with_help("save the file as UTF-8");
+            return Err(LoadError {
+                path: label.into(),
+                source: prefix,
+                diags: d,
+            });
+        }
+    };
+    load_str(text, label)
+}
+
+pub fn load_str(text: &str, label: &str) -> Result<Loaded, LoadError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut d = Diagnostics::default();
+    let fail = |d: Diagnostics| LoadError {
+        path: label.into(),
+        source: text.into(),
+        diags: d,
+    };
+    if text.trim().is_empty() {
+        d.error(None, "", "the file is empty").with_help("a scenario needs at least `horizon`, [[customers]], [[arrivals]] and [[steps]]; see scenarios/README.md");
+        return Err(fail(d));
+    }
+    let Some(root) = tree::parse(text, &mut d) else {
+        return Err(fail(d));
+    };
+    let default_name = Path::new(label)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "scenario".into());
+
+    let scenario = Scenario::from_table(&root, &default_name, &mut d);
+    let base_model = compile::compile(&scenario, &mut d);
+    let mut variants = Vec::new();
+    if let Some(m) = base_model {
+        variants.push(Variant {
+            name: "baseline".into(),
+            description: "the scenario as written".into(),
+            scenario,
+            model: m,
+        });
+    }
+    let docs = variants::build(&root, &mut d);
+    for v in docs {
+        let mut vd = Diagnostics::default();
+        let vs = Scenario::from_table(&v.table, &default_name, &mut vd);
+        let model = compile::compile(&vs, &mut vd);
+        // Problems the baseline already has are reported once, not again per variant.
+        let base_msgs: Vec<(Option<std::ops::Range<usize>>, String)> = d
+            .items
+            .iter()
+            .map(|x| (x.span.clone(), x.message.clone()))
+            .collect();
+        for mut item in vd.items {
+            if !base_msgs.contains(&(item.span.clone(), item.message.clone())) {
+                item.variant = Some(v.name.clone());
+                d.items.push(item);
+            }
+        }
+        if let Some(mut model) = model {
+            for st in &mut model.steps {
+                st.pass_through = v.removed_steps.contains(&st.name);
+            }
+            variants.push(Variant {
+                name: v.name,
+                description: v.description,
+                scenario: vs,
+                model,
+            });
+        }
+    }
+    d.sort();
+    if d.has_errors() {
+        return Err(fail(d));
+    }
+    Ok(Loaded {
+        path: label.into(),
+        source: text.into(),
+        content_hash: content_hash(text.as_bytes()),
+        variants,
+        warnings: d,
+        tree: root,
+    })
+}
+
+pub fn content_hash(bytes: &[u8]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
+
+/// A file-system-safe slug of a scenario name for the output folder: ASCII letters, digits,
+/// `-` and `_`, other text kept as Unicode letters; never `..`, never empty, at most 64 chars.
+pub fn slug(name: &str) -> String {
+    let mut s = String::new();
+    for c in name.chars() {
+        if c.is_alphanumeric() {
+            s.extend(c.to_lowercase());
+        } else if !s.ends_with('-') && !s.is_empty() {
+            s.push('-');
+        }
+    }
+    let s: String = s.trim_matches('-').chars().take(64).collect();
+    let s = s.trim_matches('-').to_string();
+    const RESERVED: &[&str] = &[
+        "con", "prn", "aux", "nul", "com1", "com2", "com3", "com4", "lpt1", "lpt2", "lpt3",
+    ];
+    if s.is_empty() || RESERVED.contains(&s.as_str()) {
+        format!("scenario-{}", if s.is_empty() { "unnamed" } else { &s })
+    } else {
+        s
+    }
+}

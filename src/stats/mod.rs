@@ -1,0 +1,11 @@
+//! Statistics: online accumulators inside a replication, and summaries across replications.
+
+pub mod histogram;
+pub mod mser;
+pub mod student_t;
+pub mod summary;
+pub mod timeavg;
+
+pub use histogram::Histogram;
+pub use summary::Summary;
+pub use timeavg::{TimeAvg, Window};
