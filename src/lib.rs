@@ -7,6 +7,7 @@
 //! `experiment` (replications in parallel, random streams, variants) → `report` (tables,
 //! JSON/CSV). The `cli` module is a thin layer over these.
 
+pub mod check;
 pub mod cli;
 pub mod engine;
 pub mod experiment;
@@ -15,4 +16,4 @@ pub mod model;
 pub mod report;
 pub mod scenario;
 pub mod stats;
-// pub mod theory;
+pub mod theory;

@@ -2,7 +2,8 @@
 //!
 //! Exit codes: 0 success, 1 failed checks, 2 bad input or usage.
 
-mod run;
+mod report;
+pub mod run;
 mod validate;
 
 use std::path::PathBuf;
@@ -30,6 +31,21 @@ pub enum Command {
     Run(RunArgs),
     /// Check scenario files for errors without simulating.
     Validate(ValidateArgs),
+    /// Re-render charts and the HTML report from a saved output folder, without simulating.
+    Report(ReportArgs),
+    /// Run scenarios and check their expectations or a recorded baseline (for CI pipelines).
+    Check(crate::check::CheckArgs),
+    /// Run a scenario and record its KPIs as a golden baseline for `check --baseline`.
+    Record(crate::check::RecordArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// An output folder written by `branchsim run` (holds summary.json).
+    pub dir: PathBuf,
+    /// A TTF/OTF font for chart text.
+    #[arg(long)]
+    pub font: Option<PathBuf>,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -107,6 +123,9 @@ pub fn main() -> i32 {
     match cli.command {
         Command::Run(a) => run::run(&a),
         Command::Validate(a) => validate::validate(&a),
+        Command::Report(a) => report::report(&a),
+        Command::Check(a) => crate::check::run_check(&a),
+        Command::Record(a) => crate::check::run_record(&a),
     }
 }
 

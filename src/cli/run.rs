@@ -7,7 +7,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::{EXIT_BAD_INPUT, EXIT_OK, RunArgs, error};
 use crate::experiment::{self, Job, Precision, PrecisionTarget, VariantResult};
 use crate::report::results::CompareOptions;
-use crate::report::{Results, csv_out, files, table};
+use crate::report::{Results, charts, csv_out, files, table};
 use crate::scenario::{self, Loaded, units};
 use crate::stats::mser;
 
@@ -42,6 +42,15 @@ pub fn run(a: &RunArgs) -> i32 {
             out.dir.display()
         ));
         return EXIT_BAD_INPUT;
+    }
+    if !a.no_charts {
+        if let Err(e) = charts::write_charts_and_report(&out.results, &out.dir, a.font.as_deref()) {
+            error(&format!(
+                "cannot write charts or the report in {}: {e}",
+                out.dir.display()
+            ));
+            return EXIT_BAD_INPUT;
+        }
     }
     if !a.quiet {
         print_summary(&out, a);

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::VariantResult;
 use crate::kpi::{self, Group};
+use crate::stats::nan_serde;
 use crate::stats::student_t::t_quantile;
 use crate::stats::summary::half_width;
 
@@ -13,16 +14,23 @@ use crate::stats::summary::half_width;
 pub struct Difference {
     pub variant: String,
     pub kpi: String,
+    #[serde(deserialize_with = "nan_serde::f64")]
     pub baseline_mean: f64,
+    #[serde(deserialize_with = "nan_serde::f64")]
     pub variant_mean: f64,
     /// Mean of paired differences (variant − baseline).
+    #[serde(deserialize_with = "nan_serde::f64")]
     pub diff: f64,
     /// 95% CI of the paired difference (not adjusted).
+    #[serde(deserialize_with = "nan_serde::pair")]
     pub ci95: [f64; 2],
     /// CI at the Bonferroni-adjusted level 1 − 0.05/m, m = variants compared.
+    #[serde(deserialize_with = "nan_serde::pair")]
     pub ci_adjusted: [f64; 2],
     /// Welch CI of the difference of means ignoring the pairing: what CRN gained.
+    #[serde(deserialize_with = "nan_serde::pair")]
     pub ci95_unpaired: [f64; 2],
+    #[serde(deserialize_with = "nan_serde::f64")]
     pub relative: f64,
     pub significant: bool,
     pub n: u64,
@@ -106,8 +114,10 @@ fn welch_half_width(s1: f64, s2: f64, n1: u64, n2: u64) -> f64 {
 pub struct Ranking {
     pub kpi: String,
     pub minimise: bool,
+    #[serde(deserialize_with = "nan_serde::f64")]
     pub indifference: f64,
     /// Variant names, best first, with their means and whether they are in the best subset.
+    #[serde(deserialize_with = "nan_serde::ranked")]
     pub order: Vec<(String, f64, bool)>,
 }
 
@@ -181,7 +191,9 @@ pub fn rank(
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CostPoint {
     pub variant: String,
+    #[serde(deserialize_with = "nan_serde::f64")]
     pub staff_cost: f64,
+    #[serde(deserialize_with = "nan_serde::f64")]
     pub service_level: f64,
     pub dominated: bool,
 }
@@ -223,8 +235,10 @@ pub struct Bottleneck {
     pub variant: String,
     pub step: Option<String>,
     /// Share of all waiting time spent at that step.
+    #[serde(deserialize_with = "nan_serde::f64")]
     pub step_wait_share: f64,
     pub resource: Option<String>,
+    #[serde(deserialize_with = "nan_serde::f64")]
     pub utilisation: f64,
 }
 

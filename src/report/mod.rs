@@ -1,5 +1,6 @@
 //! Everything written or printed about results: summary.json, CSV files, terminal tables.
 
+pub mod charts;
 pub mod csv_out;
 pub mod files;
 pub mod results;

@@ -6,7 +6,7 @@
 //! scenario's `time_unit`; undefined values (NaN) are written as `null`.
 
 use indexmap::IndexMap;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 
 use crate::experiment::compare::{self, Bottleneck, CostPoint, Difference, Ranking};
 use crate::experiment::precision::Outcome;
@@ -14,37 +14,23 @@ use crate::experiment::{Band, VariantResult};
 use crate::kpi::{self, Group};
 use crate::scenario::Loaded;
 use crate::scenario::units::{self, TimeUnit};
-use crate::stats::Summary;
+use crate::stats::{Summary, nan_serde};
 
 pub const SCHEMA_VERSION: u32 = 1;
-
-fn de_f64<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
-    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
-}
-fn de_vec<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Error> {
-    Ok(Vec::<Option<f64>>::deserialize(d)?
-        .into_iter()
-        .map(|x| x.unwrap_or(f64::NAN))
-        .collect())
-}
-fn de_pair<'de, D: Deserializer<'de>>(d: D) -> Result<[f64; 2], D::Error> {
-    let [a, b] = <[Option<f64>; 2]>::deserialize(d)?;
-    Ok([a.unwrap_or(f64::NAN), b.unwrap_or(f64::NAN)])
-}
 
 /// A KPI across replications.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Stat {
-    #[serde(deserialize_with = "de_f64")]
+    #[serde(deserialize_with = "nan_serde::f64")]
     pub mean: f64,
-    #[serde(deserialize_with = "de_f64")]
+    #[serde(deserialize_with = "nan_serde::f64")]
     pub sd: f64,
-    #[serde(deserialize_with = "de_pair")]
+    #[serde(deserialize_with = "nan_serde::pair")]
     pub ci95: [f64; 2],
     pub n: u64,
-    #[serde(deserialize_with = "de_f64")]
+    #[serde(deserialize_with = "nan_serde::f64")]
     pub min: f64,
-    #[serde(deserialize_with = "de_f64")]
+    #[serde(deserialize_with = "nan_serde::f64")]
     pub max: f64,
 }
 
@@ -74,7 +60,7 @@ pub struct ScenarioInfo {
     pub time_unit: TimeUnit,
     /// Clock label of t = 0.
     pub start: String,
-    #[serde(deserialize_with = "de_f64")]
+    #[serde(deserialize_with = "nan_serde::f64")]
     pub start_minutes: f64,
     pub horizon: f64,
     pub warmup: f64,
@@ -83,11 +69,11 @@ pub struct ScenarioInfo {
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct BandOut {
-    #[serde(deserialize_with = "de_vec")]
+    #[serde(deserialize_with = "nan_serde::vec")]
     pub mean: Vec<f64>,
-    #[serde(deserialize_with = "de_vec")]
+    #[serde(deserialize_with = "nan_serde::vec")]
     pub p05: Vec<f64>,
-    #[serde(deserialize_with = "de_vec")]
+    #[serde(deserialize_with = "nan_serde::vec")]
     pub p95: Vec<f64>,
 }
 
@@ -187,11 +173,11 @@ impl VariantSummary {
 pub struct PrecisionRow {
     pub variant: String,
     pub kpi: String,
-    #[serde(deserialize_with = "de_f64")]
+    #[serde(deserialize_with = "nan_serde::f64")]
     pub mean: f64,
-    #[serde(deserialize_with = "de_f64")]
+    #[serde(deserialize_with = "nan_serde::f64")]
     pub half_width: f64,
-    #[serde(deserialize_with = "de_f64")]
+    #[serde(deserialize_with = "nan_serde::f64")]
     pub target: f64,
     pub met: bool,
 }

@@ -2,6 +2,7 @@
 
 pub mod histogram;
 pub mod mser;
+pub mod nan_serde;
 pub mod student_t;
 pub mod summary;
 pub mod timeavg;
