@@ -219,6 +219,8 @@ impl<'m> Sim<'m> {
                 }
                 Some(r) => {
                     if self.busy[r] < self.capacity[r] {
+                        let counted = self.slab.get(slot).counted;
+                        self.obs.step_wait(s, counted, 0.0);
                         self.start_service(slot, s, r, ct);
                     } else {
                         let cust = &m.customers[ct];
