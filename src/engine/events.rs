@@ -1,11 +1,8 @@
-//! The future-event list: a binary min-heap ordered by (time, sequence number).
+//! The future-event list: a min-heap ordered by (time, sequence number).
 //!
 //! The sequence number makes ties deterministic (first scheduled, first processed) and the
 //! comparison uses the bit pattern of non-negative finite times, which orders exactly like the
 //! numbers and cannot panic (the compiler guarantees finite, non-negative durations).
-
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
 
 /// What happens at an event. Small and `Copy`: no allocation per event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -20,41 +17,27 @@ pub enum Event {
     Staff { resource: u32 },
 }
 
+/// A scheduled event; `ord` packs (time bits, sequence number) so that one integer
+/// comparison orders entries.
 #[derive(Clone, Copy, Debug)]
 struct Entry {
-    key: u64,
-    seq: u64,
+    ord: u128,
     event: Event,
 }
 
-impl PartialEq for Entry {
-    fn eq(&self, o: &Self) -> bool {
-        self.key == o.key && self.seq == o.seq
-    }
-}
-impl Eq for Entry {}
-impl PartialOrd for Entry {
-    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
-        Some(self.cmp(o))
-    }
-}
-impl Ord for Entry {
-    /// Reversed so that `BinaryHeap` (a max-heap) pops the earliest event first.
-    fn cmp(&self, o: &Self) -> Ordering {
-        o.key.cmp(&self.key).then_with(|| o.seq.cmp(&self.seq))
-    }
-}
-
+/// A 4-ary min-heap written for the event loop: it moves entries through a "hole" instead of
+/// swapping (the standard library's `BinaryHeap::pop` swaps the root out first, which stalls
+/// on store forwarding on every pop), and a 4-ary tree has half the levels of a binary one.
 #[derive(Debug, Default)]
 pub struct EventList {
-    heap: BinaryHeap<Entry>,
+    heap: Vec<Entry>,
     seq: u64,
 }
 
 impl EventList {
     pub fn with_capacity(n: usize) -> Self {
         EventList {
-            heap: BinaryHeap::with_capacity(n),
+            heap: Vec::with_capacity(n),
             seq: 0,
         }
     }
@@ -64,17 +47,51 @@ impl EventList {
     pub fn push(&mut self, t: f64, event: Event) {
         // +0.0 normalises -0.0; times are finite and >= 0 so the bits order like the values.
         let key = (t + 0.0).to_bits();
-        self.heap.push(Entry {
-            key,
-            seq: self.seq,
+        let e = Entry {
+            ord: (u128::from(key) << 64) | u128::from(self.seq),
             event,
-        });
+        };
         self.seq += 1;
+        let mut i = self.heap.len();
+        self.heap.push(e);
+        while i > 0 {
+            let p = (i - 1) / 4;
+            if self.heap[p].ord <= e.ord {
+                break;
+            }
+            self.heap[i] = self.heap[p];
+            i = p;
+        }
+        self.heap[i] = e;
     }
 
     #[inline]
     pub fn pop(&mut self) -> Option<(f64, Event)> {
-        self.heap.pop().map(|e| (f64::from_bits(e.key), e.event))
+        let top = *self.heap.first()?;
+        let last = self.heap.pop()?;
+        let n = self.heap.len();
+        if n > 0 {
+            let mut i = 0;
+            loop {
+                let c = 4 * i + 1;
+                if c >= n {
+                    break;
+                }
+                let mut m = c;
+                for k in c + 1..(c + 4).min(n) {
+                    if self.heap[k].ord < self.heap[m].ord {
+                        m = k;
+                    }
+                }
+                if self.heap[m].ord >= last.ord {
+                    break;
+                }
+                self.heap[i] = self.heap[m];
+                i = m;
+            }
+            self.heap[i] = last;
+        }
+        Some((f64::from_bits((top.ord >> 64) as u64), top.event))
     }
 
     pub fn len(&self) -> usize {
@@ -107,5 +124,30 @@ mod tests {
                 Event::Staff { resource: 1 }
             ]
         );
+    }
+
+    #[test]
+    fn matches_a_sort_on_many_random_times() {
+        let mut l = EventList::default();
+        let mut x: u64 = 12345;
+        let mut expect = Vec::new();
+        for i in 0..2000u32 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let t = ((x >> 33) % 500) as f64 / 7.0;
+            l.push(t, Event::Arrival { stream: i });
+            expect.push((t, i));
+            if i % 3 == 0 {
+                expect.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                let (t0, i0) = expect.remove(0);
+                assert_eq!(l.pop(), Some((t0, Event::Arrival { stream: i0 })));
+            }
+        }
+        expect.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        for (t, i) in expect {
+            assert_eq!(l.pop(), Some((t, Event::Arrival { stream: i })));
+        }
+        assert!(l.is_empty());
     }
 }

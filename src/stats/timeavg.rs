@@ -19,6 +19,10 @@ pub struct TimeAvg {
     pub max: f64,
     /// ∫ level dt per bin of [0, horizon).
     pub bins: Vec<f64>,
+    /// The bin `last` falls in and where it ends: time only moves forward, so the bin is
+    /// found by stepping, never by dividing (this sits on the hot path of every event).
+    bin: usize,
+    edge: f64,
 }
 
 impl TimeAvg {
@@ -29,6 +33,8 @@ impl TimeAvg {
             area: 0.0,
             max: 0.0,
             bins: vec![0.0; n_bins],
+            bin: 0,
+            edge: f64::NAN,
         }
     }
 
@@ -55,22 +61,33 @@ impl TimeAvg {
         self.set(now, l, w);
     }
 
+    #[inline]
     fn integrate(&mut self, now: f64, w: &Window) {
         let end = now.min(w.horizon);
         let a = self.last.max(w.warmup);
         if end > a {
             self.area += self.level * (end - a);
         }
-        let mut t = self.last;
         let nb = self.bins.len();
-        let mut b = ((t / w.bin_width) as usize).min(nb.saturating_sub(1));
-        while t < end && b < nb {
-            let bin_end = ((b + 1) as f64 * w.bin_width).min(end);
-            if bin_end > t {
-                self.bins[b] += self.level * (bin_end - t);
+        if nb == 0 {
+            return;
+        }
+        if self.edge.is_nan() {
+            self.edge = w.bin_width;
+        }
+        let mut t = self.last;
+        while t < end {
+            while t >= self.edge && self.bin + 1 < nb {
+                self.bin += 1;
+                self.edge = (self.bin + 1) as f64 * w.bin_width;
             }
-            t = bin_end;
-            b += 1;
+            let seg_end = if self.bin + 1 < nb {
+                end.min(self.edge)
+            } else {
+                end
+            };
+            self.bins[self.bin] += self.level * (seg_end - t);
+            t = seg_end;
         }
     }
 
