@@ -49,6 +49,7 @@ pub enum Dist {
     },
     Gamma {
         gamma: Gamma<f64>,
+        mean: f64,
     },
     Weibull {
         inv_shape: f64,
@@ -92,7 +93,7 @@ impl Dist {
                 let z: f64 = StandardNormal.sample(rng);
                 (mu + sigma * z).exp()
             }
-            Dist::Gamma { gamma } => gamma.sample(rng),
+            Dist::Gamma { gamma, .. } => gamma.sample(rng),
             Dist::Weibull { inv_shape, scale } => {
                 let u = 1.0 - uniform01(rng);
                 scale * (-u.ln()).powf(*inv_shape)

@@ -119,10 +119,175 @@ pub struct Distributions {
     pub cycle_time_by_customer: IndexMap<String, Distribution>,
 }
 
+/// The process as simulated, for assumption tables and the process diagram.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct ModelInfo {
+    pub customers: Vec<CustomerInfo>,
+    pub arrivals: Vec<ArrivalInfo>,
+    pub resources: Vec<ResourceInfo>,
+    pub steps: Vec<StepInfo>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CustomerInfo {
+    pub name: String,
+    pub first_step: String,
+    pub priority: i64,
+    /// Mean patience in the time unit (null: customers never renege).
+    pub patience_mean: Option<f64>,
+    pub balk_at: Option<u32>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ArrivalInfo {
+    pub name: String,
+    pub customer: String,
+    /// Rates per hour: one value (constant) or one per interval.
+    pub rates_per_hour: Vec<f64>,
+    /// Interval of `rates_per_hour` in the time unit (null for a constant rate).
+    pub interval: Option<f64>,
+    /// Expected arrivals over the horizon.
+    pub expected: f64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ResourceInfo {
+    pub name: String,
+    /// Staff: one value (constant) or one per interval.
+    pub staff: Vec<u32>,
+    pub interval: Option<f64>,
+    pub cost_per_hour: f64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RouteInfo {
+    pub to: String,
+    pub p: f64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct StepInfo {
+    pub name: String,
+    pub resource: Option<String>,
+    /// Mean service time (time unit) per customer type.
+    pub service_mean: IndexMap<String, f64>,
+    /// Where each customer type goes next; the rest leaves.
+    pub routes: IndexMap<String, Vec<RouteInfo>>,
+    /// Removed by this variant (customers pass through in zero time).
+    pub removed: bool,
+}
+
+impl ModelInfo {
+    pub fn of(m: &crate::model::Model) -> ModelInfo {
+        use crate::model::{RateProfile, Staffing};
+        let tu = m.time_unit;
+        let cname = |i: usize| m.customers.get(i).map_or(String::new(), |c| c.name.clone());
+        ModelInfo {
+            customers: m
+                .customers
+                .iter()
+                .map(|c| CustomerInfo {
+                    name: c.name.clone(),
+                    first_step: m
+                        .steps
+                        .get(c.first_step)
+                        .map_or(String::new(), |s| s.name.clone()),
+                    priority: c.priority,
+                    patience_mean: c
+                        .patience
+                        .as_ref()
+                        .map(|p| tu.from_minutes(crate::scenario::compile::dist_mean(p))),
+                    balk_at: c.balk_at,
+                })
+                .collect(),
+            arrivals: m
+                .arrivals
+                .iter()
+                .map(|a| {
+                    let (rates_per_hour, interval) = match &a.profile {
+                        RateProfile::Constant(r) => (vec![r * 60.0], None),
+                        RateProfile::Piecewise { interval, rates } => (
+                            rates.iter().map(|r| r * 60.0).collect(),
+                            Some(tu.from_minutes(*interval)),
+                        ),
+                    };
+                    ArrivalInfo {
+                        name: a.name.clone(),
+                        customer: cname(a.customer),
+                        rates_per_hour,
+                        interval,
+                        expected: a.profile.integral(m.horizon),
+                    }
+                })
+                .collect(),
+            resources: m
+                .resources
+                .iter()
+                .map(|r| {
+                    let (staff, interval) = match &r.staff {
+                        Staffing::Constant(n) => (vec![*n], None),
+                        Staffing::Schedule { interval, staff } => {
+                            (staff.clone(), Some(tu.from_minutes(*interval)))
+                        }
+                    };
+                    ResourceInfo {
+                        name: r.name.clone(),
+                        staff,
+                        interval,
+                        cost_per_hour: r.cost_per_hour,
+                    }
+                })
+                .collect(),
+            steps: m
+                .steps
+                .iter()
+                .map(|s| StepInfo {
+                    name: s.name.clone(),
+                    resource: s
+                        .resource
+                        .and_then(|r| m.resources.get(r))
+                        .map(|r| r.name.clone()),
+                    service_mean: m
+                        .customers
+                        .iter()
+                        .enumerate()
+                        .map(|(i, c)| (c.name.clone(), tu.from_minutes(m.dist_means[s.service[i]])))
+                        .collect(),
+                    routes: m
+                        .customers
+                        .iter()
+                        .enumerate()
+                        .map(|(i, c)| {
+                            let r = &s.route[i];
+                            let mut prev = 0.0;
+                            let list =
+                                r.to.iter()
+                                    .zip(&r.cum)
+                                    .map(|(t, c)| {
+                                        let p = c - prev;
+                                        prev = *c;
+                                        RouteInfo {
+                                            to: m.steps[*t].name.clone(),
+                                            p,
+                                        }
+                                    })
+                                    .collect();
+                            (c.name.clone(), list)
+                        })
+                        .collect(),
+                    removed: s.pass_through,
+                })
+                .collect(),
+        }
+    }
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct VariantSummary {
     pub description: String,
     pub replications: u64,
+    /// The process this variant simulated.
+    pub model: ModelInfo,
     pub kpis: IndexMap<String, Stat>,
     pub customers: IndexMap<String, IndexMap<String, Stat>>,
     pub steps: IndexMap<String, IndexMap<String, Stat>>,
@@ -448,6 +613,7 @@ fn variant_summary(v: &VariantResult, tu: TimeUnit, multi_day: bool) -> VariantS
     VariantSummary {
         description: v.description.clone(),
         replications: v.replications() as u64,
+        model: ModelInfo::of(m),
         kpis,
         customers,
         steps,

@@ -329,6 +329,21 @@ fn index(names: &[&Sp<String>], kind: &str, d: &mut Diagnostics) -> HashMap<Stri
     map
 }
 
+/// Mean (minutes) of a prepared distribution.
+pub fn dist_mean(d: &Dist) -> f64 {
+    match d {
+        Dist::Exponential { mean } => *mean,
+        Dist::Deterministic { value } => *value,
+        Dist::Uniform { min, width } => min + width / 2.0,
+        Dist::Triangular { min, mode, max } => (min + mode + max) / 3.0,
+        Dist::Normal { mean, .. } => *mean,
+        Dist::Lognormal { mu, sigma } => (mu + sigma * sigma / 2.0).exp(),
+        Dist::Gamma { mean, .. } => *mean,
+        Dist::Weibull { inv_shape, scale } => scale * gamma_fn(1.0 + inv_shape),
+        Dist::Empirical { values } => values.iter().sum::<f64>() / values.len().max(1) as f64,
+    }
+}
+
 /// Prepared distribution and its mean (minutes).
 pub fn prepare(k: &DistKind) -> (Dist, f64) {
     match *k {
@@ -385,7 +400,7 @@ pub fn prepare(k: &DistKind) -> (Dist, f64) {
 
 fn gamma(shape: f64, scale: f64, mean: f64) -> (Dist, f64) {
     match Gamma::new(shape, scale) {
-        Ok(g) => (Dist::Gamma { gamma: g }, mean),
+        Ok(g) => (Dist::Gamma { gamma: g, mean }, mean),
         Err(_) => (Dist::Deterministic { value: mean }, mean),
     }
 }
