@@ -4,6 +4,7 @@
 
 mod report;
 pub mod run;
+mod sweep;
 mod validate;
 
 use std::path::PathBuf;
@@ -31,6 +32,8 @@ pub enum Command {
     Run(RunArgs),
     /// Check scenario files for errors without simulating.
     Validate(ValidateArgs),
+    /// Run the grid of all combinations of parameter values (each point a full Monte Carlo run).
+    Sweep(sweep::SweepArgs),
     /// Re-render charts and the HTML report from a saved output folder, without simulating.
     Report(ReportArgs),
     /// Run scenarios and check their expectations or a recorded baseline (for CI pipelines).
@@ -111,11 +114,7 @@ pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
-            let code = if e.use_stderr() {
-                EXIT_BAD_INPUT
-            } else {
-                EXIT_OK
-            };
+            let code = if e.use_stderr() { EXIT_BAD_INPUT } else { EXIT_OK };
             let _ = e.print();
             return code;
         }
@@ -124,6 +123,7 @@ pub fn main() -> i32 {
         Command::Run(a) => run::run(&a),
         Command::Validate(a) => validate::validate(&a),
         Command::Report(a) => report::report(&a),
+        Command::Sweep(a) => sweep::sweep(&a),
         Command::Check(a) => crate::check::run_check(&a),
         Command::Record(a) => crate::check::run_record(&a),
     }

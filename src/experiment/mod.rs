@@ -8,6 +8,7 @@
 pub mod accumulate;
 pub mod compare;
 pub mod precision;
+pub mod sweep;
 
 use rayon::prelude::*;
 
@@ -33,10 +34,8 @@ pub fn run_range(
     let mut start = from;
     while start < to {
         let end = (start + CHUNK as u64).min(to);
-        let results: Vec<ReplicationResult> = (start..end)
-            .into_par_iter()
-            .map(|i| engine::simulate(model, seed, i))
-            .collect();
+        let results: Vec<ReplicationResult> =
+            (start..end).into_par_iter().map(|i| engine::simulate(model, seed, i)).collect();
         for r in results {
             acc.add(r);
         }
@@ -60,10 +59,8 @@ pub fn run(
     precision: Option<&Precision>,
     progress: &(dyn Fn(u64) + Sync),
 ) -> (Vec<VariantResult>, Option<precision::Outcome>) {
-    let mut accs: Vec<VariantResult> = jobs
-        .iter()
-        .map(|j| VariantResult::new(j.name, j.description, j.model))
-        .collect();
+    let mut accs: Vec<VariantResult> =
+        jobs.iter().map(|j| VariantResult::new(j.name, j.description, j.model)).collect();
     let mut done = 0u64;
     let target = match precision {
         Some(p) => replications.min(p.max_replications),

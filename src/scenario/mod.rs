@@ -68,11 +68,7 @@ pub fn load_file(path: &Path) -> Result<Loaded, LoadError> {
     let fail = |msg: String| {
         let mut d = Diagnostics::default();
         d.error(None, "", msg);
-        LoadError {
-            path: label.clone(),
-            source: String::new(),
-            diags: d,
-        }
+        LoadError { path: label.clone(), source: String::new(), diags: d }
     };
     let meta = std::fs::metadata(path).map_err(|e| fail(format!("cannot read the file: {e}")))?;
     if meta.is_dir() {
@@ -98,17 +94,10 @@ pub fn load_bytes(bytes: &[u8], label: &str) -> Result<Loaded, LoadError> {
             d.error(
                 Some(e.valid_up_to()..e.valid_up_to() + 1),
                 "",
-                format!(
-                    "the file is not valid UTF-8 (invalid byte at offset {})",
-                    e.valid_up_to()
-                ),
+                format!("the file is not valid UTF-8 (invalid byte at offset {})", e.valid_up_to()),
             )
             .with_help("save the file as UTF-8");
-            return Err(LoadError {
-                path: label.into(),
-                source: prefix,
-                diags: d,
-            });
+            return Err(LoadError { path: label.into(), source: prefix, diags: d });
         }
     };
     load_str(text, label)
@@ -117,22 +106,26 @@ pub fn load_bytes(bytes: &[u8], label: &str) -> Result<Loaded, LoadError> {
 pub fn load_str(text: &str, label: &str) -> Result<Loaded, LoadError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut d = Diagnostics::default();
-    let fail = |d: Diagnostics| LoadError {
-        path: label.into(),
-        source: text.into(),
-        diags: d,
-    };
+    let fail = |d: Diagnostics| LoadError { path: label.into(), source: text.into(), diags: d };
     if text.trim().is_empty() {
-        d.error(None, "", "the file is empty").with_help("a scenario needs at least `horizon`, [[customers]], [[arrivals]] and [[steps]]; see scenarios/README.md");
+        d.error(None, "", "the file is empty").with_help(
+            "a scenario needs at least `horizon`, [[customers]], [[arrivals]] and [[steps]]; see scenarios/README.md",
+        );
         return Err(fail(d));
     }
     let Some(root) = tree::parse(text, &mut d) else {
         return Err(fail(d));
     };
-    let default_name = Path::new(label)
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "scenario".into());
+    load_tree(root, text, label)
+}
+
+/// Validates and compiles an already parsed document (`source` is the text its spans refer
+/// to). Sweeps use this to compile each grid point after changing the tree.
+pub fn load_tree(root: tree::Table, text: &str, label: &str) -> Result<Loaded, LoadError> {
+    let mut d = Diagnostics::default();
+    let fail = |d: Diagnostics| LoadError { path: label.into(), source: text.into(), diags: d };
+    let default_name =
+        Path::new(label).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "scenario".into());
 
     let scenario = Scenario::from_table(&root, &default_name, &mut d);
     let base_model = compile::compile(&scenario, &mut d);
@@ -151,11 +144,8 @@ pub fn load_str(text: &str, label: &str) -> Result<Loaded, LoadError> {
         let vs = Scenario::from_table(&v.table, &default_name, &mut vd);
         let model = compile::compile(&vs, &mut vd);
         // Problems the baseline already has are reported once, not again per variant.
-        let base_msgs: Vec<(Option<std::ops::Range<usize>>, String)> = d
-            .items
-            .iter()
-            .map(|x| (x.span.clone(), x.message.clone()))
-            .collect();
+        let base_msgs: Vec<(Option<std::ops::Range<usize>>, String)> =
+            d.items.iter().map(|x| (x.span.clone(), x.message.clone())).collect();
         for mut item in vd.items {
             if !base_msgs.contains(&(item.span.clone(), item.message.clone())) {
                 item.variant = Some(v.name.clone());
@@ -166,12 +156,7 @@ pub fn load_str(text: &str, label: &str) -> Result<Loaded, LoadError> {
             for st in &mut model.steps {
                 st.pass_through = v.removed_steps.contains(&st.name);
             }
-            variants.push(Variant {
-                name: v.name,
-                description: v.description,
-                scenario: vs,
-                model,
-            });
+            variants.push(Variant { name: v.name, description: v.description, scenario: vs, model });
         }
     }
     d.sort();
@@ -210,9 +195,7 @@ pub fn slug(name: &str) -> String {
     }
     let s: String = s.trim_matches('-').chars().take(64).collect();
     let s = s.trim_matches('-').to_string();
-    const RESERVED: &[&str] = &[
-        "con", "prn", "aux", "nul", "com1", "com2", "com3", "com4", "lpt1", "lpt2", "lpt3",
-    ];
+    const RESERVED: &[&str] = &["con", "prn", "aux", "nul", "com1", "com2", "com3", "com4", "lpt1", "lpt2", "lpt3"];
     if s.is_empty() || RESERVED.contains(&s.as_str()) {
         format!("scenario-{}", if s.is_empty() { "unnamed" } else { &s })
     } else {

@@ -1,0 +1,229 @@
+//! `branchsim sweep FILE --set PATH=VALUES ...`: a grid of full Monte Carlo runs.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+
+use super::{EXIT_BAD_INPUT, EXIT_OK, error};
+use crate::experiment::sweep::{self, Param};
+use crate::experiment::{self, Job};
+use crate::kpi;
+use crate::report::files;
+use crate::report::results::Stat;
+use crate::report::table::{Table, fmt_stat};
+use crate::scenario;
+
+#[derive(Args, Debug)]
+pub struct SweepArgs {
+    /// The scenario file (its baseline is swept).
+    pub file: PathBuf,
+    /// A parameter and its values: resources.teller.staff=2..6, customers.retail.rate_scale=0.8,1.0,1.2,
+    /// steps.teller.service.mean=3min,4min (repeatable: the grid of all combinations).
+    #[arg(long = "set", required = true)]
+    pub set: Vec<String>,
+    #[arg(long, short = 'n')]
+    pub replications: Option<u64>,
+    #[arg(long)]
+    pub seed: Option<u64>,
+    #[arg(long, default_value = "output")]
+    pub out: PathBuf,
+    #[arg(long)]
+    pub threads: Option<usize>,
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+/// One grid point's results, as written to sweep.json.
+#[derive(Serialize)]
+pub struct SweepPoint {
+    pub values: Vec<String>,
+    pub kpis: indexmap::IndexMap<String, Stat>,
+}
+
+#[derive(Serialize)]
+pub struct SweepOut {
+    pub schema_version: u32,
+    pub scenario: String,
+    pub content_hash: String,
+    pub seed: u64,
+    pub replications: u64,
+    pub time_unit: String,
+    pub params: Vec<String>,
+    pub points: Vec<SweepPoint>,
+}
+
+pub fn sweep(a: &SweepArgs) -> i32 {
+    let loaded = match scenario::load_file(&a.file) {
+        Ok(l) => l,
+        Err(e) => {
+            eprint!("{}", e.render());
+            return EXIT_BAD_INPUT;
+        }
+    };
+    let params = match a.set.iter().map(|s| Param::parse(s)).collect::<Result<Vec<_>, _>>() {
+        Ok(p) => p,
+        Err(e) => {
+            error(&format!("--set {e}"));
+            return EXIT_BAD_INPUT;
+        }
+    };
+    let mut root = loaded.tree.clone();
+    root.remove("variants");
+    let points = sweep::grid(&params);
+    // Build (and so validate) every point before simulating any.
+    let mut models = Vec::new();
+    for values in &points {
+        let mut doc = root.clone();
+        for (p, v) in params.iter().zip(values) {
+            match sweep::apply(&doc, &p.path, v) {
+                Ok(d) => doc = d,
+                Err(e) => {
+                    error(&e);
+                    return EXIT_BAD_INPUT;
+                }
+            }
+        }
+        match scenario::load_tree(doc, &loaded.source, &loaded.path) {
+            Ok(l) => models.push(l.baseline().model.clone()),
+            Err(e) => {
+                let label: Vec<String> = params.iter().zip(values).map(|(p, v)| format!("{}={v}", p.path)).collect();
+                eprint!("{}", e.render());
+                error(&format!("sweep point {} is not a valid scenario", label.join(", ")));
+                return EXIT_BAD_INPUT;
+            }
+        }
+    }
+    let base = &loaded.baseline().model;
+    let seed = a.seed.unwrap_or(base.seed);
+    let reps = a.replications.unwrap_or(u64::from(base.replications));
+    if reps == 0 {
+        error("--replications must be at least 1");
+        return EXIT_BAD_INPUT;
+    }
+    let mut b = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = a.threads {
+        b = b.num_threads(n.max(1));
+    }
+    let pool = match b.build() {
+        Ok(p) => p,
+        Err(e) => {
+            error(&format!("cannot start worker threads: {e}"));
+            return EXIT_BAD_INPUT;
+        }
+    };
+    let bar = {
+        use std::io::IsTerminal;
+        (!a.quiet && std::io::stderr().is_terminal()).then(|| {
+            let b = ProgressBar::new(models.len() as u64);
+            if let Ok(s) = ProgressStyle::with_template("{spinner} sweep points {pos}/{len} [{bar:40}] eta {eta}") {
+                b.set_style(s.progress_chars("=> "));
+            }
+            b
+        })
+    };
+    let tu = base.time_unit;
+    let mut out_points = Vec::new();
+    for (values, m) in points.iter().zip(&models) {
+        let jobs = [Job { name: "baseline", description: "", model: m }];
+        let (res, _) = pool.install(|| experiment::run(&jobs, seed, reps, None, &|_| {}));
+        let mut kpis = indexmap::IndexMap::new();
+        if let Some(v) = res.first() {
+            for (k, id) in v.catalogue.iter().enumerate() {
+                let scale = if kpi::is_duration(&id.kpi) { 1.0 / tu.minutes() } else { 1.0 };
+                let s = v.summary(k);
+                kpis.insert(
+                    id.path(),
+                    Stat {
+                        mean: s.mean * scale,
+                        sd: s.sd * scale,
+                        ci95: [s.ci95[0] * scale, s.ci95[1] * scale],
+                        n: s.n,
+                        min: s.min * scale,
+                        max: s.max * scale,
+                    },
+                );
+            }
+        }
+        out_points.push(SweepPoint { values: values.clone(), kpis });
+        if let Some(b) = &bar {
+            b.inc(1);
+        }
+    }
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    let out = SweepOut {
+        schema_version: 1,
+        scenario: base.name.clone(),
+        content_hash: loaded.content_hash.clone(),
+        seed,
+        replications: reps,
+        time_unit: tu.label().into(),
+        params: params.iter().map(|p| p.path.clone()).collect(),
+        points: out_points,
+    };
+    let dir = a.out.join(scenario::slug(&base.name));
+    if let Err(e) = write(&dir, &out) {
+        error(&format!("cannot write sweep results to {}: {e}", dir.display()));
+        return EXIT_BAD_INPUT;
+    }
+    if !a.quiet {
+        print_table(&out);
+        println!("\nSweep results written to {}", dir.display());
+    }
+    EXIT_OK
+}
+
+fn write(dir: &std::path::Path, out: &SweepOut) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let mut json = serde_json::to_string_pretty(out).map_err(std::io::Error::other)?;
+    json.push('\n');
+    files::write_atomic(&dir.join("sweep.json"), json.as_bytes())?;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header: Vec<String> = vec!["point".into()];
+    header.extend(out.params.iter().cloned());
+    header.extend(["kpi", "mean", "sd", "ci_low", "ci_high", "n"].map(String::from));
+    w.write_record(&header)?;
+    let num = |x: f64| if x.is_finite() { format!("{x}") } else { String::new() };
+    for (i, p) in out.points.iter().enumerate() {
+        for (k, s) in &p.kpis {
+            let mut row = vec![i.to_string()];
+            row.extend(p.values.iter().cloned());
+            row.extend([
+                crate::report::csv_out::safe_text(k),
+                num(s.mean),
+                num(s.sd),
+                num(s.ci95[0]),
+                num(s.ci95[1]),
+                s.n.to_string(),
+            ]);
+            w.write_record(&row)?;
+        }
+    }
+    let bytes = w.into_inner().map_err(|e| std::io::Error::other(e.to_string()))?;
+    files::write_atomic(&dir.join("sweep.csv"), &bytes)
+}
+
+fn print_table(out: &SweepOut) {
+    let shown = ["wait_mean", "wait_p90", "service_level", "abandon_rate", "staff_cost"];
+    let mut header: Vec<String> = out.params.clone();
+    header.extend(
+        shown.iter().map(|k| if kpi::is_duration(k) { format!("{k} ({})", out.time_unit) } else { k.to_string() }),
+    );
+    let mut t = Table::new(header);
+    for p in &out.points {
+        let mut row = p.values.clone();
+        row.extend(shown.iter().map(|k| p.kpis.get(*k).map_or("-".into(), |s| fmt_stat(s, k))));
+        t.row(row);
+    }
+    println!(
+        "{} — sweep of {} points, {} replications each, seed {}",
+        out.scenario,
+        out.points.len(),
+        out.replications,
+        out.seed
+    );
+    print!("{}", t.render());
+}
