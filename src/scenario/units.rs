@@ -71,17 +71,14 @@ fn unit_minutes(unit: &str) -> Option<f64> {
     }
 }
 
-const UNIT_HELP: &str =
-    "write a number followed by one of s, min, h, d (e.g. \"90s\", \"2.5min\", \"1h\", \"2d\")";
+const UNIT_HELP: &str = "write a number followed by one of s, min, h, d (e.g. \"90s\", \"2.5min\", \"1h\", \"2d\")";
 
 /// Splits "2.5min" into (2.5, "min"). One optional space is allowed between them.
 fn split_number(s: &str) -> Option<(f64, &str)> {
     let s = s.trim();
     let end = s
         .char_indices()
-        .find(|(_, c)| {
-            !(c.is_ascii_digit() || *c == '.' || *c == '-' || *c == '+' || *c == 'e' || *c == 'E')
-        })
+        .find(|(_, c)| !(c.is_ascii_digit() || *c == '.' || *c == '-' || *c == '+' || *c == 'e' || *c == 'E'))
         .map_or(s.len(), |(i, _)| i);
     // "e" may start a unit-less exponent only when followed by a digit or sign; units never start with e.
     let (num, rest) = s.split_at(end);
@@ -96,9 +93,7 @@ pub fn parse_duration(s: &str) -> Result<f64, String> {
         return Err(format!("`{s}` is not a duration; {UNIT_HELP}"));
     };
     if unit.is_empty() {
-        return Err(format!(
-            "`{s}` has no unit; {UNIT_HELP}, or a bare number in the scenario's time_unit"
-        ));
+        return Err(format!("`{s}` has no unit; {UNIT_HELP}, or a bare number in the scenario's time_unit"));
     }
     let Some(per) = unit_minutes(unit) else {
         return Err(format!("unknown time unit `{unit}` in `{s}`; {UNIT_HELP}"));
@@ -123,15 +118,9 @@ pub fn parse_rate(s: &str) -> Result<f64, String> {
     let Some((num, unit)) = s.split_once('/') else {
         return Err(format!("`{s}` is not a rate; {help}"));
     };
-    let value: f64 = num
-        .trim()
-        .parse()
-        .map_err(|_| format!("`{num}` in `{s}` is not a number; {help}"))?;
+    let value: f64 = num.trim().parse().map_err(|_| format!("`{num}` in `{s}` is not a number; {help}"))?;
     let Some(per) = unit_minutes(unit.trim()) else {
-        return Err(format!(
-            "unknown time unit `{}` in rate `{s}`; {help}",
-            unit.trim()
-        ));
+        return Err(format!("unknown time unit `{}` in rate `{s}`; {help}", unit.trim()));
     };
     check_rate(value / per, s)
 }
@@ -165,26 +154,27 @@ pub fn clock_label(start_minutes: f64, t: f64, multi_day: bool) -> String {
     let in_day = abs - day * MINUTES_PER_DAY;
     let total = in_day.round() as i64;
     let (h, m) = (total / 60 % 24, total % 60);
-    if multi_day {
-        format!("d{} {h:02}:{m:02}", day as i64 + 1)
-    } else {
-        format!("{h:02}:{m:02}")
-    }
+    if multi_day { format!("d{} {h:02}:{m:02}", day as i64 + 1) } else { format!("{h:02}:{m:02}") }
 }
 
-/// A compact human duration for tables: "45s", "3.2min", "2.5h".
+/// A compact human duration for messages and tables: "45s", "3.2min", "2.5h", "3d".
 pub fn human_duration(minutes: f64) -> String {
     if !minutes.is_finite() {
         return "-".into();
     }
+    let trim = |x: f64, unit: &str| {
+        let s = format!("{x:.2}");
+        let s = s.trim_end_matches('0').trim_end_matches('.');
+        format!("{s}{unit}")
+    };
     if minutes < 1.0 {
-        format!("{:.0}s", minutes * 60.0)
-    } else if minutes < 120.0 {
-        format!("{minutes:.2}min")
-    } else if minutes < 2.0 * MINUTES_PER_DAY {
-        format!("{:.2}h", minutes / 60.0)
+        trim(minutes * 60.0, "s")
+    } else if minutes < 120.0 && (minutes % 60.0 != 0.0 || minutes < 60.0) {
+        trim(minutes, "min")
+    } else if minutes < 2.0 * MINUTES_PER_DAY || minutes % MINUTES_PER_DAY != 0.0 && minutes < 7.0 * MINUTES_PER_DAY {
+        trim(minutes / 60.0, "h")
     } else {
-        format!("{:.2}d", minutes / MINUTES_PER_DAY)
+        trim(minutes / MINUTES_PER_DAY, "d")
     }
 }
 
@@ -222,5 +212,11 @@ mod tests {
         assert!(parse_clock("25:00").is_err());
         assert_eq!(clock_label(540.0, 90.0, false), "10:30");
         assert_eq!(clock_label(540.0, 1440.0, true), "d2 09:00");
+        assert_eq!(human_duration(60.0), "1h");
+        assert_eq!(human_duration(90.0), "90min");
+        assert_eq!(human_duration(0.5), "30s");
+        assert_eq!(human_duration(2.5), "2.5min");
+        assert_eq!(human_duration(480.0), "8h");
+        assert_eq!(human_duration(28800.0), "20d");
     }
 }
