@@ -12,18 +12,9 @@ use common::{assert_ci, kpi, run_text, single_station};
 #[test]
 fn mm1_mean_wait_and_utilisation() {
     // λ = 0.8, μ = 1: Wq = ρ/(μ − λ) = 4 min, utilisation 0.8.
-    let v = &run_text(
-        &single_station(
-            0.8,
-            1,
-            r#"{ dist = "exponential", mean = "1min" }"#,
-            "",
-            2000.0,
-            42_000.0,
-            11,
-        ),
-        40,
-    )[0];
+    let v =
+        &run_text(&single_station(0.8, 1, r#"{ dist = "exponential", mean = "1min" }"#, "", 2000.0, 42_000.0, 11), 40)
+            [0];
     let m = theory::mmc(0.8, 1.0, 1).unwrap_or_else(|| panic!("stable"));
     assert!((m.wq - 4.0).abs() < 1e-12);
     assert_ci(v, "wait_mean", m.wq);
@@ -34,28 +25,15 @@ fn mm1_mean_wait_and_utilisation() {
 #[test]
 fn mmc_erlang_c() {
     // λ = 1.8/min, c = 4, E[S] = 2 min: the benchmark model (ρ = 0.9).
-    let v = &run_text(
-        &single_station(
-            1.8,
-            4,
-            r#"{ dist = "exponential", mean = "2min" }"#,
-            "",
-            2000.0,
-            32_000.0,
-            12,
-        ),
-        40,
-    )[0];
+    let v =
+        &run_text(&single_station(1.8, 4, r#"{ dist = "exponential", mean = "2min" }"#, "", 2000.0, 32_000.0, 12), 40)
+            [0];
     let m = theory::mmc(1.8, 2.0, 4).unwrap_or_else(|| panic!("stable"));
     assert_ci(v, "wait_mean", m.wq);
     assert_ci(v, "wait_prob", m.p_wait);
     assert_ci(v, "resources.r.utilisation", m.utilisation);
     assert_ci(v, "steps.s.queue_mean", m.lq);
-    assert_ci(
-        v,
-        "service_level",
-        theory::mmc_service_level(1.8, 2.0, 4, 5.0),
-    );
+    assert_ci(v, "service_level", theory::mmc_service_level(1.8, 2.0, 4, 5.0));
     assert_ci(v, "cycle_time_mean", m.w);
 }
 
@@ -63,15 +41,7 @@ fn mmc_erlang_c() {
 fn md1_pollaczek_khinchine() {
     // λ = 0.7, deterministic service 1 min: Wq = λ d² / (2(1 − ρ)) = 7/6 min.
     let v = &run_text(
-        &single_station(
-            0.7,
-            1,
-            r#"{ dist = "deterministic", value = "1min" }"#,
-            "",
-            2000.0,
-            42_000.0,
-            13,
-        ),
+        &single_station(0.7, 1, r#"{ dist = "deterministic", value = "1min" }"#, "", 2000.0, 42_000.0, 13),
         40,
     )[0];
     let wq = theory::mg1_pk_wait(0.7, 1.0, 1.0).unwrap_or(f64::NAN);
@@ -83,15 +53,7 @@ fn md1_pollaczek_khinchine() {
 fn mg1_lognormal_pollaczek_khinchine() {
     // λ = 0.6, lognormal service mean 1, sd 1.5: E[S²] = 3.25, Wq = 2.4375 min.
     let v = &run_text(
-        &single_station(
-            0.6,
-            1,
-            r#"{ dist = "lognormal", mean = "1min", sd = "1.5min" }"#,
-            "",
-            3000.0,
-            63_000.0,
-            14,
-        ),
+        &single_station(0.6, 1, r#"{ dist = "lognormal", mean = "1min", sd = "1.5min" }"#, "", 3000.0, 63_000.0, 14),
         40,
     )[0];
     let wq = theory::mg1_pk_wait(0.6, 1.0, 1.5 * 1.5 + 1.0).unwrap_or(f64::NAN);
@@ -123,15 +85,7 @@ fn erlang_a_abandonment_and_wait_of_served() {
 fn balking_matches_finite_waiting_room() {
     // M/M/2 where arrivals that see 3 waiting leave at once: M/M/2/5.
     let v = &run_text(
-        &single_station(
-            1.5,
-            2,
-            r#"{ dist = "exponential", mean = "1min" }"#,
-            "balk_at = 3",
-            1000.0,
-            21_000.0,
-            16,
-        ),
+        &single_station(1.5, 2, r#"{ dist = "exponential", mean = "1min" }"#, "balk_at = 3", 1000.0, 21_000.0, 16),
         40,
     )[0];
     let (p_balk, wait) = theory::mmck_balk(1.5, 1.0, 2, 3);
@@ -207,8 +161,7 @@ service = { dist = "exponential", mean = "0.7min" }
 next = [{ step = "a", p = 0.2 }]
 "#;
     let v = &run_text(text, 40)[0];
-    let lam = theory::jackson_arrival_rates(&[1.0, 0.0], &[vec![0.0, 1.0], vec![0.2, 0.0]])
-        .unwrap_or_default();
+    let lam = theory::jackson_arrival_rates(&[1.0, 0.0], &[vec![0.0, 1.0], vec![0.2, 0.0]]).unwrap_or_default();
     assert!((lam[0] - 1.25).abs() < 1e-12 && (lam[1] - 1.25).abs() < 1e-12);
     let a = theory::mmc(lam[0], 0.8, 2).unwrap_or_else(|| panic!("stable"));
     let b = theory::mmc(lam[1], 0.7, 2).unwrap_or_else(|| panic!("stable"));
@@ -225,46 +178,22 @@ fn littles_law_holds_within_every_run() {
     // L = λW for the whole system, in each replication separately. End effects are bounded by
     // the customers present at the window's two ends: about 2·L·W/T relative to L, here < 0.3%;
     // the check allows 2%.
-    let v = &run_text(
-        &single_station(
-            1.8,
-            4,
-            r#"{ dist = "exponential", mean = "2min" }"#,
-            "",
-            1000.0,
-            21_000.0,
-            19,
-        ),
-        10,
-    )[0];
+    let v =
+        &run_text(&single_station(1.8, 4, r#"{ dist = "exponential", mean = "2min" }"#, "", 1000.0, 21_000.0, 19), 10)
+            [0];
     let t = 20_000.0;
-    let (kl, ka, kw) = (
-        v.find("in_system_mean"),
-        v.find("arrived"),
-        v.find("cycle_time_mean"),
-    );
-    let (Some(kl), Some(ka), Some(kw)) = (kl, ka, kw) else {
-        panic!("KPIs missing")
-    };
+    let (kl, ka, kw) = (v.find("in_system_mean"), v.find("arrived"), v.find("cycle_time_mean"));
+    let (Some(kl), Some(ka), Some(kw)) = (kl, ka, kw) else { panic!("KPIs missing") };
     for (i, row) in v.rows.iter().enumerate() {
         let (l, lam, w) = (row[kl], row[ka] / t, row[kw]);
         let rel = (l - lam * w).abs() / l;
-        assert!(
-            rel < 0.02,
-            "replication {i}: L = {l:.4}, λW = {:.4} ({:.2}% apart)",
-            lam * w,
-            rel * 100.0
-        );
+        assert!(rel < 0.02, "replication {i}: L = {l:.4}, λW = {:.4} ({:.2}% apart)", lam * w, rel * 100.0);
     }
     // And for the queue alone: Lq = λ Wq.
     let lq = kpi(v, "steps.s.queue_mean").mean;
     let lam = kpi(v, "arrived").mean / t;
     let wq = kpi(v, "wait_mean").mean;
-    assert!(
-        (lq - lam * wq).abs() / lq < 0.02,
-        "Lq {lq} vs λWq {}",
-        lam * wq
-    );
+    assert!((lq - lam * wq).abs() / lq < 0.02, "Lq {lq} vs λWq {}", lam * wq);
 }
 
 #[test]
@@ -281,25 +210,11 @@ fn flow_is_conserved() {
         ),
         20,
     )[0];
-    let (a, s, ab, u) = (
-        v.find("arrived"),
-        v.find("served"),
-        v.find("abandoned"),
-        v.find("unfinished"),
-    );
-    let (Some(a), Some(s), Some(ab), Some(u)) = (a, s, ab, u) else {
-        panic!("KPIs missing")
-    };
+    let (a, s, ab, u) = (v.find("arrived"), v.find("served"), v.find("abandoned"), v.find("unfinished"));
+    let (Some(a), Some(s), Some(ab), Some(u)) = (a, s, ab, u) else { panic!("KPIs missing") };
     for row in &v.rows {
-        assert_eq!(
-            row[a],
-            row[s] + row[ab] + row[u],
-            "arrived = served + abandoned + in system at the end"
-        );
-        assert_eq!(
-            row[u], 0.0,
-            "customers inside at the horizon are served to completion"
-        );
+        assert_eq!(row[a], row[s] + row[ab] + row[u], "arrived = served + abandoned + in system at the end");
+        assert_eq!(row[u], 0.0, "customers inside at the horizon are served to completion");
     }
 }
 
@@ -327,8 +242,5 @@ service = "1min"
     // Poisson: the variance equals the mean. The sample variance of 400 counts has a standard
     // error of about sd²·sqrt(2/399) ≈ 7% of 180; allow 4 standard errors.
     let var = s.sd * s.sd;
-    assert!(
-        (var - 180.0).abs() < 4.0 * 180.0 * (2.0f64 / 399.0).sqrt(),
-        "variance {var} vs 180"
-    );
+    assert!((var - 180.0).abs() < 4.0 * 180.0 * (2.0f64 / 399.0).sqrt(), "variance {var} vs 180");
 }

@@ -12,15 +12,8 @@ pub fn run_text(text: &str, reps: u64) -> Vec<VariantResult> {
         Ok(l) => l,
         Err(e) => panic!("scenario does not load:\n{}", e.render()),
     };
-    let jobs: Vec<Job<'_>> = loaded
-        .variants
-        .iter()
-        .map(|v| Job {
-            name: &v.name,
-            description: &v.description,
-            model: &v.model,
-        })
-        .collect();
+    let jobs: Vec<Job<'_>> =
+        loaded.variants.iter().map(|v| Job { name: &v.name, description: &v.description, model: &v.model }).collect();
     let seed = loaded.baseline().model.seed;
     experiment::run(&jobs, seed, reps, None, &|_| {}).0
 }
