@@ -25,10 +25,7 @@ pub fn report(a: &ReportArgs) -> i32 {
             EXIT_OK
         }
         Err(e) => {
-            error(&format!(
-                "cannot write charts or the report in {}: {e}",
-                a.dir.display()
-            ));
+            error(&format!("cannot write charts or the report in {}: {e}", a.dir.display()));
             EXIT_BAD_INPUT
         }
     }

@@ -37,18 +37,12 @@ pub fn run(a: &RunArgs) -> i32 {
         }
     };
     if let Err(e) = write_outputs(&out) {
-        error(&format!(
-            "cannot write results to {}: {e}",
-            out.dir.display()
-        ));
+        error(&format!("cannot write results to {}: {e}", out.dir.display()));
         return EXIT_BAD_INPUT;
     }
     if !a.no_charts {
         if let Err(e) = charts::write_charts_and_report(&out.results, &out.dir, a.font.as_deref()) {
-            error(&format!(
-                "cannot write charts or the report in {}: {e}",
-                out.dir.display()
-            ));
+            error(&format!("cannot write charts or the report in {}: {e}", out.dir.display()));
             return EXIT_BAD_INPUT;
         }
     }
@@ -66,8 +60,7 @@ fn build_pool(threads: Option<usize>) -> Result<rayon::ThreadPool, String> {
         }
         b = b.num_threads(n);
     }
-    b.build()
-        .map_err(|e| format!("cannot start worker threads: {e}"))
+    b.build().map_err(|e| format!("cannot start worker threads: {e}"))
 }
 
 /// Runs the experiment described by the file and the flags.
@@ -81,10 +74,7 @@ pub fn simulate(loaded: &Loaded, a: &RunArgs) -> Result<RunOutput, String> {
     for v in &a.variants {
         if !loaded.variants.iter().any(|x| &x.name == v) {
             let names: Vec<&str> = loaded.variants.iter().map(|x| x.name.as_str()).collect();
-            return Err(format!(
-                "unknown variant `{v}`; {}",
-                scenario::diag::did_you_mean(v, &names)
-            ));
+            return Err(format!("unknown variant `{v}`; {}", scenario::diag::did_you_mean(v, &names)));
         }
     }
     let jobs: Vec<Job<'_>> = loaded
@@ -92,20 +82,12 @@ pub fn simulate(loaded: &Loaded, a: &RunArgs) -> Result<RunOutput, String> {
         .iter()
         .enumerate()
         .filter(|(i, v)| *i == 0 || a.variants.is_empty() || a.variants.contains(&v.name))
-        .map(|(_, v)| Job {
-            name: &v.name,
-            description: &v.description,
-            model: &v.model,
-        })
+        .map(|(_, v)| Job { name: &v.name, description: &v.description, model: &v.model })
         .collect();
     let precision = if a.precision.is_empty() {
         None
     } else {
-        let targets = a
-            .precision
-            .iter()
-            .map(|p| PrecisionTarget::parse(p))
-            .collect::<Result<Vec<_>, _>>()?;
+        let targets = a.precision.iter().map(|p| PrecisionTarget::parse(p)).collect::<Result<Vec<_>, _>>()?;
         let cat = crate::kpi::catalogue(&base.model);
         for t in &targets {
             if !cat.iter().any(|id| id.path() == t.kpi) {
@@ -121,10 +103,7 @@ pub fn simulate(loaded: &Loaded, a: &RunArgs) -> Result<RunOutput, String> {
         if a.max_replications < 2 {
             return Err("--max-replications must be at least 2".into());
         }
-        Some(Precision {
-            targets,
-            max_replications: a.max_replications,
-        })
+        Some(Precision { targets, max_replications: a.max_replications })
     };
     let indifference = match &a.indifference {
         None => 0.0,
@@ -138,10 +117,7 @@ pub fn simulate(loaded: &Loaded, a: &RunArgs) -> Result<RunOutput, String> {
         if !cat.iter().any(|id| &id.path() == obj) {
             let paths: Vec<String> = cat.iter().map(|id| id.path()).collect();
             let refs: Vec<&str> = paths.iter().map(String::as_str).collect();
-            return Err(format!(
-                "--objective: unknown KPI `{obj}`; {}",
-                scenario::diag::did_you_mean(obj, &refs)
-            ));
+            return Err(format!("--objective: unknown KPI `{obj}`; {}", scenario::diag::did_you_mean(obj, &refs)));
         }
     }
     let pool = build_pool(a.threads)?;
@@ -155,23 +131,14 @@ pub fn simulate(loaded: &Loaded, a: &RunArgs) -> Result<RunOutput, String> {
             b.inc(n);
         }
     };
-    let (variants, outcome) =
-        pool.install(|| experiment::run(&jobs, seed, reps, precision.as_ref(), &tick));
+    let (variants, outcome) = pool.install(|| experiment::run(&jobs, seed, reps, precision.as_ref(), &tick));
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    let opts = CompareOptions {
-        objective: a.objective.clone(),
-        maximise: a.maximise.then_some(true),
-        indifference,
-    };
+    let opts = CompareOptions { objective: a.objective.clone(), maximise: a.maximise.then_some(true), indifference };
     let results = Results::build(loaded, seed, &variants, outcome.as_ref(), &opts);
     let dir = a.out.join(scenario::slug(&base.model.name));
-    Ok(RunOutput {
-        results,
-        variants,
-        dir,
-    })
+    Ok(RunOutput { results, variants, dir })
 }
 
 fn progress_bar(total: u64, quiet: bool) -> Option<ProgressBar> {
@@ -180,9 +147,8 @@ fn progress_bar(total: u64, quiet: bool) -> Option<ProgressBar> {
         return None;
     }
     let bar = ProgressBar::new(total);
-    if let Ok(style) = ProgressStyle::with_template(
-        "{spinner} replications {pos}/{len} [{bar:40}] {per_sec} eta {eta}",
-    ) {
+    if let Ok(style) = ProgressStyle::with_template("{spinner} replications {pos}/{len} [{bar:40}] {per_sec} eta {eta}")
+    {
         bar.set_style(style.progress_chars("=> "));
     }
     Some(bar)
@@ -211,10 +177,7 @@ pub fn write_outputs(out: &RunOutput) -> std::io::Result<()> {
 
 fn print_summary(out: &RunOutput, a: &RunArgs) {
     let r = &out.results;
-    println!(
-        "{} — {} replications, seed {}",
-        r.scenario.name, r.replications, r.seed
-    );
+    println!("{} — {} replications, seed {}", r.scenario.name, r.replications, r.seed);
     if !r.scenario.description.is_empty() {
         println!("{}", r.scenario.description);
     }
@@ -235,11 +198,7 @@ fn print_summary(out: &RunOutput, a: &RunArgs) {
                 t.kpi,
                 t.half_width,
                 t.target,
-                if t.met {
-                    "met"
-                } else {
-                    "NOT met (hit --max-replications)"
-                }
+                if t.met { "met" } else { "NOT met (hit --max-replications)" }
             );
         }
     }
@@ -257,20 +216,12 @@ fn print_summary(out: &RunOutput, a: &RunArgs) {
         for (name, v) in &r.variants {
             let n = v.timeseries.bin_start.len();
             let total: Vec<f64> = (0..n)
-                .map(|i| {
-                    v.timeseries
-                        .queue
-                        .values()
-                        .map(|b| b.mean.get(i).copied().unwrap_or(0.0))
-                        .sum()
-                })
+                .map(|i| v.timeseries.queue.values().map(|b| b.mean.get(i).copied().unwrap_or(0.0)).sum())
                 .collect();
             match mser::mser5(&total) {
                 Some(m) if m.settled => println!(
                     "  {name}: warmup = \"{}\" ({} bins of {} {})",
-                    units::human_duration(
-                        m.delete as f64 * v.timeseries.bin_width * r.scenario.time_unit.minutes()
-                    ),
+                    units::human_duration(m.delete as f64 * v.timeseries.bin_width * r.scenario.time_unit.minutes()),
                     m.delete,
                     v.timeseries.bin_width,
                     r.scenario.time_unit

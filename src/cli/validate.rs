@@ -10,13 +10,9 @@ pub fn validate(a: &ValidateArgs) -> i32 {
             Ok(l) => {
                 if !a.quiet {
                     eprint!("{}", l.warnings.render(&l.path, &l.source));
-                    let names: Vec<&str> =
-                        l.variants.iter().skip(1).map(|v| v.name.as_str()).collect();
-                    let extra = if names.is_empty() {
-                        String::new()
-                    } else {
-                        format!(", variants: {}", names.join(", "))
-                    };
+                    let names: Vec<&str> = l.variants.iter().skip(1).map(|v| v.name.as_str()).collect();
+                    let extra =
+                        if names.is_empty() { String::new() } else { format!(", variants: {}", names.join(", ")) };
                     println!("ok: {} — \"{}\"{extra}", l.path, l.baseline().model.name);
                 }
             }

@@ -124,11 +124,7 @@ fn push_series(dst: &mut [Vec<Vec<f32>>], src: &[Vec<f64>]) {
 fn band(bins: &[Vec<f32>]) -> Band {
     let mut b = Band::default();
     for vals in bins {
-        let mut v: Vec<f64> = vals
-            .iter()
-            .filter(|x| x.is_finite())
-            .map(|x| f64::from(*x))
-            .collect();
+        let mut v: Vec<f64> = vals.iter().filter(|x| x.is_finite()).map(|x| f64::from(*x)).collect();
         if v.is_empty() {
             b.mean.push(f64::NAN);
             b.p05.push(f64::NAN);

@@ -42,11 +42,7 @@ fn mean_sd(x: &[f64]) -> (f64, f64) {
         return (f64::NAN, f64::NAN);
     }
     let m = x.iter().sum::<f64>() / n;
-    let v = if x.len() > 1 {
-        x.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (n - 1.0)
-    } else {
-        f64::NAN
-    };
+    let v = if x.len() > 1 { x.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (n - 1.0) } else { f64::NAN };
     (m, v.max(0.0).sqrt())
 }
 
@@ -121,33 +117,16 @@ pub struct Ranking {
     pub order: Vec<(String, f64, bool)>,
 }
 
-pub fn rank(
-    variants: &[&VariantResult],
-    kpi_path: &str,
-    minimise: bool,
-    indifference: f64,
-) -> Option<Ranking> {
-    let cols: Vec<Vec<f64>> = variants
-        .iter()
-        .map(|v| v.find(kpi_path).map(|k| v.column(k)).unwrap_or_default())
-        .collect();
+pub fn rank(variants: &[&VariantResult], kpi_path: &str, minimise: bool, indifference: f64) -> Option<Ranking> {
+    let cols: Vec<Vec<f64>> =
+        variants.iter().map(|v| v.find(kpi_path).map(|k| v.column(k)).unwrap_or_default()).collect();
     if cols.iter().any(Vec::is_empty) {
         return None;
     }
     let k = variants.len();
     let sign = if minimise { 1.0 } else { -1.0 };
-    let means: Vec<f64> = cols
-        .iter()
-        .map(|c| {
-            mean_sd(
-                &c.iter()
-                    .copied()
-                    .filter(|x| x.is_finite())
-                    .collect::<Vec<_>>(),
-            )
-            .0
-        })
-        .collect();
+    let means: Vec<f64> =
+        cols.iter().map(|c| mean_sd(&c.iter().copied().filter(|x| x.is_finite()).collect::<Vec<_>>()).0).collect();
     let mut keep = vec![true; k];
     if k > 1 {
         let level = 1.0 - 0.05 / (k - 1) as f64;
@@ -172,18 +151,10 @@ pub fn rank(
             }
         }
     }
-    let mut order: Vec<(String, f64, bool)> = variants
-        .iter()
-        .enumerate()
-        .map(|(i, v)| (v.name.clone(), means[i], keep[i]))
-        .collect();
+    let mut order: Vec<(String, f64, bool)> =
+        variants.iter().enumerate().map(|(i, v)| (v.name.clone(), means[i], keep[i])).collect();
     order.sort_by(|a, b| (sign * a.1).total_cmp(&(sign * b.1)));
-    Some(Ranking {
-        kpi: kpi_path.to_string(),
-        minimise,
-        indifference,
-        order,
-    })
+    Some(Ranking { kpi: kpi_path.to_string(), minimise, indifference, order })
 }
 
 /// Cost against service level for each variant; dominated = another is no dearer and no worse,
@@ -203,9 +174,7 @@ pub fn cost_view(variants: &[&VariantResult]) -> Vec<CostPoint> {
         .iter()
         .map(|v| {
             let c = v.find("staff_cost").map_or(f64::NAN, |k| v.summary(k).mean);
-            let s = v
-                .find("service_level")
-                .map_or(f64::NAN, |k| v.summary(k).mean);
+            let s = v.find("service_level").map_or(f64::NAN, |k| v.summary(k).mean);
             (c, s)
         })
         .collect();
@@ -214,16 +183,9 @@ pub fn cost_view(variants: &[&VariantResult]) -> Vec<CostPoint> {
         .enumerate()
         .map(|(i, v)| {
             let (c, s) = pts[i];
-            let dominated = pts
-                .iter()
-                .enumerate()
-                .any(|(j, (cj, sj))| j != i && *cj <= c && *sj >= s && (*cj < c || *sj > s));
-            CostPoint {
-                variant: v.name.clone(),
-                staff_cost: c,
-                service_level: s,
-                dominated,
-            }
+            let dominated =
+                pts.iter().enumerate().any(|(j, (cj, sj))| j != i && *cj <= c && *sj >= s && (*cj < c || *sj > s));
+            CostPoint { variant: v.name.clone(), staff_cost: c, service_level: s, dominated }
         })
         .collect()
 }
@@ -248,37 +210,21 @@ pub fn bottleneck(v: &VariantResult) -> Bottleneck {
     for (k, id) in v.catalogue.iter().enumerate() {
         match (&id.group, id.kpi.as_str()) {
             (Group::Step, "wait_mean") => {
-                let served = v
-                    .find(&format!("steps.{}.served", id.entity))
-                    .map_or(0.0, |s| v.summary(s).mean);
+                let served = v.find(&format!("steps.{}.served", id.entity)).map_or(0.0, |s| v.summary(s).mean);
                 let w = v.summary(k).mean;
-                waits.push((
-                    id.entity.clone(),
-                    if w.is_finite() { w * served } else { 0.0 },
-                ));
+                waits.push((id.entity.clone(), if w.is_finite() { w * served } else { 0.0 }));
             }
             (Group::Resource, "utilisation") => utils.push((id.entity.clone(), v.summary(k).mean)),
             _ => {}
         }
     }
     let total: f64 = waits.iter().map(|w| w.1).sum();
-    let top_w = waits
-        .iter()
-        .filter(|w| w.1 > 0.0)
-        .max_by(|a, b| a.1.total_cmp(&b.1))
-        .cloned();
-    let top_u = utils
-        .iter()
-        .filter(|u| u.1.is_finite())
-        .max_by(|a, b| a.1.total_cmp(&b.1))
-        .cloned();
+    let top_w = waits.iter().filter(|w| w.1 > 0.0).max_by(|a, b| a.1.total_cmp(&b.1)).cloned();
+    let top_u = utils.iter().filter(|u| u.1.is_finite()).max_by(|a, b| a.1.total_cmp(&b.1)).cloned();
     Bottleneck {
         variant: v.name.clone(),
         step: top_w.as_ref().map(|w| w.0.clone()),
-        step_wait_share: top_w.map_or(
-            f64::NAN,
-            |w| if total > 0.0 { w.1 / total } else { f64::NAN },
-        ),
+        step_wait_share: top_w.map_or(f64::NAN, |w| if total > 0.0 { w.1 / total } else { f64::NAN }),
         resource: top_u.as_ref().map(|u| u.0.clone()),
         utilisation: top_u.map_or(f64::NAN, |u| u.1),
     }

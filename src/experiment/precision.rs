@@ -20,9 +20,9 @@ pub struct PrecisionTarget {
 impl PrecisionTarget {
     /// Parses `wait_mean=0.05`, `wait_mean=5%`, `wait_mean=0.2min` or `abandon_rate=0.01abs`.
     pub fn parse(s: &str) -> Result<PrecisionTarget, String> {
-        let (k, v) = s.split_once('=').ok_or_else(|| {
-            format!("`{s}`: expected KPI=TARGET, e.g. wait_mean=0.05 or wait_mean=0.2min")
-        })?;
+        let (k, v) = s
+            .split_once('=')
+            .ok_or_else(|| format!("`{s}`: expected KPI=TARGET, e.g. wait_mean=0.05 or wait_mean=0.2min"))?;
         let (k, v) = (k.trim().to_string(), v.trim());
         let bad = || {
             format!(
@@ -30,34 +30,18 @@ impl PrecisionTarget {
             )
         };
         let positive = |x: f64| {
-            if x.is_finite() && x > 0.0 {
-                Ok(x)
-            } else {
-                Err(bad())
-            }
+            if x.is_finite() && x > 0.0 { Ok(x) } else { Err(bad()) }
         };
         if let Some(p) = v.strip_suffix('%') {
             let x: f64 = p.trim().parse().map_err(|_| bad())?;
-            return Ok(PrecisionTarget {
-                kpi: k,
-                relative: Some(positive(x / 100.0)?),
-                absolute: None,
-            });
+            return Ok(PrecisionTarget { kpi: k, relative: Some(positive(x / 100.0)?), absolute: None });
         }
         if let Some(a) = v.strip_suffix("abs") {
             let x: f64 = a.trim().parse().map_err(|_| bad())?;
-            return Ok(PrecisionTarget {
-                kpi: k,
-                relative: None,
-                absolute: Some(positive(x)?),
-            });
+            return Ok(PrecisionTarget { kpi: k, relative: None, absolute: Some(positive(x)?) });
         }
         if let Ok(x) = v.parse::<f64>() {
-            return Ok(PrecisionTarget {
-                kpi: k,
-                relative: Some(positive(x)?),
-                absolute: None,
-            });
+            return Ok(PrecisionTarget { kpi: k, relative: Some(positive(x)?), absolute: None });
         }
         let minutes = units::parse_duration(v).map_err(|_| bad())?;
         let last = k.rsplit('.').next().unwrap_or(&k);
@@ -66,11 +50,7 @@ impl PrecisionTarget {
                 "`{s}`: `{k}` is not a duration KPI, so its target cannot be a duration; use 0.05 (relative) or 0.01abs"
             ));
         }
-        Ok(PrecisionTarget {
-            kpi: k,
-            relative: None,
-            absolute: Some(positive(minutes)?),
-        })
+        Ok(PrecisionTarget { kpi: k, relative: None, absolute: Some(positive(minutes)?) })
     }
 }
 
@@ -108,10 +88,7 @@ impl Precision {
                 });
             }
         }
-        Outcome {
-            rows,
-            replications: variants.first().map_or(0, |v| v.replications() as u64),
-        }
+        Outcome { rows, replications: variants.first().map_or(0, |v| v.replications() as u64) }
     }
 }
 
@@ -144,22 +121,10 @@ mod tests {
 
     #[test]
     fn parses_targets() {
-        assert_eq!(
-            PrecisionTarget::parse("wait_mean=0.05").map(|t| t.relative),
-            Ok(Some(0.05))
-        );
-        assert_eq!(
-            PrecisionTarget::parse("wait_mean=5%").map(|t| t.relative),
-            Ok(Some(0.05))
-        );
-        assert_eq!(
-            PrecisionTarget::parse("wait_mean=30s").map(|t| t.absolute),
-            Ok(Some(0.5))
-        );
-        assert_eq!(
-            PrecisionTarget::parse("abandon_rate=0.01abs").map(|t| t.absolute),
-            Ok(Some(0.01))
-        );
+        assert_eq!(PrecisionTarget::parse("wait_mean=0.05").map(|t| t.relative), Ok(Some(0.05)));
+        assert_eq!(PrecisionTarget::parse("wait_mean=5%").map(|t| t.relative), Ok(Some(0.05)));
+        assert_eq!(PrecisionTarget::parse("wait_mean=30s").map(|t| t.absolute), Ok(Some(0.5)));
+        assert_eq!(PrecisionTarget::parse("abandon_rate=0.01abs").map(|t| t.absolute), Ok(Some(0.01)));
         assert!(PrecisionTarget::parse("abandon_rate=1min").is_err());
         assert!(PrecisionTarget::parse("wait_mean").is_err());
         assert!(PrecisionTarget::parse("wait_mean=-1").is_err());

@@ -11,8 +11,7 @@ use super::diag::{Diagnostics, did_you_mean};
 use super::reader::Sp;
 use super::schema::{DistKind, DistSpec, RateSpec, RouteSpec, Scenario, StaffSpec};
 use crate::model::{
-    self, ArrivalStream, CustomerType, Dist, Model, RateProfile, Resource, Route, Staffing, Step,
-    stream_key,
+    self, ArrivalStream, CustomerType, Dist, Model, RateProfile, Resource, Route, Staffing, Step, stream_key,
 };
 
 /// Largest number of time-series bins per replication; wider bins are used beyond it so that
@@ -24,26 +23,10 @@ pub fn compile(s: &Scenario, d: &mut Diagnostics) -> Option<Model> {
     let res_names: Vec<&str> = s.resources.iter().map(|x| x.name.v.as_str()).collect();
     let cust_names: Vec<&str> = s.customers.iter().map(|x| x.name.v.as_str()).collect();
 
-    let step_idx = index(
-        &s.steps.iter().map(|x| &x.name).collect::<Vec<_>>(),
-        "step",
-        d,
-    );
-    let res_idx = index(
-        &s.resources.iter().map(|x| &x.name).collect::<Vec<_>>(),
-        "resource",
-        d,
-    );
-    let cust_idx = index(
-        &s.customers.iter().map(|x| &x.name).collect::<Vec<_>>(),
-        "customer type",
-        d,
-    );
-    let _ = index(
-        &s.arrivals.iter().map(|x| &x.name).collect::<Vec<_>>(),
-        "arrival stream",
-        d,
-    );
+    let step_idx = index(&s.steps.iter().map(|x| &x.name).collect::<Vec<_>>(), "step", d);
+    let res_idx = index(&s.resources.iter().map(|x| &x.name).collect::<Vec<_>>(), "resource", d);
+    let cust_idx = index(&s.customers.iter().map(|x| &x.name).collect::<Vec<_>>(), "customer type", d);
+    let _ = index(&s.arrivals.iter().map(|x| &x.name).collect::<Vec<_>>(), "arrival stream", d);
 
     if s.customers.is_empty() {
         d.error(None, "customers", "the scenario defines no customer types")
@@ -54,11 +37,7 @@ pub fn compile(s: &Scenario, d: &mut Diagnostics) -> Option<Model> {
             .with_help("add a [[steps]] table with `name` and `service`");
     }
     if s.arrivals.is_empty() {
-        d.warning(
-            None,
-            "arrivals",
-            "the scenario defines no arrivals: nobody will come",
-        );
+        d.warning(None, "arrivals", "the scenario defines no arrivals: nobody will come");
     }
 
     // Distributions are shared in one table; steps refer to them by index.
@@ -97,23 +76,13 @@ pub fn compile(s: &Scenario, d: &mut Diagnostics) -> Option<Model> {
     let mut arrivals = Vec::new();
     for (i, a) in s.arrivals.iter().enumerate() {
         let Some(cname) = &a.customer else { continue };
-        let Some(ci) = lookup(
-            &cust_idx,
-            cname,
-            "customer type",
-            format!("arrivals[{i}].customer"),
-            &cust_names,
-            d,
-        ) else {
+        let Some(ci) = lookup(&cust_idx, cname, "customer type", format!("arrivals[{i}].customer"), &cust_names, d)
+        else {
             continue;
         };
         let profile = match &a.profile {
             RateSpec::Constant(r) => RateProfile::Constant(r * a.scale),
-            RateSpec::Piecewise {
-                interval,
-                rates,
-                span,
-            } => {
+            RateSpec::Piecewise { interval, rates, span } => {
                 let covered = interval * rates.len() as f64;
                 if covered + 1e-9 < s.horizon {
                     d.error(
@@ -127,15 +96,9 @@ pub fn compile(s: &Scenario, d: &mut Diagnostics) -> Option<Model> {
                             super::units::human_duration(s.horizon)
                         ),
                     )
-                    .with_help(format!(
-                        "give at least {} rates",
-                        (s.horizon / interval - 1e-9).ceil()
-                    ));
+                    .with_help(format!("give at least {} rates", (s.horizon / interval - 1e-9).ceil()));
                 }
-                RateProfile::Piecewise {
-                    interval: *interval,
-                    rates: rates.iter().map(|r| r * a.scale).collect(),
-                }
+                RateProfile::Piecewise { interval: *interval, rates: rates.iter().map(|r| r * a.scale).collect() }
             }
         };
         arrivals.push(ArrivalStream {
@@ -150,11 +113,7 @@ pub fn compile(s: &Scenario, d: &mut Diagnostics) -> Option<Model> {
     for (i, r) in s.resources.iter().enumerate() {
         let staff = match &r.staff {
             StaffSpec::Constant(n) => Staffing::Constant(*n),
-            StaffSpec::Schedule {
-                interval,
-                staff,
-                span,
-            } => {
+            StaffSpec::Schedule { interval, staff, span } => {
                 let covered = interval * staff.len() as f64;
                 if covered + 1e-9 < s.horizon {
                     d.error(
@@ -168,48 +127,27 @@ pub fn compile(s: &Scenario, d: &mut Diagnostics) -> Option<Model> {
                             super::units::human_duration(s.horizon)
                         ),
                     )
-                    .with_help(format!(
-                        "give at least {} entries",
-                        (s.horizon / interval - 1e-9).ceil()
-                    ));
+                    .with_help(format!("give at least {} entries", (s.horizon / interval - 1e-9).ceil()));
                 }
-                Staffing::Schedule {
-                    interval: *interval,
-                    staff: staff.clone(),
-                }
+                Staffing::Schedule { interval: *interval, staff: staff.clone() }
             }
         };
-        resources.push(Resource {
-            name: r.name.v.clone(),
-            staff,
-            cost_per_hour: r.cost_per_hour,
-        });
+        resources.push(Resource { name: r.name.v.clone(), staff, cost_per_hour: r.cost_per_hour });
     }
 
     let n_types = s.customers.len();
     let mut steps = Vec::new();
     for (i, st) in s.steps.iter().enumerate() {
-        let resource = st.resource.as_ref().and_then(|r| {
-            lookup(
-                &res_idx,
-                r,
-                "resource",
-                format!("steps[{i}].resource"),
-                &res_names,
-                d,
-            )
-        });
+        let resource = st
+            .resource
+            .as_ref()
+            .and_then(|r| lookup(&res_idx, r, "resource", format!("steps[{i}].resource"), &res_names, d));
         let base = st.service.as_ref().map(&mut add_dist).unwrap_or(0);
         let mut service = vec![base; n_types];
         for (cname, dist) in &st.service_for {
-            if let Some(ci) = lookup(
-                &cust_idx,
-                cname,
-                "customer type",
-                format!("steps[{i}].service_for"),
-                &cust_names,
-                d,
-            ) {
+            if let Some(ci) =
+                lookup(&cust_idx, cname, "customer type", format!("steps[{i}].service_for"), &cust_names, d)
+            {
                 service[ci] = add_dist(dist);
             }
         }
@@ -227,22 +165,13 @@ pub fn compile(s: &Scenario, d: &mut Diagnostics) -> Option<Model> {
             }
             route
         };
-        let base_route = st
-            .next
-            .as_deref()
-            .map(|rs| routes_named(rs, format!("steps[{i}].next"), d))
-            .unwrap_or_default();
+        let base_route =
+            st.next.as_deref().map(|rs| routes_named(rs, format!("steps[{i}].next"), d)).unwrap_or_default();
         let mut route = vec![base_route; n_types];
         for (cname, rs) in &st.next_for {
             let r = routes_named(rs, format!("steps[{i}].next_for.{}", cname.v), d);
-            if let Some(ci) = lookup(
-                &cust_idx,
-                cname,
-                "customer type",
-                format!("steps[{i}].next_for"),
-                &cust_names,
-                d,
-            ) {
+            if let Some(ci) = lookup(&cust_idx, cname, "customer type", format!("steps[{i}].next_for"), &cust_names, d)
+            {
                 route[ci] = r;
             }
         }
@@ -307,12 +236,8 @@ fn lookup(
 ) -> Option<usize> {
     let r = map.get(&name.v).copied();
     if r.is_none() {
-        d.error(
-            Some(name.span.clone()),
-            key,
-            format!("unknown {kind} `{}`", name.v),
-        )
-        .with_help(did_you_mean(&name.v, all));
+        d.error(Some(name.span.clone()), key, format!("unknown {kind} `{}`", name.v))
+            .with_help(did_you_mean(&name.v, all));
     }
     r
 }
@@ -323,7 +248,9 @@ fn index(names: &[&Sp<String>], kind: &str, d: &mut Diagnostics) -> HashMap<Stri
     for (i, n) in names.iter().enumerate() {
         if let Some(prev) = map.insert(n.v.clone(), i) {
             map.insert(n.v.clone(), prev);
-            d.error(Some(n.span.clone()), "", format!("duplicate {kind} name `{}`", n.v)).with_help("names must be unique; a variant changes an existing entry by repeating its name inside [[variants]]");
+            d.error(Some(n.span.clone()), "", format!("duplicate {kind} name `{}`", n.v)).with_help(
+                "names must be unique; a variant changes an existing entry by repeating its name inside [[variants]]",
+            );
         }
     }
     map
@@ -349,51 +276,25 @@ pub fn prepare(k: &DistKind) -> (Dist, f64) {
     match *k {
         DistKind::Exponential { mean } => (Dist::Exponential { mean }, mean),
         DistKind::Deterministic { value } => (Dist::Deterministic { value }, value),
-        DistKind::Uniform { min, max } => (
-            Dist::Uniform {
-                min,
-                width: max - min,
-            },
-            (min + max) / 2.0,
-        ),
-        DistKind::Triangular { min, mode, max } => (
-            Dist::Triangular { min, mode, max },
-            (min + mode + max) / 3.0,
-        ),
+        DistKind::Uniform { min, max } => (Dist::Uniform { min, width: max - min }, (min + max) / 2.0),
+        DistKind::Triangular { min, mode, max } => (Dist::Triangular { min, mode, max }, (min + mode + max) / 3.0),
         DistKind::Normal { mean, sd } => (Dist::Normal { mean, sd }, mean),
         DistKind::Lognormal { mean, sd } => {
             if sd <= 0.0 {
                 return (Dist::Deterministic { value: mean }, mean);
             }
             let s2 = (1.0 + (sd / mean).powi(2)).ln();
-            (
-                Dist::Lognormal {
-                    mu: mean.ln() - s2 / 2.0,
-                    sigma: s2.sqrt(),
-                },
-                mean,
-            )
+            (Dist::Lognormal { mu: mean.ln() - s2 / 2.0, sigma: s2.sqrt() }, mean)
         }
         DistKind::Gamma { mean, sd } => gamma(mean * mean / (sd * sd), sd * sd / mean, mean),
         DistKind::Erlang { k, mean } => gamma(f64::from(k), mean / f64::from(k), mean),
         DistKind::Weibull { shape, scale } => {
             let mean = scale * gamma_fn(1.0 + 1.0 / shape);
-            (
-                Dist::Weibull {
-                    inv_shape: 1.0 / shape,
-                    scale,
-                },
-                mean,
-            )
+            (Dist::Weibull { inv_shape: 1.0 / shape, scale }, mean)
         }
         DistKind::Empirical { ref values } => {
             let mean = values.iter().sum::<f64>() / values.len().max(1) as f64;
-            (
-                Dist::Empirical {
-                    values: values.clone(),
-                },
-                mean,
-            )
+            (Dist::Empirical { values: values.clone() }, mean)
         }
     }
 }
@@ -457,9 +358,7 @@ fn check_flow(
             }
         }
         // Steps from which leaving is possible (backwards closure from exits).
-        let mut can_leave: Vec<bool> = (0..n)
-            .map(|x| steps[x].route[ci].leave_probability() > 1e-12)
-            .collect();
+        let mut can_leave: Vec<bool> = (0..n).map(|x| steps[x].route[ci].leave_probability() > 1e-12).collect();
         loop {
             let mut changed = false;
             for x in 0..n {
@@ -490,10 +389,7 @@ fn check_flow(
             d.warning(
                 Some(s.steps[x].name.span.clone()),
                 format!("steps[{x}]"),
-                format!(
-                    "step `{}` is never reached by any arriving customer",
-                    st.name
-                ),
+                format!("step `{}` is never reached by any arriving customer", st.name),
             );
         } else if let Some(r) = st.resource {
             if resources[r].staff.max() == 0 {

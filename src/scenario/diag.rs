@@ -61,14 +61,7 @@ impl Diagnostics {
         key: String,
         message: String,
     ) -> &mut Diagnostic {
-        self.items.push(Diagnostic {
-            severity,
-            span,
-            key,
-            message,
-            help: None,
-            variant: None,
-        });
+        self.items.push(Diagnostic { severity, span, key, message, help: None, variant: None });
         let last = self.items.len() - 1;
         &mut self.items[last]
     }
@@ -78,17 +71,11 @@ impl Diagnostics {
     }
 
     pub fn error_count(&self) -> usize {
-        self.items
-            .iter()
-            .filter(|d| d.severity == Severity::Error)
-            .count()
+        self.items.iter().filter(|d| d.severity == Severity::Error).count()
     }
 
     pub fn warning_count(&self) -> usize {
-        self.items
-            .iter()
-            .filter(|d| d.severity == Severity::Warning)
-            .count()
+        self.items.iter().filter(|d| d.severity == Severity::Warning).count()
     }
 
     pub fn extend(&mut self, other: Diagnostics) {
@@ -97,8 +84,7 @@ impl Diagnostics {
 
     /// Sorts by position so that the report reads top to bottom; stable for equal spans.
     pub fn sort(&mut self) {
-        self.items
-            .sort_by_key(|d| d.span.as_ref().map_or(usize::MAX, |s| s.start));
+        self.items.sort_by_key(|d| d.span.as_ref().map_or(usize::MAX, |s| s.start));
     }
 
     /// Renders every diagnostic as `file:line:col: error: ...` followed by the source line.
@@ -150,11 +136,7 @@ impl Diagnostic {
                     .max(1);
                 let _ = writeln!(out, "{:width$} |", "");
                 let _ = writeln!(out, "{line} | {text}");
-                let pad: String = text
-                    .chars()
-                    .take(col - 1)
-                    .map(|c| if c == '\t' { '\t' } else { ' ' })
-                    .collect();
+                let pad: String = text.chars().take(col - 1).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
                 let _ = writeln!(out, "{:width$} | {pad}{}", "", "^".repeat(span_len.min(80)));
             }
         }
@@ -184,13 +166,8 @@ pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
     let mut best: Option<(&str, f64)> = None;
     for cand in candidates {
         let score = strsim::normalized_damerau_levenshtein(&lower, &cand.to_lowercase());
-        let prefix =
-            cand.to_lowercase().starts_with(&lower) || lower.starts_with(&cand.to_lowercase());
-        let score = if prefix && !lower.is_empty() {
-            score.max(0.7)
-        } else {
-            score
-        };
+        let prefix = cand.to_lowercase().starts_with(&lower) || lower.starts_with(&cand.to_lowercase());
+        let score = if prefix && !lower.is_empty() { score.max(0.7) } else { score };
         if score >= 0.5 && best.is_none_or(|(_, s)| score > s) {
             best = Some((cand, score));
         }
@@ -204,11 +181,7 @@ pub fn did_you_mean<'a>(name: &str, candidates: &[&'a str]) -> String {
         Some(s) => format!("did you mean `{s}`?"),
         None if candidates.is_empty() => "none are defined".to_string(),
         None => {
-            let list: Vec<String> = candidates
-                .iter()
-                .take(12)
-                .map(|c| format!("`{c}`"))
-                .collect();
+            let list: Vec<String> = candidates.iter().take(12).map(|c| format!("`{c}`")).collect();
             format!("valid names: {}", list.join(", "))
         }
     }
@@ -230,10 +203,7 @@ mod tests {
     #[test]
     fn suggests_typos_only() {
         assert_eq!(suggest("teler", ["teller", "advisor"]), Some("teller"));
-        assert_eq!(
-            suggest("replicatons", ["replications", "seed"]),
-            Some("replications")
-        );
+        assert_eq!(suggest("replicatons", ["replications", "seed"]), Some("replications"));
         assert_eq!(suggest("zzz", ["teller", "advisor"]), None);
     }
 }

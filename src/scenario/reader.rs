@@ -35,35 +35,18 @@ pub struct Obj<'a> {
 
 impl<'a> Obj<'a> {
     /// Opens a table and reports keys not in `known` (dynamic-key tables pass `None`).
-    pub fn open(
-        node: &'a Node,
-        path: &str,
-        known: &[&str],
-        d: &mut Diagnostics,
-    ) -> Option<Obj<'a>> {
+    pub fn open(node: &'a Node, path: &str, known: &[&str], d: &mut Diagnostics) -> Option<Obj<'a>> {
         let Some(t) = node.as_table() else {
-            d.error(
-                Some(node.span.clone()),
-                path,
-                format!("expected a table, found {}", node.type_name()),
-            );
+            d.error(Some(node.span.clone()), path, format!("expected a table, found {}", node.type_name()));
             return None;
         };
-        let obj = Obj {
-            t,
-            path: path.to_string(),
-            span: node.span.clone(),
-        };
+        let obj = Obj { t, path: path.to_string(), span: node.span.clone() };
         obj.check_keys(known, d);
         Some(obj)
     }
 
     pub fn root(t: &'a Table, known: &[&str], d: &mut Diagnostics) -> Obj<'a> {
-        let obj = Obj {
-            t,
-            path: String::new(),
-            span: 0..0,
-        };
+        let obj = Obj { t, path: String::new(), span: 0..0 };
         obj.check_keys(known, d);
         obj
     }
@@ -71,27 +54,15 @@ impl<'a> Obj<'a> {
     fn check_keys(&self, known: &[&str], d: &mut Diagnostics) {
         for (k, _) in &self.t.entries {
             if !known.contains(&k.name.as_str()) {
-                let what = if self.path.is_empty() {
-                    "top level".to_string()
-                } else {
-                    format!("`{}`", self.path)
-                };
-                d.error(
-                    Some(k.span.clone()),
-                    self.key(&k.name),
-                    format!("unknown key `{}` in {what}", k.name),
-                )
-                .with_help(did_you_mean(&k.name, known));
+                let what = if self.path.is_empty() { "top level".to_string() } else { format!("`{}`", self.path) };
+                d.error(Some(k.span.clone()), self.key(&k.name), format!("unknown key `{}` in {what}", k.name))
+                    .with_help(did_you_mean(&k.name, known));
             }
         }
     }
 
     pub fn key(&self, name: &str) -> String {
-        if self.path.is_empty() {
-            name.to_string()
-        } else {
-            format!("{}.{name}", self.path)
-        }
+        if self.path.is_empty() { name.to_string() } else { format!("{}.{name}", self.path) }
     }
 
     pub fn get(&self, name: &str) -> Option<&'a Node> {
@@ -104,24 +75,12 @@ impl<'a> Obj<'a> {
     }
 
     fn wrong_type(&self, n: &Node, key: &str, expected: &str, d: &mut Diagnostics) {
-        d.error(
-            Some(n.span.clone()),
-            self.key(key),
-            format!("expected {expected}, found {}", n.type_name()),
-        );
+        d.error(Some(n.span.clone()), self.key(key), format!("expected {expected}, found {}", n.type_name()));
     }
 
     pub fn missing(&self, key: &str, expected: &str, d: &mut Diagnostics) {
-        let what = if self.path.is_empty() {
-            "the scenario".to_string()
-        } else {
-            format!("`{}`", self.path)
-        };
-        d.error(
-            Some(self.span.clone()),
-            self.key(key),
-            format!("missing key `{key}` in {what}: expected {expected}"),
-        );
+        let what = if self.path.is_empty() { "the scenario".to_string() } else { format!("`{}`", self.path) };
+        d.error(Some(self.span.clone()), self.key(key), format!("missing key `{key}` in {what}: expected {expected}"));
     }
 
     pub fn str(&self, key: &str, d: &mut Diagnostics) -> Option<Sp<String>> {
@@ -147,11 +106,7 @@ impl<'a> Obj<'a> {
     pub fn name(&self, key: &str, d: &mut Diagnostics) -> Option<Sp<String>> {
         let s = self.req_str(key, d)?;
         if s.v.trim().is_empty() {
-            d.error(
-                Some(s.span.clone()),
-                self.key(key),
-                "a name must not be empty",
-            );
+            d.error(Some(s.span.clone()), self.key(key), "a name must not be empty");
             return None;
         }
         Some(s)
@@ -167,11 +122,7 @@ impl<'a> Obj<'a> {
         match n.as_f64() {
             Some(f) if f.is_finite() => Some(Sp::new(f, n.span.clone())),
             Some(_) => {
-                d.error(
-                    Some(n.span.clone()),
-                    self.key(key),
-                    "expected a finite number",
-                );
+                d.error(Some(n.span.clone()), self.key(key), "expected a finite number");
                 None
             }
             None => {
@@ -231,20 +182,12 @@ pub fn int_value(n: &Node, key: &str, min: i64, max: i64, d: &mut Diagnostics) -
         Val::Int(i) => *i,
         Val::Float(f) if f.fract() == 0.0 && f.is_finite() && f.abs() < 9.0e15 => *f as i64,
         _ => {
-            d.error(
-                Some(n.span.clone()),
-                key,
-                format!("expected a whole number, found {}", n.type_name()),
-            );
+            d.error(Some(n.span.clone()), key, format!("expected a whole number, found {}", n.type_name()));
             return None;
         }
     };
     if v < min || v > max {
-        d.error(
-            Some(n.span.clone()),
-            key,
-            format!("{v} is out of range: expected a whole number from {min} to {max}"),
-        );
+        d.error(Some(n.span.clone()), key, format!("{v} is out of range: expected a whole number from {min} to {max}"));
         return None;
     }
     Some(Sp::new(v, n.span.clone()))
@@ -257,10 +200,7 @@ pub fn duration_value(n: &Node, key: &str, unit: TimeUnit, d: &mut Diagnostics) 
             let x = n.as_f64().unwrap_or(f64::NAN);
             units::check_duration(x * unit.minutes(), &x.to_string())
         }
-        _ => Err(format!(
-            "expected a duration such as \"5min\", found {}",
-            n.type_name()
-        )),
+        _ => Err(format!("expected a duration such as \"5min\", found {}", n.type_name())),
     };
     match r {
         Ok(m) => Some(Sp::new(m, n.span.clone())),
@@ -278,10 +218,7 @@ pub fn rate_value(n: &Node, key: &str, unit: TimeUnit, d: &mut Diagnostics) -> O
             let x = n.as_f64().unwrap_or(f64::NAN);
             units::check_rate(x / unit.minutes(), &x.to_string())
         }
-        _ => Err(format!(
-            "expected a rate such as \"90/h\", found {}",
-            n.type_name()
-        )),
+        _ => Err(format!("expected a rate such as \"90/h\", found {}", n.type_name())),
     };
     match r {
         Ok(m) => Some(Sp::new(m, n.span.clone())),

@@ -51,11 +51,7 @@ pub struct ArrivalSpec {
 #[derive(Clone, Debug, Serialize)]
 pub enum RateSpec {
     Constant(f64),
-    Piecewise {
-        interval: f64,
-        rates: Vec<f64>,
-        span: Sp<()>,
-    },
+    Piecewise { interval: f64, rates: Vec<f64>, span: Sp<()> },
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -68,11 +64,7 @@ pub struct ResourceSpec {
 #[derive(Clone, Debug, Serialize)]
 pub enum StaffSpec {
     Constant(u32),
-    Schedule {
-        interval: f64,
-        staff: Vec<u32>,
-        span: Sp<()>,
-    },
+    Schedule { interval: f64, staff: Vec<u32>, span: Sp<()> },
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -134,14 +126,7 @@ pub const TOP_KEYS: &[&str] = &[
 pub const CUSTOMER_KEYS: &[&str] = &["name", "first_step", "priority", "patience", "balk_at"];
 pub const ARRIVAL_KEYS: &[&str] = &["name", "customer", "rate", "interval", "rates", "scale"];
 pub const RESOURCE_KEYS: &[&str] = &["name", "staff", "interval", "cost_per_hour"];
-pub const STEP_KEYS: &[&str] = &[
-    "name",
-    "resource",
-    "service",
-    "service_for",
-    "next",
-    "next_for",
-];
+pub const STEP_KEYS: &[&str] = &["name", "resource", "service", "service_for", "next", "next_for"];
 pub const DIST_NAMES: &[&str] = &[
     "exponential",
     "deterministic",
@@ -167,23 +152,13 @@ impl Scenario {
         let time_unit = match top.str("time_unit", d) {
             None => TimeUnit::Minutes,
             Some(s) => TimeUnit::parse(&s.v).unwrap_or_else(|| {
-                d.error(
-                    Some(s.span.clone()),
-                    "time_unit",
-                    format!("unknown time unit `{}`", s.v),
-                )
-                .with_help(format!(
-                    "expected \"s\", \"min\" or \"h\"; {}",
-                    did_you_mean(&s.v, &["s", "min", "h"])
-                ));
+                d.error(Some(s.span.clone()), "time_unit", format!("unknown time unit `{}`", s.v))
+                    .with_help(format!("expected \"s\", \"min\" or \"h\"; {}", did_you_mean(&s.v, &["s", "min", "h"])));
                 TimeUnit::Minutes
             }),
         };
         let u = time_unit;
-        let name = top
-            .str("name", d)
-            .map(|s| s.v)
-            .unwrap_or_else(|| default_name.to_string());
+        let name = top.str("name", d).map(|s| s.v).unwrap_or_else(|| default_name.to_string());
         let description = top.str("description", d).map(|s| s.v).unwrap_or_default();
         let start = match top.str("start", d) {
             None => 0.0,
@@ -194,11 +169,7 @@ impl Scenario {
         };
         let horizon = match top.duration("horizon", u, d) {
             Some(h) if h.v <= 0.0 => {
-                d.error(
-                    Some(h.span.clone()),
-                    "horizon",
-                    "the horizon must be longer than zero",
-                );
+                d.error(Some(h.span.clone()), "horizon", "the horizon must be longer than zero");
                 60.0
             }
             Some(h) if h.v > MAX_HORIZON_MIN => {
@@ -220,50 +191,31 @@ impl Scenario {
         let horizon_span = top.span_of("horizon");
         let warmup = match top.duration("warmup", u, d) {
             Some(w) if w.v >= horizon => {
-                d.error(
-                    Some(w.span.clone()),
-                    "warmup",
-                    "the warm-up must be shorter than the horizon",
-                );
+                d.error(Some(w.span.clone()), "warmup", "the warm-up must be shorter than the horizon");
                 0.0
             }
             Some(w) => w.v,
             None => 0.0,
         };
         let seed = top.int("seed", 0, i64::MAX, d).map_or(1, |s| s.v as u64);
-        let replications = top
-            .int("replications", 1, 10_000_000, d)
-            .map_or(1, |s| s.v as u32);
+        let replications = top.int("replications", 1, 10_000_000, d).map_or(1, |s| s.v as u32);
         let service_level = top.duration("service_level", u, d).map_or(5.0, |s| s.v);
         let timeseries_bin = match top.duration("timeseries_bin", u, d) {
             Some(b) if b.v <= 0.0 => {
-                d.error(
-                    Some(b.span.clone()),
-                    "timeseries_bin",
-                    "the bin width must be longer than zero",
-                );
+                d.error(Some(b.span.clone()), "timeseries_bin", "the bin width must be longer than zero");
                 15.0
             }
             Some(b) => b.v,
             None => 15.0,
         };
 
-        let customers = tables(&top, "customers", d)
-            .into_iter()
-            .filter_map(|(n, path)| read_customer(n, &path, u, d))
-            .collect();
-        let arrivals = tables(&top, "arrivals", d)
-            .into_iter()
-            .filter_map(|(n, path)| read_arrival(n, &path, u, d))
-            .collect();
-        let resources = tables(&top, "resources", d)
-            .into_iter()
-            .filter_map(|(n, path)| read_resource(n, &path, u, d))
-            .collect();
-        let steps = tables(&top, "steps", d)
-            .into_iter()
-            .filter_map(|(n, path)| read_step(n, &path, u, d))
-            .collect();
+        let customers =
+            tables(&top, "customers", d).into_iter().filter_map(|(n, path)| read_customer(n, &path, u, d)).collect();
+        let arrivals =
+            tables(&top, "arrivals", d).into_iter().filter_map(|(n, path)| read_arrival(n, &path, u, d)).collect();
+        let resources =
+            tables(&top, "resources", d).into_iter().filter_map(|(n, path)| read_resource(n, &path, u, d)).collect();
+        let steps = tables(&top, "steps", d).into_iter().filter_map(|(n, path)| read_step(n, &path, u, d)).collect();
 
         Scenario {
             name,
@@ -297,11 +249,7 @@ pub fn tables<'a>(obj: &Obj<'a>, key: &str, d: &mut Diagnostics) -> Vec<(&'a Nod
             if n.as_table().is_some() {
                 Some((n, path))
             } else {
-                d.error(
-                    Some(n.span.clone()),
-                    path,
-                    format!("expected a table, found {}", n.type_name()),
-                );
+                d.error(Some(n.span.clone()), path, format!("expected a table, found {}", n.type_name()));
                 None
             }
         })
@@ -312,22 +260,10 @@ fn read_customer(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> Opti
     let o = Obj::open(n, path, CUSTOMER_KEYS, d)?;
     let name = o.name("name", d);
     let first_step = o.req_str("first_step", d);
-    let priority = o
-        .int("priority", -1_000_000, 1_000_000, d)
-        .map_or(0, |p| p.v);
-    let patience = o
-        .get("patience")
-        .and_then(|p| read_dist(p, &o.key("patience"), u, d));
-    let balk_at = o
-        .int("balk_at", 0, i64::from(u32::MAX), d)
-        .map(|b| b.v as u32);
-    Some(CustomerSpec {
-        name: name?,
-        first_step,
-        priority,
-        patience,
-        balk_at,
-    })
+    let priority = o.int("priority", -1_000_000, 1_000_000, d).map_or(0, |p| p.v);
+    let patience = o.get("patience").and_then(|p| read_dist(p, &o.key("patience"), u, d));
+    let balk_at = o.int("balk_at", 0, i64::from(u32::MAX), d).map(|b| b.v as u32);
+    Some(CustomerSpec { name: name?, first_step, priority, patience, balk_at })
 }
 
 fn read_arrival(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> Option<ArrivalSpec> {
@@ -339,11 +275,7 @@ fn read_arrival(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> Optio
     };
     let scale = match o.float("scale", d) {
         Some(s) if s.v < 0.0 => {
-            d.error(
-                Some(s.span.clone()),
-                o.key("scale"),
-                "the scale must be >= 0",
-            );
+            d.error(Some(s.span.clone()), o.key("scale"), "the scale must be >= 0");
             1.0
         }
         Some(s) => s.v,
@@ -362,62 +294,35 @@ fn read_arrival(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> Optio
         (None, Some(rn)) => {
             let interval = o.duration("interval", u, d);
             if o.get("interval").is_none() {
-                o.missing(
-                    "interval",
-                    "a duration: the length of each entry of `rates`",
-                    d,
-                );
+                o.missing("interval", "a duration: the length of each entry of `rates`", d);
             }
             let rates = o.array("rates", d).map(|arr| {
                 arr.iter()
                     .enumerate()
-                    .filter_map(|(i, r)| {
-                        rate_value(r, &format!("{}[{i}]", o.key("rates")), u, d).map(|s| s.v)
-                    })
+                    .filter_map(|(i, r)| rate_value(r, &format!("{}[{i}]", o.key("rates")), u, d).map(|s| s.v))
                     .collect::<Vec<_>>()
             });
             match (interval, rates) {
                 (Some(iv), Some(rates)) if iv.v > 0.0 && !rates.is_empty() => {
-                    Some(RateSpec::Piecewise {
-                        interval: iv.v,
-                        rates,
-                        span: Sp::new((), rn.span.clone()),
-                    })
+                    Some(RateSpec::Piecewise { interval: iv.v, rates, span: Sp::new((), rn.span.clone()) })
                 }
                 (Some(iv), _) if iv.v <= 0.0 => {
-                    d.error(
-                        Some(iv.span.clone()),
-                        o.key("interval"),
-                        "the interval must be longer than zero",
-                    );
+                    d.error(Some(iv.span.clone()), o.key("interval"), "the interval must be longer than zero");
                     None
                 }
                 (_, Some(r)) if r.is_empty() => {
-                    d.error(
-                        Some(rn.span.clone()),
-                        o.key("rates"),
-                        "`rates` must not be empty",
-                    );
+                    d.error(Some(rn.span.clone()), o.key("rates"), "`rates` must not be empty");
                     None
                 }
                 _ => None,
             }
         }
         (None, None) => {
-            o.missing(
-                "rate",
-                "a rate such as \"90/h\" (or `interval` + `rates` for a profile)",
-                d,
-            );
+            o.missing("rate", "a rate such as \"90/h\" (or `interval` + `rates` for a profile)", d);
             None
         }
     };
-    Some(ArrivalSpec {
-        name,
-        customer,
-        profile: profile?,
-        scale,
-    })
+    Some(ArrivalSpec { name, customer, profile: profile?, scale })
 }
 
 fn read_resource(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> Option<ResourceSpec> {
@@ -425,11 +330,7 @@ fn read_resource(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> Opti
     let name = o.name("name", d);
     let cost_per_hour = match o.float("cost_per_hour", d) {
         Some(c) if c.v < 0.0 => {
-            d.error(
-                Some(c.span.clone()),
-                o.key("cost_per_hour"),
-                "the cost must be >= 0",
-            );
+            d.error(Some(c.span.clone()), o.key("cost_per_hour"), "the cost must be >= 0");
             0.0
         }
         Some(c) => c.v,
@@ -437,53 +338,32 @@ fn read_resource(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> Opti
     };
     let staff = match o.get("staff") {
         None => {
-            o.missing(
-                "staff",
-                "a whole number of staff, or an array with `interval`",
-                d,
-            );
+            o.missing("staff", "a whole number of staff, or an array with `interval`", d);
             None
         }
         Some(sn) => match &sn.val {
             Val::Array(arr) => {
                 let interval = o.duration("interval", u, d);
                 if o.get("interval").is_none() {
-                    o.missing(
-                        "interval",
-                        "a duration: the length of each entry of `staff`",
-                        d,
-                    );
+                    o.missing("interval", "a duration: the length of each entry of `staff`", d);
                 }
                 let staff: Vec<u32> = arr
                     .iter()
                     .enumerate()
                     .filter_map(|(i, s)| {
-                        int_value(s, &format!("{}[{i}]", o.key("staff")), 0, 100_000, d)
-                            .map(|v| v.v as u32)
+                        int_value(s, &format!("{}[{i}]", o.key("staff")), 0, 100_000, d).map(|v| v.v as u32)
                     })
                     .collect();
                 if arr.is_empty() {
-                    d.error(
-                        Some(sn.span.clone()),
-                        o.key("staff"),
-                        "the staff schedule must not be empty",
-                    );
+                    d.error(Some(sn.span.clone()), o.key("staff"), "the staff schedule must not be empty");
                 }
                 match interval {
                     Some(iv) if iv.v <= 0.0 => {
-                        d.error(
-                            Some(iv.span.clone()),
-                            o.key("interval"),
-                            "the interval must be longer than zero",
-                        );
+                        d.error(Some(iv.span.clone()), o.key("interval"), "the interval must be longer than zero");
                         None
                     }
                     Some(iv) if staff.len() == arr.len() && !staff.is_empty() => {
-                        Some(StaffSpec::Schedule {
-                            interval: iv.v,
-                            staff,
-                            span: Sp::new((), sn.span.clone()),
-                        })
+                        Some(StaffSpec::Schedule { interval: iv.v, staff, span: Sp::new((), sn.span.clone()) })
                     }
                     _ => None,
                 }
@@ -496,16 +376,11 @@ fn read_resource(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> Opti
                         "`interval` is ignored: `staff` is a single number",
                     );
                 }
-                int_value(sn, &o.key("staff"), 0, 100_000, d)
-                    .map(|v| StaffSpec::Constant(v.v as u32))
+                int_value(sn, &o.key("staff"), 0, 100_000, d).map(|v| StaffSpec::Constant(v.v as u32))
             }
         },
     };
-    Some(ResourceSpec {
-        name: name?,
-        staff: staff?,
-        cost_per_hour,
-    })
+    Some(ResourceSpec { name: name?, staff: staff?, cost_per_hour })
 }
 
 fn read_step(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> Option<StepSpec> {
@@ -515,26 +390,19 @@ fn read_step(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> Option<S
     let service = match o.get("service") {
         Some(s) => read_dist(s, &o.key("service"), u, d),
         None => {
-            o.missing(
-                "service",
-                "a distribution such as { dist = \"exponential\", mean = \"2min\" }",
-                d,
-            );
+            o.missing("service", "a distribution such as { dist = \"exponential\", mean = \"2min\" }", d);
             None
         }
     };
     let mut service_for = Vec::new();
     if let Some(m) = o.map("service_for", d) {
         for (k, v) in &m.entries {
-            if let Some(dist) = read_dist(v, &format!("{}.{}", o.key("service_for"), k.name), u, d)
-            {
+            if let Some(dist) = read_dist(v, &format!("{}.{}", o.key("service_for"), k.name), u, d) {
                 service_for.push((Sp::new(k.name.clone(), k.span.clone()), dist));
             }
         }
     }
-    let next = o
-        .get("next")
-        .and_then(|n| read_routes(n, &o.key("next"), d));
+    let next = o.get("next").and_then(|n| read_routes(n, &o.key("next"), d));
     let mut next_for = Vec::new();
     if let Some(m) = o.map("next_for", d) {
         for (k, v) in &m.entries {
@@ -543,14 +411,7 @@ fn read_step(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> Option<S
             }
         }
     }
-    Some(StepSpec {
-        name: name?,
-        resource,
-        service,
-        service_for,
-        next,
-        next_for,
-    })
+    Some(StepSpec { name: name?, resource, service, service_for, next, next_for })
 }
 
 fn read_routes(n: &Node, path: &str, d: &mut Diagnostics) -> Option<Vec<RouteSpec>> {
@@ -558,10 +419,7 @@ fn read_routes(n: &Node, path: &str, d: &mut Diagnostics) -> Option<Vec<RouteSpe
         d.error(
             Some(n.span.clone()),
             path,
-            format!(
-                "expected an array of {{ step, p }} tables, found {}",
-                n.type_name()
-            ),
+            format!("expected an array of {{ step, p }} tables, found {}", n.type_name()),
         );
         return None;
     };
@@ -581,11 +439,7 @@ fn read_routes(n: &Node, path: &str, d: &mut Diagnostics) -> Option<Vec<RouteSpe
             }
             Some(_) => match o.float("p", d) {
                 Some(p) if !(0.0..=1.0).contains(&p.v) => {
-                    d.error(
-                        Some(p.span.clone()),
-                        o.key("p"),
-                        format!("probability {} is outside [0, 1]", p.v),
-                    );
+                    d.error(Some(p.span.clone()), o.key("p"), format!("probability {} is outside [0, 1]", p.v));
                     None
                 }
                 other => other,
@@ -598,14 +452,8 @@ fn read_routes(n: &Node, path: &str, d: &mut Diagnostics) -> Option<Vec<RouteSpe
     }
     let total: f64 = out.iter().map(|r| r.p.v).sum();
     if total > 1.0 + 1e-9 {
-        d.error(
-            Some(n.span.clone()),
-            path,
-            format!("routing probabilities sum to {total:.6}, above 1"),
-        )
-        .with_help(
-            "the probabilities of `next` must sum to at most 1; the remainder leaves the process",
-        );
+        d.error(Some(n.span.clone()), path, format!("routing probabilities sum to {total:.6}, above 1"))
+            .with_help("the probabilities of `next` must sum to at most 1; the remainder leaves the process");
         ok = false;
     }
     ok.then_some(out)
@@ -615,35 +463,20 @@ fn read_routes(n: &Node, path: &str, d: &mut Diagnostics) -> Option<Vec<RouteSpe
 pub fn read_dist(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> Option<DistSpec> {
     if matches!(n.val, Val::Str(_) | Val::Int(_) | Val::Float(_)) {
         let v = duration_value(n, path, u, d)?;
-        return Some(DistSpec {
-            kind: DistKind::Deterministic { value: v.v },
-            span: n.span.clone(),
-        });
+        return Some(DistSpec { kind: DistKind::Deterministic { value: v.v }, span: n.span.clone() });
     }
     let Some(t) = n.as_table() else {
-        d.error(
-            Some(n.span.clone()),
-            path,
-            format!("expected a distribution table, found {}", n.type_name()),
-        )
-        .with_help("e.g. { dist = \"exponential\", mean = \"2min\" }");
+        d.error(Some(n.span.clone()), path, format!("expected a distribution table, found {}", n.type_name()))
+            .with_help("e.g. { dist = \"exponential\", mean = \"2min\" }");
         return None;
     };
     let Some(dn) = t.get("dist") else {
-        d.error(
-            Some(n.span.clone()),
-            path,
-            "missing key `dist` in the distribution",
-        )
-        .with_help(format!("one of: {}", DIST_NAMES.join(", ")));
+        d.error(Some(n.span.clone()), path, "missing key `dist` in the distribution")
+            .with_help(format!("one of: {}", DIST_NAMES.join(", ")));
         return None;
     };
     let Some(dist) = dn.as_str() else {
-        d.error(
-            Some(dn.span.clone()),
-            format!("{path}.dist"),
-            format!("expected a string, found {}", dn.type_name()),
-        );
+        d.error(Some(dn.span.clone()), format!("{path}.dist"), format!("expected a string, found {}", dn.type_name()));
         return None;
     };
     let keys: &[&str] = match dist {
@@ -656,12 +489,8 @@ pub fn read_dist(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> Opti
         "weibull" => &["dist", "shape", "scale"],
         "empirical" => &["dist", "values"],
         other => {
-            d.error(
-                Some(dn.span.clone()),
-                format!("{path}.dist"),
-                format!("unknown distribution `{other}`"),
-            )
-            .with_help(did_you_mean(other, DIST_NAMES));
+            d.error(Some(dn.span.clone()), format!("{path}.dist"), format!("unknown distribution `{other}`"))
+                .with_help(did_you_mean(other, DIST_NAMES));
             return None;
         }
     };
@@ -675,11 +504,7 @@ pub fn read_dist(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> Opti
             }
             Some(_) => match o.duration(key, u, d) {
                 Some(v) if positive && v.v <= 0.0 => {
-                    d.error(
-                        Some(v.span.clone()),
-                        o.key(key),
-                        format!("`{key}` must be greater than zero"),
-                    );
+                    d.error(Some(v.span.clone()), o.key(key), format!("`{key}` must be greater than zero"));
                     f64::NAN
                 }
                 Some(v) => v.v,
@@ -688,35 +513,19 @@ pub fn read_dist(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> Opti
         }
     };
     let kind = match dist {
-        "exponential" => DistKind::Exponential {
-            mean: dur("mean", true, d),
-        },
-        "deterministic" => DistKind::Deterministic {
-            value: dur("value", false, d),
-        },
+        "exponential" => DistKind::Exponential { mean: dur("mean", true, d) },
+        "deterministic" => DistKind::Deterministic { value: dur("value", false, d) },
         "uniform" => {
             let (min, max) = (dur("min", false, d), dur("max", false, d));
             if min > max {
-                d.error(
-                    Some(n.span.clone()),
-                    path,
-                    "uniform: `min` must not exceed `max`",
-                );
+                d.error(Some(n.span.clone()), path, "uniform: `min` must not exceed `max`");
             }
             DistKind::Uniform { min, max }
         }
         "triangular" => {
-            let (min, mode, max) = (
-                dur("min", false, d),
-                dur("mode", false, d),
-                dur("max", false, d),
-            );
+            let (min, mode, max) = (dur("min", false, d), dur("mode", false, d), dur("max", false, d));
             if !(min <= mode && mode <= max) || min == max {
-                d.error(
-                    Some(n.span.clone()),
-                    path,
-                    "triangular: need min <= mode <= max with min < max",
-                );
+                d.error(Some(n.span.clone()), path, "triangular: need min <= mode <= max with min < max");
             }
             DistKind::Triangular { min, mode, max }
         }
@@ -728,11 +537,7 @@ pub fn read_dist(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> Opti
                 "lognormal" => DistKind::Lognormal { mean, sd },
                 _ => {
                     if sd <= 0.0 {
-                        d.error(
-                            Some(o.span_of("sd")),
-                            o.key("sd"),
-                            "gamma: `sd` must be greater than zero",
-                        );
+                        d.error(Some(o.span_of("sd")), o.key("sd"), "gamma: `sd` must be greater than zero");
                     }
                     DistKind::Gamma { mean, sd }
                 }
@@ -746,20 +551,13 @@ pub fn read_dist(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> Opti
                     1
                 }
             };
-            DistKind::Erlang {
-                k,
-                mean: dur("mean", true, d),
-            }
+            DistKind::Erlang { k, mean: dur("mean", true, d) }
         }
         "weibull" => {
             let shape = match o.float("shape", d) {
                 Some(s) if s.v > 0.0 => s.v,
                 Some(s) => {
-                    d.error(
-                        Some(s.span.clone()),
-                        o.key("shape"),
-                        "weibull: `shape` must be greater than zero",
-                    );
+                    d.error(Some(s.span.clone()), o.key("shape"), "weibull: `shape` must be greater than zero");
                     f64::NAN
                 }
                 None => {
@@ -769,26 +567,17 @@ pub fn read_dist(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> Opti
                     f64::NAN
                 }
             };
-            DistKind::Weibull {
-                shape,
-                scale: dur("scale", true, d),
-            }
+            DistKind::Weibull { shape, scale: dur("scale", true, d) }
         }
         _ => {
             let values = match o.array("values", d) {
                 Some(arr) if !arr.is_empty() => arr
                     .iter()
                     .enumerate()
-                    .filter_map(|(i, v)| {
-                        duration_value(v, &format!("{}[{i}]", o.key("values")), u, d).map(|v| v.v)
-                    })
+                    .filter_map(|(i, v)| duration_value(v, &format!("{}[{i}]", o.key("values")), u, d).map(|v| v.v))
                     .collect(),
                 Some(_) => {
-                    d.error(
-                        Some(o.span_of("values")),
-                        o.key("values"),
-                        "empirical: `values` must not be empty",
-                    );
+                    d.error(Some(o.span_of("values")), o.key("values"), "empirical: `values` must not be empty");
                     Vec::new()
                 }
                 None => {
@@ -801,8 +590,5 @@ pub fn read_dist(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> Opti
             DistKind::Empirical { values }
         }
     };
-    (d.error_count() == errors_before).then_some(DistSpec {
-        kind,
-        span: n.span.clone(),
-    })
+    (d.error_count() == errors_before).then_some(DistSpec { kind, span: n.span.clone() })
 }

@@ -43,17 +43,11 @@ pub struct Key {
 
 impl Table {
     pub fn get(&self, name: &str) -> Option<&Node> {
-        self.entries
-            .iter()
-            .find(|(k, _)| k.name == name)
-            .map(|(_, v)| v)
+        self.entries.iter().find(|(k, _)| k.name == name).map(|(_, v)| v)
     }
 
     pub fn get_mut(&mut self, name: &str) -> Option<&mut Node> {
-        self.entries
-            .iter_mut()
-            .find(|(k, _)| k.name == name)
-            .map(|(_, v)| v)
+        self.entries.iter_mut().find(|(k, _)| k.name == name).map(|(_, v)| v)
     }
 
     pub fn remove(&mut self, name: &str) -> Option<Node> {
@@ -128,10 +122,7 @@ pub fn parse(source: &str, diags: &mut Diagnostics) -> Option<Table> {
 fn convert_table(t: &DeTable<'_>, _span: Span, diags: &mut Diagnostics) -> Table {
     let mut entries = Vec::with_capacity(t.len());
     for (k, v) in t.iter() {
-        let key = Key {
-            name: k.get_ref().to_string(),
-            span: k.span(),
-        };
+        let key = Key { name: k.get_ref().to_string(), span: k.span() };
         entries.push((key, convert(v.get_ref(), v.span(), diags)));
     }
     Table { entries }
@@ -145,11 +136,7 @@ fn convert(v: &DeValue<'_>, span: Span, diags: &mut Diagnostics) -> Node {
             match i64::from_str_radix(&digits, i.radix()) {
                 Ok(n) => Val::Int(n),
                 Err(_) => {
-                    diags.error(
-                        Some(span.clone()),
-                        "",
-                        format!("integer `{digits}` is out of range"),
-                    );
+                    diags.error(Some(span.clone()), "", format!("integer `{digits}` is out of range"));
                     Val::Int(0)
                 }
             }
@@ -160,11 +147,7 @@ fn convert(v: &DeValue<'_>, span: Span, diags: &mut Diagnostics) -> Node {
         }
         DeValue::Boolean(b) => Val::Bool(*b),
         DeValue::Datetime(d) => Val::Datetime(d.to_string()),
-        DeValue::Array(a) => Val::Array(
-            a.iter()
-                .map(|e| convert(e.get_ref(), e.span(), diags))
-                .collect(),
-        ),
+        DeValue::Array(a) => Val::Array(a.iter().map(|e| convert(e.get_ref(), e.span(), diags)).collect()),
         DeValue::Table(t) => Val::Table(convert_table(t, span.clone(), diags)),
     };
     Node { span, val }

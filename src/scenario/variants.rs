@@ -36,11 +36,7 @@ pub struct VariantDoc {
 
 /// Reads `[[variants]]` and builds each variant's merged document.
 pub fn build(root: &Table, d: &mut Diagnostics) -> Vec<VariantDoc> {
-    let top = Obj {
-        t: root,
-        path: String::new(),
-        span: 0..0,
-    };
+    let top = Obj { t: root, path: String::new(), span: 0..0 };
     let mut base = root.clone();
     base.remove("variants");
     base.remove("expect");
@@ -53,15 +49,15 @@ pub fn build(root: &Table, d: &mut Diagnostics) -> Vec<VariantDoc> {
             continue;
         };
         if name.v == "baseline" {
-            d.error(Some(name.span.clone()), v.key("name"), "`baseline` is the name of the scenario without changes; choose another variant name");
-            continue;
-        }
-        if out.iter().any(|o| o.name == name.v) {
             d.error(
                 Some(name.span.clone()),
                 v.key("name"),
-                format!("duplicate variant name `{}`", name.v),
+                "`baseline` is the name of the scenario without changes; choose another variant name",
             );
+            continue;
+        }
+        if out.iter().any(|o| o.name == name.v) {
+            d.error(Some(name.span.clone()), v.key("name"), format!("duplicate variant name `{}`", name.v));
             continue;
         }
         let description = v.str("description", d).map(|s| s.v).unwrap_or_default();
@@ -72,11 +68,9 @@ pub fn build(root: &Table, d: &mut Diagnostics) -> Vec<VariantDoc> {
             }
         }
         let mut removed_steps = Vec::new();
-        for (key, section) in [
-            ("remove_steps", "steps"),
-            ("remove_customers", "customers"),
-            ("remove_arrivals", "arrivals"),
-        ] {
+        for (key, section) in
+            [("remove_steps", "steps"), ("remove_customers", "customers"), ("remove_arrivals", "arrivals")]
+        {
             let Some(arr) = v.array(key, d) else { continue };
             for (i, item) in arr.iter().enumerate() {
                 let Some(target) = item.as_str() else {
@@ -104,9 +98,7 @@ pub fn build(root: &Table, d: &mut Diagnostics) -> Vec<VariantDoc> {
                     remove_named(&mut doc, section, target);
                     if section == "customers" {
                         // Arrival streams of a removed customer type go with it.
-                        retain_arrivals(&mut doc, |a| {
-                            a.get("customer").and_then(Node::as_str) != Some(target)
-                        });
+                        retain_arrivals(&mut doc, |a| a.get("customer").and_then(Node::as_str) != Some(target));
                     }
                 }
             }
@@ -135,12 +127,7 @@ pub fn build(root: &Table, d: &mut Diagnostics) -> Vec<VariantDoc> {
                 scale_arrivals(&mut doc, &k.name, f, factor);
             }
         }
-        out.push(VariantDoc {
-            name: name.v,
-            description,
-            table: doc,
-            removed_steps,
-        });
+        out.push(VariantDoc { name: name.v, description, table: doc, removed_steps });
     }
     out
 }
@@ -156,44 +143,25 @@ fn singular(section: &str) -> &str {
 
 /// Name of a table in a section; arrival streams default to their customer's name.
 fn entry_name<'a>(section: &str, t: &'a Table) -> Option<&'a str> {
-    t.get("name").and_then(Node::as_str).or_else(|| {
-        if section == "arrivals" {
-            t.get("customer").and_then(Node::as_str)
-        } else {
-            None
-        }
-    })
+    t.get("name")
+        .and_then(Node::as_str)
+        .or_else(|| if section == "arrivals" { t.get("customer").and_then(Node::as_str) } else { None })
 }
 
 fn section_names(doc: &Table, section: &str) -> Vec<String> {
     match doc.get(section).map(|n| &n.val) {
-        Some(Val::Array(a)) => a
-            .iter()
-            .filter_map(|n| {
-                n.as_table()
-                    .and_then(|t| entry_name(section, t))
-                    .map(str::to_string)
-            })
-            .collect(),
+        Some(Val::Array(a)) => {
+            a.iter().filter_map(|n| n.as_table().and_then(|t| entry_name(section, t)).map(str::to_string)).collect()
+        }
         _ => Vec::new(),
     }
 }
 
-fn section_mut<'a>(
-    doc: &'a mut Table,
-    section: &str,
-    span: &std::ops::Range<usize>,
-) -> Option<&'a mut Vec<Node>> {
+fn section_mut<'a>(doc: &'a mut Table, section: &str, span: &std::ops::Range<usize>) -> Option<&'a mut Vec<Node>> {
     if doc.get(section).is_none() {
         doc.set(
-            Key {
-                name: section.to_string(),
-                span: span.clone(),
-            },
-            Node {
-                span: span.clone(),
-                val: Val::Array(Vec::new()),
-            },
+            Key { name: section.to_string(), span: span.clone() },
+            Node { span: span.clone(), val: Val::Array(Vec::new()) },
         );
     }
     match doc.get_mut(section).map(|n| &mut n.val) {
@@ -208,28 +176,20 @@ fn merge_named(doc: &mut Table, section: &str, patch: &Node, path: &str, d: &mut
         d.error(
             Some(patch.span.clone()),
             path,
-            format!(
-                "a variant's {} entry needs a `name` to say which one it changes or adds",
-                singular(section)
-            ),
+            format!("a variant's {} entry needs a `name` to say which one it changes or adds", singular(section)),
         );
         return;
     };
     let Some(arr) = section_mut(doc, section, &patch.span) else {
         return;
     };
-    let existing = arr
-        .iter_mut()
-        .find(|n| n.as_table().and_then(|t| entry_name(section, t)) == Some(name.as_str()));
+    let existing = arr.iter_mut().find(|n| n.as_table().and_then(|t| entry_name(section, t)) == Some(name.as_str()));
     match existing {
         Some(node) => {
             if let Val::Table(t) = &mut node.val {
                 for (k, v) in &pt.entries {
                     // Replacing a constant staff by a schedule (or back) must not keep a stale interval.
-                    if section == "resources"
-                        && k.name == "staff"
-                        && !matches!(v.val, Val::Array(_))
-                    {
+                    if section == "resources" && k.name == "staff" && !matches!(v.val, Val::Array(_)) {
                         t.remove("interval");
                     }
                     if section == "arrivals" && (k.name == "rate" || k.name == "rates") {
@@ -266,14 +226,8 @@ fn scale_arrivals(doc: &mut Table, customer: &str, factor: f64, at: &Node) {
                 if t.get("customer").and_then(Node::as_str) == Some(customer) {
                     let old = t.get("scale").and_then(Node::as_f64).unwrap_or(1.0);
                     t.set(
-                        Key {
-                            name: "scale".into(),
-                            span: at.span.clone(),
-                        },
-                        Node {
-                            span: at.span.clone(),
-                            val: Val::Float(old * factor),
-                        },
+                        Key { name: "scale".into(), span: at.span.clone() },
+                        Node { span: at.span.clone(), val: Val::Float(old * factor) },
                     );
                 }
             }
