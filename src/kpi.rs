@@ -40,10 +40,7 @@ pub fn is_duration(name: &str) -> bool {
 
 /// Whether larger is better (for comparisons and objective defaults).
 pub fn higher_is_better(name: &str) -> bool {
-    matches!(
-        name,
-        "served" | "service_level" | "throughput_per_hour" | "utilisation" | "satisfied_rate"
-    )
+    matches!(name, "served" | "service_level" | "throughput_per_hour" | "utilisation" | "satisfied_rate")
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -87,11 +84,7 @@ pub struct Layout {
 
 impl Layout {
     pub fn of(m: &Model) -> Layout {
-        Layout {
-            n_types: m.customers.len(),
-            n_steps: m.steps.len(),
-            n_resources: m.resources.len(),
-        }
+        Layout { n_types: m.customers.len(), n_steps: m.steps.len(), n_resources: m.resources.len() }
     }
 
     pub fn overall(&self) -> usize {
@@ -126,11 +119,7 @@ impl Layout {
 /// The catalogue of a model, in the order of its KPI vector.
 pub fn catalogue(m: &Model) -> Vec<KpiId> {
     let mut out = Vec::new();
-    let id = |group: Group, entity: &str, kpi: &str| KpiId {
-        group,
-        entity: entity.to_string(),
-        kpi: kpi.to_string(),
-    };
+    let id = |group: Group, entity: &str, kpi: &str| KpiId { group, entity: entity.to_string(), kpi: kpi.to_string() };
     for k in CUSTOMER_KPIS.iter().chain(OVERALL_EXTRA_KPIS) {
         out.push(id(Group::Overall, "", k));
     }

@@ -4,6 +4,7 @@
 
 mod report;
 pub mod run;
+mod shard;
 mod sweep;
 mod validate;
 
@@ -34,6 +35,8 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Run the grid of all combinations of parameter values (each point a full Monte Carlo run).
     Sweep(sweep::SweepArgs),
+    /// Combine shard results (from `run --shard K/N`) into the outputs of a single run.
+    Merge(shard::MergeArgs),
     /// Re-render charts and the HTML report from a saved output folder, without simulating.
     Report(ReportArgs),
     /// Run scenarios and check their expectations or a recorded baseline (for CI pipelines).
@@ -95,6 +98,10 @@ pub struct RunArgs {
     /// Do not write charts or the HTML report.
     #[arg(long)]
     pub no_charts: bool,
+    /// Run only shard K of N (K from 0 to N-1, like Slurm array and Kubernetes Indexed Job
+    /// indices) and write mergeable partial results; combine them with `branchsim merge`.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
     /// A TTF/OTF font for chart text (default: the embedded font, or Noto CJK when installed).
     #[arg(long)]
     pub font: Option<PathBuf>,
@@ -124,6 +131,7 @@ pub fn main() -> i32 {
         Command::Validate(a) => validate::validate(&a),
         Command::Report(a) => report::report(&a),
         Command::Sweep(a) => sweep::sweep(&a),
+        Command::Merge(a) => shard::merge(&a),
         Command::Check(a) => crate::check::run_check(&a),
         Command::Record(a) => crate::check::run_record(&a),
     }

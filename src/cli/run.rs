@@ -29,6 +29,9 @@ pub fn run(a: &RunArgs) -> i32 {
     if !a.quiet {
         eprint!("{}", loaded.warnings.render(&loaded.path, &loaded.source));
     }
+    if let Some(spec) = &a.shard {
+        return super::shard::run_shard(&loaded, a, spec);
+    }
     let out = match simulate(&loaded, a) {
         Ok(o) => o,
         Err(msg) => {
@@ -52,7 +55,7 @@ pub fn run(a: &RunArgs) -> i32 {
     EXIT_OK
 }
 
-fn build_pool(threads: Option<usize>) -> Result<rayon::ThreadPool, String> {
+pub fn build_pool(threads: Option<usize>) -> Result<rayon::ThreadPool, String> {
     let mut b = rayon::ThreadPoolBuilder::new();
     if let Some(n) = threads {
         if n == 0 {
@@ -63,8 +66,16 @@ fn build_pool(threads: Option<usize>) -> Result<rayon::ThreadPool, String> {
     b.build().map_err(|e| format!("cannot start worker threads: {e}"))
 }
 
-/// Runs the experiment described by the file and the flags.
-pub fn simulate(loaded: &Loaded, a: &RunArgs) -> Result<RunOutput, String> {
+/// What the flags ask for, checked against the scenario before anything runs.
+pub struct Plan<'a> {
+    pub seed: u64,
+    pub replications: u64,
+    pub jobs: Vec<Job<'a>>,
+    pub precision: Option<Precision>,
+    pub opts: CompareOptions,
+}
+
+pub fn plan<'a>(loaded: &'a Loaded, a: &RunArgs) -> Result<Plan<'a>, String> {
     let base = loaded.baseline();
     let seed = a.seed.unwrap_or(base.model.seed);
     let reps = a.replications.unwrap_or(u64::from(base.model.replications));
@@ -108,7 +119,12 @@ pub fn simulate(loaded: &Loaded, a: &RunArgs) -> Result<RunOutput, String> {
     let indifference = match &a.indifference {
         None => 0.0,
         Some(s) => match s.parse::<f64>() {
-            Ok(x) if x.is_finite() && x >= 0.0 => x * base.model.time_unit.minutes(),
+            // A bare number is in the objective's own unit: the time unit for duration KPIs.
+            Ok(x) if x.is_finite() && x >= 0.0 => {
+                let duration =
+                    a.objective.as_deref().is_some_and(|o| crate::kpi::is_duration(o.rsplit('.').next().unwrap_or(o)));
+                if duration { x * base.model.time_unit.minutes() } else { x }
+            }
             _ => units::parse_duration(s).map_err(|e| format!("--indifference: {e}"))?,
         },
     };
@@ -120,6 +136,14 @@ pub fn simulate(loaded: &Loaded, a: &RunArgs) -> Result<RunOutput, String> {
             return Err(format!("--objective: unknown KPI `{obj}`; {}", scenario::diag::did_you_mean(obj, &refs)));
         }
     }
+    let opts = CompareOptions { objective: a.objective.clone(), maximise: a.maximise.then_some(true), indifference };
+    Ok(Plan { seed, replications: reps, jobs, precision, opts })
+}
+
+/// Runs the experiment described by the file and the flags.
+pub fn simulate(loaded: &Loaded, a: &RunArgs) -> Result<RunOutput, String> {
+    let base = loaded.baseline();
+    let Plan { seed, replications: reps, jobs, precision, opts } = plan(loaded, a)?;
     let pool = build_pool(a.threads)?;
     let total = match &precision {
         Some(p) => reps.min(p.max_replications) * jobs.len() as u64,
@@ -135,13 +159,12 @@ pub fn simulate(loaded: &Loaded, a: &RunArgs) -> Result<RunOutput, String> {
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    let opts = CompareOptions { objective: a.objective.clone(), maximise: a.maximise.then_some(true), indifference };
     let results = Results::build(loaded, seed, &variants, outcome.as_ref(), &opts);
     let dir = a.out.join(scenario::slug(&base.model.name));
     Ok(RunOutput { results, variants, dir })
 }
 
-fn progress_bar(total: u64, quiet: bool) -> Option<ProgressBar> {
+pub fn progress_bar(total: u64, quiet: bool) -> Option<ProgressBar> {
     use std::io::IsTerminal;
     if quiet || !std::io::stderr().is_terminal() {
         return None;

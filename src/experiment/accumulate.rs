@@ -32,6 +32,8 @@ pub struct VariantResult {
     pub events: u64,
     /// Replications that stopped early, with the reason.
     pub stops: Vec<(u64, String)>,
+    /// Index of the first replication held (non-zero in a shard).
+    pub first_rep: u64,
     pub bin_width: f64,
     pub n_bins: usize,
     pub model: Model,
@@ -52,6 +54,7 @@ impl VariantResult {
             wait_vals: vec![Vec::new(); m.n_bins],
             events: 0,
             stops: Vec::new(),
+            first_rep: 0,
             bin_width: m.bin_width,
             n_bins: m.n_bins,
             model: m.clone(),
@@ -63,7 +66,7 @@ impl VariantResult {
     }
 
     pub fn add(&mut self, r: ReplicationResult) {
-        let rep = self.rows.len() as u64;
+        let rep = self.first_rep + self.rows.len() as u64;
         if r.stop != Stop::Completed {
             self.stops.push((rep, r.stop.describe()));
         }
@@ -139,4 +142,91 @@ fn band(bins: &[Vec<f32>]) -> Band {
         b.p95.push(q(0.95));
     }
     b
+}
+
+/// The replications of one variant held by a shard, in a form that survives JSON (NaN as
+/// null). Merging shards in replication order rebuilds exactly the single-machine result.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct PartialVariant {
+    pub name: String,
+    pub first_rep: u64,
+    pub rows: Vec<Vec<Option<f64>>>,
+    pub wait_hist: Vec<Histogram>,
+    pub cycle_hist: Vec<Histogram>,
+    pub queue_vals: Vec<Vec<Vec<Option<f32>>>>,
+    pub util_vals: Vec<Vec<Vec<Option<f32>>>>,
+    pub wait_vals: Vec<Vec<Option<f32>>>,
+    pub events: u64,
+    pub stops: Vec<(u64, String)>,
+}
+
+fn opt64(x: f64) -> Option<f64> {
+    x.is_finite().then_some(x)
+}
+fn opt32(x: f32) -> Option<f32> {
+    x.is_finite().then_some(x)
+}
+fn series_out(v: &[Vec<Vec<f32>>]) -> Vec<Vec<Vec<Option<f32>>>> {
+    v.iter().map(|e| e.iter().map(|b| b.iter().map(|x| opt32(*x)).collect()).collect()).collect()
+}
+
+impl VariantResult {
+    pub fn to_partial(&self) -> PartialVariant {
+        PartialVariant {
+            name: self.name.clone(),
+            first_rep: self.first_rep,
+            rows: self.rows.iter().map(|r| r.iter().map(|x| opt64(*x)).collect()).collect(),
+            wait_hist: self.wait_hist.clone(),
+            cycle_hist: self.cycle_hist.clone(),
+            queue_vals: series_out(&self.queue_vals),
+            util_vals: series_out(&self.util_vals),
+            wait_vals: self.wait_vals.iter().map(|b| b.iter().map(|x| opt32(*x)).collect()).collect(),
+            events: self.events,
+            stops: self.stops.clone(),
+        }
+    }
+
+    /// Appends a shard's replications, which must start where this result ends.
+    pub fn absorb(&mut self, p: PartialVariant) -> Result<(), String> {
+        let next = self.first_rep + self.rows.len() as u64;
+        if p.first_rep != next {
+            return Err(format!("shard of `{}` starts at replication {}, expected {next}", p.name, p.first_rep));
+        }
+        let width = self.catalogue.len();
+        if p.rows.iter().any(|r| r.len() != width) || p.wait_hist.len() != self.wait_hist.len() {
+            return Err(format!("shard of `{}` does not match the scenario's KPI layout", p.name));
+        }
+        self.rows.extend(p.rows.into_iter().map(|r| r.into_iter().map(|x| x.unwrap_or(f64::NAN)).collect()));
+        for (a, b) in self.wait_hist.iter_mut().zip(&p.wait_hist) {
+            a.merge(b);
+        }
+        for (a, b) in self.cycle_hist.iter_mut().zip(&p.cycle_hist) {
+            a.merge(b);
+        }
+        let absorb_series = |dst: &mut Vec<Vec<Vec<f32>>>, src: Vec<Vec<Vec<Option<f32>>>>| -> Result<(), String> {
+            if dst.len() != src.len() {
+                return Err("shard time series do not match the scenario".to_string());
+            }
+            for (e, se) in dst.iter_mut().zip(src) {
+                if e.len() != se.len() {
+                    return Err("shard time series do not match the scenario".to_string());
+                }
+                for (b, sb) in e.iter_mut().zip(se) {
+                    b.extend(sb.into_iter().map(|x| x.unwrap_or(f32::NAN)));
+                }
+            }
+            Ok(())
+        };
+        absorb_series(&mut self.queue_vals, p.queue_vals)?;
+        absorb_series(&mut self.util_vals, p.util_vals)?;
+        if self.wait_vals.len() != p.wait_vals.len() {
+            return Err("shard time series do not match the scenario".to_string());
+        }
+        for (b, sb) in self.wait_vals.iter_mut().zip(p.wait_vals) {
+            b.extend(sb.into_iter().map(|x| x.unwrap_or(f32::NAN)));
+        }
+        self.events += p.events;
+        self.stops.extend(p.stops);
+        Ok(())
+    }
 }

@@ -54,6 +54,10 @@ pub fn differences(base: &VariantResult, others: &[&VariantResult]) -> Vec<Diffe
     for v in others {
         for (kb, id) in base.catalogue.iter().enumerate() {
             let path = id.path();
+            let removed = |r: &VariantResult| r.model.steps.iter().any(|s| s.pass_through && s.name == id.entity);
+            if id.group == Group::Step && (removed(base) || removed(v)) {
+                continue;
+            }
             let Some(kv) = v.find(&path) else { continue };
             let (mut d, mut xb, mut xv) = (Vec::new(), Vec::new(), Vec::new());
             for (rb, rv) in base.rows.iter().zip(&v.rows) {

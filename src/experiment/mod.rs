@@ -14,7 +14,7 @@ use rayon::prelude::*;
 
 use crate::engine::{self, ReplicationResult};
 use crate::model::Model;
-pub use accumulate::{Band, VariantResult};
+pub use accumulate::{Band, PartialVariant, VariantResult};
 pub use precision::{Precision, PrecisionTarget};
 
 /// Replications simulated in parallel before they are folded in order; bounds the memory held
@@ -84,4 +84,27 @@ pub fn run(
         }
     });
     (accs, outcome)
+}
+
+/// Runs replications `from..to` of every job (one shard of a larger study).
+pub fn run_slice(
+    jobs: &[Job<'_>],
+    seed: u64,
+    from: u64,
+    to: u64,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Vec<VariantResult> {
+    jobs.iter()
+        .map(|j| {
+            let mut acc = VariantResult::new(j.name, j.description, j.model);
+            acc.first_rep = from;
+            run_range(j.model, seed, from, to, &mut acc, progress);
+            acc
+        })
+        .collect()
+}
+
+/// The replications of shard `k` (0-based) of `n`: contiguous, sizes differing by at most one.
+pub fn shard_range(replications: u64, k: u64, n: u64) -> (u64, u64) {
+    (replications * k / n, replications * (k + 1) / n)
 }

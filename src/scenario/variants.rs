@@ -97,6 +97,7 @@ pub fn build(root: &Table, d: &mut Diagnostics) -> Vec<VariantDoc> {
                 } else {
                     remove_named(&mut doc, section, target);
                     if section == "customers" {
+                        strip_customer_overrides(&mut doc, target);
                         // Arrival streams of a removed customer type go with it.
                         retain_arrivals(&mut doc, |a| a.get("customer").and_then(Node::as_str) != Some(target));
                     }
@@ -229,6 +230,21 @@ fn scale_arrivals(doc: &mut Table, customer: &str, factor: f64, at: &Node) {
                         Key { name: "scale".into(), span: at.span.clone() },
                         Node { span: at.span.clone(), val: Val::Float(old * factor) },
                     );
+                }
+            }
+        }
+    }
+}
+
+/// A removed customer type takes its per-type service and routing overrides with it.
+fn strip_customer_overrides(doc: &mut Table, customer: &str) {
+    if let Some(Val::Array(steps)) = doc.get_mut("steps").map(|n| &mut n.val) {
+        for st in steps.iter_mut() {
+            if let Val::Table(t) = &mut st.val {
+                for key in ["service_for", "next_for"] {
+                    if let Some(Val::Table(m)) = t.get_mut(key).map(|n| &mut n.val) {
+                        m.remove(customer);
+                    }
                 }
             }
         }

@@ -1,0 +1,247 @@
+//! Scale-out: `run --shard K/N` writes one shard's replications; `merge` combines shards into
+//! exactly the outputs a single-machine run writes (same bytes for the same seed).
+
+use std::path::PathBuf;
+
+use clap::Args;
+use serde::{Deserialize, Serialize};
+
+use super::run::{Plan, RunOutput, build_pool, plan, progress_bar, write_outputs};
+use super::{EXIT_BAD_INPUT, EXIT_OK, RunArgs, error};
+use crate::experiment::{self, PartialVariant, VariantResult};
+use crate::report::results::CompareOptions;
+use crate::report::{Results, charts, files};
+use crate::scenario;
+
+pub const SHARD_FORMAT: &str = "branchsim-shard";
+
+/// One shard's results and everything `merge` needs to check that shards belong together.
+#[derive(Serialize, Deserialize)]
+pub struct ShardFile {
+    pub format: String,
+    pub branchsim_version: String,
+    pub scenario_file: String,
+    pub content_hash: String,
+    pub seed: u64,
+    pub replications: u64,
+    pub shard: u64,
+    pub shards: u64,
+    pub objective: Option<String>,
+    pub maximise: Option<bool>,
+    pub indifference: f64,
+    pub variants: Vec<PartialVariant>,
+}
+
+#[derive(Args, Debug)]
+pub struct MergeArgs {
+    /// Folders (or files) holding shard-*.json files written by `run --shard`.
+    #[arg(required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// The scenario file (default: the path recorded in the shards).
+    #[arg(long)]
+    pub scenario: Option<PathBuf>,
+    /// Output folder; results go to OUT/<scenario-slug>/.
+    #[arg(long, default_value = "output")]
+    pub out: PathBuf,
+    #[arg(long)]
+    pub no_charts: bool,
+    #[arg(long)]
+    pub font: Option<PathBuf>,
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+fn parse_spec(spec: &str) -> Result<(u64, u64), String> {
+    let bad = || format!("--shard `{spec}`: expected K/N with 0 <= K < N, e.g. 0/4");
+    let (k, n) = spec.split_once('/').ok_or_else(bad)?;
+    let (k, n): (u64, u64) = (k.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
+    if n == 0 || k >= n || n > 1_000_000 {
+        return Err(bad());
+    }
+    Ok((k, n))
+}
+
+pub fn run_shard(loaded: &scenario::Loaded, a: &RunArgs, spec: &str) -> i32 {
+    let go = || -> Result<PathBuf, String> {
+        let (k, n) = parse_spec(spec)?;
+        let Plan { seed, replications, jobs, precision, opts } = plan(loaded, a)?;
+        if precision.is_some() {
+            return Err(
+                "--precision cannot be combined with --shard: the replication count must be fixed in advance".into()
+            );
+        }
+        let (from, to) = experiment::shard_range(replications, k, n);
+        let pool = build_pool(a.threads)?;
+        let bar = progress_bar((to - from) * jobs.len() as u64, a.quiet);
+        let tick = |x: u64| {
+            if let Some(b) = &bar {
+                b.inc(x);
+            }
+        };
+        let res = pool.install(|| experiment::run_slice(&jobs, seed, from, to, &tick));
+        if let Some(b) = bar {
+            b.finish_and_clear();
+        }
+        let file = ShardFile {
+            format: SHARD_FORMAT.into(),
+            branchsim_version: env!("CARGO_PKG_VERSION").into(),
+            scenario_file: loaded.path.clone(),
+            content_hash: loaded.content_hash.clone(),
+            seed,
+            replications,
+            shard: k,
+            shards: n,
+            objective: opts.objective.clone(),
+            maximise: opts.maximise,
+            indifference: opts.indifference,
+            variants: res.iter().map(VariantResult::to_partial).collect(),
+        };
+        let dir = a.out.join(scenario::slug(&loaded.baseline().model.name)).join("shards");
+        let path = dir.join(format!("shard-{k}-of-{n}.json"));
+        let json = serde_json::to_string(&file).map_err(|e| e.to_string())?;
+        files::write_atomic(&path, json.as_bytes()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        Ok(path)
+    };
+    match go() {
+        Ok(p) => {
+            if !a.quiet {
+                println!("Shard written to {}", p.display());
+            }
+            EXIT_OK
+        }
+        Err(e) => {
+            error(&e);
+            EXIT_BAD_INPUT
+        }
+    }
+}
+
+fn shard_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut out = Vec::new();
+    for i in inputs {
+        if i.is_file() {
+            out.push(i.clone());
+            continue;
+        }
+        let dirs = [i.clone(), i.join("shards")];
+        for d in dirs.iter().filter(|d| d.is_dir()) {
+            let rd = std::fs::read_dir(d).map_err(|e| format!("cannot read {}: {e}", d.display()))?;
+            for e in rd.flatten() {
+                let p = e.path();
+                let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                if name.starts_with("shard-") && name.ends_with(".json") {
+                    out.push(p);
+                }
+            }
+        }
+        if !i.exists() {
+            return Err(format!("{} does not exist", i.display()));
+        }
+    }
+    out.sort();
+    out.dedup();
+    if out.is_empty() {
+        return Err("no shard-*.json files found in the inputs".into());
+    }
+    Ok(out)
+}
+
+pub fn merge(a: &MergeArgs) -> i32 {
+    match merge_inner(a) {
+        Ok(dir) => {
+            if !a.quiet {
+                println!("Merged results written to {}", dir.display());
+            }
+            EXIT_OK
+        }
+        Err(e) => {
+            error(&e);
+            EXIT_BAD_INPUT
+        }
+    }
+}
+
+fn merge_inner(a: &MergeArgs) -> Result<PathBuf, String> {
+    let mut shards: Vec<ShardFile> = Vec::new();
+    for p in shard_files(&a.inputs)? {
+        let text = std::fs::read_to_string(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+        let s: ShardFile =
+            serde_json::from_str(&text).map_err(|e| format!("{} is not a branchsim shard file: {e}", p.display()))?;
+        if s.format != SHARD_FORMAT {
+            return Err(format!("{} is not a branchsim shard file", p.display()));
+        }
+        shards.push(s);
+    }
+    let first = &shards[0];
+    for s in &shards[1..] {
+        if s.content_hash != first.content_hash {
+            return Err(format!(
+                "shards come from different scenario files (content {} vs {}): refusing to mix them",
+                first.content_hash, s.content_hash
+            ));
+        }
+        if s.seed != first.seed || s.replications != first.replications || s.shards != first.shards {
+            return Err(format!(
+                "shards disagree on seed/replications/shard count ({}/{}/{} vs {}/{}/{}): refusing to mix them",
+                first.seed, first.replications, first.shards, s.seed, s.replications, s.shards
+            ));
+        }
+    }
+    let (n, scenario_file, seed, objective, maximise, indifference, content_hash) = (
+        first.shards,
+        first.scenario_file.clone(),
+        first.seed,
+        first.objective.clone(),
+        first.maximise,
+        first.indifference,
+        first.content_hash.clone(),
+    );
+    let names: Vec<String> = first.variants.iter().map(|v| v.name.clone()).collect();
+    shards.sort_by_key(|s| s.shard);
+    let have: Vec<u64> = shards.iter().map(|s| s.shard).collect();
+    let missing: Vec<String> = (0..n).filter(|k| !have.contains(k)).map(|k| k.to_string()).collect();
+    if !missing.is_empty() {
+        return Err(format!("missing shard(s) {} of {n}", missing.join(", ")));
+    }
+    if have.len() as u64 != n {
+        return Err("the same shard is given twice".into());
+    }
+    let path = a.scenario.clone().unwrap_or_else(|| PathBuf::from(&scenario_file));
+    let loaded =
+        scenario::load_file(&path).map_err(|e| format!("{}\ncannot load the scenario of the shards", e.render()))?;
+    if loaded.content_hash != content_hash {
+        return Err(format!(
+            "{} has changed since the shards were run (content hash differs): refusing to merge",
+            path.display()
+        ));
+    }
+    let mut accs: Vec<VariantResult> = Vec::new();
+    for name in &names {
+        let v = loaded
+            .variants
+            .iter()
+            .find(|v| &v.name == name)
+            .ok_or_else(|| format!("variant `{name}` is not in the scenario"))?;
+        accs.push(VariantResult::new(&v.name, &v.description, &v.model));
+    }
+    for s in shards {
+        if s.variants.len() != accs.len() {
+            return Err("shards ran different variants".into());
+        }
+        for (acc, p) in accs.iter_mut().zip(s.variants) {
+            if p.name != acc.name {
+                return Err("shards ran different variants".into());
+            }
+            acc.absorb(p)?;
+        }
+    }
+    let opts = CompareOptions { objective, maximise, indifference };
+    let results = Results::build(&loaded, seed, &accs, None, &opts);
+    let dir = a.out.join(scenario::slug(&loaded.baseline().model.name));
+    let out = RunOutput { results, variants: accs, dir: dir.clone() };
+    write_outputs(&out).map_err(|e| format!("cannot write results to {}: {e}", dir.display()))?;
+    if !a.no_charts {
+        charts::write_charts_and_report(&out.results, &dir, a.font.as_deref())?;
+    }
+    Ok(dir)
+}

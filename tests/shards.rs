@@ -1,0 +1,64 @@
+//! `run --shard K/N` + `merge` give byte-identical outputs to a single-machine run.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_branchsim")
+}
+
+fn run(args: &[&str], out: &Path) {
+    let st = Command::new(bin()).args(args).arg("--out").arg(out).status().unwrap_or_else(|e| panic!("{e}"));
+    assert!(st.success(), "{args:?}");
+}
+
+fn read_all(dir: &Path) -> Vec<Vec<u8>> {
+    ["summary.json", "kpis.csv", "replications.csv", "timeseries.csv", "compare.csv"]
+        .iter()
+        .map(|f| std::fs::read(dir.join(f)).unwrap_or_else(|e| panic!("{}: {e}", dir.join(f).display())))
+        .collect()
+}
+
+#[test]
+fn merged_shards_equal_the_single_run() {
+    let root: PathBuf = std::env::temp_dir().join(format!("branchsim-shards-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let file = "scenarios/downtown_branch.toml";
+    run(&["run", file, "-n", "23", "-q", "--no-charts"], &root.join("single"));
+    let single = read_all(&root.join("single/downtown-branch-weekday"));
+    for n in [1u32, 2, 3, 7] {
+        let shards = root.join(format!("shards{n}"));
+        for k in 0..n {
+            run(&["run", file, "-n", "23", "-q", "--shard", &format!("{k}/{n}")], &shards);
+        }
+        let merged = root.join(format!("merged{n}"));
+        let st = Command::new(bin())
+            .args(["merge", "-q", "--no-charts"])
+            .arg(shards.join("downtown-branch-weekday"))
+            .arg("--out")
+            .arg(&merged)
+            .status()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(st.success());
+        assert!(read_all(&merged.join("downtown-branch-weekday")) == single, "N = {n}: merged output differs");
+    }
+    // A missing shard, or shards of another seed, are refused with exit 2.
+    let part = root.join("partial");
+    run(&["run", file, "-n", "23", "-q", "--shard", "0/2"], &part);
+    let out = Command::new(bin())
+        .arg("merge")
+        .arg(part.join("downtown-branch-weekday"))
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing shard(s) 1 of 2"));
+    run(&["run", file, "-n", "23", "-q", "--seed", "5", "--shard", "1/2"], &part);
+    let out = Command::new(bin())
+        .arg("merge")
+        .arg(part.join("downtown-branch-weekday"))
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("refusing to mix"));
+    let _ = std::fs::remove_dir_all(&root);
+}
