@@ -3,6 +3,7 @@
 pub mod charts;
 pub mod csv_out;
 pub mod files;
+pub mod html;
 pub mod results;
 pub mod table;
 

@@ -1,14 +1,260 @@
 //! Charts (PNG + SVG) and the self-contained HTML report, rendered from saved results.
+//!
+//! Every chart is drawn by one function that is generic over the plotters backend, once into
+//! an SVG string and once into an in-memory bitmap that is encoded as PNG; both go to
+//! `charts/` beside summary.json, and the SVGs are also inlined into `report.html`.
+//!
+//! Charts: queue length over the day (one per step), cycle-time and waiting-time
+//! distributions, mean wait by arrival hour, one KPI comparison per headline KPI, the
+//! utilisation heatmap and cost against service level. `sweep_heatmap` renders the grid of a
+//! two-parameter sweep (for a later `sweep` command).
 
+pub mod cost;
+pub mod diagram;
+pub mod dist;
+pub mod fonts;
+pub mod heatmap;
+pub mod kpis;
+pub mod style;
+pub mod timeseries;
+
+use std::collections::HashSet;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
 use crate::report::Results;
+use crate::report::files::write_atomic;
+pub use cost::CostServicePoint;
+pub use heatmap::{SweepGrid, sweep_heatmap};
+
+pub const WIDTH: u32 = 1200;
+pub const HEIGHT: u32 = 700;
+
+/// What every chart of one rendering shares.
+pub struct Ctx<'a> {
+    pub results: &'a Results,
+    /// Registered font family (also the SVG font-family list).
+    pub font: &'static str,
+    /// The scenario name, cleaned for drawing.
+    pub name: String,
+    /// The scenario's time unit label ("min").
+    pub unit: &'static str,
+}
+
+impl Ctx<'_> {
+    /// Colour of a variant: by its position in the results, so it is the same in every chart.
+    pub fn colour(&self, variant: &str) -> RGBColor {
+        style::variant_colour(self.results.variants.get_index_of(variant).unwrap_or(0))
+    }
+
+    pub fn title(&self, what: &str) -> String {
+        format!("{} — {what}", self.name)
+    }
+
+    pub fn minutes_per_unit(&self) -> f64 {
+        self.results.scenario.time_unit.minutes()
+    }
+}
+
+/// A chart drawn the same way on every backend.
+pub trait Chart {
+    fn size(&self) -> (u32, u32) {
+        (WIDTH, HEIGHT)
+    }
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String>;
+}
+
+/// One chart as written: file stem, title, caption for the report, SVG text and PNG bytes.
+#[derive(Clone, Debug)]
+pub struct Rendered {
+    pub stem: String,
+    pub title: String,
+    pub caption: String,
+    pub svg: String,
+    pub png: Vec<u8>,
+}
+
+/// A chart that could not be drawn: the report says so instead of failing silently.
+#[derive(Clone, Debug)]
+pub struct Failed {
+    pub stem: String,
+    pub title: String,
+    pub error: String,
+}
+
+/// Draws `chart` as SVG text and PNG bytes. A panic inside the drawing library becomes an
+/// error for this chart only.
+pub fn render<C: Chart>(chart: &C) -> Result<(String, Vec<u8>), String> {
+    let (w, h) = chart.size();
+    let out = catch_unwind(AssertUnwindSafe(|| -> Result<(String, Vec<u8>), String> {
+        let mut svg = String::new();
+        {
+            let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
+            chart.draw(&root)?;
+            root.present().map_err(|e| format!("SVG: {e}"))?;
+        }
+        let mut buf = vec![0u8; w as usize * h as usize * 3];
+        {
+            let root = BitMapBackend::with_buffer(&mut buf, (w, h)).into_drawing_area();
+            chart.draw(&root)?;
+            root.present().map_err(|e| format!("bitmap: {e}"))?;
+        }
+        Ok((svg, encode_png(&buf, w, h)?))
+    }));
+    match out {
+        Ok(r) => r,
+        Err(_) => Err("the chart library failed while drawing".into()),
+    }
+}
+
+fn encode_png(rgb: &[u8], w: u32, h: u32) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    {
+        let mut enc = png::Encoder::new(&mut out, w, h);
+        enc.set_color(png::ColorType::Rgb);
+        enc.set_depth(png::BitDepth::Eight);
+        enc.set_compression(png::Compression::Default);
+        let mut wr = enc.write_header().map_err(|e| format!("PNG: {e}"))?;
+        wr.write_image_data(rgb).map_err(|e| format!("PNG: {e}"))?;
+        wr.finish().map_err(|e| format!("PNG: {e}"))?;
+    }
+    Ok(out)
+}
+
+/// An ASCII file-name part for a name in any script ("" when nothing is left).
+pub fn file_part(name: &str) -> String {
+    let mut s = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            s.push(c.to_ascii_lowercase());
+        } else if !s.ends_with('-') && !s.is_empty() {
+            s.push('-');
+        }
+    }
+    s.trim_matches('-').chars().take(40).collect::<String>().trim_matches('-').to_string()
+}
+
+/// Every text the charts draw that comes from the scenario (for choosing a font).
+fn chart_texts(r: &Results) -> Vec<&str> {
+    let mut t: Vec<&str> = vec![r.scenario.name.as_str()];
+    for (name, v) in &r.variants {
+        t.push(name);
+        t.extend(v.steps.keys().map(String::as_str));
+        t.extend(v.resources.keys().map(String::as_str));
+        t.extend(v.customers.keys().map(String::as_str));
+        t.extend(v.timeseries.queue.keys().map(String::as_str));
+    }
+    t
+}
+
+/// Renders every chart of the results. Failures are returned beside the charts drawn.
+pub fn render_all(r: &Results, font: &fonts::ChartFont) -> (Vec<Rendered>, Vec<Failed>) {
+    let cx = Ctx {
+        results: r,
+        font: font.family,
+        name: fonts::clean(&r.scenario.name, 80),
+        unit: r.scenario.time_unit.label(),
+    };
+    let mut jobs: Vec<Job<'_>> = Vec::new();
+    jobs.extend(timeseries::queue_jobs(&cx));
+    jobs.extend(dist::jobs(&cx));
+    jobs.extend(timeseries::wait_by_hour_jobs(&cx));
+    jobs.extend(kpis::jobs(&cx));
+    jobs.extend(heatmap::utilisation_jobs(&cx));
+    jobs.extend(cost::jobs(&cx));
+    let mut done = Vec::new();
+    let mut failed = Vec::new();
+    let mut seen = HashSet::new();
+    for j in jobs {
+        // File stems must be unique even when two names clean to the same ASCII part.
+        let mut stem = j.stem.clone();
+        let mut k = 2;
+        while !seen.insert(stem.clone()) {
+            stem = format!("{}-{k}", j.stem);
+            k += 1;
+        }
+        match (j.draw)() {
+            Ok((svg, png)) => done.push(Rendered { stem, title: j.title, caption: j.caption, svg, png }),
+            Err(error) => failed.push(Failed { stem, title: j.title, error }),
+        }
+    }
+    (done, failed)
+}
+
+/// Renders one chart: SVG text and PNG bytes.
+pub type DrawFn<'a> = Box<dyn FnOnce() -> Result<(String, Vec<u8>), String> + 'a>;
+
+/// A chart to draw: its names and a closure that renders it.
+pub struct Job<'a> {
+    pub stem: String,
+    pub title: String,
+    pub caption: String,
+    pub draw: DrawFn<'a>,
+}
+
+impl<'a> Job<'a> {
+    pub fn new<C: Chart + 'a>(
+        stem: impl Into<String>,
+        title: impl Into<String>,
+        caption: impl Into<String>,
+        chart: C,
+    ) -> Job<'a> {
+        Job { stem: stem.into(), title: title.into(), caption: caption.into(), draw: Box::new(move || render(&chart)) }
+    }
+}
 
 /// Writes `charts/*.png|svg` and `report.html` into `dir` from the results alone.
-pub fn write_charts_and_report(
-    _results: &Results,
-    _dir: &Path,
-    _font: Option<&Path>,
-) -> Result<(), String> {
-    Ok(())
+pub fn write_charts_and_report(results: &Results, dir: &Path, font: Option<&Path>) -> Result<(), String> {
+    let font = fonts::choose(font, &chart_texts(results))?;
+    let (charts, failed) = render_all(results, &font);
+    let chart_dir = dir.join("charts");
+    let io = |p: &Path, e: std::io::Error| format!("{}: {e}", p.display());
+    let mut written = HashSet::new();
+    for c in &charts {
+        for (ext, bytes) in [("png", c.png.as_slice()), ("svg", c.svg.as_bytes())] {
+            let name = format!("{}.{ext}", c.stem);
+            let p = chart_dir.join(&name);
+            write_atomic(&p, bytes).map_err(|e| io(&p, e))?;
+            written.insert(name);
+        }
+    }
+    remove_stale(&chart_dir, &written);
+    let html = crate::report::html::render(results, &charts, &failed, &font);
+    let p = dir.join("report.html");
+    write_atomic(&p, html.as_bytes()).map_err(|e| io(&p, e))?;
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(failed.iter().map(|f| format!("chart {}: {}", f.stem, f.error)).collect::<Vec<_>>().join("; "))
+    }
+}
+
+/// Removes chart files of an earlier run that this run did not draw (a step renamed or
+/// removed), so the folder never mixes results of two runs.
+fn remove_stale(chart_dir: &Path, written: &HashSet<String>) {
+    let Ok(rd) = std::fs::read_dir(chart_dir) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let ours = name.ends_with(".png") || name.ends_with(".svg");
+        if ours && !written.contains(&name) {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_parts_are_ascii() {
+        assert_eq!(file_part("Teller (cash)"), "teller-cash");
+        assert_eq!(file_part("柜台"), "");
+        assert_eq!(file_part("<script>alert(1)</script>"), "script-alert-1-script");
+    }
 }

@@ -1,0 +1,262 @@
+//! Fonts for chart text.
+//!
+//! Charts must render on a machine with no system fonts, so DejaVu Sans is embedded in the
+//! binary and registered with plotters' ab_glyph text renderer. `--font PATH` replaces it.
+//! When names in the results use characters DejaVu Sans lacks (Chinese, Japanese, Korean …),
+//! an installed font that has them (Noto Sans CJK first) is picked automatically; without
+//! one the PNG shows empty boxes for those characters, the SVG still holds the right text
+//! (browsers render it with their own fonts), and nothing fails.
+//!
+//! The name a font is registered under is also the `font-family` written into the SVG, so
+//! it is a CSS font list that browsers resolve to a similar font.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
+
+use ab_glyph::{Font, FontRef};
+use plotters::style::FontStyle;
+
+/// DejaVu Sans 2.37 (Bitstream Vera licence, see assets/DejaVuSans-LICENSE.txt).
+static EMBEDDED: &[u8] = include_bytes!("../../../assets/DejaVuSans.ttf");
+
+/// CSS font list for the embedded font: Verdana and Bitstream Vera share DejaVu's metrics.
+pub const EMBEDDED_FAMILY: &str = "DejaVu Sans, Bitstream Vera Sans, Verdana, sans-serif";
+
+/// Folders searched for a font covering characters the embedded font lacks.
+const SYSTEM_FONT_DIRS: &[&str] = &["/usr/share/fonts", "/usr/local/share/fonts", "/usr/X11R6/lib/X11/fonts"];
+
+/// The font chosen for one rendering.
+#[derive(Clone, Debug)]
+pub struct ChartFont {
+    /// The registered plotters family (and SVG `font-family`).
+    pub family: &'static str,
+    /// Where the font came from, for the report ("embedded DejaVu Sans", a path).
+    pub source: String,
+    /// Characters of the chart text the font has no glyph for (rendered as boxes in PNGs).
+    pub missing: Vec<char>,
+}
+
+struct Loaded {
+    family: &'static str,
+    font: FontRef<'static>,
+}
+
+/// Fonts registered so far, by path ("" for the embedded one). Registration leaks the font
+/// bytes (plotters needs them for the life of the process), so each file is loaded once.
+fn registry() -> &'static Mutex<HashMap<PathBuf, Option<&'static Loaded>>> {
+    static R: OnceLock<Mutex<HashMap<PathBuf, Option<&'static Loaded>>>> = OnceLock::new();
+    R.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+fn register(key: &Path, bytes: &'static [u8], family: String) -> Result<&'static Loaded, String> {
+    let mut reg = registry().lock().map_err(|_| "font registry unavailable".to_string())?;
+    if let Some(hit) = reg.get(key) {
+        return hit.ok_or_else(|| "not a usable TrueType/OpenType font".to_string());
+    }
+    let result = (|| {
+        let font = FontRef::try_from_slice(bytes).map_err(|_| "not a usable TrueType/OpenType font".to_string())?;
+        let family: &'static str = Box::leak(family.into_boxed_str());
+        plotters::style::register_font(family, FontStyle::Normal, bytes)
+            .map_err(|_| "not a usable TrueType/OpenType font".to_string())?;
+        Ok::<_, String>(&*Box::leak(Box::new(Loaded { family, font })))
+    })();
+    reg.insert(key.to_path_buf(), result.as_ref().ok().copied());
+    result
+}
+
+fn embedded() -> Result<&'static Loaded, String> {
+    register(Path::new(""), EMBEDDED, EMBEDDED_FAMILY.to_string()).map_err(|e| format!("embedded chart font: {e}"))
+}
+
+fn load_file(path: &Path) -> Result<&'static Loaded, String> {
+    if let Ok(reg) = registry().lock() {
+        if let Some(hit) = reg.get(path) {
+            return hit.ok_or_else(|| "not a usable TrueType/OpenType font".to_string());
+        }
+    }
+    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());
+    // The file name (letters only) leads the CSS list; browsers skip names they do not know.
+    let stem: String = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' })
+        .collect();
+    let stem = stem.split_whitespace().collect::<Vec<_>>().join(" ");
+    let cjk = "Noto Sans CJK SC, Noto Sans CJK JP, Noto Sans CJK KR, ";
+    let family = format!(
+        "{}{}DejaVu Sans, sans-serif",
+        if stem.is_empty() { String::new() } else { format!("{stem}, ") },
+        if stem.contains("CJK") { cjk } else { "" }
+    );
+    register(path, bytes, family)
+}
+
+/// Characters that need a glyph: everything but whitespace and control characters.
+fn drawable(text: &str) -> impl Iterator<Item = char> + '_ {
+    text.chars().filter(|c| !c.is_whitespace() && !c.is_control() && !is_invisible(*c))
+}
+
+/// Format characters that render as nothing (joiners, direction marks, variation selectors).
+pub fn is_invisible(c: char) -> bool {
+    matches!(c as u32,
+        0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2064 | 0xFE00..=0xFE0F | 0xFEFF)
+}
+
+fn missing(font: &FontRef<'_>, chars: &[char]) -> Vec<char> {
+    chars.iter().copied().filter(|c| font.glyph_id(*c).0 == 0).collect()
+}
+
+/// Font files under the system font folders, CJK fonts first, at most `limit`.
+fn system_fonts(limit: usize) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack: Vec<PathBuf> = SYSTEM_FONT_DIRS.iter().map(PathBuf::from).collect();
+    let mut dirs_seen = 0;
+    while let Some(dir) = stack.pop() {
+        dirs_seen += 1;
+        if dirs_seen > 2000 || out.len() >= limit {
+            break;
+        }
+        let Ok(rd) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        let mut entries: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        entries.sort();
+        for p in entries {
+            if p.is_dir() {
+                stack.push(p);
+            } else if let Some(ext) = p.extension().and_then(|e| e.to_str()) {
+                if matches!(ext.to_ascii_lowercase().as_str(), "ttf" | "otf" | "ttc" | "otc") {
+                    out.push(p);
+                }
+            }
+        }
+    }
+    let rank = |p: &Path| {
+        let n = p.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        let sans_cjk = n.starts_with("NotoSansCJK") || n.starts_with("NotoSansSC") || n.contains("SansCJK");
+        let bold = n.contains("Bold") || n.contains("Italic") || n.contains("Oblique");
+        (!sans_cjk, !n.contains("CJK"), bold, n)
+    };
+    out.sort_by_key(|p| rank(p));
+    out.truncate(limit);
+    out
+}
+
+/// Picks and registers the font for charts whose text is `texts`.
+///
+/// `user`: a font given with `--font`; an unreadable or invalid file is an error.
+/// Otherwise the embedded font, or an installed one when the embedded font lacks glyphs.
+pub fn choose(user: Option<&Path>, texts: &[&str]) -> Result<ChartFont, String> {
+    let mut chars: Vec<char> = texts.iter().flat_map(|t| drawable(t)).collect();
+    chars.sort_unstable();
+    chars.dedup();
+    if let Some(path) = user {
+        let f = load_file(path).map_err(|e| format!("cannot use font {}: {e}", path.display()))?;
+        return Ok(ChartFont {
+            family: f.family,
+            source: path.display().to_string(),
+            missing: missing(&f.font, &chars),
+        });
+    }
+    let base = embedded()?;
+    let lacking = missing(&base.font, &chars);
+    if lacking.is_empty() {
+        return Ok(ChartFont { family: base.family, source: "embedded DejaVu Sans".into(), missing: Vec::new() });
+    }
+    // Some characters need another font: the installed one that covers the most of them.
+    // Candidates are only parsed here; the chosen one alone is registered (and kept).
+    let mut best: Option<(PathBuf, usize)> = None;
+    for path in system_fonts(400) {
+        let Some(m) = candidate_missing(&path, &chars) else {
+            continue;
+        };
+        if m < lacking.len() && best.as_ref().is_none_or(|b| m < b.1) {
+            best = Some((path, m));
+            if m == 0 {
+                break;
+            }
+        }
+    }
+    if let Some((path, _)) = best {
+        if let Ok(f) = load_file(&path) {
+            return Ok(ChartFont {
+                family: f.family,
+                source: path.display().to_string(),
+                missing: missing(&f.font, &chars),
+            });
+        }
+    }
+    Ok(ChartFont { family: base.family, source: "embedded DejaVu Sans".into(), missing: lacking })
+}
+
+/// How many of `chars` an installed font lacks, or None when it cannot be read or parsed
+/// (for example a collection or format ab_glyph does not understand).
+fn candidate_missing(path: &Path, chars: &[char]) -> Option<usize> {
+    if let Ok(reg) = registry().lock() {
+        if let Some(hit) = reg.get(path) {
+            return hit.map(|f| missing(&f.font, chars).len());
+        }
+    }
+    let size = std::fs::metadata(path).ok()?.len();
+    if size > 64 * 1024 * 1024 {
+        return None;
+    }
+    let bytes = std::fs::read(path).ok()?;
+    let font = FontRef::try_from_slice(&bytes).ok()?;
+    Some(missing(&font, chars).len())
+}
+
+/// Makes a name safe to draw: control characters become spaces, invisible format characters
+/// are dropped, runs of spaces collapse, and long names are cut with an ellipsis.
+pub fn clean(text: &str, max_chars: usize) -> String {
+    let mut out = String::new();
+    let mut last_space = true;
+    for c in text.chars() {
+        if c.is_control() || c.is_whitespace() {
+            if !last_space {
+                out.push(' ');
+                last_space = true;
+            }
+        } else if !is_invisible(c) {
+            out.push(c);
+            last_space = false;
+        }
+    }
+    let out = out.trim_end().to_string();
+    if out.chars().count() > max_chars {
+        let mut cut: String = out.chars().take(max_chars.saturating_sub(1)).collect();
+        cut = cut.trim_end().to_string();
+        cut.push('…');
+        cut
+    } else {
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_font_registers_and_covers_latin() {
+        let f = choose(None, &["Downtown branch, weekday", "teller"]).unwrap();
+        assert_eq!(f.family, EMBEDDED_FAMILY);
+        assert!(f.missing.is_empty());
+    }
+
+    #[test]
+    fn bad_user_font_is_an_error() {
+        let e = choose(Some(Path::new("/nonexistent/font.ttf")), &["x"]).unwrap_err();
+        assert!(e.contains("cannot use font"), "{e}");
+    }
+
+    #[test]
+    fn clean_strips_controls_and_cuts() {
+        assert_eq!(clean("a\n\tb\u{200B}c", 10), "a bc");
+        assert_eq!(clean("abcdefghijkl", 6), "abcde…");
+    }
+}

@@ -1,0 +1,265 @@
+//! Charts over the day: queue length per step (mean and 5–95% band, variants overlaid) and
+//! mean wait by arrival hour.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::style::{self, Clock, DESC_SIZE, GREY, LEGEND_WIDTH, LIGHT_GREY, LegendItem, OrErr, Swatch, TICK_SIZE, num};
+use super::{Chart, Ctx, Job, file_part, fonts};
+
+pub fn queue_jobs<'a>(cx: &'a Ctx<'a>) -> Vec<Job<'a>> {
+    let mut steps: Vec<&String> = Vec::new();
+    for v in cx.results.variants.values() {
+        for s in v.timeseries.queue.keys() {
+            if !steps.contains(&s) {
+                steps.push(s);
+            }
+        }
+    }
+    steps
+        .into_iter()
+        .enumerate()
+        .map(|(i, step)| {
+            let part = file_part(step);
+            let stem = if part.is_empty() { format!("queue-{}", i + 1) } else { format!("queue-{}-{part}", i + 1) };
+            let shown = fonts::clean(step, 40);
+            let title = cx.title(&format!("queue at step “{shown}”"));
+            let bw = cx
+                .results
+                .variants
+                .values()
+                .next()
+                .map_or(f64::NAN, |v| v.timeseries.bin_width * cx.minutes_per_unit());
+            let caption = format!(
+                "Customers waiting at step “{step}” over the day: mean across {} replications in \
+                 each {} interval (line) and the range of 90% of replications, 5th to 95th \
+                 percentile (shaded). Variants overlaid.",
+                cx.results.replications,
+                crate::scenario::units::human_duration(bw)
+            );
+            Job::new(stem, title.clone(), caption, QueueChart { cx, step: step.clone(), title })
+        })
+        .collect()
+}
+
+pub struct QueueChart<'a> {
+    cx: &'a Ctx<'a>,
+    step: String,
+    title: String,
+}
+
+struct Series {
+    colour: RGBColor,
+    mean: Vec<(f64, f64)>,
+    lo: Vec<f64>,
+    hi: Vec<f64>,
+}
+
+impl Chart for QueueChart<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        let cx = self.cx;
+        let r = cx.results;
+        let font = cx.font;
+        let area = style::title(root, font, &self.title)?;
+        let (w, _) = area.dim_in_pixel();
+        let (plot, leg) = area.split_horizontally(w.saturating_sub(LEGEND_WIDTH));
+        let mpu = cx.minutes_per_unit();
+        let clock = Clock::new(r.scenario.start_minutes, (r.scenario.horizon * mpu).max(1.0));
+        let mut series = Vec::new();
+        let mut items = Vec::new();
+        let mut absent = Vec::new();
+        let mut ymax: f64 = 0.0;
+        for (name, v) in &r.variants {
+            let ts = &v.timeseries;
+            let Some(b) = ts.queue.get(&self.step) else {
+                absent.push(name.clone());
+                continue;
+            };
+            let bw = ts.bin_width * mpu;
+            let xs: Vec<f64> = ts.bin_start.iter().map(|s| s * mpu + bw / 2.0).collect();
+            let mean: Vec<(f64, f64)> = xs.iter().copied().zip(b.mean.iter().copied()).collect();
+            for y in b.mean.iter().chain(&b.p95) {
+                if y.is_finite() {
+                    ymax = ymax.max(*y);
+                }
+            }
+            let colour = cx.colour(name);
+            series.push(Series { colour, mean, lo: b.p05.clone(), hi: b.p95.clone() });
+            items.push(LegendItem::new(fonts::clean(name, 40), Swatch::LineBand(colour)));
+        }
+        let ymax = style::nice_max(ymax);
+        let ticks = clock.ticks(12);
+        let mut chart = ChartBuilder::on(&plot)
+            .margin(12)
+            .margin_right(24)
+            .x_label_area_size(64)
+            .y_label_area_size(84)
+            .build_cartesian_2d(style::Keyed::wrap(0.0..clock.horizon, ticks), 0.0..ymax)
+            .or_err()?;
+        chart
+            .configure_mesh()
+            .x_desc(if clock.multi_day { "day and time of day" } else { "time of day" })
+            .y_desc("customers waiting")
+            .x_label_formatter(&|x| clock.label(*x))
+            .y_label_formatter(&|y| num(*y))
+            .y_labels(8)
+            .label_style((font, TICK_SIZE))
+            .axis_desc_style((font, DESC_SIZE))
+            .bold_line_style(LIGHT_GREY)
+            .light_line_style(TRANSPARENT)
+            .draw()
+            .or_err()?;
+        let warm = r.scenario.warmup * mpu;
+        if warm.is_finite() && warm > 0.0 {
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(0.0, 0.0), (warm.min(clock.horizon), ymax)],
+                    GREY.mix(0.12).filled(),
+                )))
+                .or_err()?;
+        }
+        for s in &series {
+            // The band, one polygon per run of defined bins.
+            let pts: Vec<(f64, f64, f64)> =
+                s.mean.iter().zip(s.lo.iter().zip(&s.hi)).map(|((x, _), (l, h))| (*x, *l, *h)).collect();
+            let mut run: Vec<(f64, f64, f64)> = Vec::new();
+            let mut flush = |run: &mut Vec<(f64, f64, f64)>| -> Result<(), String> {
+                if run.len() > 1 {
+                    let mut poly: Vec<(f64, f64)> = run.iter().map(|p| (p.0, p.2)).collect();
+                    poly.extend(run.iter().rev().map(|p| (p.0, p.1)));
+                    chart.draw_series(std::iter::once(Polygon::new(poly, s.colour.mix(0.08).filled()))).or_err()?;
+                    // Thin edges tell overlapping bands apart.
+                    for edge in
+                        [run.iter().map(|p| (p.0, p.1)).collect::<Vec<_>>(), run.iter().map(|p| (p.0, p.2)).collect()]
+                    {
+                        chart.draw_series(LineSeries::new(edge, s.colour.mix(0.55).stroke_width(1))).or_err()?;
+                    }
+                }
+                run.clear();
+                Ok(())
+            };
+            for p in pts {
+                if p.0.is_finite() && p.1.is_finite() && p.2.is_finite() {
+                    run.push(p);
+                } else {
+                    flush(&mut run)?;
+                }
+            }
+            flush(&mut run)?;
+        }
+        for s in &series {
+            for run in style::runs(s.mean.iter().copied()) {
+                chart.draw_series(LineSeries::new(run, s.colour.stroke_width(3))).or_err()?;
+            }
+        }
+        items.push(LegendItem::new("line: mean of replications", Swatch::Line(GREY)));
+        items.push(LegendItem::new("shaded: 5–95% range", Swatch::Band(GREY)));
+        if warm.is_finite() && warm > 0.0 {
+            items.push(LegendItem::new("warm-up (not in KPIs)", Swatch::Square(LIGHT_GREY)));
+        }
+        for a in absent {
+            items.push(LegendItem::new(format!("{}: step removed", fonts::clean(&a, 30)), Swatch::None));
+        }
+        style::legend(&leg, font, "Variant", &items)
+    }
+}
+
+pub fn wait_by_hour_jobs<'a>(cx: &'a Ctx<'a>) -> Vec<Job<'a>> {
+    let title = cx.title("mean wait by arrival hour");
+    let caption = format!(
+        "Mean waiting time of served customers by the hour in which they arrived, per variant \
+         (mean across {} replications; each hour averages its shorter time bins). The dashed \
+         line is the service-level threshold.",
+        cx.results.replications
+    );
+    vec![Job::new("wait-by-arrival-hour", title.clone(), caption, WaitByHour { cx, title })]
+}
+
+pub struct WaitByHour<'a> {
+    cx: &'a Ctx<'a>,
+    title: String,
+}
+
+impl Chart for WaitByHour<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        let cx = self.cx;
+        let r = cx.results;
+        let font = cx.font;
+        let area = style::title(root, font, &self.title)?;
+        let (w, _) = area.dim_in_pixel();
+        let (plot, leg) = area.split_horizontally(w.saturating_sub(LEGEND_WIDTH));
+        let mpu = cx.minutes_per_unit();
+        let clock = Clock::new(r.scenario.start_minutes, (r.scenario.horizon * mpu).max(1.0));
+        let Some(first) = r.variants.values().next() else {
+            return style::legend(&leg, font, "no variants", &[]);
+        };
+        let ts0 = &first.timeseries;
+        let groups = style::hour_groups(ts0.bin_start.len(), ts0.bin_width * mpu, 72);
+        let g_n = groups.len().max(1);
+        let labels: Vec<String> =
+            groups.iter().map(|(a, _)| clock.label(ts0.bin_start.get(*a).copied().unwrap_or(0.0) * mpu)).collect();
+        let nv = r.variants.len().max(1);
+        let mut bars = Vec::new();
+        let mut ymax: f64 = 0.0;
+        let mut items = Vec::new();
+        for (j, (name, v)) in r.variants.iter().enumerate() {
+            let c = cx.colour(name);
+            let wb = &v.timeseries.wait_by_arrival.mean;
+            for (g, (a, n)) in groups.iter().enumerate() {
+                let y = style::group_mean(wb, *a, *n);
+                if y.is_finite() {
+                    ymax = ymax.max(y);
+                    let bw = 0.8 / nv as f64;
+                    let x0 = g as f64 + 0.1 + j as f64 * bw;
+                    bars.push(Rectangle::new([(x0, 0.0), (x0 + bw * 0.92, y)], c.filled()));
+                }
+            }
+            items.push(LegendItem::new(fonts::clean(name, 40), Swatch::Square(c)));
+        }
+        let target = r.scenario.service_level;
+        let show_target = target.is_finite() && target > 0.0 && target < 3.0 * ymax.max(1e-9);
+        if show_target {
+            ymax = ymax.max(target);
+        }
+        let ymax = style::nice_max(ymax * 1.05);
+        let step = g_n.div_ceil(14).max(1);
+        let keys: Vec<f64> = (0..g_n).step_by(step).map(|g| g as f64 + 0.5).collect();
+        let mut chart = ChartBuilder::on(&plot)
+            .margin(12)
+            .margin_right(24)
+            .x_label_area_size(64)
+            .y_label_area_size(84)
+            .build_cartesian_2d(style::Keyed::wrap(0.0..g_n as f64, keys), 0.0..ymax)
+            .or_err()?;
+        chart
+            .configure_mesh()
+            .x_desc("hour of arrival")
+            .y_desc(format!("mean wait ({})", cx.unit))
+            .x_label_formatter(&|x| {
+                let g = (x - 0.5).round();
+                if g >= 0.0 { labels.get(g as usize).cloned().unwrap_or_default() } else { String::new() }
+            })
+            .y_label_formatter(&|y| num(*y))
+            .y_labels(8)
+            .label_style((font, TICK_SIZE))
+            .axis_desc_style((font, DESC_SIZE))
+            .bold_line_style(LIGHT_GREY)
+            .light_line_style(TRANSPARENT)
+            .disable_x_mesh()
+            .draw()
+            .or_err()?;
+        chart.draw_series(bars).or_err()?;
+        if show_target {
+            chart
+                .draw_series(DashedLineSeries::new(
+                    vec![(0.0, target), (g_n as f64, target)],
+                    10,
+                    6,
+                    GREY.stroke_width(2),
+                ))
+                .or_err()?;
+            items.push(LegendItem::new(format!("threshold {} {}", num(target), cx.unit), Swatch::Dashed(GREY)));
+        }
+        style::legend(&leg, font, "Variant", &items)
+    }
+}

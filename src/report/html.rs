@@ -1,0 +1,996 @@
+//! `report.html`: one self-contained file that works offline.
+//!
+//! No scripts, no external resources: styles are inline, charts are inline SVG, and a
+//! Content-Security-Policy forbids every request, so opening the file never touches the
+//! network. All text from the scenario file (names, descriptions) is escaped.
+
+use std::fmt::Write as _;
+
+use crate::kpi;
+use crate::report::charts::fonts::ChartFont;
+use crate::report::charts::{Failed, Rendered, diagram};
+use crate::report::results::{ModelInfo, Results, Stat, VariantSummary};
+use crate::scenario::units::{self, human_duration};
+
+/// The policy of the page: nothing may be fetched; inline styles and data: images only.
+pub const CSP: &str =
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
+
+/// Escapes text for HTML element content and attribute values; drops control characters
+/// that are not allowed in HTML (keeps newlines and tabs).
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            '\n' | '\t' => out.push(c),
+            c if c.is_control() => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const STYLE: &str = r#"
+:root { --ink: #222; --muted: #555; --line: #d8d8d8; --head: #f2f4f7; --good: #006b4f; --bad: #a33a00; }
+* { box-sizing: border-box; }
+body { font-family: "DejaVu Sans", "Noto Sans", "Noto Sans CJK SC", "Segoe UI", Arial, sans-serif;
+  color: var(--ink); margin: 0 auto; max-width: 1240px; padding: 24px 28px 60px; line-height: 1.45; font-size: 15px; }
+h1 { font-size: 28px; margin: 0 0 6px; }
+h2 { font-size: 21px; margin: 34px 0 10px; padding-bottom: 4px; border-bottom: 2px solid #0072b2; }
+h3 { font-size: 17px; margin: 22px 0 8px; }
+p.lead { font-size: 17px; margin: 0 0 14px; color: var(--muted); }
+nav ol { columns: 2; margin: 8px 0 0; padding-left: 22px; }
+a { color: #0059a0; }
+table { border-collapse: collapse; margin: 8px 0 16px; font-size: 14px; }
+th, td { border: 1px solid var(--line); padding: 4px 8px; text-align: left; vertical-align: top; }
+th { background: var(--head); font-weight: 600; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td small, .ci { color: var(--muted); font-size: 12px; }
+tr.group th { background: #e6edf5; }
+.better { color: var(--good); font-weight: 600; }
+.worse { color: var(--bad); font-weight: 600; }
+.note { color: var(--muted); font-size: 14px; }
+.box { border: 1px solid var(--line); background: #fafbfc; padding: 10px 14px; margin: 10px 0; }
+.warn { border-color: #d5a000; background: #fff8e1; }
+.verdict { border-left: 5px solid #009e73; background: #f1faf6; padding: 10px 16px; margin: 12px 0; }
+dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: 2px 14px; margin: 10px 0; font-size: 14px; }
+dl.meta dt { color: var(--muted); }
+dl.meta dd { margin: 0; }
+figure.chart { margin: 18px 0 26px; }
+figure.chart svg { display: block; width: 100%; height: auto; max-width: 1200px; border: 1px solid #eee; }
+figure.diagram svg { display: block; max-width: 100%; height: auto; }
+figcaption { font-size: 13.5px; color: var(--muted); margin-top: 6px; max-width: 1000px; }
+code { font-size: 13px; background: #f3f3f3; padding: 0 3px; }
+.scroll { overflow-x: auto; }
+@page { size: A4; margin: 14mm 12mm; }
+@media print {
+  body { max-width: none; padding: 0; font-size: 10pt; }
+  nav { display: none; }
+  h2 { break-after: avoid; }
+  h3 { break-after: avoid; }
+  table { font-size: 8.5pt; break-inside: auto; }
+  tr, figure, .verdict, .box { break-inside: avoid; }
+  thead { display: table-header-group; }
+  figure.chart svg, figure.diagram svg { max-height: 245mm; width: 100%; border: none; }
+  .scroll { overflow: visible; }
+  a { color: inherit; text-decoration: none; }
+}
+"#;
+
+/// The whole report as HTML text.
+pub fn render(r: &Results, charts: &[Rendered], failed: &[Failed], font: &ChartFont) -> String {
+    let mut h = String::with_capacity(1 << 20);
+    let name = escape(&r.scenario.name);
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta name=\"generator\" content=\"branchsim {}\">\n\
+         <title>{name} — branchsim report</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
+        escape(&r.branchsim_version)
+    );
+    let _ = writeln!(h, "<header>\n<h1 id=\"top\">{name}</h1>");
+    if !r.scenario.description.trim().is_empty() {
+        let _ = writeln!(h, "<p class=\"lead\">{}</p>", escape(&r.scenario.description));
+    }
+    let _ = writeln!(
+        h,
+        "<p class=\"note\">Simulation study: {} variant(s), {} replications each, seed {}.</p>\n</header>",
+        r.variants.len(),
+        r.replications,
+        r.seed
+    );
+    h.push_str(
+        "<nav><strong>Contents</strong><ol>\
+         <li><a href=\"#verdict\">Verdict</a></li>\
+         <li><a href=\"#assumptions\">Scenario and assumptions</a></li>\
+         <li><a href=\"#kpis\">KPIs by variant</a></li>\
+         <li><a href=\"#comparison\">Comparison with the baseline</a></li>\
+         <li><a href=\"#bottlenecks\">Where to act next</a></li>\
+         <li><a href=\"#charts\">Charts</a></li></ol></nav>\n",
+    );
+    verdict(&mut h, r);
+    assumptions(&mut h, r);
+    kpi_tables(&mut h, r);
+    comparison(&mut h, r);
+    bottlenecks(&mut h, r);
+    charts_section(&mut h, r, charts, failed, font);
+    let _ = writeln!(
+        h,
+        "<footer class=\"note\"><p>Written by branchsim {} from <code>summary.json</code> \
+         (schema {}). Scenario file <code>{}</code>, content hash <code>{}</code>. The same \
+         file, seed and replications reproduce these numbers exactly.</p></footer>\n</body>\n</html>",
+        escape(&r.branchsim_version),
+        r.schema_version,
+        escape(&r.scenario.file),
+        escape(&r.scenario.content_hash)
+    );
+    h
+}
+
+/// A compact number for assumption tables ("0.75", "20", "105").
+fn short(x: f64) -> String {
+    if x.is_finite() { crate::report::charts::style::num(x) } else { "–".into() }
+}
+
+/// The unit of a KPI for display: durations in the time unit, shares in %.
+fn is_share(k: &str) -> bool {
+    matches!(k, "abandon_rate" | "service_level" | "utilisation" | "wait_prob" | "satisfied_rate")
+}
+
+fn fmt_num(x: f64) -> String {
+    if !x.is_finite() {
+        return "–".into();
+    }
+    let a = x.abs();
+    if a >= 1000.0 {
+        format!("{x:.0}")
+    } else if a >= 100.0 {
+        format!("{x:.1}")
+    } else if a >= 10.0 {
+        format!("{x:.2}")
+    } else {
+        format!("{x:.3}")
+    }
+}
+
+fn fmt_value(k: &str, x: f64) -> String {
+    if !x.is_finite() {
+        "–".into()
+    } else if is_share(k) {
+        format!("{:.1}%", x * 100.0)
+    } else {
+        fmt_num(x)
+    }
+}
+
+/// Mean with its 95% CI as a table cell.
+fn stat_cell(k: &str, s: Option<&Stat>) -> String {
+    let Some(s) = s else {
+        return "<td class=\"num\">–</td>".into();
+    };
+    let ci = if s.ci95[0].is_finite() && s.ci95[1].is_finite() {
+        format!("<br><small>[{}, {}]</small>", fmt_value(k, s.ci95[0]), fmt_value(k, s.ci95[1]))
+    } else {
+        String::new()
+    };
+    format!("<td class=\"num\">{}{ci}</td>", fmt_value(k, s.mean))
+}
+
+fn kpi_label(k: &str, unit: &str) -> String {
+    let base = match k {
+        "arrived" => "arrived",
+        "served" => "served",
+        "abandoned" => "abandoned (left unserved)",
+        "reneged" => "reneged (gave up waiting)",
+        "balked" => "balked (did not join)",
+        "abandon_rate" => "abandonment rate",
+        "wait_mean" => "mean wait",
+        "wait_p50" => "median wait",
+        "wait_p90" => "p90 wait",
+        "wait_p95" => "p95 wait",
+        "wait_max" => "longest wait",
+        "wait_prob" => "share who waited",
+        "cycle_time_mean" => "mean cycle time",
+        "cycle_time_p50" => "median cycle time",
+        "cycle_time_p90" => "p90 cycle time",
+        "cycle_time_p95" => "p95 cycle time",
+        "service_level" => "service level",
+        "throughput_per_hour" => "throughput per hour",
+        "in_system_mean" => "mean customers in branch",
+        "unfinished" => "still inside at close",
+        "staff_cost" => "staff cost",
+        "queue_mean" => "mean queue length",
+        "queue_max" => "longest queue",
+        "utilisation" => "utilisation",
+        "busy_mean" => "mean busy staff",
+        "staff_mean" => "mean staff on duty",
+        other => other,
+    };
+    if kpi::is_duration(k) { format!("{base} ({unit})") } else { base.to_string() }
+}
+
+fn verdict(h: &mut String, r: &Results) {
+    h.push_str("<section id=\"verdict\">\n<h2>Verdict</h2>\n");
+    let names: Vec<&String> = r.variants.keys().collect();
+    if names.len() < 2 {
+        h.push_str(
+            "<div class=\"verdict\">Only the baseline was simulated, so there is nothing to \
+             compare. Add <code>[[variants]]</code> to the scenario to test changes.</div>\n</section>\n",
+        );
+        return;
+    }
+    let Some(c) = &r.comparison else {
+        h.push_str("<div class=\"verdict\">No comparison was made.</div>\n</section>\n");
+        return;
+    };
+    let unit = r.scenario.time_unit.label();
+    h.push_str("<div class=\"verdict\">");
+    if let Some(rk) = &c.ranking {
+        let best: Vec<String> =
+            rk.order.iter().filter(|o| o.2).map(|o| format!("<strong>{}</strong>", escape(&o.0))).collect();
+        let first = rk.order.first();
+        let _ = write!(
+            h,
+            "<p>Ranked by <code>{}</code> ({}, indifference {}): {} is best with {}.",
+            escape(&rk.kpi),
+            if rk.minimise { "lower is better" } else { "higher is better" },
+            fmt_num(rk.indifference),
+            first.map_or("–".into(), |o| format!("<strong>{}</strong>", escape(&o.0))),
+            first.map_or("–".into(), |o| fmt_value(rk.kpi.rsplit('.').next().unwrap_or(""), o.1)),
+        );
+        if best.len() > 1 {
+            let _ = write!(h, " These cannot be told apart from the best at 95% confidence: {}.", best.join(", "));
+        }
+        h.push_str("</p>");
+    }
+    // Headline KPIs: significant improvements and deteriorations against the baseline.
+    let headline = ["wait_mean", "cycle_time_p90", "service_level", "abandon_rate", "staff_cost"];
+    let mut score: Vec<(String, Vec<&str>, Vec<&str>)> = Vec::new();
+    for v in names.iter().skip(1) {
+        let mut better = Vec::new();
+        let mut worse = Vec::new();
+        for k in headline {
+            if let Some(d) = c.differences.iter().find(|d| &&d.variant == v && d.kpi == k) {
+                if d.significant && d.diff.is_finite() && d.diff != 0.0 {
+                    let up = d.diff > 0.0;
+                    if up == kpi::higher_is_better(k) {
+                        better.push(k);
+                    } else {
+                        worse.push(k);
+                    }
+                }
+            }
+        }
+        score.push(((*v).clone(), better, worse));
+    }
+    let efficient: Vec<&str> = c.cost.iter().filter(|p| !p.dominated).map(|p| p.variant.as_str()).collect();
+    let pick = score.iter().filter(|s| s.2.is_empty() && !s.1.is_empty()).max_by(|a, b| {
+        a.1.len().cmp(&b.1.len()).then_with(|| {
+            let sl = |n: &str| {
+                r.variants.get(n).and_then(|v| v.kpis.get("service_level")).map_or(f64::NEG_INFINITY, |s| s.mean)
+            };
+            sl(&a.0).total_cmp(&sl(&b.0))
+        })
+    });
+    match pick {
+        Some((v, better, _)) => {
+            let _ = write!(
+                h,
+                "<p><strong>{}</strong> looks best on the headline measures: significantly \
+                 better than the baseline on {} of {} ({}) and significantly worse on none{}.</p>",
+                escape(v),
+                better.len(),
+                headline.len(),
+                better.iter().map(|k| kpi_label(k, unit)).collect::<Vec<_>>().join(", "),
+                if efficient.contains(&v.as_str()) {
+                    "; it is also on the efficient frontier of staff cost against service level"
+                } else {
+                    ""
+                }
+            );
+        }
+        None => {
+            h.push_str(
+                "<p>No variant is significantly better than the baseline on a headline measure \
+                 without being significantly worse on another; see the comparison table for the \
+                 trade-offs.</p>",
+            );
+        }
+    }
+    for (v, better, worse) in &score {
+        let _ = write!(
+            h,
+            "<p class=\"note\">{}: better on {}; worse on {}.</p>",
+            escape(v),
+            if better.is_empty() {
+                "none".into()
+            } else {
+                better.iter().map(|k| kpi_label(k, unit)).collect::<Vec<_>>().join(", ")
+            },
+            if worse.is_empty() {
+                "none".into()
+            } else {
+                worse.iter().map(|k| kpi_label(k, unit)).collect::<Vec<_>>().join(", ")
+            }
+        );
+    }
+    if !efficient.is_empty() {
+        let _ = write!(
+            h,
+            "<p class=\"note\">Not dominated on staff cost against service level: {}.</p>",
+            efficient.iter().map(|n| format!("<strong>{}</strong>", escape(n))).collect::<Vec<_>>().join(", ")
+        );
+    }
+    let _ = write!(
+        h,
+        "<p class=\"note\">Headline measures: mean wait, p90 cycle time, service level, \
+         abandonment and staff cost; “significant” means the paired 95% confidence interval, \
+         Bonferroni-adjusted for {} comparisons, excludes zero.{}</p>",
+        c.compared,
+        if c.ranking.is_none() {
+            " For a formal ranking on one KPI run with <code>--objective KPI</code>."
+        } else {
+            ""
+        }
+    );
+    h.push_str("</div>\n</section>\n");
+}
+
+fn clock(r: &Results, minutes: f64) -> String {
+    let horizon = r.scenario.horizon * r.scenario.time_unit.minutes();
+    let start = if r.scenario.start_minutes.is_finite() { r.scenario.start_minutes } else { 0.0 };
+    units::clock_label(start, minutes, start + horizon > units::MINUTES_PER_DAY)
+}
+
+fn assumptions(h: &mut String, r: &Results) {
+    let s = &r.scenario;
+    let unit = s.time_unit.label();
+    let mpu = s.time_unit.minutes();
+    h.push_str("<section id=\"assumptions\">\n<h2>Scenario and assumptions</h2>\n<dl class=\"meta\">");
+    let rows = [
+        ("Opening", format!("{} for {}", escape(&s.start), human_duration(s.horizon * mpu))),
+        (
+            "Warm-up (not counted)",
+            if s.warmup > 0.0 {
+                human_duration(s.warmup * mpu)
+            } else {
+                "none: every customer of the day counts".into()
+            },
+        ),
+        ("Service level", format!("share of customers who wait at most {} {unit}", short(s.service_level))),
+        ("Time unit of results", unit.to_string()),
+        (
+            "Replications",
+            format!("{} per variant (seed {}), common random numbers across variants", r.replications, r.seed),
+        ),
+        ("Scenario file", format!("<code>{}</code>", escape(&s.file))),
+    ];
+    for (k, v) in rows {
+        let _ = write!(h, "<dt>{k}</dt><dd>{v}</dd>");
+    }
+    h.push_str("</dl>\n");
+    let base = r.baseline().map(|b| &b.model);
+    h.push_str(
+        "<h3>Variants</h3>\n<table><thead><tr><th>variant</th><th>description</th><th>changes against the \
+         baseline</th></tr></thead><tbody>",
+    );
+    for (i, (n, v)) in r.variants.iter().enumerate() {
+        let changes = match base {
+            Some(b) if i > 0 => {
+                let c = model_changes(b, &v.model, unit);
+                if c.is_empty() { "none in the process structure (see description)".into() } else { c.join("<br>") }
+            }
+            _ => "–".into(),
+        };
+        let _ = write!(
+            h,
+            "<tr><td>{}{}</td><td>{}</td><td>{}</td></tr>",
+            escape(n),
+            if i == 0 { " <small>(reference)</small>" } else { "" },
+            escape(&v.description),
+            changes
+        );
+    }
+    h.push_str("</tbody></table>\n");
+    if let Some((bname, b)) = r.variants.first() {
+        if b.model.steps.is_empty() {
+            h.push_str(
+                "<div class=\"box note\">This summary.json does not describe the process structure \
+                 (arrival rates, staffing, service times, routing); the scenario file holds it.</div>\n",
+            );
+        } else {
+            model_tables(h, r, &b.model, bname);
+            // Variants that change the flow get their own diagram.
+            for (n, v) in r.variants.iter().skip(1) {
+                if flow_differs(&b.model, &v.model) {
+                    let svg = diagram::process_svg(&v.model, unit, n);
+                    if !svg.is_empty() {
+                        let _ = write!(
+                            h,
+                            "<h3>Process in variant {}</h3>\n<figure class=\"diagram\">{svg}<figcaption>The \
+                             flow as simulated in this variant; dashed boxes are steps it removed \
+                             (customers pass through them without waiting).</figcaption></figure>\n",
+                            escape(n)
+                        );
+                    }
+                }
+            }
+        }
+    }
+    h.push_str("</section>\n");
+}
+
+/// Whether a variant's steps or routes differ from the baseline's.
+fn flow_differs(a: &ModelInfo, b: &ModelInfo) -> bool {
+    a.steps.len() != b.steps.len()
+        || a.steps.iter().zip(&b.steps).any(|(x, y)| {
+            x.name != y.name
+                || x.removed != y.removed
+                || x.routes.len() != y.routes.len()
+                || x.routes.iter().zip(&y.routes).any(|((c1, l1), (c2, l2))| {
+                    c1 != c2
+                        || l1.len() != l2.len()
+                        || l1.iter().zip(l2).any(|(p, q)| p.to != q.to || (p.p - q.p).abs() > 1e-12)
+                })
+        })
+        || a.customers.iter().zip(&b.customers).any(|(x, y)| x.first_step != y.first_step)
+}
+
+fn same(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0) || (a.is_nan() && b.is_nan())
+}
+
+fn list_num(v: &[f64]) -> String {
+    v.iter().map(|x| short(*x)).collect::<Vec<_>>().join(", ")
+}
+
+/// What a variant changes in the process, as escaped HTML lines.
+fn model_changes(b: &ModelInfo, v: &ModelInfo, unit: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for st in &v.steps {
+        let Some(bs) = b.steps.iter().find(|s| s.name == st.name) else {
+            out.push(format!("adds step <strong>{}</strong>", escape(&st.name)));
+            continue;
+        };
+        if st.removed && !bs.removed {
+            out.push(format!("removes step <strong>{}</strong>", escape(&st.name)));
+            continue;
+        }
+        if st.resource != bs.resource {
+            out.push(format!(
+                "step {}: staffed by {} instead of {}",
+                escape(&st.name),
+                escape(st.resource.as_deref().unwrap_or("no one")),
+                escape(bs.resource.as_deref().unwrap_or("no one"))
+            ));
+        }
+        for (c, m) in &st.service_mean {
+            if let Some(bm) = bs.service_mean.get(c) {
+                if !same(*m, *bm) {
+                    out.push(format!(
+                        "step {}: mean service for {} {} {unit} (was {})",
+                        escape(&st.name),
+                        escape(c),
+                        short(*m),
+                        short(*bm)
+                    ));
+                }
+            }
+        }
+        for (c, l) in &st.routes {
+            let text = |l: &[crate::report::results::RouteInfo]| {
+                l.iter().map(|r| format!("{} {:.0}%", r.to, r.p * 100.0)).collect::<Vec<_>>().join(", ")
+            };
+            if let Some(bl) = bs.routes.get(c) {
+                if text(l) != text(bl) {
+                    out.push(format!(
+                        "step {}: {} then go to {} (was {})",
+                        escape(&st.name),
+                        escape(c),
+                        escape(&or_leave(text(l))),
+                        escape(&or_leave(text(bl)))
+                    ));
+                }
+            }
+        }
+    }
+    for res in &v.resources {
+        match b.resources.iter().find(|x| x.name == res.name) {
+            None => out.push(format!("adds resource <strong>{}</strong>", escape(&res.name))),
+            Some(br) => {
+                if res.staff != br.staff || res.interval != br.interval {
+                    out.push(format!(
+                        "{}: staff {} (was {})",
+                        escape(&res.name),
+                        res.staff.iter().map(u32::to_string).collect::<Vec<_>>().join(", "),
+                        br.staff.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")
+                    ));
+                }
+                if !same(res.cost_per_hour, br.cost_per_hour) {
+                    out.push(format!(
+                        "{}: cost per hour {} (was {})",
+                        escape(&res.name),
+                        short(res.cost_per_hour),
+                        short(br.cost_per_hour)
+                    ));
+                }
+            }
+        }
+    }
+    for a in &v.arrivals {
+        if let Some(ba) = b.arrivals.iter().find(|x| x.name == a.name && x.customer == a.customer) {
+            let changed = a.rates_per_hour.len() != ba.rates_per_hour.len()
+                || a.rates_per_hour.iter().zip(&ba.rates_per_hour).any(|(x, y)| !same(*x, *y));
+            if changed {
+                let ratio = a.expected / ba.expected;
+                out.push(if ratio.is_finite() && a.rates_per_hour.len() == ba.rates_per_hour.len() {
+                    format!(
+                        "{} arrivals ×{} ({} expected over the day, was {})",
+                        escape(&a.customer),
+                        short(ratio),
+                        short(a.expected),
+                        short(ba.expected)
+                    )
+                } else {
+                    format!(
+                        "{} arrivals per hour {} (was {})",
+                        escape(&a.customer),
+                        list_num(&a.rates_per_hour),
+                        list_num(&ba.rates_per_hour)
+                    )
+                });
+            }
+        }
+    }
+    for c in &v.customers {
+        if let Some(bc) = b.customers.iter().find(|x| x.name == c.name) {
+            if c.first_step != bc.first_step {
+                out.push(format!(
+                    "{} start at {} (was {})",
+                    escape(&c.name),
+                    escape(&c.first_step),
+                    escape(&bc.first_step)
+                ));
+            }
+            if c.priority != bc.priority {
+                out.push(format!("{}: priority {} (was {})", escape(&c.name), c.priority, bc.priority));
+            }
+            if c.patience_mean.map(|x| x.to_bits()) != bc.patience_mean.map(|x| x.to_bits()) {
+                let p = |x: Option<f64>| x.map_or("unlimited".to_string(), |m| format!("{} {unit}", short(m)));
+                out.push(format!(
+                    "{}: mean patience {} (was {})",
+                    escape(&c.name),
+                    p(c.patience_mean),
+                    p(bc.patience_mean)
+                ));
+            }
+            if c.balk_at != bc.balk_at {
+                let p = |x: Option<u32>| x.map_or("never".to_string(), |n| n.to_string());
+                out.push(format!("{}: balk at queue {} (was {})", escape(&c.name), p(c.balk_at), p(bc.balk_at)));
+            }
+        }
+    }
+    out
+}
+
+fn or_leave(s: String) -> String {
+    if s.is_empty() { "leave".into() } else { s }
+}
+
+fn model_tables(h: &mut String, r: &Results, m: &ModelInfo, name: &str) {
+    let unit = r.scenario.time_unit.label();
+    let _ = writeln!(h, "<h3>Process ({})</h3>", escape(name));
+    let svg = diagram::process_svg(m, unit, name);
+    if !svg.is_empty() {
+        let _ = writeln!(
+            h,
+            "<figure class=\"diagram\">{svg}<figcaption>Customers move from left to right; arrows carry \
+             the probability of taking them (per customer type where they differ). Boxes show the staff a \
+             step needs and its mean service time.</figcaption></figure>"
+        );
+    }
+    h.push_str(
+        "<h3>Customers and arrivals</h3>\n<div class=\"scroll\"><table><thead><tr><th>customer \
+         type</th><th>first step</th><th class=\"num\">priority</th><th>mean patience</th><th \
+         class=\"num\">balks at queue of</th><th class=\"num\">expected arrivals</th><th>arrivals per \
+         hour</th></tr></thead><tbody>",
+    );
+    for c in &m.customers {
+        let arr: Vec<&crate::report::results::ArrivalInfo> =
+            m.arrivals.iter().filter(|a| a.customer == c.name).collect();
+        let expected: f64 = arr.iter().map(|a| a.expected).sum();
+        let rates: Vec<String> = arr.iter().map(|a| rate_text(r, a.interval, &a.rates_per_hour)).collect();
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td><td \
+             class=\"num\">{}</td><td>{}</td></tr>",
+            escape(&c.name),
+            escape(&c.first_step),
+            c.priority,
+            c.patience_mean.map_or("waits indefinitely".into(), |p| format!("{} {unit}", short(p))),
+            c.balk_at.map_or("–".into(), |b| b.to_string()),
+            if arr.is_empty() { "–".into() } else { short(expected) },
+            if rates.is_empty() { "–".into() } else { rates.join("<br>") }
+        );
+    }
+    h.push_str("</tbody></table></div>\n");
+    h.push_str(
+        "<h3>Staffing</h3>\n<div class=\"scroll\"><table><thead><tr><th>resource</th><th \
+         class=\"num\">cost per hour</th><th>staff on duty</th></tr></thead><tbody>",
+    );
+    for res in &m.resources {
+        let staff = match res.interval {
+            None => res.staff.first().map_or("–".into(), |n| format!("{n} all day")),
+            Some(iv) => compress(
+                res.staff
+                    .iter()
+                    .enumerate()
+                    .map(|(i, n)| (clock(r, i as f64 * iv * r.scenario.time_unit.minutes()), n.to_string()))
+                    .collect(),
+            ),
+        };
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
+            escape(&res.name),
+            short(res.cost_per_hour),
+            escape(&staff)
+        );
+    }
+    h.push_str("</tbody></table></div>\n");
+    h.push_str(
+        "<h3>Steps</h3>\n<div class=\"scroll\"><table><thead><tr><th>step</th><th>staffed by</th><th>mean \
+         service time</th><th>next (probability)</th></tr></thead><tbody>",
+    );
+    for st in &m.steps {
+        let service =
+            group_by_text(st.service_mean.iter().map(|(c, v)| (c.as_str(), format!("{} {unit}", short(*v)))).collect());
+        let routes = group_by_text(
+            st.routes
+                .iter()
+                .map(|(c, list)| {
+                    let mut parts: Vec<String> =
+                        list.iter().map(|ri| format!("{} {}", ri.to, pct_text(ri.p))).collect();
+                    let leave = 1.0 - list.iter().map(|ri| ri.p).sum::<f64>();
+                    if leave > 1e-9 {
+                        parts.push(format!("leave {}", pct_text(leave)));
+                    }
+                    (c.as_str(), parts.join(", "))
+                })
+                .collect(),
+        );
+        let _ = write!(
+            h,
+            "<tr><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&st.name),
+            if st.removed { " <small>(removed)</small>" } else { "" },
+            escape(st.resource.as_deref().unwrap_or("no staff")),
+            service,
+            routes
+        );
+    }
+    h.push_str("</tbody></table></div>\n");
+    h.push_str(
+        "<p class=\"note\">summary.json records mean service times and patience only; the \
+         distributions' shapes are in the scenario file.</p>\n",
+    );
+}
+
+fn pct_text(p: f64) -> String {
+    let v = p * 100.0;
+    if (v - v.round()).abs() < 0.05 { format!("{v:.0}%") } else { format!("{v:.1}%") }
+}
+
+/// "09:00 4 · 12:00 3 · 14:00 4": runs of equal values shown once.
+fn compress(items: Vec<(String, String)>) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut last: Option<&String> = None;
+    for (t, v) in &items {
+        if last != Some(v) {
+            out.push(format!("{t} {v}"));
+            last = Some(v);
+        }
+    }
+    out.join(" · ")
+}
+
+/// "text" when every customer type has the same text, else "type: text" lines (escaped).
+fn group_by_text(items: Vec<(&str, String)>) -> String {
+    if items.is_empty() {
+        return "–".into();
+    }
+    if items.iter().all(|i| i.1 == items[0].1) {
+        return escape(&items[0].1);
+    }
+    items.iter().map(|(c, t)| format!("{}: {}", escape(c), escape(t))).collect::<Vec<_>>().join("<br>")
+}
+
+fn rate_text(r: &Results, interval: Option<f64>, rates: &[f64]) -> String {
+    match interval {
+        None => format!("{} all day", short(rates.first().copied().unwrap_or(f64::NAN))),
+        Some(iv) => compress(
+            rates
+                .iter()
+                .enumerate()
+                .map(|(i, x)| (clock(r, i as f64 * iv * r.scenario.time_unit.minutes()), short(*x)))
+                .collect(),
+        ),
+    }
+}
+
+fn kpi_tables(h: &mut String, r: &Results) {
+    let unit = r.scenario.time_unit.label();
+    h.push_str(
+        "<section id=\"kpis\">\n<h2>KPIs by variant</h2>\n<p class=\"note\">Mean across \
+         replications with its 95% confidence interval below it.</p>\n<div class=\"scroll\"><table><thead><tr><th>KPI</th>",
+    );
+    for n in r.variants.keys() {
+        let _ = write!(h, "<th class=\"num\">{}</th>", escape(n));
+    }
+    h.push_str("</tr></thead><tbody>");
+    let cols = r.variants.len() + 1;
+    let vs: Vec<&VariantSummary> = r.variants.values().collect();
+    let row = |h: &mut String, label: &str, path: &str, k: &str| {
+        let _ = write!(h, "<tr><td>{}</td>", label);
+        for v in &vs {
+            h.push_str(&stat_cell(k, v.get(path)));
+        }
+        h.push_str("</tr>");
+    };
+    let group = |h: &mut String, title: &str| {
+        let _ = write!(h, "<tr class=\"group\"><th colspan=\"{cols}\">{title}</th></tr>");
+    };
+    group(h, "All customers");
+    for k in crate::report::table::HEADLINE.iter().copied().chain([
+        "wait_p50",
+        "wait_p95",
+        "wait_max",
+        "wait_prob",
+        "in_system_mean",
+        "unfinished",
+    ]) {
+        row(h, &escape(&kpi_label(k, unit)), k, k);
+    }
+    let mut customers: Vec<&String> = Vec::new();
+    let mut steps: Vec<&String> = Vec::new();
+    let mut resources: Vec<&String> = Vec::new();
+    for v in &vs {
+        for (list, keys) in [
+            (&mut customers, v.customers.keys().collect::<Vec<_>>()),
+            (&mut steps, v.steps.keys().collect()),
+            (&mut resources, v.resources.keys().collect()),
+        ] {
+            for k in keys {
+                if !list.contains(&k) {
+                    list.push(k);
+                }
+            }
+        }
+    }
+    for c in customers {
+        group(h, &format!("Customer type: {}", escape(c)));
+        for k in ["arrived", "abandon_rate", "wait_mean", "wait_p90", "cycle_time_mean", "service_level"] {
+            row(h, &escape(&kpi_label(k, unit)), &format!("customers.{c}.{k}"), k);
+        }
+    }
+    if !steps.is_empty() {
+        group(h, "Steps");
+        for s in steps {
+            for k in ["wait_mean", "queue_mean", "queue_max"] {
+                row(h, &format!("{}: {}", escape(s), escape(&kpi_label(k, unit))), &format!("steps.{s}.{k}"), k);
+            }
+        }
+    }
+    if !resources.is_empty() {
+        group(h, "Resources");
+        for s in resources {
+            for k in ["utilisation", "staff_cost"] {
+                row(h, &format!("{}: {}", escape(s), escape(&kpi_label(k, unit))), &format!("resources.{s}.{k}"), k);
+            }
+        }
+    }
+    h.push_str("</tbody></table></div>\n");
+    if let Some(p) = &r.precision {
+        let _ = write!(
+            h,
+            "<h3>Precision targets</h3><p class=\"note\">Replications were added until each \
+             target half-width was met ({} replications; {}).</p><table><thead><tr><th>variant</th><th>KPI</th><th class=\"num\">mean</th><th class=\"num\">half-width</th><th class=\"num\">target</th><th>met</th></tr></thead><tbody>",
+            p.replications,
+            if p.all_met { "all met" } else { "NOT all met: the cap was reached" }
+        );
+        for t in &p.targets {
+            let _ = write!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
+                escape(&t.variant),
+                escape(&t.kpi),
+                fmt_num(t.mean),
+                fmt_num(t.half_width),
+                fmt_num(t.target),
+                if t.met { "yes" } else { "<span class=\"worse\">no</span>" }
+            );
+        }
+        h.push_str("</tbody></table>\n");
+    }
+    for (n, v) in &r.variants {
+        if !v.stopped_early.is_empty() {
+            let _ = writeln!(
+                h,
+                "<div class=\"box warn\">{} replication(s) of <strong>{}</strong> stopped early \
+                 (safety cap): {}</div>",
+                v.stopped_early.len(),
+                escape(n),
+                escape(
+                    &v.stopped_early.iter().take(3).map(|(i, m)| format!("#{i}: {m}")).collect::<Vec<_>>().join("; ")
+                )
+            );
+        }
+    }
+    h.push_str("</section>\n");
+}
+
+fn comparison(h: &mut String, r: &Results) {
+    h.push_str("<section id=\"comparison\">\n<h2>Comparison with the baseline</h2>\n");
+    let Some(c) = r.comparison.as_ref().filter(|c| !c.differences.is_empty()) else {
+        h.push_str("<p>Only one variant: nothing to compare.</p>\n</section>\n");
+        return;
+    };
+    let unit = r.scenario.time_unit.label();
+    let _ = write!(
+        h,
+        "<p class=\"note\">Each variant ran on the same random numbers as the baseline \
+         (common random numbers), so differences are paired replication by replication. \
+         Significance uses the Bonferroni-adjusted interval for {} comparisons. Green: \
+         significantly better; red: significantly worse.</p>\n<div class=\"scroll\"><table><thead><tr><th>variant</th><th>KPI</th><th class=\"num\">baseline</th><th class=\"num\">variant</th><th class=\"num\">difference [95% CI]</th><th class=\"num\">change</th><th>significant</th></tr></thead><tbody>",
+        c.compared
+    );
+    let keys: Vec<&str> =
+        crate::report::table::HEADLINE.iter().copied().filter(|k| *k != "arrived" && *k != "served").collect();
+    for d in &c.differences {
+        if !keys.contains(&d.kpi.as_str()) {
+            continue;
+        }
+        let k = d.kpi.as_str();
+        let class = if d.significant && d.diff != 0.0 {
+            if (d.diff > 0.0) == kpi::higher_is_better(k) { " class=\"better\"" } else { " class=\"worse\"" }
+        } else {
+            ""
+        };
+        let diff = |x: f64| {
+            if is_share(k) {
+                format!("{:+.1} pp", x * 100.0)
+            } else {
+                format!("{}{}", if x > 0.0 { "+" } else { "" }, fmt_num(x))
+            }
+        };
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{} <small>[{}, {}]</small></td><td class=\"num\"><span{class}>{}</span></td><td>{}</td></tr>",
+            escape(&d.variant),
+            escape(&kpi_label(k, unit)),
+            fmt_value(k, d.baseline_mean),
+            fmt_value(k, d.variant_mean),
+            diff(d.diff),
+            diff(d.ci95[0]),
+            diff(d.ci95[1]),
+            if d.relative.is_finite() { format!("{:+.1}%", d.relative * 100.0) } else { "–".into() },
+            if d.significant { "yes" } else { "no" }
+        );
+    }
+    h.push_str("</tbody></table></div>\n");
+    if let Some(rk) = &c.ranking {
+        let _ = write!(h, "<h3>Ranking by {}</h3><ol>", escape(&rk.kpi));
+        for (n, m, best) in &rk.order {
+            let _ = write!(
+                h,
+                "<li>{} — {}{}</li>",
+                escape(n),
+                fmt_value(rk.kpi.rsplit('.').next().unwrap_or(""), *m),
+                if *best { " <small>(cannot be told apart from the best)</small>" } else { "" }
+            );
+        }
+        h.push_str("</ol>\n");
+    }
+    if !c.cost.is_empty() {
+        h.push_str("<h3>Staff cost against service level</h3><table><thead><tr><th>variant</th><th class=\"num\">staff cost</th><th class=\"num\">service level</th><th>efficient?</th></tr></thead><tbody>");
+        for p in &c.cost {
+            let _ = write!(
+                h,
+                "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
+                escape(&p.variant),
+                fmt_num(p.staff_cost),
+                fmt_value("service_level", p.service_level),
+                if p.dominated { "dominated" } else { "<strong>non-dominated</strong>" }
+            );
+        }
+        h.push_str("</tbody></table>\n");
+    }
+    h.push_str("</section>\n");
+}
+
+fn bottlenecks(h: &mut String, r: &Results) {
+    h.push_str("<section id=\"bottlenecks\">\n<h2>Where to act next</h2>\n<ul>");
+    for (name, v) in &r.variants {
+        let b = &v.bottleneck;
+        let step = match &b.step {
+            Some(s) if b.step_wait_share.is_finite() => format!(
+                "most waiting at <strong>{}</strong> ({:.0}% of all waiting)",
+                escape(s),
+                b.step_wait_share * 100.0
+            ),
+            _ => "no waiting".into(),
+        };
+        let res = match &b.resource {
+            Some(s) if b.utilisation.is_finite() => {
+                format!("busiest resource <strong>{}</strong> ({:.0}% utilised)", escape(s), b.utilisation * 100.0)
+            }
+            _ => "no resources".into(),
+        };
+        let _ = write!(h, "<li>{}: {step}; {res}</li>", escape(name));
+    }
+    h.push_str("</ul>\n</section>\n");
+}
+
+fn charts_section(h: &mut String, r: &Results, charts: &[Rendered], failed: &[Failed], font: &ChartFont) {
+    h.push_str("<section id=\"charts\">\n<h2>Charts</h2>\n");
+    let _ = writeln!(
+        h,
+        "<p class=\"note\">{} charts; each is also in <code>charts/</code> as PNG and SVG. \
+         Colours are the Okabe–Ito palette (safe for colour-vision deficiencies); the baseline \
+         is black.</p>",
+        charts.len()
+    );
+    if !font.missing.is_empty() {
+        let sample: String = font.missing.iter().take(12).collect();
+        let _ = writeln!(
+            h,
+            "<div class=\"box warn\">The chart font ({}) has no glyphs for some characters of \
+             the names (for example “{}”): they show as boxes in the PNG files. Install a font \
+             that has them (Noto Sans CJK: Debian package fonts-noto-cjk) or pass \
+             <code>--font PATH</code>. The charts below render them with the browser’s \
+             fonts.</div>",
+            escape(&font.source),
+            escape(&sample)
+        );
+    }
+    for f in failed {
+        let _ = writeln!(
+            h,
+            "<div class=\"box warn\">Chart “{}” could not be drawn: {}</div>",
+            escape(&f.title),
+            escape(&f.error)
+        );
+    }
+    let _ = r;
+    for c in charts {
+        let _ = write!(
+            h,
+            "<figure class=\"chart\" id=\"chart-{}\">\n{}<figcaption><strong>{}</strong>. {}</figcaption>\n</figure>\n",
+            escape(&c.stem),
+            c.svg.trim(),
+            escape(&c.title),
+            escape(&c.caption)
+        );
+    }
+    h.push_str("</section>\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup_and_controls() {
+        assert_eq!(
+            escape("<script>alert('x')</script> & \"q\"\u{0}"),
+            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;\u{FFFD}"
+        );
+    }
+}
