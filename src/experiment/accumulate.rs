@@ -61,6 +61,17 @@ impl VariantResult {
         }
     }
 
+    /// Makes room for `n` more replications at once, so that growing vectors do not hold up
+    /// to twice the memory they need (10,000 replications × every series bin adds up).
+    pub fn reserve(&mut self, n: usize) {
+        self.rows.reserve_exact(n);
+        for bin in
+            self.queue_vals.iter_mut().chain(self.util_vals.iter_mut()).flatten().chain(self.wait_vals.iter_mut())
+        {
+            bin.reserve_exact(n);
+        }
+    }
+
     pub fn replications(&self) -> usize {
         self.rows.len()
     }

@@ -31,6 +31,7 @@ pub fn run_range(
     acc: &mut VariantResult,
     progress: &(dyn Fn(u64) + Sync),
 ) {
+    acc.reserve(to.saturating_sub(from) as usize);
     let mut start = from;
     while start < to {
         let end = (start + CHUNK as u64).min(to);

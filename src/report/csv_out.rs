@@ -17,11 +17,7 @@ pub fn safe_text(s: &str) -> String {
 }
 
 fn num(x: f64) -> String {
-    if x.is_finite() {
-        format!("{x}")
-    } else {
-        String::new()
-    }
+    if x.is_finite() { format!("{x}") } else { String::new() }
 }
 
 fn finish(w: csv::Writer<Vec<u8>>) -> Vec<u8> {
@@ -31,8 +27,7 @@ fn finish(w: csv::Writer<Vec<u8>>) -> Vec<u8> {
 pub fn kpis_csv(r: &Results) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let _ = w.write_record([
-        "variant", "kpi", "group", "entity", "name", "unit", "mean", "sd", "ci_low", "ci_high",
-        "n", "min", "max",
+        "variant", "kpi", "group", "entity", "name", "unit", "mean", "sd", "ci_low", "ci_high", "n", "min", "max",
     ]);
     let tu = r.scenario.time_unit.label();
     for (vname, v) in &r.variants {
@@ -66,11 +61,7 @@ fn unit_of(name: &str, tu: &str) -> String {
         "1/h".into()
     } else if name == "staff_cost" {
         "currency".into()
-    } else if name.ends_with("rate")
-        || name == "service_level"
-        || name == "utilisation"
-        || name == "wait_prob"
-    {
+    } else if name.ends_with("rate") || name == "service_level" || name == "utilisation" || name == "wait_prob" {
         "share".into()
     } else {
         "count".into()
@@ -92,51 +83,33 @@ fn split_path(path: &str) -> (String, String, String) {
     ("overall".into(), String::new(), path.to_string())
 }
 
-/// One row per variant × replication × KPI, for users' own analysis.
-pub fn replications_csv(variants: &[VariantResult], tu: TimeUnit) -> Vec<u8> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record(["variant", "replication", "kpi", "value"]);
+/// One row per variant × replication × KPI, for users' own analysis. Streamed to `out`: the
+/// file can be far larger than everything else a run keeps in memory.
+pub fn write_replications_csv<W: std::io::Write>(
+    out: W,
+    variants: &[VariantResult],
+    tu: TimeUnit,
+) -> std::io::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(["variant", "replication", "kpi", "value"])?;
     for v in variants {
         let paths: Vec<String> = v.catalogue.iter().map(|id| safe_text(&id.path())).collect();
-        let scale: Vec<f64> = v
-            .catalogue
-            .iter()
-            .map(|id| {
-                if kpi::is_duration(&id.kpi) {
-                    1.0 / tu.minutes()
-                } else {
-                    1.0
-                }
-            })
-            .collect();
+        let scale: Vec<f64> =
+            v.catalogue.iter().map(|id| if kpi::is_duration(&id.kpi) { 1.0 / tu.minutes() } else { 1.0 }).collect();
         let vname = safe_text(&v.name);
         for (i, row) in v.rows.iter().enumerate() {
-            let rep = i.to_string();
+            let rep = (v.first_rep + i as u64).to_string();
             for (k, x) in row.iter().enumerate() {
-                let _ = w.write_record([
-                    vname.as_str(),
-                    rep.as_str(),
-                    paths[k].as_str(),
-                    num(x * scale[k]).as_str(),
-                ]);
+                w.write_record([vname.as_str(), rep.as_str(), paths[k].as_str(), num(x * scale[k]).as_str()])?;
             }
         }
     }
-    finish(w)
+    w.flush()
 }
 
 pub fn timeseries_csv(r: &Results) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record([
-        "variant",
-        "series",
-        "entity",
-        "bin_start",
-        "clock",
-        "mean",
-        "p05",
-        "p95",
-    ]);
+    let _ = w.write_record(["variant", "series", "entity", "bin_start", "clock", "mean", "p05", "p95"]);
     for (vname, v) in &r.variants {
         let ts = &v.timeseries;
         let mut rows = |series: &str, entity: &str, b: &crate::report::results::BandOut| {
