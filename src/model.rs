@@ -8,15 +8,65 @@
 
 use rand_distr::{Distribution, Exp1, Gamma, StandardNormal};
 use rand_xoshiro::Xoshiro256PlusPlus;
-use rand_xoshiro::rand_core::Rng as _;
+use rand_xoshiro::rand_core::{Rng as RandRng, TryRng};
 
 use crate::scenario::units::TimeUnit;
 
+/// The generator of a sequential stream (arrivals of one stream in one replication).
 pub type Rng = Xoshiro256PlusPlus;
+
+/// A tiny counter-based generator (SplitMix64) for the draws that belong to one customer at
+/// one step visit: its service time, its patience, its routing choice.
+///
+/// Seeding it from (replication, purpose, customer, visit) instead of drawing from a shared
+/// sequential stream keeps common random numbers synchronised between variants: customer k
+/// of an arrival stream gets the same service time at its n-th step in every variant, however
+/// the order of service starts changes. Each purpose still has its own family of streams.
+#[derive(Clone, Debug)]
+pub struct DrawRng(u64);
+
+impl TryRng for DrawRng {
+    type Error = std::convert::Infallible;
+
+    #[inline]
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        Ok((self.try_next_u64()? >> 32) as u32)
+    }
+
+    #[inline]
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        Ok(z ^ (z >> 31))
+    }
+
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+        for chunk in dst.chunks_mut(8) {
+            let v = self.try_next_u64()?.to_le_bytes();
+            chunk.copy_from_slice(&v[..chunk.len()]);
+        }
+        Ok(())
+    }
+}
+
+/// Seed of a replication, mixed from the base seed (shared by sequential streams and draws).
+#[inline]
+pub fn replication_seed(seed: u64, replication: u64) -> u64 {
+    mix64(mix64(seed ^ 0x5851_F42D_4C95_7F2D).wrapping_add(replication))
+}
+
+/// The generator for purpose `key` of customer `id` at its `visit`-th step entry.
+#[inline]
+pub fn draw_rng(rep_seed: u64, key: u64, id: u64, visit: u32) -> DrawRng {
+    let c = id.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ u64::from(visit).wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
+    DrawRng(mix64(mix64(c) ^ key ^ rep_seed))
+}
 
 /// A uniform number in [0, 1) from the top 53 bits.
 #[inline]
-pub fn uniform01(rng: &mut Rng) -> f64 {
+pub fn uniform01<R: RandRng + ?Sized>(rng: &mut R) -> f64 {
     (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
 }
 
@@ -62,7 +112,7 @@ pub enum Dist {
 
 impl Dist {
     #[inline]
-    pub fn sample(&self, rng: &mut Rng) -> f64 {
+    pub fn sample<R: RandRng + ?Sized>(&self, rng: &mut R) -> f64 {
         match self {
             Dist::Exponential { mean } => {
                 let e: f64 = Exp1.sample(rng);
@@ -196,11 +246,7 @@ impl Staffing {
                 let last = staff.len() - 1;
                 for (i, s) in staff.iter().enumerate() {
                     let lo = i as f64 * interval;
-                    let hi = if i == last {
-                        f64::INFINITY
-                    } else {
-                        lo + interval
-                    };
+                    let hi = if i == last { f64::INFINITY } else { lo + interval };
                     let (x, y) = (lo.max(a), hi.min(b));
                     if y > x {
                         acc += f64::from(*s) * (y - x);
@@ -293,10 +339,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits {
-            max_events: 2_000_000_000,
-            max_in_system: 5_000_000,
-        }
+        Limits { max_events: 2_000_000_000, max_in_system: 5_000_000 }
     }
 }
 
@@ -324,7 +367,7 @@ pub fn stream_key(purpose: &str, name: &str) -> u64 {
 /// The generator of one random purpose in one replication.
 pub fn stream(seed: u64, replication: u64, key: u64) -> Rng {
     use rand_xoshiro::rand_core::SeedableRng;
-    let base = mix64(mix64(seed ^ 0x5851_F42D_4C95_7F2D).wrapping_add(replication)) ^ key;
+    let base = replication_seed(seed, replication) ^ key;
     let mut s = [0u8; 32];
     let mut z = base;
     for chunk in s.chunks_exact_mut(8) {

@@ -22,6 +22,11 @@ pub struct Customer {
     pub arrival: f64,
     pub enqueued: f64,
     pub wait: f64,
+    /// Identity within the replication (arrival stream and arrival number): with `visits`, it
+    /// keys the customer's own random draws.
+    pub id: u64,
+    /// Steps entered so far (removed steps included, so later draws stay aligned).
+    pub visits: u32,
 }
 
 #[derive(Debug, Default)]
@@ -33,15 +38,11 @@ pub struct Slab {
 
 impl Slab {
     pub fn with_capacity(n: usize) -> Self {
-        Slab {
-            items: Vec::with_capacity(n),
-            free: Vec::with_capacity(n),
-            in_use: 0,
-        }
+        Slab { items: Vec::with_capacity(n), free: Vec::with_capacity(n), in_use: 0 }
     }
 
     #[inline]
-    pub fn insert(&mut self, ctype: u32, step: u32, counted: bool, now: f64) -> u32 {
+    pub fn insert(&mut self, ctype: u32, step: u32, counted: bool, now: f64, id: u64) -> u32 {
         self.in_use += 1;
         let c = Customer {
             ctype,
@@ -52,6 +53,8 @@ impl Slab {
             arrival: now,
             enqueued: now,
             wait: 0.0,
+            id,
+            visits: 0,
         };
         match self.free.pop() {
             Some(slot) => {

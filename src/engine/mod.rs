@@ -11,7 +11,7 @@ pub mod observer;
 
 use std::collections::VecDeque;
 
-use crate::model::{Model, Rng, stream, uniform01};
+use crate::model::{Model, Rng, draw_rng, replication_seed, stream, uniform01};
 use customers::{Slab, State};
 use events::{Event, EventList};
 use observer::Observer;
@@ -29,10 +29,12 @@ pub enum Stop {
 }
 
 struct Streams {
+    /// Sequential arrival streams, one per arrival stream.
     arrivals: Vec<Rng>,
-    service: Vec<Rng>,
-    routing: Vec<Rng>,
-    patience: Vec<Rng>,
+    /// Arrivals so far per stream: with the stream index, a customer's identity for its draws.
+    arrived: Vec<u64>,
+    /// Seed of this replication, from which every per-customer draw is derived.
+    rep_seed: u64,
 }
 
 /// Runs replication `replication` of `model` with base seed `seed`.
@@ -68,26 +70,9 @@ struct Sim<'m> {
 impl<'m> Sim<'m> {
     fn new(m: &'m Model, seed: u64, rep: u64) -> Self {
         let rng = Streams {
-            arrivals: m
-                .arrivals
-                .iter()
-                .map(|a| stream(seed, rep, a.key))
-                .collect(),
-            service: m
-                .steps
-                .iter()
-                .map(|s| stream(seed, rep, s.service_key))
-                .collect(),
-            routing: m
-                .steps
-                .iter()
-                .map(|s| stream(seed, rep, s.routing_key))
-                .collect(),
-            patience: m
-                .customers
-                .iter()
-                .map(|c| stream(seed, rep, c.patience_key))
-                .collect(),
+            arrivals: m.arrivals.iter().map(|a| stream(seed, rep, a.key)).collect(),
+            arrived: vec![0; m.arrivals.len()],
+            rep_seed: replication_seed(seed, rep),
         };
         let nr = m.resources.len();
         Sim {
@@ -110,9 +95,7 @@ impl<'m> Sim<'m> {
     fn run(&mut self) {
         let m = self.m;
         for (i, a) in m.arrivals.iter().enumerate() {
-            if let Some(t) =
-                arrivals::next_arrival(&a.profile, 0.0, m.horizon, &mut self.rng.arrivals[i])
-            {
+            if let Some(t) = arrivals::next_arrival(&a.profile, 0.0, m.horizon, &mut self.rng.arrivals[i]) {
                 self.events.push(t, Event::Arrival { stream: i as u32 });
             }
         }
@@ -141,13 +124,7 @@ impl<'m> Sim<'m> {
 
     fn finish(self) -> ReplicationResult {
         let unfinished = self.slab.in_use() as u64;
-        self.obs.finish(
-            self.m,
-            self.now,
-            self.n_events,
-            unfinished,
-            self.stop.clone(),
-        )
+        self.obs.finish(self.m, self.now, self.n_events, unfinished, self.stop.clone())
     }
 
     fn schedule_staff_change(&mut self, r: usize) {
@@ -159,8 +136,7 @@ impl<'m> Sim<'m> {
             }
             if i < staff.len() {
                 self.staff_next[r] = i;
-                self.events
-                    .push(i as f64 * interval, Event::Staff { resource: r as u32 });
+                self.events.push(i as f64 * interval, Event::Staff { resource: r as u32 });
             }
         }
     }
@@ -179,15 +155,15 @@ impl<'m> Sim<'m> {
     fn on_arrival(&mut self, s: usize) {
         let m = self.m;
         let a = &m.arrivals[s];
-        if let Some(t) =
-            arrivals::next_arrival(&a.profile, self.now, m.horizon, &mut self.rng.arrivals[s])
-        {
+        if let Some(t) = arrivals::next_arrival(&a.profile, self.now, m.horizon, &mut self.rng.arrivals[s]) {
             self.events.push(t, Event::Arrival { stream: s as u32 });
         }
         let ct = a.customer;
         let counted = self.now >= m.warmup;
         let first = m.customers[ct].first_step;
-        let slot = self.slab.insert(ct as u32, first as u32, counted, self.now);
+        let id = ((s as u64) << 40) | self.rng.arrived[s];
+        self.rng.arrived[s] += 1;
+        let slot = self.slab.insert(ct as u32, first as u32, counted, self.now, id);
         self.obs.arrive(ct, counted, self.now, self.slab.in_use());
         self.enter(slot, first);
     }
@@ -198,8 +174,13 @@ impl<'m> Sim<'m> {
         let ct = self.slab.get(slot).ctype as usize;
         loop {
             let step = &m.steps[s];
+            let (id, visit) = {
+                let c = self.slab.get_mut(slot);
+                c.visits += 1;
+                (c.id, c.visits)
+            };
             if step.pass_through {
-                match self.route(s, ct) {
+                match self.route(slot, s, ct) {
                     Some(next) => {
                         s = next;
                         continue;
@@ -213,7 +194,8 @@ impl<'m> Sim<'m> {
             self.slab.get_mut(slot).step = s as u32;
             match step.resource {
                 None => {
-                    let d = m.dists[step.service[ct]].sample(&mut self.rng.service[s]);
+                    let d =
+                        m.dists[step.service[ct]].sample(&mut draw_rng(self.rng.rep_seed, step.service_key, id, visit));
                     self.slab.get_mut(slot).state = State::Busy;
                     self.events.push(self.now + d, Event::Done { slot });
                 }
@@ -240,9 +222,8 @@ impl<'m> Sim<'m> {
                         self.waiting_r[r] += 1;
                         self.obs.queue_change(s, self.now, 1.0);
                         if let Some(p) = &cust.patience {
-                            let d = p.sample(&mut self.rng.patience[ct]);
-                            self.events
-                                .push(self.now + d, Event::Renege { slot, token });
+                            let d = p.sample(&mut draw_rng(self.rng.rep_seed, cust.patience_key, id, visit));
+                            self.events.push(self.now + d, Event::Renege { slot, token });
                         }
                     }
                 }
@@ -256,8 +237,9 @@ impl<'m> Sim<'m> {
         let m = self.m;
         self.busy[r] += 1;
         self.obs.busy_change(r, self.now, 1.0);
-        let d = m.dists[m.steps[s].service[ct]].sample(&mut self.rng.service[s]);
         let c = self.slab.get_mut(slot);
+        let step = &m.steps[s];
+        let d = m.dists[step.service[ct]].sample(&mut draw_rng(self.rng.rep_seed, step.service_key, c.id, c.visits));
         c.state = State::Busy;
         self.events.push(self.now + d, Event::Done { slot });
     }
@@ -310,19 +292,21 @@ impl<'m> Sim<'m> {
             // Those already waiting go first, before this customer can queue here again.
             self.dispatch(r);
         }
-        match self.route(s, ct) {
+        match self.route(slot, s, ct) {
             Some(next) => self.enter(slot, next),
             None => self.depart(slot),
         }
     }
 
     #[inline]
-    fn route(&mut self, s: usize, ct: usize) -> Option<usize> {
-        let route = &self.m.steps[s].route[ct];
+    fn route(&mut self, slot: u32, s: usize, ct: usize) -> Option<usize> {
+        let step = &self.m.steps[s];
+        let route = &step.route[ct];
         if route.to.is_empty() {
             return None;
         }
-        route.pick(uniform01(&mut self.rng.routing[s]))
+        let c = self.slab.get(slot);
+        route.pick(uniform01(&mut draw_rng(self.rng.rep_seed, step.routing_key, c.id, c.visits)))
     }
 
     fn on_renege(&mut self, slot: u32, token: u32) {
@@ -342,13 +326,7 @@ impl<'m> Sim<'m> {
 
     fn depart(&mut self, slot: u32) {
         let c = *self.slab.get(slot);
-        self.obs.served(
-            c.ctype as usize,
-            c.counted,
-            c.wait,
-            self.now - c.arrival,
-            c.arrival,
-        );
+        self.obs.served(c.ctype as usize, c.counted, c.wait, self.now - c.arrival, c.arrival);
         self.leave(slot);
     }
 
