@@ -269,3 +269,17 @@ fn a_sweep_point_reproduces_the_single_run() {
     let err = String::from_utf8_lossy(&bad.stderr);
     assert!(err.contains("did you mean `resources.teller.staff`?") && err.contains("valid paths"), "{err}");
 }
+
+#[test]
+fn suggest_warmup_reports_mser5() {
+    let out = tmpdir("warmup");
+    let o = Command::new(bin())
+        .args(["run", "scenarios/theory/mmc_erlang_c.toml", "-n", "5", "--no-charts", "--suggest-warmup", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(o.status.success());
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("Warm-up (MSER-5"), "{text}");
+    assert!(text.contains("warmup = \"") || text.contains("does not settle"), "{text}");
+}
