@@ -190,6 +190,7 @@ pub fn compile(s: &Scenario, d: &mut Diagnostics) -> Option<Model> {
         return None;
     }
     check_flow(s, &customers, &arrivals, &resources, &steps, d);
+    check_load(s, &customers, &arrivals, &resources, &steps, &dist_means_for_load(&steps, &dists), d);
     if d.has_errors() {
         return None;
     }
@@ -396,6 +397,71 @@ fn check_flow(
                 d.warning(Some(s.resources[r].name.span.clone()), format!("resources[{r}].staff"),
                     format!("resource `{}` has no staff at any time, but step `{}` receives customers: they will wait forever or abandon", resources[r].name, st.name));
             }
+        }
+    }
+}
+
+fn dist_means_for_load(steps: &[Step], dists: &[Dist]) -> Vec<Vec<f64>> {
+    steps.iter().map(|st| st.service.iter().map(|&i| dists.get(i).map_or(0.0, dist_mean)).collect()).collect()
+}
+
+/// Warns about resources offered more work than their staff can do on average over the
+/// horizon (traffic equations per customer type, average arrival rates): their queues grow
+/// without bound, so steady-state results would be meaningless. Peaks above capacity (a
+/// lunch rush) are normal and not warned about.
+fn check_load(
+    s: &Scenario,
+    customers: &[CustomerType],
+    arrivals: &[ArrivalStream],
+    resources: &[Resource],
+    steps: &[Step],
+    means: &[Vec<f64>],
+    d: &mut Diagnostics,
+) {
+    let n = steps.len();
+    let mut load = vec![0.0; resources.len()];
+    for (ci, c) in customers.iter().enumerate() {
+        let gamma: f64 =
+            arrivals.iter().filter(|a| a.customer == ci).map(|a| a.profile.integral(s.horizon) / s.horizon).sum();
+        if gamma <= 0.0 {
+            continue;
+        }
+        let mut ext = vec![0.0; n];
+        ext[c.first_step] = gamma;
+        let routing: Vec<Vec<f64>> = (0..n)
+            .map(|i| {
+                let mut row = vec![0.0; n];
+                let r = &steps[i].route[ci];
+                let mut prev = 0.0;
+                for (t, cum) in r.to.iter().zip(&r.cum) {
+                    row[*t] += cum - prev;
+                    prev = *cum;
+                }
+                row
+            })
+            .collect();
+        let Some(lam) = crate::theory::jackson_arrival_rates(&ext, &routing) else { continue };
+        for (i, st) in steps.iter().enumerate() {
+            if let (Some(r), false) = (st.resource, st.pass_through) {
+                load[r] += lam[i] * means[i][ci];
+            }
+        }
+    }
+    for (r, res) in resources.iter().enumerate() {
+        let staff = res.staff.staff_minutes(0.0, s.horizon) / s.horizon;
+        if load[r] > 0.0 && load[r] >= staff {
+            d.warning(
+                Some(s.resources[r].name.span.clone()),
+                format!("resources[{r}]"),
+                format!(
+                    "resource `{}` is offered {:.2} staff of work on average but has {:.2} scheduled (load {:.0}%): only abandonment keeps its queue from growing without bound",
+                    res.name,
+                    load[r],
+                    staff,
+                    100.0 * load[r] / staff.max(1e-12)
+                ),
+            )
+            .with_help("add staff, shorten service, or shift demand; patience and balking only cap the damage");
         }
     }
 }
