@@ -36,10 +36,7 @@ pub struct EventList {
 
 impl EventList {
     pub fn with_capacity(n: usize) -> Self {
-        EventList {
-            heap: Vec::with_capacity(n),
-            seq: 0,
-        }
+        EventList { heap: Vec::with_capacity(n), seq: 0 }
     }
 
     /// Schedules `event` at time `t` (finite, >= 0).
@@ -47,10 +44,7 @@ impl EventList {
     pub fn push(&mut self, t: f64, event: Event) {
         // +0.0 normalises -0.0; times are finite and >= 0 so the bits order like the values.
         let key = (t + 0.0).to_bits();
-        let e = Entry {
-            ord: (u128::from(key) << 64) | u128::from(self.seq),
-            event,
-        };
+        let e = Entry { ord: (u128::from(key) << 64) | u128::from(self.seq), event };
         self.seq += 1;
         let mut i = self.heap.len();
         self.heap.push(e);
@@ -132,9 +126,7 @@ mod tests {
         let mut x: u64 = 12345;
         let mut expect = Vec::new();
         for i in 0..2000u32 {
-            x = x
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
             let t = ((x >> 33) % 500) as f64 / 7.0;
             l.push(t, Event::Arrival { stream: i });
             expect.push((t, i));

@@ -51,9 +51,9 @@ impl Stop {
             Stop::EventLimit(n) => {
                 format!("stopped after {n} events (the events-per-replication cap)")
             }
-            Stop::CustomerLimit(n) => format!(
-                "stopped with more than {n} customers in the system (the customers-in-system cap)"
-            ),
+            Stop::CustomerLimit(n) => {
+                format!("stopped with more than {n} customers in the system (the customers-in-system cap)")
+            }
         }
     }
 }
@@ -139,20 +139,14 @@ pub struct Observer {
 
 impl Observer {
     pub fn new(m: &Model) -> Self {
-        let w = Window {
-            warmup: m.warmup,
-            horizon: m.horizon,
-            bin_width: m.bin_width,
-        };
+        let w = Window { warmup: m.warmup, horizon: m.horizon, bin_width: m.bin_width };
         Observer {
             w,
             service_level: m.service_level,
             types: vec![TypeStats::default(); m.customers.len()],
             steps: vec![StepStats::default(); m.steps.len()],
             queue: (0..m.steps.len()).map(|_| TimeAvg::new(m.n_bins)).collect(),
-            busy: (0..m.resources.len())
-                .map(|_| TimeAvg::new(m.n_bins))
-                .collect(),
+            busy: (0..m.resources.len()).map(|_| TimeAvg::new(m.n_bins)).collect(),
             in_system: TimeAvg::new(0),
             wait_bins: vec![(0.0, 0); m.n_bins],
         }
@@ -245,14 +239,7 @@ impl Observer {
         t.cycle_hist.add(cycle);
     }
 
-    pub fn finish(
-        mut self,
-        m: &Model,
-        end: f64,
-        events: u64,
-        unfinished: u64,
-        stop: Stop,
-    ) -> ReplicationResult {
+    pub fn finish(mut self, m: &Model, end: f64, events: u64, unfinished: u64, stop: Stop) -> ReplicationResult {
         let w = self.w;
         for q in &mut self.queue {
             q.finish(end, &w);
@@ -278,11 +265,7 @@ impl Observer {
             let busy = &self.busy[r];
             let o = layout.resource(r);
             let vals = [
-                if scheduled > 0.0 {
-                    busy.area / scheduled
-                } else {
-                    f64::NAN
-                },
+                if scheduled > 0.0 { busy.area / scheduled } else { f64::NAN },
                 cost,
                 busy.mean(&w),
                 scheduled / (w.horizon - w.warmup),
@@ -297,11 +280,7 @@ impl Observer {
         for (s, st) in self.steps.iter().enumerate() {
             let o = layout.step(s);
             let vals = [
-                if st.waits > 0 {
-                    st.wait_sum / st.waits as f64
-                } else {
-                    f64::NAN
-                },
+                if st.waits > 0 { st.wait_sum / st.waits as f64 } else { f64::NAN },
                 self.queue[s].mean(&w),
                 self.queue[s].max,
                 st.served as f64,
@@ -311,17 +290,8 @@ impl Observer {
         }
         let bw = w.bin_width;
         let bin_len = |b: usize| ((b + 1) as f64 * bw).min(w.horizon) - b as f64 * bw;
-        let queue_series = self
-            .queue
-            .iter()
-            .map(|q| {
-                q.bins
-                    .iter()
-                    .enumerate()
-                    .map(|(b, a)| a / bin_len(b))
-                    .collect()
-            })
-            .collect();
+        let queue_series =
+            self.queue.iter().map(|q| q.bins.iter().enumerate().map(|(b, a)| a / bin_len(b)).collect()).collect();
         let util_series = m
             .resources
             .iter()
@@ -331,20 +301,13 @@ impl Observer {
                     .iter()
                     .enumerate()
                     .map(|(b, a)| {
-                        let cap = res.staff.staff_minutes(
-                            b as f64 * bw,
-                            (b as f64 * bw + bin_len(b)).min(w.horizon),
-                        );
+                        let cap = res.staff.staff_minutes(b as f64 * bw, (b as f64 * bw + bin_len(b)).min(w.horizon));
                         if cap > 0.0 { a / cap } else { f64::NAN }
                     })
                     .collect()
             })
             .collect();
-        let wait_series = self
-            .wait_bins
-            .iter()
-            .map(|(s, n)| if *n > 0 { s / *n as f64 } else { f64::NAN })
-            .collect();
+        let wait_series = self.wait_bins.iter().map(|(s, n)| if *n > 0 { s / *n as f64 } else { f64::NAN }).collect();
         let mut wait_hist = vec![overall.wait_hist];
         let mut cycle_hist = vec![overall.cycle_hist];
         for t in self.types {
