@@ -176,7 +176,7 @@ pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
 }
 
 /// "did you mean `x`?" or the list of valid names when nothing is close.
-pub fn did_you_mean<'a>(name: &str, candidates: &[&'a str]) -> String {
+pub fn did_you_mean(name: &str, candidates: &[&str]) -> String {
     match suggest(name, candidates.iter().copied()) {
         Some(s) => format!("did you mean `{s}`?"),
         None if candidates.is_empty() => "none are defined".to_string(),

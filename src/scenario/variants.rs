@@ -115,7 +115,7 @@ pub fn build(root: &Table, d: &mut Diagnostics) -> Vec<VariantDoc> {
                     continue;
                 };
                 let names = section_names(&doc, "customers");
-                if !names.iter().any(|n| *n == k.name) {
+                if !names.contains(&k.name) {
                     let cands: Vec<&str> = names.iter().map(String::as_str).collect();
                     d.error(
                         Some(k.span.clone()),
