@@ -167,7 +167,10 @@ impl Chart for KpiChart<'_> {
                     .draw_series(std::iter::once(EmptyElement::at((x, b)) + Text::new(l, (0, -12), note.clone())))
                     .or_err()?;
             }
-            items.push(LegendItem::new(format!("{}: {}", fonts::clean(name, 26), num(m)), Swatch::Whisker(c)));
+            items.push(LegendItem::new(
+                format!("{}: {}{}", fonts::clean(name, 26), num(m), if self.pct { "%" } else { "" }),
+                Swatch::Whisker(c),
+            ));
         }
         items.push(LegendItem::new("dot: mean; bar: 95% CI", Swatch::None));
         if base.is_some() {
