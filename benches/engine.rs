@@ -66,11 +66,7 @@ fn replications(c: &mut Criterion) {
         g.bench_function(format!("downtown_1000_threads_{threads}"), |b| {
             b.iter(|| {
                 pool.install(|| {
-                    let jobs = [Job {
-                        name: "baseline",
-                        description: "",
-                        model: &m,
-                    }];
+                    let jobs = [Job { name: "baseline", description: "", model: &m }];
                     black_box(experiment::run(&jobs, 42, 1000, None, &|_| {}))
                 })
             })

@@ -104,13 +104,7 @@ pub fn mmc(lambda: f64, mean_service: f64, c: u32) -> Option<MmcResult> {
     let p_wait = erlang_c(c, a);
     // C / (cμ − λ), written without forming μ.
     let wq = p_wait * mean_service / (cf - a);
-    Some(MmcResult {
-        p_wait,
-        wq,
-        lq: lambda * wq,
-        w: wq + mean_service,
-        utilisation: a / cf,
-    })
+    Some(MmcResult { p_wait, wq, lq: lambda * wq, w: wq + mean_service, utilisation: a / cf })
 }
 
 /// M/M/c service level `P(Wq <= t) = 1 − C·e^{−(cμ−λ)t}`: the share of
@@ -171,12 +165,8 @@ pub struct ErlangAResult {
 }
 
 impl ErlangAResult {
-    const NAN: ErlangAResult = ErlangAResult {
-        p_abandon: f64::NAN,
-        wait_served: f64::NAN,
-        lq: f64::NAN,
-        p_wait: f64::NAN,
-    };
+    const NAN: ErlangAResult =
+        ErlangAResult { p_abandon: f64::NAN, wait_served: f64::NAN, lq: f64::NAN, p_wait: f64::NAN };
 }
 
 /// Erlang A (Palm's M/M/c+M): M/M/c with exponentially distributed patience
@@ -208,46 +198,21 @@ impl ErlangAResult {
 /// `lambda = 0` gives all zeros. Invalid inputs (negative or NaN values,
 /// `c = 0`, `mean_service <= 0`) give NaN fields.
 pub fn erlang_a(lambda: f64, mean_service: f64, c: u32, mean_patience: f64) -> ErlangAResult {
-    if !valid_rate(lambda)
-        || !valid_mean(mean_service)
-        || c == 0
-        || mean_patience.is_nan()
-        || mean_patience < 0.0
-    {
+    if !valid_rate(lambda) || !valid_mean(mean_service) || c == 0 || mean_patience.is_nan() || mean_patience < 0.0 {
         return ErlangAResult::NAN;
     }
     if lambda == 0.0 {
-        return ErlangAResult {
-            p_abandon: 0.0,
-            wait_served: 0.0,
-            lq: 0.0,
-            p_wait: 0.0,
-        };
+        return ErlangAResult { p_abandon: 0.0, wait_served: 0.0, lq: 0.0, p_wait: 0.0 };
     }
     if mean_patience.is_infinite() {
         return match mmc(lambda, mean_service, c) {
-            Some(r) => ErlangAResult {
-                p_abandon: 0.0,
-                wait_served: r.wq,
-                lq: r.lq,
-                p_wait: r.p_wait,
-            },
-            None => ErlangAResult {
-                p_abandon: 0.0,
-                wait_served: f64::INFINITY,
-                lq: f64::INFINITY,
-                p_wait: 1.0,
-            },
+            Some(r) => ErlangAResult { p_abandon: 0.0, wait_served: r.wq, lq: r.lq, p_wait: r.p_wait },
+            None => ErlangAResult { p_abandon: 0.0, wait_served: f64::INFINITY, lq: f64::INFINITY, p_wait: 1.0 },
         };
     }
     if mean_patience == 0.0 {
         let b = erlang_b(c, lambda * mean_service);
-        return ErlangAResult {
-            p_abandon: b,
-            wait_served: 0.0,
-            lq: 0.0,
-            p_wait: b,
-        };
+        return ErlangAResult { p_abandon: b, wait_served: 0.0, lq: 0.0, p_wait: b };
     }
 
     let mu = 1.0 / mean_service;
@@ -283,11 +248,7 @@ pub fn erlang_a(lambda: f64, mean_service: f64, c: u32, mean_patience: f64) -> E
             // Underflow past the mode: every later weight is zero too.
             break;
         }
-        let death_next = if n < c64 {
-            (n + 1) as f64 * mu
-        } else {
-            cmu + (n + 1 - c64) as f64 * theta
-        };
+        let death_next = if n < c64 { (n + 1) as f64 * mu } else { cmu + (n + 1 - c64) as f64 * theta };
         let r = lambda / death_next;
         if n >= c64 && r < 1.0 {
             let g = r / (1.0 - r); // Σ_{j>=1} r^j
@@ -320,12 +281,7 @@ pub fn erlang_a(lambda: f64, mean_service: f64, c: u32, mean_patience: f64) -> E
     }
 
     let lq = lq / mass;
-    ErlangAResult {
-        p_abandon: theta * lq / lambda,
-        wait_served: wait_num / served,
-        lq,
-        p_wait: waiting / mass,
-    }
+    ErlangAResult { p_abandon: theta * lq / lambda, wait_served: wait_num / served, lq, p_wait: waiting / mass }
 }
 
 /// Cobham's mean waits for a non-preemptive priority M/G/1 queue (class 0
@@ -390,9 +346,7 @@ pub fn jackson_arrival_rates(external: &[f64], routing: &[Vec<f64>]) -> Option<V
     // Augmented matrix [I − Pᵀ | γ].
     let mut m: Vec<Vec<f64>> = (0..n)
         .map(|j| {
-            let mut row: Vec<f64> = (0..n)
-                .map(|i| f64::from(u8::from(i == j)) - routing[i][j])
-                .collect();
+            let mut row: Vec<f64> = (0..n).map(|i| f64::from(u8::from(i == j)) - routing[i][j]).collect();
             row.push(external[j]);
             row
         })
@@ -486,11 +440,7 @@ pub fn mmck_balk(lambda: f64, mean_service: f64, c: u32, k_wait: u32) -> (f64, f
     }
     let p_balk = w_top / mass;
     let admitted = mass - w_top;
-    let wait = if admitted > 0.0 {
-        wait_num / admitted * mean_service / cf
-    } else {
-        0.0
-    };
+    let wait = if admitted > 0.0 { wait_num / admitted * mean_service / cf } else { 0.0 };
     (p_balk, wait)
 }
 
@@ -499,11 +449,7 @@ mod tests {
     use super::*;
 
     fn rel(a: f64, b: f64) -> f64 {
-        if b == 0.0 {
-            a.abs()
-        } else {
-            ((a - b) / b).abs()
-        }
+        if b == 0.0 { a.abs() } else { ((a - b) / b).abs() }
     }
 
     fn close(a: f64, b: f64, tol: f64) -> bool {
@@ -519,11 +465,7 @@ mod tests {
         assert_eq!(erlang_b(5, 0.0), 0.0);
         // Large systems do not overflow: B(1000, 1000) = 0.0248119176461604...
         // (the same recursion in 30-digit mpmath; ≈ √(2/(πc)) for a = c).
-        assert!(close(
-            erlang_b(1000, 1000.0),
-            0.024_811_917_646_160_41,
-            1e-12
-        ));
+        assert!(close(erlang_b(1000, 1000.0), 0.024_811_917_646_160_41, 1e-12));
         assert!(erlang_b(3, -1.0).is_nan());
     }
 
@@ -578,10 +520,8 @@ mod tests {
         // The mean of the waiting-time distribution is Wq: ∫ P(Wq > t) dt.
         let r = mmc(3.6, 1.0, 4).unwrap();
         let h = 1e-3;
-        let integral: f64 = (0..200_000)
-            .map(|i| 1.0 - mmc_service_level(3.6, 1.0, 4, (i as f64 + 0.5) * h))
-            .sum::<f64>()
-            * h;
+        let integral: f64 =
+            (0..200_000).map(|i| 1.0 - mmc_service_level(3.6, 1.0, 4, (i as f64 + 0.5) * h)).sum::<f64>() * h;
         assert!(close(integral, r.wq, 1e-6));
     }
 
@@ -653,9 +593,7 @@ mod tests {
             assert!(close(lam[j], rhs, 1e-13), "station {j}");
         }
         // Flow balance: what enters leaves.
-        let exits: f64 = (0..4)
-            .map(|i| lam[i] * (1.0 - p[i].iter().sum::<f64>()))
-            .sum();
+        let exits: f64 = (0..4).map(|i| lam[i] * (1.0 - p[i].iter().sum::<f64>())).sum();
         assert!(close(exits, gamma.iter().sum(), 1e-13));
     }
 
@@ -678,11 +616,7 @@ mod tests {
         let cmu = c as f64 * mu;
         let mut ln_w = vec![0.0; n_max + 1];
         for n in 1..=n_max {
-            let death = if n <= cu {
-                n as f64 * mu
-            } else {
-                cmu + (n - cu) as f64 * theta
-            };
+            let death = if n <= cu { n as f64 * mu } else { cmu + (n - cu) as f64 * theta };
             ln_w[n] = ln_w[n - 1] + (lambda / death).ln();
         }
         let mx = ln_w.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
@@ -707,12 +641,7 @@ mod tests {
             served += p * ps;
             num += p * ps * ew;
         }
-        ErlangAResult {
-            p_abandon: theta * lq / lambda,
-            wait_served: num / served,
-            lq,
-            p_wait,
-        }
+        ErlangAResult { p_abandon: theta * lq / lambda, wait_served: num / served, lq, p_wait }
     }
 
     #[test]
@@ -727,10 +656,7 @@ mod tests {
             let got = erlang_a(lambda, es, c, pat);
             let want = erlang_a_brute(lambda, es, c, pat, 4000);
             assert!(close(got.p_abandon, want.p_abandon, 1e-12), "{lambda} {c}");
-            assert!(
-                close(got.wait_served, want.wait_served, 1e-12),
-                "{lambda} {c}"
-            );
+            assert!(close(got.wait_served, want.wait_served, 1e-12), "{lambda} {c}");
             assert!(close(got.lq, want.lq, 1e-12), "{lambda} {c}");
             assert!(close(got.p_wait, want.p_wait, 1e-12), "{lambda} {c}");
         }
@@ -788,11 +714,7 @@ mod tests {
             // Reconstruct π from the brute-force chain for these sums.
             let mut ln_w = vec![0.0; 20_001];
             for n in 1..=20_000usize {
-                let death = if n <= c as usize {
-                    n as f64
-                } else {
-                    cmu + (n - c as usize) as f64 * theta
-                };
+                let death = if n <= c as usize { n as f64 } else { cmu + (n - c as usize) as f64 * theta };
                 ln_w[n] = ln_w[n - 1] + (lambda / death).ln();
             }
             let mx = ln_w.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
@@ -848,9 +770,7 @@ mod tests {
         let want_pb = (1.0 - rho) * rho.powf(nn) / (1.0 - rho.powf(nn + 1.0));
         assert!(close(pb, want_pb, 1e-13));
         let norm = (1.0 - rho) / (1.0 - rho.powf(nn + 1.0));
-        let lq: f64 = (2..=(k + 1))
-            .map(|n| f64::from(n - 1) * norm * rho.powi(n as i32))
-            .sum();
+        let lq: f64 = (2..=(k + 1)).map(|n| f64::from(n - 1) * norm * rho.powi(n as i32)).sum();
         assert!(close(w, lq / (rho * (1.0 - pb)), 1e-13));
         // Large waiting room: approaches M/M/c.
         let (pb, w) = mmck_balk(3.6, 1.0, 4, 2000);

@@ -80,11 +80,7 @@ pub struct BandOut {
 impl BandOut {
     fn from(b: &Band, scale: f64) -> BandOut {
         let s = |v: &[f64]| v.iter().map(|x| x * scale).collect();
-        BandOut {
-            mean: s(&b.mean),
-            p05: s(&b.p05),
-            p95: s(&b.p95),
-        }
+        BandOut { mean: s(&b.mean), p05: s(&b.p05), p95: s(&b.p95) }
     }
 }
 
@@ -188,15 +184,9 @@ impl ModelInfo {
                 .iter()
                 .map(|c| CustomerInfo {
                     name: c.name.clone(),
-                    first_step: m
-                        .steps
-                        .get(c.first_step)
-                        .map_or(String::new(), |s| s.name.clone()),
+                    first_step: m.steps.get(c.first_step).map_or(String::new(), |s| s.name.clone()),
                     priority: c.priority,
-                    patience_mean: c
-                        .patience
-                        .as_ref()
-                        .map(|p| tu.from_minutes(crate::scenario::compile::dist_mean(p))),
+                    patience_mean: c.patience.as_ref().map(|p| tu.from_minutes(crate::scenario::compile::dist_mean(p))),
                     balk_at: c.balk_at,
                 })
                 .collect(),
@@ -206,10 +196,9 @@ impl ModelInfo {
                 .map(|a| {
                     let (rates_per_hour, interval) = match &a.profile {
                         RateProfile::Constant(r) => (vec![r * 60.0], None),
-                        RateProfile::Piecewise { interval, rates } => (
-                            rates.iter().map(|r| r * 60.0).collect(),
-                            Some(tu.from_minutes(*interval)),
-                        ),
+                        RateProfile::Piecewise { interval, rates } => {
+                            (rates.iter().map(|r| r * 60.0).collect(), Some(tu.from_minutes(*interval)))
+                        }
                     };
                     ArrivalInfo {
                         name: a.name.clone(),
@@ -226,16 +215,9 @@ impl ModelInfo {
                 .map(|r| {
                     let (staff, interval) = match &r.staff {
                         Staffing::Constant(n) => (vec![*n], None),
-                        Staffing::Schedule { interval, staff } => {
-                            (staff.clone(), Some(tu.from_minutes(*interval)))
-                        }
+                        Staffing::Schedule { interval, staff } => (staff.clone(), Some(tu.from_minutes(*interval))),
                     };
-                    ResourceInfo {
-                        name: r.name.clone(),
-                        staff,
-                        interval,
-                        cost_per_hour: r.cost_per_hour,
-                    }
+                    ResourceInfo { name: r.name.clone(), staff, interval, cost_per_hour: r.cost_per_hour }
                 })
                 .collect(),
             steps: m
@@ -243,10 +225,7 @@ impl ModelInfo {
                 .iter()
                 .map(|s| StepInfo {
                     name: s.name.clone(),
-                    resource: s
-                        .resource
-                        .and_then(|r| m.resources.get(r))
-                        .map(|r| r.name.clone()),
+                    resource: s.resource.and_then(|r| m.resources.get(r)).map(|r| r.name.clone()),
                     service_mean: m
                         .customers
                         .iter()
@@ -266,10 +245,7 @@ impl ModelInfo {
                                     .map(|(t, c)| {
                                         let p = c - prev;
                                         prev = *c;
-                                        RouteInfo {
-                                            to: m.steps[*t].name.clone(),
-                                            p,
-                                        }
+                                        RouteInfo { to: m.steps[*t].name.clone(), p }
                                     })
                                     .collect();
                             (c.name.clone(), list)
@@ -319,11 +295,7 @@ impl VariantSummary {
     /// Every KPI path with its stat, in file order.
     pub fn all(&self) -> Vec<(String, &Stat)> {
         let mut out: Vec<(String, &Stat)> = self.kpis.iter().map(|(k, s)| (k.clone(), s)).collect();
-        for (g, map) in [
-            ("customers", &self.customers),
-            ("steps", &self.steps),
-            ("resources", &self.resources),
-        ] {
+        for (g, map) in [("customers", &self.customers), ("steps", &self.steps), ("resources", &self.resources)] {
             for (e, kp) in map {
                 for (k, s) in kp {
                     out.push((format!("{g}.{e}.{k}"), s));
@@ -419,11 +391,8 @@ impl Results {
                 .rows
                 .iter()
                 .map(|r| {
-                    let scale = if kpi::is_duration(r.kpi.rsplit('.').next().unwrap_or("")) {
-                        1.0 / tu.minutes()
-                    } else {
-                        1.0
-                    };
+                    let scale =
+                        if kpi::is_duration(r.kpi.rsplit('.').next().unwrap_or("")) { 1.0 / tu.minutes() } else { 1.0 };
                     PrecisionRow {
                         variant: r.variant.clone(),
                         kpi: r.kpi.clone(),
@@ -452,9 +421,7 @@ impl Results {
             }
             let all: Vec<&VariantResult> = variants.iter().collect();
             let ranking = opts.objective.as_ref().and_then(|obj| {
-                let minimise = opts
-                    .maximise
-                    .map_or_else(|| compare::lower_is_better(obj), |mx| !mx);
+                let minimise = opts.maximise.map_or_else(|| compare::lower_is_better(obj), |mx| !mx);
                 compare::rank(&all, obj, minimise, opts.indifference).map(|mut r| {
                     if kpi::is_duration(obj.rsplit('.').next().unwrap_or("")) {
                         for o in &mut r.order {
@@ -465,12 +432,7 @@ impl Results {
                     r
                 })
             });
-            Comparison {
-                compared: others.len(),
-                differences,
-                ranking,
-                cost: compare::cost_view(&all),
-            }
+            Comparison { compared: others.len(), differences, ranking, cost: compare::cost_view(&all) }
         });
         Results {
             schema_version: SCHEMA_VERSION,
@@ -485,15 +447,13 @@ impl Results {
     }
 
     pub fn to_json(&self) -> String {
-        let mut s = serde_json::to_string_pretty(self)
-            .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+        let mut s = serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
         s.push('\n');
         s
     }
 
     pub fn from_json(text: &str) -> Result<Results, String> {
-        let r: Results =
-            serde_json::from_str(text).map_err(|e| format!("not a branchsim summary.json: {e}"))?;
+        let r: Results = serde_json::from_str(text).map_err(|e| format!("not a branchsim summary.json: {e}"))?;
         if r.schema_version != SCHEMA_VERSION {
             return Err(format!(
                 "summary.json has schema_version {}, this branchsim reads {SCHEMA_VERSION}",
@@ -504,9 +464,7 @@ impl Results {
     }
 
     pub fn baseline(&self) -> Option<&VariantSummary> {
-        self.variants
-            .get("baseline")
-            .or_else(|| self.variants.values().next())
+        self.variants.get("baseline").or_else(|| self.variants.values().next())
     }
 }
 
@@ -517,61 +475,36 @@ fn variant_summary(v: &VariantResult, tu: TimeUnit, multi_day: bool) -> VariantS
     let mut steps: IndexMap<String, IndexMap<String, Stat>> = IndexMap::new();
     let mut resources: IndexMap<String, IndexMap<String, Stat>> = IndexMap::new();
     for (k, id) in v.catalogue.iter().enumerate() {
-        let scale = if kpi::is_duration(&id.kpi) {
-            1.0 / tu.minutes()
-        } else {
-            1.0
-        };
+        let scale = if kpi::is_duration(&id.kpi) { 1.0 / tu.minutes() } else { 1.0 };
         let st = Stat::from(&v.summary(k), scale);
         match id.group {
             Group::Overall => {
                 kpis.insert(id.kpi.clone(), st);
             }
             Group::Customer => {
-                customers
-                    .entry(id.entity.clone())
-                    .or_default()
-                    .insert(id.kpi.clone(), st);
+                customers.entry(id.entity.clone()).or_default().insert(id.kpi.clone(), st);
             }
             Group::Step => {
-                if !m
-                    .steps
-                    .iter()
-                    .any(|s| s.name == id.entity && s.pass_through)
-                {
-                    steps
-                        .entry(id.entity.clone())
-                        .or_default()
-                        .insert(id.kpi.clone(), st);
+                if !m.steps.iter().any(|s| s.name == id.entity && s.pass_through) {
+                    steps.entry(id.entity.clone()).or_default().insert(id.kpi.clone(), st);
                 }
             }
             Group::Resource => {
-                resources
-                    .entry(id.entity.clone())
-                    .or_default()
-                    .insert(id.kpi.clone(), st);
+                resources.entry(id.entity.clone()).or_default().insert(id.kpi.clone(), st);
             }
         }
     }
     let bw = v.bin_width;
-    let bin_start: Vec<f64> = (0..v.n_bins)
-        .map(|b| tu.from_minutes(b as f64 * bw))
-        .collect();
-    let labels = (0..v.n_bins)
-        .map(|b| units::clock_label(m.start_clock, b as f64 * bw, multi_day))
-        .collect();
+    let bin_start: Vec<f64> = (0..v.n_bins).map(|b| tu.from_minutes(b as f64 * bw)).collect();
+    let labels = (0..v.n_bins).map(|b| units::clock_label(m.start_clock, b as f64 * bw, multi_day)).collect();
     let mut queue = IndexMap::new();
     for (s, b) in m.steps.iter().zip(v.queue_bands()) {
         if !s.pass_through {
             queue.insert(s.name.clone(), BandOut::from(&b, 1.0));
         }
     }
-    let utilisation = m
-        .resources
-        .iter()
-        .zip(v.util_bands())
-        .map(|(r, b)| (r.name.clone(), BandOut::from(&b, 1.0)))
-        .collect();
+    let utilisation =
+        m.resources.iter().zip(v.util_bands()).map(|(r, b)| (r.name.clone(), BandOut::from(&b, 1.0))).collect();
     let timeseries = TimeSeries {
         bin_width: tu.from_minutes(bw),
         bin_start,
@@ -582,11 +515,7 @@ fn variant_summary(v: &VariantResult, tu: TimeUnit, multi_day: bool) -> VariantS
     };
     let dist = |h: &crate::stats::Histogram| Distribution {
         n: h.n,
-        bins: h
-            .bins()
-            .into_iter()
-            .map(|(a, b, c)| (tu.from_minutes(a), tu.from_minutes(b), c))
-            .collect(),
+        bins: h.bins().into_iter().map(|(a, b, c)| (tu.from_minutes(a), tu.from_minutes(b), c)).collect(),
     };
     let distributions = Distributions {
         wait: dist(&v.wait_hist[0]),
@@ -605,11 +534,7 @@ fn variant_summary(v: &VariantResult, tu: TimeUnit, multi_day: bool) -> VariantS
             .collect(),
     };
     let mut bottleneck = compare::bottleneck(v);
-    bottleneck.utilisation = if bottleneck.utilisation.is_finite() {
-        bottleneck.utilisation
-    } else {
-        f64::NAN
-    };
+    bottleneck.utilisation = if bottleneck.utilisation.is_finite() { bottleneck.utilisation } else { f64::NAN };
     VariantSummary {
         description: v.description.clone(),
         replications: v.replications() as u64,

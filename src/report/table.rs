@@ -44,9 +44,7 @@ impl Table {
             out.push_str(line.trim_end());
             out.push('\n');
             if ri == 0 {
-                out.push_str(
-                    &"-".repeat(widths.iter().sum::<usize>() + 2 * cols.saturating_sub(1)),
-                );
+                out.push_str(&"-".repeat(widths.iter().sum::<usize>() + 2 * cols.saturating_sub(1)));
                 out.push('\n');
             }
         }
@@ -60,10 +58,7 @@ pub fn fmt_stat(s: &Stat, name: &str) -> String {
         return "-".into();
     }
     let hw = s.half_width();
-    let pct = matches!(
-        name,
-        "abandon_rate" | "service_level" | "utilisation" | "wait_prob" | "satisfied_rate"
-    );
+    let pct = matches!(name, "abandon_rate" | "service_level" | "utilisation" | "wait_prob" | "satisfied_rate");
     if pct {
         return if hw.is_finite() {
             format!("{:.1}% ± {:.1}", s.mean * 100.0, hw * 100.0)
@@ -99,11 +94,7 @@ pub const HEADLINE: &[&str] = &[
 ];
 
 fn label(name: &str, unit: &str) -> String {
-    if kpi::is_duration(name) {
-        format!("{name} ({unit})")
-    } else {
-        name.to_string()
-    }
+    if kpi::is_duration(name) { format!("{name} ({unit})") } else { name.to_string() }
 }
 
 /// The KPI table printed after `branchsim run`: one column per variant.
@@ -116,16 +107,10 @@ pub fn kpi_table(r: &Results) -> String {
     let Some(first) = r.variants.values().next() else {
         return String::new();
     };
-    let mut paths: Vec<(String, String)> = HEADLINE
-        .iter()
-        .map(|k| (k.to_string(), label(k, unit)))
-        .collect();
+    let mut paths: Vec<(String, String)> = HEADLINE.iter().map(|k| (k.to_string(), label(k, unit))).collect();
     for c in first.customers.keys() {
         for k in ["wait_mean", "abandon_rate", "service_level"] {
-            paths.push((
-                format!("customers.{c}.{k}"),
-                format!("{c}: {}", label(k, unit)),
-            ));
+            paths.push((format!("customers.{c}.{k}"), format!("{c}: {}", label(k, unit))));
         }
     }
     let mut step_names: Vec<&String> = Vec::new();
@@ -144,17 +129,11 @@ pub fn kpi_table(r: &Results) -> String {
     }
     for s in step_names {
         for k in ["wait_mean", "queue_mean"] {
-            paths.push((
-                format!("steps.{s}.{k}"),
-                format!("step {s}: {}", label(k, unit)),
-            ));
+            paths.push((format!("steps.{s}.{k}"), format!("step {s}: {}", label(k, unit))));
         }
     }
     for s in res_names {
-        paths.push((
-            format!("resources.{s}.utilisation"),
-            format!("{s}: utilisation"),
-        ));
+        paths.push((format!("resources.{s}.utilisation"), format!("{s}: utilisation")));
     }
     for (path, lab) in paths {
         let name = path.rsplit('.').next().unwrap_or(&path).to_string();
@@ -191,11 +170,7 @@ pub fn comparison_table(r: &Results) -> String {
         }
         let f = |x: f64| {
             if x.is_finite() {
-                if x.abs() >= 100.0 {
-                    format!("{x:.0}")
-                } else {
-                    format!("{x:.3}")
-                }
+                if x.abs() >= 100.0 { format!("{x:.0}") } else { format!("{x:.3}") }
             } else {
                 "-".into()
             }
@@ -206,17 +181,9 @@ pub fn comparison_table(r: &Results) -> String {
             f(d.baseline_mean),
             f(d.variant_mean),
             format!("{} [{}, {}]", f(d.diff), f(d.ci95[0]), f(d.ci95[1])),
-            if d.relative.is_finite() {
-                format!("{:+.1}%", d.relative * 100.0)
-            } else {
-                "-".into()
-            },
+            if d.relative.is_finite() { format!("{:+.1}%", d.relative * 100.0) } else { "-".into() },
             f((d.ci95_unpaired[1] - d.ci95_unpaired[0]) / 2.0),
-            if d.significant {
-                "yes".into()
-            } else {
-                "no".into()
-            },
+            if d.significant { "yes".into() } else { "no".into() },
         ]);
     }
     out.push_str(&t.render());
@@ -224,22 +191,14 @@ pub fn comparison_table(r: &Results) -> String {
         out.push_str(&format!(
             "\nRanking by {} ({}; indifference {}):\n",
             rk.kpi,
-            if rk.minimise {
-                "lower is better"
-            } else {
-                "higher is better"
-            },
+            if rk.minimise { "lower is better" } else { "higher is better" },
             rk.indifference
         ));
         for (i, (n, m, best)) in rk.order.iter().enumerate() {
             out.push_str(&format!(
                 "  {}. {n}  {m:.4}{}\n",
                 i + 1,
-                if *best {
-                    "  ← cannot be distinguished from the best"
-                } else {
-                    ""
-                }
+                if *best { "  ← cannot be distinguished from the best" } else { "" }
             ));
         }
     }
@@ -264,17 +223,15 @@ pub fn bottleneck_lines(r: &Results) -> String {
     for (name, v) in &r.variants {
         let b = &v.bottleneck;
         let step = match &b.step {
-            Some(s) if b.step_wait_share.is_finite() => format!(
-                "most waiting at `{s}` ({:.0}% of all waiting)",
-                b.step_wait_share * 100.0
-            ),
+            Some(s) if b.step_wait_share.is_finite() => {
+                format!("most waiting at `{s}` ({:.0}% of all waiting)", b.step_wait_share * 100.0)
+            }
             _ => "no waiting".into(),
         };
         let res = match &b.resource {
-            Some(s) if b.utilisation.is_finite() => format!(
-                "busiest resource `{s}` ({:.0}% utilised)",
-                b.utilisation * 100.0
-            ),
+            Some(s) if b.utilisation.is_finite() => {
+                format!("busiest resource `{s}` ({:.0}% utilised)", b.utilisation * 100.0)
+            }
             _ => "no resources".into(),
         };
         out.push_str(&format!("  {name}: {step}; {res}\n"));

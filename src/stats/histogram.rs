@@ -23,10 +23,7 @@ pub struct Histogram {
 
 impl Default for Histogram {
     fn default() -> Self {
-        Histogram {
-            counts: vec![0; BUCKETS],
-            n: 0,
-        }
+        Histogram { counts: vec![0; BUCKETS], n: 0 }
     }
 }
 
@@ -107,11 +104,7 @@ impl Histogram {
                     let e = (b - 1) / SUB;
                     let sub = (b - 1) % SUB;
                     let base = (2.0f64).powi(MIN_EXP + e as i32);
-                    (
-                        base * (1.0 + sub as f64 / SUB as f64),
-                        base * (1.0 + (sub + 1) as f64 / SUB as f64),
-                        *c,
-                    )
+                    (base * (1.0 + sub as f64 / SUB as f64), base * (1.0 + (sub + 1) as f64 / SUB as f64), *c)
                 }
             })
             .collect()
@@ -125,12 +118,8 @@ mod sparse {
     use super::BUCKETS;
 
     pub fn serialize<S: Serializer>(counts: &[u64], s: S) -> Result<S::Ok, S::Error> {
-        let pairs: Vec<(usize, u64)> = counts
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| **c > 0)
-            .map(|(i, c)| (i, *c))
-            .collect();
+        let pairs: Vec<(usize, u64)> =
+            counts.iter().enumerate().filter(|(_, c)| **c > 0).map(|(i, c)| (i, *c)).collect();
         pairs.serialize(s)
     }
 
@@ -139,9 +128,7 @@ mod sparse {
         let mut counts = vec![0; BUCKETS];
         for (i, c) in pairs {
             if i >= BUCKETS {
-                return Err(serde::de::Error::custom(format!(
-                    "histogram bucket {i} out of range"
-                )));
+                return Err(serde::de::Error::custom(format!("histogram bucket {i} out of range")));
             }
             counts[i] = c;
         }

@@ -97,20 +97,12 @@ pub fn t_quantile(p: f64, df: f64) -> f64 {
     // each is computed exactly from `p` whenever it is the larger of the two
     // pieces that matter (Sterbenz: p - 0.5 and 1 - p are exact for p >= 0.5,
     // 0.5 - p is exact for p in [0.25, 0.5]).
-    let (sign, tail, centre) = if p < 0.5 {
-        (-1.0, p, 0.5 - p)
-    } else {
-        (1.0, 1.0 - p, p - 0.5)
-    };
+    let (sign, tail, centre) = if p < 0.5 { (-1.0, p, 0.5 - p) } else { (1.0, 1.0 - p, p - 0.5) };
     let s = if df > LARGE_DF {
         cornish_fisher(-normal_quantile(tail), df)
     } else if df == 1.0 {
         // Cauchy: F(t) = ½ + atan(t)/π.
-        if tail < 0.25 {
-            1.0 / (PI * tail).tan()
-        } else {
-            (PI * centre).tan()
-        }
+        if tail < 0.25 { 1.0 / (PI * tail).tan() } else { (PI * centre).tan() }
     } else if df == 2.0 {
         // F(t) = ½ + t / (2√(2 + t²)).
         2.0 * centre / (2.0 * tail * (1.0 - tail)).sqrt()
@@ -134,11 +126,7 @@ fn solve_abs_t(tail: f64, centre: f64, df: f64) -> f64 {
     let eval = |s: f64| -> (f64, f64) {
         let (t_s, c_s) = t_tail_centre(s, df);
         let dens = t_density(s, df, ln_b);
-        if use_tail {
-            (t_s.ln() - ln_target, -s * dens / t_s)
-        } else {
-            (c_s.ln() - ln_target, s * dens / c_s)
-        }
+        if use_tail { (t_s.ln() - ln_target, -s * dens / t_s) } else { (c_s.ln() - ln_target, s * dens / c_s) }
     };
     // Residual > 0 means s is too small for the tail equation and too large
     // for the centre equation; `too_small` normalises that.
@@ -179,11 +167,7 @@ fn solve_abs_t(tail: f64, centre: f64, df: f64) -> f64 {
             hi = hi.min(s);
         }
         let step = -r / d;
-        let mut next = if step.is_finite() {
-            s * step.exp()
-        } else {
-            f64::NAN
-        };
+        let mut next = if step.is_finite() { s * step.exp() } else { f64::NAN };
         if !(next > lo && next < hi) {
             next = if hi.is_infinite() {
                 2.0 * s.max(lo).max(1.0)
@@ -193,8 +177,7 @@ fn solve_abs_t(tail: f64, centre: f64, df: f64) -> f64 {
                 0.5 * (lo + hi)
             };
         }
-        let converged =
-            (next - s).abs() <= 4.0 * EPS * next || (hi.is_finite() && hi - lo <= 4.0 * EPS * hi);
+        let converged = (next - s).abs() <= 4.0 * EPS * next || (hi.is_finite() && hi - lo <= 4.0 * EPS * hi);
         s = next;
         if converged || s.is_infinite() {
             return s;
@@ -262,12 +245,7 @@ fn t_tail_centre(s: f64, df: f64) -> (f64, f64) {
         let r = df / s;
         let inv = r / s;
         let l1p = inv.ln_1p();
-        (
-            inv / (1.0 + inv),
-            1.0 / (1.0 + inv),
-            r.ln() - s.ln() - l1p,
-            -l1p,
-        )
+        (inv / (1.0 + inv), 1.0 / (1.0 + inv), r.ln() - s.ln() - l1p, -l1p)
     } else {
         let l1p = q.ln_1p();
         (1.0 / (1.0 + q), q / (1.0 + q), -l1p, q.ln() - l1p)
@@ -401,9 +379,8 @@ fn ln_beta(a: f64, b: f64) -> f64 {
     // ln Γ(big) - ln Γ(big + small), both via Stirling, with the large terms
     // cancelled analytically.
     let sum = big + small;
-    let diff =
-        -(big - 0.5) * (small / big).ln_1p() - small * sum.ln() + small + stirling_correction(big)
-            - stirling_correction(sum);
+    let diff = -(big - 0.5) * (small / big).ln_1p() - small * sum.ln() + small + stirling_correction(big)
+        - stirling_correction(sum);
     ln_gamma(small) + diff
 }
 
@@ -413,11 +390,7 @@ pub fn normal_cdf(x: f64) -> f64 {
     if x.is_nan() {
         return f64::NAN;
     }
-    if x < 0.0 {
-        normal_upper_tail(-x)
-    } else {
-        1.0 - normal_upper_tail(x)
-    }
+    if x < 0.0 { normal_upper_tail(-x) } else { 1.0 - normal_upper_tail(x) }
 }
 
 /// `P(Z > x) = ½·erfc(x/√2)` for `x >= 0`, via the regularized incomplete
@@ -666,36 +639,15 @@ mod tests {
 
     #[test]
     fn t_round_trip() {
-        let ps = [
-            1e-200,
-            1e-30,
-            2.5e-5,
-            1e-3,
-            0.025,
-            0.1,
-            0.3,
-            0.49,
-            0.5 + 1e-12,
-            0.6,
-            0.9,
-            0.975,
-            0.999,
-            1.0 - 1e-9,
-        ];
-        let dfs = [
-            1.0, 1.5, 2.0, 3.0, 4.0, 7.0, 19.0, 50.0, 333.3, 5000.0, 99_999.0,
-        ];
+        let ps = [1e-200, 1e-30, 2.5e-5, 1e-3, 0.025, 0.1, 0.3, 0.49, 0.5 + 1e-12, 0.6, 0.9, 0.975, 0.999, 1.0 - 1e-9];
+        let dfs = [1.0, 1.5, 2.0, 3.0, 4.0, 7.0, 19.0, 50.0, 333.3, 5000.0, 99_999.0];
         for &df in &dfs {
             for &p in &ps {
                 let t = t_quantile(p, df);
                 assert!(t.is_finite(), "p={p} df={df}");
                 let back = t_cdf(t, df);
                 // Compare the smaller of the two tail probabilities relatively.
-                let (got, want) = if p < 0.5 {
-                    (back, p)
-                } else {
-                    (1.0 - back, 1.0 - p)
-                };
+                let (got, want) = if p < 0.5 { (back, p) } else { (1.0 - back, 1.0 - p) };
                 let tol = if p < 0.5 { 1e-11 } else { 1e-11 + 1e-15 / want };
                 assert!(rel(got, want) < tol, "p={p} df={df}: t={t} cdf={back}");
                 // Symmetry, where 1 - p is exact.

@@ -38,34 +38,12 @@ impl Summary {
             max = max.max(x);
         }
         if n == 0 {
-            return Summary {
-                mean: f64::NAN,
-                sd: f64::NAN,
-                ci95: [f64::NAN; 2],
-                n,
-                min: f64::NAN,
-                max: f64::NAN,
-            };
+            return Summary { mean: f64::NAN, sd: f64::NAN, ci95: [f64::NAN; 2], n, min: f64::NAN, max: f64::NAN };
         }
-        let sd = if n > 1 {
-            (m2 / (n - 1) as f64).max(0.0).sqrt()
-        } else {
-            f64::NAN
-        };
+        let sd = if n > 1 { (m2 / (n - 1) as f64).max(0.0).sqrt() } else { f64::NAN };
         let half = half_width(sd, n, level);
-        let ci95 = if n > 1 {
-            [mean - half, mean + half]
-        } else {
-            [f64::NAN, f64::NAN]
-        };
-        Summary {
-            mean,
-            sd,
-            ci95,
-            n,
-            min,
-            max,
-        }
+        let ci95 = if n > 1 { [mean - half, mean + half] } else { [f64::NAN, f64::NAN] };
+        Summary { mean, sd, ci95, n, min, max }
     }
 
     pub fn half_width(&self) -> f64 {

@@ -27,15 +27,7 @@ pub struct TimeAvg {
 
 impl TimeAvg {
     pub fn new(n_bins: usize) -> Self {
-        TimeAvg {
-            level: 0.0,
-            last: 0.0,
-            area: 0.0,
-            max: 0.0,
-            bins: vec![0.0; n_bins],
-            bin: 0,
-            edge: f64::NAN,
-        }
+        TimeAvg { level: 0.0, last: 0.0, area: 0.0, max: 0.0, bins: vec![0.0; n_bins], bin: 0, edge: f64::NAN }
     }
 
     pub fn level(&self) -> f64 {
@@ -81,11 +73,7 @@ impl TimeAvg {
                 self.bin += 1;
                 self.edge = (self.bin + 1) as f64 * w.bin_width;
             }
-            let seg_end = if self.bin + 1 < nb {
-                end.min(self.edge)
-            } else {
-                end
-            };
+            let seg_end = if self.bin + 1 < nb { end.min(self.edge) } else { end };
             self.bins[self.bin] += self.level * (seg_end - t);
             t = seg_end;
         }
@@ -110,11 +98,7 @@ mod tests {
 
     #[test]
     fn integrates_across_bins_and_window() {
-        let w = Window {
-            warmup: 5.0,
-            horizon: 30.0,
-            bin_width: 10.0,
-        };
+        let w = Window { warmup: 5.0, horizon: 30.0, bin_width: 10.0 };
         let mut q = TimeAvg::new(3);
         q.set(0.0, 2.0, &w);
         q.set(12.0, 1.0, &w);
