@@ -17,9 +17,9 @@ pub struct ReplicationResult {
     /// KPI values in the model's catalogue order (`kpi::catalogue`), durations in minutes.
     pub kpis: Vec<f64>,
     /// Waits of served customers: overall, then per customer type.
-    pub wait_hist: Vec<Histogram>,
+    pub wait_hist: Vec<Vec<(u32, u64)>>,
     /// Cycle times of served customers: overall, then per customer type.
-    pub cycle_hist: Vec<Histogram>,
+    pub cycle_hist: Vec<Vec<(u32, u64)>>,
     /// Mean number waiting per step and bin.
     pub queue_series: Vec<Vec<f64>>,
     /// Utilisation per resource and bin (NaN where no staff was scheduled).
@@ -308,11 +308,11 @@ impl Observer {
             })
             .collect();
         let wait_series = self.wait_bins.iter().map(|(s, n)| if *n > 0 { s / *n as f64 } else { f64::NAN }).collect();
-        let mut wait_hist = vec![overall.wait_hist];
-        let mut cycle_hist = vec![overall.cycle_hist];
+        let mut wait_hist = vec![overall.wait_hist.to_sparse()];
+        let mut cycle_hist = vec![overall.cycle_hist.to_sparse()];
         for t in self.types {
-            wait_hist.push(t.wait_hist);
-            cycle_hist.push(t.cycle_hist);
+            wait_hist.push(t.wait_hist.to_sparse());
+            cycle_hist.push(t.cycle_hist.to_sparse());
         }
         ReplicationResult {
             kpis,

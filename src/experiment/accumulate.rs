@@ -83,10 +83,10 @@ impl VariantResult {
         }
         self.events += r.events;
         for (a, b) in self.wait_hist.iter_mut().zip(&r.wait_hist) {
-            a.merge(b);
+            a.merge_sparse(b);
         }
         for (a, b) in self.cycle_hist.iter_mut().zip(&r.cycle_hist) {
-            a.merge(b);
+            a.merge_sparse(b);
         }
         push_series(&mut self.queue_vals, &r.queue_series);
         push_series(&mut self.util_vals, &r.util_series);

@@ -32,15 +32,30 @@ pub fn run_range(
     progress: &(dyn Fn(u64) + Sync),
 ) {
     acc.reserve(to.saturating_sub(from) as usize);
+    // Folding is serial (replication order fixes the bytes of every output), so it overlaps
+    // with simulating the next chunk: while one thread folds chunk i, the others already run
+    // chunk i + 1.
+    let mut pending: Vec<ReplicationResult> = Vec::new();
     let mut start = from;
-    while start < to {
+    loop {
         let end = (start + CHUNK as u64).min(to);
-        let results: Vec<ReplicationResult> =
-            (start..end).into_par_iter().map(|i| engine::simulate(model, seed, i)).collect();
-        for r in results {
-            acc.add(r);
+        let folding = std::mem::take(&mut pending);
+        let ((), next) = rayon::join(
+            || {
+                let n = folding.len() as u64;
+                for r in folding {
+                    acc.add(r);
+                }
+                if n > 0 {
+                    progress(n);
+                }
+            },
+            || (start..end).into_par_iter().map(|i| engine::simulate(model, seed, i)).collect::<Vec<_>>(),
+        );
+        if next.is_empty() {
+            break;
         }
-        progress(end - start);
+        pending = next;
         start = end;
     }
 }

@@ -58,6 +58,21 @@ impl Histogram {
         self.n += 1;
     }
 
+    /// Non-empty buckets only: what a replication hands back to the thread that folds
+    /// results (a few hundred pairs instead of a 16 KiB array allocated in another thread).
+    pub fn to_sparse(&self) -> Vec<(u32, u64)> {
+        self.counts.iter().enumerate().filter(|(_, c)| **c > 0).map(|(i, c)| (i as u32, *c)).collect()
+    }
+
+    pub fn merge_sparse(&mut self, sparse: &[(u32, u64)]) {
+        for &(i, c) in sparse {
+            if let Some(slot) = self.counts.get_mut(i as usize) {
+                *slot += c;
+                self.n += c;
+            }
+        }
+    }
+
     pub fn merge(&mut self, other: &Histogram) {
         for (a, b) in self.counts.iter_mut().zip(&other.counts) {
             *a += *b;
