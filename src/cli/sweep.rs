@@ -169,6 +169,11 @@ pub fn sweep(a: &SweepArgs) -> i32 {
         error(&format!("cannot write sweep results to {}: {e}", dir.display()));
         return EXIT_BAD_INPUT;
     }
+    if out.params.len() == 2 {
+        if let Err(e) = sweep_charts(&dir, &out) {
+            error(&format!("sweep results written, but the sweep heatmaps could not be drawn: {e}"));
+        }
+    }
     if !a.quiet {
         print_table(&out);
         println!("\nSweep results written to {}", dir.display());
@@ -226,4 +231,50 @@ fn print_table(out: &SweepOut) {
         out.seed
     );
     print!("{}", t.render());
+}
+
+/// Two-parameter sweeps get a heatmap per headline KPI in `sweep-charts/` (PNG + SVG).
+fn sweep_charts(dir: &std::path::Path, out: &SweepOut) -> Result<(), String> {
+    use crate::report::charts::{self, SweepGrid, fonts};
+    let mut xs: Vec<String> = Vec::new();
+    let mut ys: Vec<String> = Vec::new();
+    for p in &out.points {
+        if !xs.contains(&p.values[0]) {
+            xs.push(p.values[0].clone());
+        }
+        if !ys.contains(&p.values[1]) {
+            ys.push(p.values[1].clone());
+        }
+    }
+    let font = fonts::choose(None, &[out.scenario.as_str()])?;
+    for (k, label, percent) in [
+        ("wait_mean", format!("mean wait ({})", out.time_unit), false),
+        ("service_level", "service level".to_string(), true),
+        ("abandon_rate", "abandonment".to_string(), true),
+    ] {
+        let mut values = vec![vec![f64::NAN; xs.len()]; ys.len()];
+        for p in &out.points {
+            let (Some(xi), Some(yi)) =
+                (xs.iter().position(|x| *x == p.values[0]), ys.iter().position(|y| *y == p.values[1]))
+            else {
+                continue;
+            };
+            values[yi][xi] = p.kpis.get(k).map_or(f64::NAN, |s| s.mean);
+        }
+        let grid = SweepGrid {
+            scenario: out.scenario.clone(),
+            x_name: out.params[0].clone(),
+            x_values: xs.clone(),
+            y_name: out.params[1].clone(),
+            y_values: ys.clone(),
+            kpi_label: label,
+            values,
+            percent,
+        };
+        let r = charts::sweep_heatmap(&grid, &font)?;
+        let base = dir.join("sweep-charts");
+        files::write_atomic(&base.join(format!("sweep-{k}.svg")), r.svg.as_bytes()).map_err(|e| e.to_string())?;
+        files::write_atomic(&base.join(format!("sweep-{k}.png")), &r.png).map_err(|e| e.to_string())?;
+    }
+    Ok(())
 }
