@@ -169,6 +169,9 @@ pub fn sweep(a: &SweepArgs) -> i32 {
         error(&format!("cannot write sweep results to {}: {e}", dir.display()));
         return EXIT_BAD_INPUT;
     }
+    if let Err(e) = cost_chart(&dir, &out) {
+        error(&format!("sweep results written, but the cost chart could not be drawn: {e}"));
+    }
     if out.params.len() == 2 {
         if let Err(e) = sweep_charts(&dir, &out) {
             error(&format!("sweep results written, but the sweep heatmaps could not be drawn: {e}"));
@@ -277,4 +280,38 @@ fn sweep_charts(dir: &std::path::Path, out: &SweepOut) -> Result<(), String> {
         files::write_atomic(&base.join(format!("sweep-{k}.png")), &r.png).map_err(|e| e.to_string())?;
     }
     Ok(())
+}
+
+/// Cost against service level, one labelled point per sweep point, the efficient ones
+/// highlighted: `sweep-charts/sweep-cost-vs-service.{png,svg}`.
+fn cost_chart(dir: &std::path::Path, out: &SweepOut) -> Result<(), String> {
+    use crate::report::charts::{self, CostServicePoint, cost::CostChart, fonts};
+    let font = fonts::choose(None, &[out.scenario.as_str()])?;
+    let points: Vec<CostServicePoint> = out
+        .points
+        .iter()
+        .map(|p| CostServicePoint {
+            label: out
+                .params
+                .iter()
+                .zip(&p.values)
+                .map(|(k, v)| format!("{}={v}", k.rsplit('.').nth(1).unwrap_or(k)))
+                .collect::<Vec<_>>()
+                .join(", "),
+            cost: p.kpis.get("staff_cost").map_or(f64::NAN, |s| s.mean),
+            service_level: p.kpis.get("service_level").map_or(f64::NAN, |s| s.mean),
+            colour: plotters::style::RGBColor(0, 114, 178),
+            sweep: true,
+        })
+        .collect();
+    let chart = CostChart {
+        font: font.family,
+        title: format!("{} — staff cost vs service level across the sweep", out.scenario),
+        points,
+        threshold: "the threshold".into(),
+    };
+    let (svg, png) = charts::render(&chart)?;
+    let base = dir.join("sweep-charts");
+    files::write_atomic(&base.join("sweep-cost-vs-service.svg"), svg.as_bytes()).map_err(|e| e.to_string())?;
+    files::write_atomic(&base.join("sweep-cost-vs-service.png"), &png).map_err(|e| e.to_string())
 }
