@@ -66,6 +66,16 @@ pub fn build_pool(threads: Option<usize>) -> Result<rayon::ThreadPool, String> {
     b.build().map_err(|e| format!("cannot start worker threads: {e}"))
 }
 
+/// "unknown KPI `x`; did you mean `y`?" against the model's catalogue, or `Ok` if it exists.
+fn check_kpi(flag: &str, path: &str, model: &crate::model::Model) -> Result<(), String> {
+    let paths: Vec<String> = crate::kpi::catalogue(model).iter().map(|id| id.path()).collect();
+    if paths.iter().any(|p| p == path) {
+        return Ok(());
+    }
+    let refs: Vec<&str> = paths.iter().map(String::as_str).collect();
+    Err(format!("{flag}: unknown KPI `{path}`; {}", scenario::diag::did_you_mean(path, &refs)))
+}
+
 /// What the flags ask for, checked against the scenario before anything runs.
 pub struct Plan<'a> {
     pub seed: u64,
@@ -99,17 +109,8 @@ pub fn plan<'a>(loaded: &'a Loaded, a: &RunArgs) -> Result<Plan<'a>, String> {
         None
     } else {
         let targets = a.precision.iter().map(|p| PrecisionTarget::parse(p)).collect::<Result<Vec<_>, _>>()?;
-        let cat = crate::kpi::catalogue(&base.model);
         for t in &targets {
-            if !cat.iter().any(|id| id.path() == t.kpi) {
-                let paths: Vec<String> = cat.iter().map(|id| id.path()).collect();
-                let refs: Vec<&str> = paths.iter().map(String::as_str).collect();
-                return Err(format!(
-                    "--precision: unknown KPI `{}`; {}",
-                    t.kpi,
-                    scenario::diag::did_you_mean(&t.kpi, &refs)
-                ));
-            }
+            check_kpi("--precision", &t.kpi, &base.model)?;
         }
         if a.max_replications < 2 {
             return Err("--max-replications must be at least 2".into());
@@ -129,12 +130,7 @@ pub fn plan<'a>(loaded: &'a Loaded, a: &RunArgs) -> Result<Plan<'a>, String> {
         },
     };
     if let Some(obj) = &a.objective {
-        let cat = crate::kpi::catalogue(&base.model);
-        if !cat.iter().any(|id| &id.path() == obj) {
-            let paths: Vec<String> = cat.iter().map(|id| id.path()).collect();
-            let refs: Vec<&str> = paths.iter().map(String::as_str).collect();
-            return Err(format!("--objective: unknown KPI `{obj}`; {}", scenario::diag::did_you_mean(obj, &refs)));
-        }
+        check_kpi("--objective", obj, &base.model)?;
     }
     let opts = CompareOptions { objective: a.objective.clone(), maximise: a.maximise.then_some(true), indifference };
     Ok(Plan { seed, replications: reps, jobs, precision, opts })

@@ -102,14 +102,10 @@ pub fn sweep(a: &SweepArgs) -> i32 {
         error("--replications must be at least 1");
         return EXIT_BAD_INPUT;
     }
-    let mut b = rayon::ThreadPoolBuilder::new();
-    if let Some(n) = a.threads {
-        b = b.num_threads(n.max(1));
-    }
-    let pool = match b.build() {
+    let pool = match super::run::build_pool(a.threads) {
         Ok(p) => p,
         Err(e) => {
-            error(&format!("cannot start worker threads: {e}"));
+            error(&e);
             return EXIT_BAD_INPUT;
         }
     };
@@ -133,17 +129,7 @@ pub fn sweep(a: &SweepArgs) -> i32 {
             for (k, id) in v.catalogue.iter().enumerate() {
                 let scale = if kpi::is_duration(&id.kpi) { 1.0 / tu.minutes() } else { 1.0 };
                 let s = v.summary(k);
-                kpis.insert(
-                    id.path(),
-                    Stat {
-                        mean: s.mean * scale,
-                        sd: s.sd * scale,
-                        ci95: [s.ci95[0] * scale, s.ci95[1] * scale],
-                        n: s.n,
-                        min: s.min * scale,
-                        max: s.max * scale,
-                    },
-                );
+                kpis.insert(id.path(), Stat::from(&s, scale));
             }
         }
         out_points.push(SweepPoint { values: values.clone(), kpis });

@@ -35,7 +35,8 @@ pub struct Stat {
 }
 
 impl Stat {
-    fn from(s: &Summary, scale: f64) -> Stat {
+    /// A summary with values multiplied by `scale` (e.g. minutes → the time unit).
+    pub fn from(s: &Summary, scale: f64) -> Stat {
         Stat {
             mean: s.mean * scale,
             sd: s.sd * scale,

@@ -5,9 +5,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::style::{
-    self, DARK, DESC_SIZE, GREY, LEGEND_WIDTH, LIGHT_GREY, LegendItem, NOTE_SIZE, OrErr, Swatch, TICK_SIZE, num,
-};
+use super::style::{self, DARK, DESC_SIZE, GREY, LIGHT_GREY, LegendItem, NOTE_SIZE, OrErr, Swatch, TICK_SIZE, num};
 use super::{Chart, Ctx, Job, fonts};
 
 /// One point of the cost/service chart.
@@ -88,9 +86,7 @@ pub struct CostChart {
 impl Chart for CostChart {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
         let font = self.font;
-        let area = style::title(root, font, &self.title)?;
-        let (w, _) = area.dim_in_pixel();
-        let (plot, leg) = area.split_horizontally(w.saturating_sub(LEGEND_WIDTH));
+        let (plot, leg) = style::framed(root, font, &self.title)?;
         let pts: Vec<&CostServicePoint> =
             self.points.iter().filter(|p| p.cost.is_finite() && p.service_level.is_finite()).collect();
         let nd = non_dominated(&self.points);

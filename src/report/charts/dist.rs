@@ -5,7 +5,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::style::{self, DESC_SIZE, GREY, LEGEND_WIDTH, LIGHT_GREY, LegendItem, OrErr, Swatch, TICK_SIZE, num};
+use super::style::{self, DESC_SIZE, GREY, LIGHT_GREY, LegendItem, OrErr, Swatch, TICK_SIZE, num};
 use super::{Chart, Ctx, Job, fonts};
 use crate::report::results::{Distribution, VariantSummary};
 
@@ -129,9 +129,7 @@ impl Chart for Ecdf<'_> {
         let cx = self.cx;
         let r = cx.results;
         let font = cx.font;
-        let area = style::title(root, font, &self.title)?;
-        let (w, _) = area.dim_in_pixel();
-        let (plot, leg) = area.split_horizontally(w.saturating_sub(LEGEND_WIDTH));
+        let (plot, leg) = style::framed(root, font, &self.title)?;
         let k = self.which.kpi();
         let mut curves = Vec::new();
         let mut xmax: f64 = 0.0;

@@ -6,9 +6,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::style::{
-    self, Clock, DARK, DESC_SIZE, LEGEND_SIZE, LEGEND_WIDTH, LIGHT_GREY, NOTE_SIZE, OrErr, TICK_SIZE, num,
-};
+use super::style::{self, Clock, DARK, DESC_SIZE, LEGEND_SIZE, LIGHT_GREY, NOTE_SIZE, OrErr, TICK_SIZE, num};
 use super::{Chart, Ctx, Job, Rendered, fonts};
 
 /// A grid of values: `values[row][col]`, rows drawn top to bottom.
@@ -248,9 +246,7 @@ impl Chart for Utilisation<'_> {
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
         let font = self.cx.font;
-        let area = style::title(root, font, &self.title)?;
-        let (w, _) = area.dim_in_pixel();
-        let (left, leg) = area.split_horizontally(w.saturating_sub(LEGEND_WIDTH));
+        let (left, leg) = style::framed(root, font, &self.title)?;
         let grids = self.grids();
         let weights: Vec<u32> = grids.iter().map(|(_, g)| 62 + 34 * g.rows.len().max(1) as u32).collect();
         let total: u32 = weights.iter().sum::<u32>().max(1);
@@ -308,9 +304,7 @@ impl Chart for SweepChart<'_> {
             fonts::clean(&g.x_name, 30),
             fonts::clean(&g.y_name, 30)
         );
-        let area = style::title(root, self.font, &title)?;
-        let (w, _) = area.dim_in_pixel();
-        let (left, leg) = area.split_horizontally(w.saturating_sub(LEGEND_WIDTH));
+        let (left, leg) = style::framed(root, self.font, &title)?;
         let finite = g.values.iter().flatten().copied().filter(|v| v.is_finite());
         let (lo, hi) = finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
         let (lo, hi) = if lo.is_finite() { (lo, hi) } else { (0.0, 1.0) };

@@ -5,9 +5,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::style::{
-    self, DESC_SIZE, GREY, LEGEND_WIDTH, LIGHT_GREY, LegendItem, NOTE_SIZE, OrErr, Swatch, TICK_SIZE, num,
-};
+use super::style::{self, DESC_SIZE, GREY, LIGHT_GREY, LegendItem, NOTE_SIZE, OrErr, Swatch, TICK_SIZE, num};
 use super::{Chart, Ctx, Job, fonts};
 
 /// The headline KPIs that get a comparison chart: (KPI, title, axis label, percent?).
@@ -64,9 +62,7 @@ impl Chart for KpiChart<'_> {
         let cx = self.cx;
         let r = cx.results;
         let font = cx.font;
-        let area = style::title(root, font, &self.title)?;
-        let (w, _) = area.dim_in_pixel();
-        let (plot, leg) = area.split_horizontally(w.saturating_sub(LEGEND_WIDTH));
+        let (plot, leg) = style::framed(root, font, &self.title)?;
         let scale = if self.pct { 100.0 } else { 1.0 };
         let names: Vec<&String> = r.variants.keys().collect();
         let n = names.len().max(1);

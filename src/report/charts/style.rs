@@ -145,6 +145,19 @@ pub fn fit<DB: DrawingBackend>(
 }
 
 /// Draws the chart title and returns the area below it.
+/// The frame every chart shares: the title on top, then the plot area and, on the right, the
+/// legend column.
+#[allow(clippy::type_complexity)]
+pub fn framed<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    family: &'static str,
+    text: &str,
+) -> Result<(DrawingArea<DB, Shift>, DrawingArea<DB, Shift>), String> {
+    let area = title(root, family, text)?;
+    let (w, _) = area.dim_in_pixel();
+    Ok(area.split_horizontally(w.saturating_sub(LEGEND_WIDTH)))
+}
+
 pub fn title<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     family: &'static str,

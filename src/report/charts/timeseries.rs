@@ -4,7 +4,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::style::{self, Clock, DESC_SIZE, GREY, LEGEND_WIDTH, LIGHT_GREY, LegendItem, OrErr, Swatch, TICK_SIZE, num};
+use super::style::{self, Clock, DESC_SIZE, GREY, LIGHT_GREY, LegendItem, OrErr, Swatch, TICK_SIZE, num};
 use super::{Chart, Ctx, Job, file_part, fonts};
 
 pub fn queue_jobs<'a>(cx: &'a Ctx<'a>) -> Vec<Job<'a>> {
@@ -60,9 +60,7 @@ impl Chart for QueueChart<'_> {
         let cx = self.cx;
         let r = cx.results;
         let font = cx.font;
-        let area = style::title(root, font, &self.title)?;
-        let (w, _) = area.dim_in_pixel();
-        let (plot, leg) = area.split_horizontally(w.saturating_sub(LEGEND_WIDTH));
+        let (plot, leg) = style::framed(root, font, &self.title)?;
         let mpu = cx.minutes_per_unit();
         let clock = Clock::new(r.scenario.start_minutes, (r.scenario.horizon * mpu).max(1.0));
         let mut series = Vec::new();
@@ -185,9 +183,7 @@ impl Chart for WaitByHour<'_> {
         let cx = self.cx;
         let r = cx.results;
         let font = cx.font;
-        let area = style::title(root, font, &self.title)?;
-        let (w, _) = area.dim_in_pixel();
-        let (plot, leg) = area.split_horizontally(w.saturating_sub(LEGEND_WIDTH));
+        let (plot, leg) = style::framed(root, font, &self.title)?;
         let mpu = cx.minutes_per_unit();
         let clock = Clock::new(r.scenario.start_minutes, (r.scenario.horizon * mpu).max(1.0));
         let Some(first) = r.variants.values().next() else {
