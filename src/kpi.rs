@@ -27,10 +27,13 @@ pub const CUSTOMER_KPIS: &[&str] = &[
     "cycle_time_p95",
     "service_level",
     "throughput_per_hour",
+    "satisfied_rate",
+    "cycle_time_work_mean",
+    "no_shows",
 ];
 /// KPIs reported only overall.
 pub const OVERALL_EXTRA_KPIS: &[&str] = &["in_system_mean", "unfinished", "staff_cost"];
-pub const STEP_KPIS: &[&str] = &["wait_mean", "queue_mean", "queue_max", "served"];
+pub const STEP_KPIS: &[&str] = &["wait_mean", "queue_mean", "queue_max", "served", "repeats", "failed"];
 pub const RESOURCE_KPIS: &[&str] = &["utilisation", "staff_cost", "busy_mean", "staff_mean"];
 
 /// KPIs measured in time (converted to the scenario's time unit on output).

@@ -168,6 +168,10 @@ pub struct CustomerType {
     pub balk_at: Option<u32>,
     /// Seed key of this type's patience stream.
     pub patience_key: u64,
+    /// A back-office case (loan file, application): never reneges or balks.
+    pub case: bool,
+    /// Longest wait this type tolerates (minutes), for `satisfied_rate`.
+    pub tolerance: f64,
 }
 
 #[derive(Clone, Debug)]
@@ -176,6 +180,8 @@ pub enum RateProfile {
     Constant(f64),
     /// Piecewise-constant rates per minute, interval `interval` each from t = 0; zero after.
     Piecewise { interval: f64, rates: Vec<f64> },
+    /// A repeating profile (daily profile under a calendar, weekly factors): rates per minute.
+    Timeline(Timeline),
 }
 
 impl RateProfile {
@@ -194,6 +200,7 @@ impl RateProfile {
                 }
                 acc
             }
+            RateProfile::Timeline(tl) => tl.integral(t),
         }
     }
 
@@ -201,7 +208,121 @@ impl RateProfile {
         match self {
             RateProfile::Constant(r) => *r,
             RateProfile::Piecewise { rates, .. } => rates.iter().copied().fold(0.0, f64::max),
+            RateProfile::Timeline(tl) => tl.max(),
         }
+    }
+}
+
+/// Minutes in a day and in a week: calendars repeat weekly, daily schedules daily.
+pub const DAY: f64 = 1440.0;
+pub const WEEK: f64 = 7.0 * DAY;
+
+/// A piecewise-constant function of time that repeats with `period`: `values[i]` holds on
+/// `[times[i], times[i + 1])` of each period (the last one until the period ends).
+/// Calendars, daily staff schedules with breaks and weekly arrival profiles all compile to it,
+/// so the engine handles one shape.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Timeline {
+    /// Starts of the segments within one period; `times[0] == 0`, increasing.
+    pub times: Vec<f64>,
+    pub values: Vec<f64>,
+    pub period: f64,
+    /// Integral of the function over one period.
+    pub per_period: f64,
+}
+
+impl Timeline {
+    pub fn new(times: Vec<f64>, values: Vec<f64>, period: f64) -> Timeline {
+        let mut tl = Timeline { times, values, period, per_period: 0.0 };
+        tl.per_period = (0..tl.times.len()).map(|i| tl.values[i] * (tl.end(i) - tl.times[i])).sum();
+        tl
+    }
+
+    /// End of segment `i` within the period.
+    #[inline]
+    pub fn end(&self, i: usize) -> f64 {
+        self.times.get(i + 1).copied().unwrap_or(self.period)
+    }
+
+    /// (period number, segment index) of time `t`.
+    #[inline]
+    pub fn locate(&self, t: f64) -> (u64, usize) {
+        let k = (t / self.period).floor().max(0.0);
+        let r = t - k * self.period;
+        let i = self.times.partition_point(|&x| x <= r).saturating_sub(1);
+        (k as u64, i)
+    }
+
+    pub fn at(&self, t: f64) -> f64 {
+        self.values[self.locate(t).1]
+    }
+
+    /// Integral over [0, t).
+    pub fn integral(&self, t: f64) -> f64 {
+        if t <= 0.0 {
+            return 0.0;
+        }
+        let (k, i) = self.locate(t);
+        let r = t - k as f64 * self.period;
+        let mut acc = k as f64 * self.per_period;
+        for j in 0..i {
+            acc += self.values[j] * (self.end(j) - self.times[j]);
+        }
+        acc + self.values[i] * (r - self.times[i])
+    }
+
+    pub fn max(&self) -> f64 {
+        self.values.iter().copied().fold(0.0, f64::max)
+    }
+}
+
+/// Instants that repeat every `period` (batch release times, appointment slots): the n-th
+/// instant overall is `times[n % len] + (n / len) * period`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Instants {
+    pub times: Vec<f64>,
+    pub period: f64,
+}
+
+impl Instants {
+    #[inline]
+    pub fn nth(&self, n: u64) -> Option<f64> {
+        let len = self.times.len() as u64;
+        if len == 0 {
+            return None;
+        }
+        Some(self.times[(n % len) as usize] + (n / len) as f64 * self.period)
+    }
+
+    /// Index of the first instant at or after `t`.
+    pub fn first_from(&self, t: f64) -> u64 {
+        let len = self.times.len() as u64;
+        if len == 0 {
+            return 0;
+        }
+        let k = (t / self.period).floor().max(0.0);
+        let r = t - k * self.period;
+        let i = self.times.partition_point(|&x| x < r) as u64;
+        k as u64 * len + i
+    }
+}
+
+/// Opening hours, compiled to open intervals of simulation time within one week.
+#[derive(Clone, Debug)]
+pub struct Calendar {
+    pub name: String,
+    /// 1.0 while open, 0.0 while closed.
+    pub open: Timeline,
+}
+
+impl Calendar {
+    pub fn is_open(&self, t: f64) -> bool {
+        self.open.at(t) > 0.0
+    }
+
+    /// Open minutes in [a, b): working time.
+    pub fn worked(&self, a: f64, b: f64) -> f64 {
+        self.open.integral(b) - self.open.integral(a)
     }
 }
 
@@ -211,7 +332,27 @@ pub struct ArrivalStream {
     pub customer: usize,
     pub profile: RateProfile,
     pub key: u64,
+    /// Where customers of this stream start (the arrival's, its channel's or its type's).
+    pub first_step: usize,
+    pub channel: Option<String>,
+    /// Booked appointments instead of Poisson walk-ins (`profile` is then unused).
+    pub appointments: Option<Appointments>,
 }
+
+/// Scheduled appointment slots: one booked customer per slot, who may not show up and
+/// arrives early or late around the slot time.
+#[derive(Clone, Debug)]
+pub struct Appointments {
+    pub slots: Instants,
+    pub no_show: f64,
+    /// Arrival offset from the slot: normal(mean, sd), clamped to [-lead, +inf).
+    pub offset_mean: f64,
+    pub offset_sd: f64,
+}
+
+/// How far before its slot an appointment customer can arrive (minutes): slots are decided
+/// this long in advance, which bounds earliness.
+pub const APPOINTMENT_LEAD: f64 = 60.0;
 
 #[derive(Clone, Debug)]
 pub enum Staffing {
@@ -221,6 +362,8 @@ pub enum Staffing {
         interval: f64,
         staff: Vec<u32>,
     },
+    /// A repeating staffing pattern (calendar, daily schedule, breaks), staff counts as values.
+    Timeline(Timeline),
 }
 
 impl Staffing {
@@ -231,6 +374,7 @@ impl Staffing {
                 let i = ((t / interval).floor().max(0.0) as usize).min(staff.len() - 1);
                 staff[i]
             }
+            Staffing::Timeline(tl) => tl.at(t) as u32,
         }
     }
 
@@ -254,6 +398,7 @@ impl Staffing {
                 }
                 acc
             }
+            Staffing::Timeline(tl) => tl.integral(b) - tl.integral(a),
         }
     }
 
@@ -261,6 +406,7 @@ impl Staffing {
         match self {
             Staffing::Constant(n) => *n,
             Staffing::Schedule { staff, .. } => staff.iter().copied().max().unwrap_or(0),
+            Staffing::Timeline(tl) => tl.max() as u32,
         }
     }
 }
@@ -270,6 +416,56 @@ pub struct Resource {
     pub name: String,
     pub staff: Staffing,
     pub cost_per_hour: f64,
+    /// Work queues (pools) this group serves, in its order of preference: its own pool
+    /// (steps naming the resource) first, then its skills.
+    pub skills: Vec<usize>,
+    /// Service-time factor of this group (1.3 = trainees take 30% longer, 0.8 = experts).
+    pub speed: f64,
+    /// At a capacity drop, interrupt services in progress (resumed later) instead of letting
+    /// them finish.
+    pub preempt: bool,
+    /// An automated resource (RPA, AI): shown as such in reports.
+    pub automated: bool,
+}
+
+/// A work queue: the steps that need one skill, and the staff groups that have it, in the
+/// order a newly arrived customer tries them (groups listing the skill earlier first, then in
+/// declaration order).
+#[derive(Clone, Debug)]
+pub struct Pool {
+    pub name: String,
+    pub groups: Vec<usize>,
+}
+
+/// After an automated step: a share fails and goes to a human exception step.
+#[derive(Clone, Debug)]
+pub struct Automation {
+    pub success: f64,
+    pub on_failure: usize,
+    /// Share of successes that go straight to `touchless_to`, skipping manual work.
+    pub touchless: f64,
+    pub touchless_to: Option<usize>,
+}
+
+/// Information the customer must provide again (information silos).
+#[derive(Clone, Debug)]
+pub struct Repeat {
+    pub p: f64,
+    /// Revisit this earlier step; without it, the step is redone after `delay`.
+    pub back_to: Option<usize>,
+    /// Index into `Model::dists` of the rework delay.
+    pub delay: Option<usize>,
+}
+
+/// Cases processed together.
+#[derive(Clone, Debug)]
+pub struct Batch {
+    /// Release as soon as this many wait.
+    pub size: Option<u32>,
+    /// Release whoever waits at these instants (e.g. a committee at 15:00 on working days).
+    pub at: Option<Instants>,
+    /// Most cases per release.
+    pub max: u32,
 }
 
 /// Where a customer of one type goes after a step: cumulative probabilities; beyond the
@@ -294,7 +490,8 @@ impl Route {
 #[derive(Clone, Debug)]
 pub struct Step {
     pub name: String,
-    pub resource: Option<usize>,
+    /// The work queue (pool) whose staff serve this step; `None` for a pure delay.
+    pub pool: Option<usize>,
     /// Service distribution per customer type (index into `Model::dists`).
     pub service: Vec<usize>,
     /// Routing per customer type.
@@ -303,6 +500,41 @@ pub struct Step {
     pub routing_key: u64,
     /// Removed by a variant: customers pass through in zero time, routed as before.
     pub pass_through: bool,
+    pub automation: Option<Automation>,
+    pub repeat: Option<Repeat>,
+    pub repeat_key: u64,
+    pub batch: Option<Batch>,
+    /// Factor on the customer's next service time (a hand-off with context is shorter).
+    pub context_factor: f64,
+}
+
+impl Step {
+    /// Probabilities of where a customer of type `ct` goes after this step, all outcomes
+    /// (repeat, automation failure, touchless, routing) combined: (step, probability); the
+    /// rest leaves. For the load estimate and the reachability checks.
+    pub fn outcomes(&self, me: usize, ct: usize) -> Vec<(usize, f64)> {
+        let mut out = Vec::new();
+        let mut rest = 1.0;
+        if let Some(rp) = &self.repeat {
+            out.push((rp.back_to.unwrap_or(me), rp.p));
+            rest *= 1.0 - rp.p;
+        }
+        if let Some(a) = &self.automation {
+            out.push((a.on_failure, rest * (1.0 - a.success)));
+            rest *= a.success;
+            if let Some(t) = a.touchless_to {
+                out.push((t, rest * a.touchless));
+                rest *= 1.0 - a.touchless;
+            }
+        }
+        let r = &self.route[ct];
+        let mut prev = 0.0;
+        for (t, c) in r.to.iter().zip(&r.cum) {
+            out.push((*t, rest * (c - prev)));
+            prev = *c;
+        }
+        out
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -327,6 +559,13 @@ pub struct Model {
     /// Means of `dists` (minutes), for load estimates.
     pub dist_means: Vec<f64>,
     pub priority_levels: usize,
+    pub pools: Vec<Pool>,
+    pub calendars: Vec<Calendar>,
+    /// The business calendar working time is measured in (`cycle_time_work_mean`).
+    pub work_calendar: Option<usize>,
+    /// Repeating events (staff changes, batch releases) stop this long after the horizon
+    /// even if customers remain, so a model whose work can never finish still ends.
+    pub drain: f64,
     /// Safety caps so a runaway model stops with a clear message instead of exhausting memory.
     pub limits: Limits,
 }

@@ -40,5 +40,32 @@ pub fn next_arrival(profile: &RateProfile, now: f64, horizon: f64, rng: &mut Rng
             }
             None
         }
+        RateProfile::Timeline(tl) => {
+            if tl.per_period <= 0.0 {
+                return None;
+            }
+            let (mut k, mut i) = tl.locate(now);
+            let mut t = now;
+            loop {
+                let base = k as f64 * tl.period;
+                let end = base + tl.end(i);
+                let r = tl.values[i];
+                let room = end - t;
+                if r > 0.0 && r * room >= e {
+                    t += e / r;
+                    return (t < horizon).then_some(t);
+                }
+                e -= r * room.max(0.0);
+                t = end;
+                if t >= horizon {
+                    return None;
+                }
+                i += 1;
+                if i == tl.times.len() {
+                    i = 0;
+                    k += 1;
+                }
+            }
+        }
     }
 }

@@ -27,6 +27,18 @@ pub struct Customer {
     pub id: u64,
     /// Steps entered so far (removed steps included, so later draws stay aligned).
     pub visits: u32,
+    /// The staff group serving the customer (while in service).
+    pub group: u32,
+    /// The step where the customer holds a booked appointment (u32::MAX: a walk-in).
+    pub booked_step: u32,
+    /// Position in its group's in-service list (preemptive groups only).
+    pub in_svc: u32,
+    /// Factor on the next service time (context handed over), 1 otherwise.
+    pub factor: f32,
+    /// Remaining service of a preempted customer (0: none).
+    pub remaining: f64,
+    /// When the current service ends (for preemption).
+    pub svc_end: f64,
 }
 
 #[derive(Debug, Default)]
@@ -55,6 +67,12 @@ impl Slab {
             wait: 0.0,
             id,
             visits: 0,
+            group: 0,
+            booked_step: u32::MAX,
+            in_svc: 0,
+            factor: 1.0,
+            remaining: 0.0,
+            svc_end: 0.0,
         };
         match self.free.pop() {
             Some(slot) => {

@@ -9,12 +9,20 @@
 pub enum Event {
     /// The next arrival of an arrival stream.
     Arrival { stream: u32 },
-    /// A customer finishes its current step (service or pure delay).
-    Done { slot: u32 },
+    /// A customer finishes its current step (ignored if `token` is stale: preempted).
+    Done { slot: u32, token: u32 },
     /// A waiting customer's patience runs out (ignored if `token` is stale).
     Renege { slot: u32, token: u32 },
     /// A resource's staffing changes to the next entry of its schedule.
     Staff { resource: u32 },
+    /// A timed batch step releases the cases waiting for it.
+    Batch { step: u32 },
+    /// The next appointment slot of a booked stream is decided (show or no-show, offset).
+    Slot { stream: u32 },
+    /// A booked customer (slot `n` of `stream`) arrives.
+    Booked { stream: u32, n: u32 },
+    /// A customer back from a rework delay redoes its step.
+    Rework { slot: u32, token: u32 },
 }
 
 /// A scheduled event; `ord` packs (time bits, sequence number) so that one integer

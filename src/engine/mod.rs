@@ -11,7 +11,7 @@ pub mod observer;
 
 use std::collections::VecDeque;
 
-use crate::model::{Model, Rng, draw_rng, replication_seed, stream, uniform01};
+use crate::model::{APPOINTMENT_LEAD, Model, Rng, Staffing, draw_rng, replication_seed, stream, uniform01};
 use customers::{Slab, State};
 use events::{Event, EventList};
 use observer::Observer;
@@ -48,20 +48,32 @@ pub fn simulate(model: &Model, seed: u64, replication: u64) -> ReplicationResult
     sim.finish()
 }
 
+/// Salt of the automation outcome draws (kept apart from routing draws of the same step).
+const AUTOMATION_SALT: u64 = 0xA5A5_5A5A_F00D_D00D;
+
 struct Sim<'m> {
     m: &'m Model,
     now: f64,
     events: EventList,
     slab: Slab,
     rng: Streams,
-    /// Waiting customers per (resource, priority level): (slot, token); stale entries skipped.
+    /// Waiting customers per (pool, priority level): (slot, token); stale entries skipped.
     queues: Vec<VecDeque<(u32, u32)>>,
-    /// Real (not stale) waiting customers per resource.
-    waiting_r: Vec<u32>,
+    /// Real (not stale) waiting customers per pool.
+    waiting_p: Vec<u32>,
     busy: Vec<u32>,
     capacity: Vec<u32>,
-    /// Next schedule entry per resource.
-    staff_next: Vec<usize>,
+    /// Next schedule entry per resource (n-th change for repeating timelines).
+    staff_next: Vec<u64>,
+    /// Customers in service per preemptive group (empty for the others).
+    in_service: Vec<Vec<u32>>,
+    /// Cases waiting at each batch step, oldest first.
+    batch_buf: Vec<VecDeque<u32>>,
+    /// Next release instant per timed batch step; releases so far per step.
+    batch_next: Vec<u64>,
+    batches: Vec<u64>,
+    /// Next appointment slot per booked stream.
+    slot_next: Vec<u64>,
     obs: Observer,
     n_events: u64,
     stop: Stop,
@@ -81,11 +93,16 @@ impl<'m> Sim<'m> {
             events: EventList::with_capacity(64),
             slab: Slab::with_capacity(64),
             rng,
-            queues: vec![VecDeque::new(); nr * m.priority_levels],
-            waiting_r: vec![0; nr],
+            queues: vec![VecDeque::new(); m.pools.len() * m.priority_levels],
+            waiting_p: vec![0; m.pools.len()],
             busy: vec![0; nr],
             capacity: m.resources.iter().map(|r| r.staff.at(0.0)).collect(),
             staff_next: vec![1; nr],
+            in_service: vec![Vec::new(); nr],
+            batch_buf: vec![VecDeque::new(); m.steps.len()],
+            batch_next: vec![0; m.steps.len()],
+            batches: vec![0; m.steps.len()],
+            slot_next: vec![0; m.arrivals.len()],
             obs: Observer::new(m),
             n_events: 0,
             stop: Stop::Completed,
@@ -95,12 +112,20 @@ impl<'m> Sim<'m> {
     fn run(&mut self) {
         let m = self.m;
         for (i, a) in m.arrivals.iter().enumerate() {
-            if let Some(t) = arrivals::next_arrival(&a.profile, 0.0, m.horizon, &mut self.rng.arrivals[i]) {
+            if a.appointments.is_some() {
+                self.schedule_slot(i);
+            } else if let Some(t) = arrivals::next_arrival(&a.profile, 0.0, m.horizon, &mut self.rng.arrivals[i]) {
                 self.events.push(t, Event::Arrival { stream: i as u32 });
             }
         }
         for r in 0..m.resources.len() {
             self.schedule_staff_change(r);
+        }
+        for (s, st) in m.steps.iter().enumerate() {
+            if let Some(at) = st.batch.as_ref().and_then(|b| b.at.as_ref()) {
+                self.batch_next[s] = at.first_from(0.0);
+                self.schedule_batch(s);
+            }
         }
         while let Some((t, ev)) = self.events.pop() {
             self.now = t;
@@ -111,9 +136,19 @@ impl<'m> Sim<'m> {
             }
             match ev {
                 Event::Arrival { stream } => self.on_arrival(stream as usize),
-                Event::Done { slot } => self.on_done(slot),
+                Event::Done { slot, token } => self.on_done(slot, token),
                 Event::Renege { slot, token } => self.on_renege(slot, token),
                 Event::Staff { resource } => self.on_staff(resource as usize),
+                Event::Batch { step } => self.on_batch_time(step as usize),
+                Event::Slot { stream } => self.on_slot(stream as usize),
+                Event::Booked { stream, n } => self.on_booked(stream as usize, n),
+                Event::Rework { slot, token } => {
+                    let c = self.slab.get(slot);
+                    if c.token == token && c.state == State::Busy {
+                        let s = c.step as usize;
+                        self.enter(slot, s);
+                    }
+                }
             }
             if self.slab.in_use() > m.limits.max_in_system {
                 self.stop = Stop::CustomerLimit(m.limits.max_in_system);
@@ -127,29 +162,85 @@ impl<'m> Sim<'m> {
         self.obs.finish(self.m, self.now, self.n_events, unfinished, self.stop.clone())
     }
 
+    /// Whether a repeating event (calendar staffing, batch release) at `t` still matters:
+    /// before the horizon always; after it only while work remains, for at most `drain`.
+    fn repeating_ok(&self, t: f64) -> bool {
+        t < self.m.horizon || (self.slab.in_use() > 0 && t < self.m.horizon + self.m.drain)
+    }
+
     fn schedule_staff_change(&mut self, r: usize) {
-        if let crate::model::Staffing::Schedule { interval, staff } = &self.m.resources[r].staff {
-            // Skip entries that do not change the level; stop after the last entry.
-            let mut i = self.staff_next[r];
-            while i < staff.len() && staff[i] == staff[i - 1] {
-                i += 1;
+        match &self.m.resources[r].staff {
+            Staffing::Schedule { interval, staff } => {
+                // Skip entries that do not change the level; stop after the last entry.
+                let mut i = self.staff_next[r] as usize;
+                while i < staff.len() && staff[i] == staff[i - 1] {
+                    i += 1;
+                }
+                if i < staff.len() {
+                    self.staff_next[r] = i as u64;
+                    self.events.push(i as f64 * interval, Event::Staff { resource: r as u32 });
+                }
             }
-            if i < staff.len() {
-                self.staff_next[r] = i;
-                self.events.push(i as f64 * interval, Event::Staff { resource: r as u32 });
+            Staffing::Timeline(tl) => {
+                let n = self.staff_next[r];
+                let len = tl.times.len() as u64;
+                if len > 1 {
+                    let t = tl.times[(n % len) as usize] + (n / len) as f64 * tl.period;
+                    if self.repeating_ok(t) {
+                        self.events.push(t, Event::Staff { resource: r as u32 });
+                    }
+                }
             }
+            Staffing::Constant(_) => {}
         }
     }
 
     fn on_staff(&mut self, r: usize) {
-        if let crate::model::Staffing::Schedule { staff, .. } = &self.m.resources[r].staff {
-            let i = self.staff_next[r];
-            self.capacity[r] = staff[i];
-            self.staff_next[r] = i + 1;
+        match &self.m.resources[r].staff {
+            Staffing::Schedule { staff, .. } => {
+                let i = self.staff_next[r] as usize;
+                self.capacity[r] = staff[i];
+            }
+            Staffing::Timeline(tl) => {
+                let len = tl.times.len() as u64;
+                self.capacity[r] = tl.values[(self.staff_next[r] % len) as usize] as u32;
+            }
+            Staffing::Constant(_) => {}
         }
+        self.staff_next[r] += 1;
         self.schedule_staff_change(r);
-        // A drop lets services in progress finish (busy may exceed capacity for a while).
+        if self.m.resources[r].preempt {
+            while self.busy[r] > self.capacity[r] {
+                self.preempt(r);
+            }
+        }
+        // Without preemption a drop lets services in progress finish (busy may exceed
+        // capacity for a while).
         self.dispatch(r);
+    }
+
+    /// Interrupts the most recently started service of group `r`: the customer goes back to
+    /// the front of its queue with the rest of its service time.
+    fn preempt(&mut self, r: usize) {
+        let Some(slot) = self.in_service[r].pop() else {
+            self.busy[r] = self.capacity[r];
+            return;
+        };
+        let m = self.m;
+        let now = self.now;
+        let c = self.slab.get_mut(slot);
+        c.remaining = (c.svc_end - now).max(0.0);
+        c.token = c.token.wrapping_add(1);
+        c.state = State::Waiting;
+        c.enqueued = now;
+        let (s, token) = (c.step as usize, c.token);
+        let level = self.level_of(slot, s);
+        let Some(p) = m.steps[s].pool else { return };
+        self.queues[p * m.priority_levels + level].push_front((slot, token));
+        self.waiting_p[p] += 1;
+        self.busy[r] -= 1;
+        self.obs.busy_change(r, now, -1.0);
+        self.obs.queue_change(s, now, 1.0);
     }
 
     fn on_arrival(&mut self, s: usize) {
@@ -158,14 +249,69 @@ impl<'m> Sim<'m> {
         if let Some(t) = arrivals::next_arrival(&a.profile, self.now, m.horizon, &mut self.rng.arrivals[s]) {
             self.events.push(t, Event::Arrival { stream: s as u32 });
         }
-        let ct = a.customer;
-        let counted = self.now >= m.warmup;
-        let first = m.customers[ct].first_step;
         let id = ((s as u64) << 40) | self.rng.arrived[s];
         self.rng.arrived[s] += 1;
+        self.admit(s, id, false);
+    }
+
+    /// A customer of stream `s` with identity `id` enters the system.
+    fn admit(&mut self, s: usize, id: u64, booked: bool) {
+        let m = self.m;
+        let a = &m.arrivals[s];
+        let ct = a.customer;
+        let counted = self.now >= m.warmup;
+        let first = a.first_step;
         let slot = self.slab.insert(ct as u32, first as u32, counted, self.now, id);
+        if booked {
+            self.slab.get_mut(slot).booked_step = first as u32;
+        }
         self.obs.arrive(ct, counted, self.now, self.slab.in_use());
         self.enter(slot, first);
+    }
+
+    /// Schedules the decision of the next appointment slot of stream `s`, `APPOINTMENT_LEAD`
+    /// before the slot (so early arrivals are possible).
+    fn schedule_slot(&mut self, s: usize) {
+        let Some(ap) = &self.m.arrivals[s].appointments else { return };
+        if let Some(t) = ap.slots.nth(self.slot_next[s]) {
+            if t < self.m.horizon {
+                self.events.push((t - APPOINTMENT_LEAD).max(self.now), Event::Slot { stream: s as u32 });
+            }
+        }
+    }
+
+    fn on_slot(&mut self, s: usize) {
+        let m = self.m;
+        let a = &m.arrivals[s];
+        let Some(ap) = &a.appointments else { return };
+        let n = self.slot_next[s];
+        self.slot_next[s] += 1;
+        if let Some(t) = ap.slots.nth(n) {
+            let id = ((s as u64) << 40) | n;
+            let mut rng = draw_rng(self.rng.rep_seed, a.key, id, 0);
+            if uniform01(&mut rng) < ap.no_show {
+                self.obs.no_show(a.customer, t >= m.warmup);
+            } else {
+                let z: f64 = rand_distr::Distribution::sample(&rand_distr::StandardNormal, &mut rng);
+                let offset = (ap.offset_mean + ap.offset_sd * z).max(-APPOINTMENT_LEAD);
+                let at = (t + offset).max(self.now);
+                self.events.push(at, Event::Booked { stream: s as u32, n: n as u32 });
+            }
+        }
+        self.schedule_slot(s);
+    }
+
+    fn on_booked(&mut self, s: usize, n: u32) {
+        let id = ((s as u64) << 40) | u64::from(n);
+        self.admit(s, id, true);
+    }
+
+    /// Priority level of the customer in `slot` at step `s`: booked customers go first at
+    /// the step of their appointment.
+    #[inline]
+    fn level_of(&self, slot: u32, s: usize) -> usize {
+        let c = self.slab.get(slot);
+        if c.booked_step == s as u32 { 0 } else { self.m.customers[c.ctype as usize].level }
     }
 
     /// The customer in `slot` enters step `s` (possibly passing through removed steps).
@@ -192,18 +338,26 @@ impl<'m> Sim<'m> {
                 }
             }
             self.slab.get_mut(slot).step = s as u32;
-            match step.resource {
+            if let Some(b) = &step.batch {
+                self.join_batch(slot, s, b.size, b.max);
+                return;
+            }
+            match step.pool {
                 None => {
-                    let d =
-                        m.dists[step.service[ct]].sample(&mut draw_rng(self.rng.rep_seed, step.service_key, id, visit));
-                    self.slab.get_mut(slot).state = State::Busy;
-                    self.events.push(self.now + d, Event::Done { slot });
+                    let c = self.slab.get_mut(slot);
+                    let f = f64::from(c.factor);
+                    c.factor = 1.0;
+                    let d = m.dists[step.service[ct]].sample(&mut draw_rng(self.rng.rep_seed, step.service_key, id, visit))
+                        * f;
+                    c.state = State::Busy;
+                    let token = c.token;
+                    self.events.push(self.now + d, Event::Done { slot, token });
                 }
-                Some(r) => {
-                    if self.busy[r] < self.capacity[r] {
+                Some(p) => {
+                    if let Some(g) = m.pools[p].groups.iter().copied().find(|&g| self.busy[g] < self.capacity[g]) {
                         let counted = self.slab.get(slot).counted;
                         self.obs.step_wait(s, counted, 0.0);
-                        self.start_service(slot, s, r, ct);
+                        self.start_service(slot, s, g, ct);
                     } else {
                         let cust = &m.customers[ct];
                         if let Some(limit) = cust.balk_at {
@@ -214,15 +368,16 @@ impl<'m> Sim<'m> {
                                 return;
                             }
                         }
+                        let level = self.level_of(slot, s);
                         let c = self.slab.get_mut(slot);
                         c.state = State::Waiting;
                         c.enqueued = self.now;
                         let token = c.token;
-                        self.queues[r * m.priority_levels + cust.level].push_back((slot, token));
-                        self.waiting_r[r] += 1;
+                        self.queues[p * m.priority_levels + level].push_back((slot, token));
+                        self.waiting_p[p] += 1;
                         self.obs.queue_change(s, self.now, 1.0);
-                        if let Some(p) = &cust.patience {
-                            let d = p.sample(&mut draw_rng(self.rng.rep_seed, cust.patience_key, id, visit));
+                        if let Some(pt) = &cust.patience {
+                            let d = pt.sample(&mut draw_rng(self.rng.rep_seed, cust.patience_key, id, visit));
                             self.events.push(self.now + d, Event::Renege { slot, token });
                         }
                     }
@@ -233,64 +388,194 @@ impl<'m> Sim<'m> {
     }
 
     #[inline]
-    fn start_service(&mut self, slot: u32, s: usize, r: usize, ct: usize) {
+    fn start_service(&mut self, slot: u32, s: usize, g: usize, ct: usize) {
         let m = self.m;
-        self.busy[r] += 1;
-        self.obs.busy_change(r, self.now, 1.0);
+        self.busy[g] += 1;
+        self.obs.busy_change(g, self.now, 1.0);
+        let res = &m.resources[g];
         let c = self.slab.get_mut(slot);
         let step = &m.steps[s];
-        let d = m.dists[step.service[ct]].sample(&mut draw_rng(self.rng.rep_seed, step.service_key, c.id, c.visits));
+        let d = if c.remaining > 0.0 {
+            std::mem::take(&mut c.remaining)
+        } else {
+            let f = f64::from(c.factor) * res.speed;
+            c.factor = 1.0;
+            m.dists[step.service[ct]].sample(&mut draw_rng(self.rng.rep_seed, step.service_key, c.id, c.visits)) * f
+        };
         c.state = State::Busy;
-        self.events.push(self.now + d, Event::Done { slot });
+        c.group = g as u32;
+        c.svc_end = self.now + d;
+        let token = c.token;
+        if res.preempt {
+            c.in_svc = self.in_service[g].len() as u32;
+            self.in_service[g].push(slot);
+        }
+        self.events.push(self.now + d, Event::Done { slot, token });
     }
 
-    /// Starts waiting customers on resource `r` while staff is free: highest priority level
-    /// first, first come first served within a level (across all steps using `r`).
+    /// Starts waiting customers on group `r` while staff is free: its skills in order of
+    /// preference, within a skill the highest priority level first, first come first served
+    /// within a level (across all steps of the skill).
     fn dispatch(&mut self, r: usize) {
-        let levels = self.m.priority_levels;
-        while self.busy[r] < self.capacity[r] && self.waiting_r[r] > 0 {
+        let m = self.m;
+        let levels = m.priority_levels;
+        while self.busy[r] < self.capacity[r] {
             let mut found = None;
-            for l in 0..levels {
-                let q = &mut self.queues[r * levels + l];
-                while let Some((slot, token)) = q.pop_front() {
-                    let c = self.slab.get(slot);
-                    if c.token == token && c.state == State::Waiting {
-                        found = Some(slot);
+            for &p in &m.resources[r].skills {
+                if self.waiting_p[p] == 0 {
+                    continue;
+                }
+                for l in 0..levels {
+                    let q = &mut self.queues[p * levels + l];
+                    while let Some((slot, token)) = q.pop_front() {
+                        let c = self.slab.get(slot);
+                        if c.token == token && c.state == State::Waiting {
+                            found = Some((slot, p));
+                            break;
+                        }
+                    }
+                    if found.is_some() {
                         break;
                     }
                 }
                 if found.is_some() {
                     break;
                 }
+                self.waiting_p[p] = 0;
             }
-            let Some(slot) = found else {
-                self.waiting_r[r] = 0;
+            let Some((slot, p)) = found else {
                 break;
             };
-            self.waiting_r[r] -= 1;
+            self.waiting_p[p] -= 1;
             let now = self.now;
             let c = self.slab.get_mut(slot);
             let w = now - c.enqueued;
             c.wait += w;
             c.token = c.token.wrapping_add(1);
+            let resumed = c.remaining > 0.0;
             let (s, ct, counted) = (c.step as usize, c.ctype as usize, c.counted);
             self.obs.queue_change(s, now, -1.0);
-            self.obs.step_wait(s, counted, w);
+            if !resumed {
+                self.obs.step_wait(s, counted, w);
+            }
             self.start_service(slot, s, r, ct);
         }
     }
 
-    fn on_done(&mut self, slot: u32) {
+    /// A case joins the batch of step `s`; a full batch is released at once.
+    fn join_batch(&mut self, slot: u32, s: usize, size: Option<u32>, max: u32) {
+        let c = self.slab.get_mut(slot);
+        c.state = State::Waiting;
+        c.enqueued = self.now;
+        self.batch_buf[s].push_back(slot);
+        self.obs.queue_change(s, self.now, 1.0);
+        if let Some(n) = size {
+            if self.batch_buf[s].len() >= n as usize {
+                self.release_batch(s, n.min(max) as usize);
+            }
+        }
+    }
+
+    /// Releases up to `n` waiting cases of batch step `s`: one processing time for all.
+    fn release_batch(&mut self, s: usize, n: usize) {
+        let m = self.m;
+        let k = n.min(self.batch_buf[s].len());
+        let Some(&first) = self.batch_buf[s].front() else { return };
+        let step = &m.steps[s];
+        let ct = self.slab.get(first).ctype as usize;
+        let b = self.batches[s];
+        self.batches[s] += 1;
+        let d = m.dists[step.service[ct]].sample(&mut draw_rng(self.rng.rep_seed, step.service_key, b, u32::MAX));
+        let now = self.now;
+        for _ in 0..k {
+            let Some(slot) = self.batch_buf[s].pop_front() else { break };
+            let c = self.slab.get_mut(slot);
+            let w = now - c.enqueued;
+            c.wait += w;
+            c.state = State::Busy;
+            let (counted, token) = (c.counted, c.token);
+            self.obs.queue_change(s, now, -1.0);
+            self.obs.step_wait(s, counted, w);
+            self.events.push(now + d, Event::Done { slot, token });
+        }
+    }
+
+    fn schedule_batch(&mut self, s: usize) {
+        let Some(at) = self.m.steps[s].batch.as_ref().and_then(|b| b.at.as_ref()) else { return };
+        if let Some(t) = at.nth(self.batch_next[s]) {
+            if self.repeating_ok(t) {
+                self.events.push(t.max(self.now), Event::Batch { step: s as u32 });
+            }
+        }
+    }
+
+    fn on_batch_time(&mut self, s: usize) {
+        self.batch_next[s] += 1;
+        let max = self.m.steps[s].batch.as_ref().map_or(u32::MAX, |b| b.max);
+        if !self.batch_buf[s].is_empty() {
+            self.release_batch(s, max as usize);
+        }
+        self.schedule_batch(s);
+    }
+
+    fn on_done(&mut self, slot: u32, token: u32) {
         let m = self.m;
         let c = *self.slab.get(slot);
+        if c.token != token || c.state != State::Busy {
+            return;
+        }
         let s = c.step as usize;
         let ct = c.ctype as usize;
+        let step = &m.steps[s];
         self.obs.step_served(s, c.counted);
-        if let Some(r) = m.steps[s].resource {
-            self.busy[r] -= 1;
-            self.obs.busy_change(r, self.now, -1.0);
+        if step.pool.is_some() && step.batch.is_none() {
+            let g = c.group as usize;
+            self.busy[g] -= 1;
+            self.obs.busy_change(g, self.now, -1.0);
+            if m.resources[g].preempt {
+                let list = &mut self.in_service[g];
+                let i = c.in_svc as usize;
+                if list.get(i) == Some(&slot) {
+                    list.swap_remove(i);
+                    if let Some(&moved) = list.get(i) {
+                        self.slab.get_mut(moved).in_svc = i as u32;
+                    }
+                }
+            }
             // Those already waiting go first, before this customer can queue here again.
-            self.dispatch(r);
+            self.dispatch(g);
+        }
+        if step.context_factor != 1.0 {
+            self.slab.get_mut(slot).factor = step.context_factor as f32;
+        }
+        if let Some(rp) = &step.repeat {
+            if uniform01(&mut draw_rng(self.rng.rep_seed, step.repeat_key, c.id, c.visits)) < rp.p {
+                self.obs.repeat(s, c.counted);
+                match (rp.back_to, rp.delay) {
+                    (Some(b), _) => self.enter(slot, b),
+                    (None, Some(dd)) => {
+                        let d = m.dists[dd].sample(&mut draw_rng(self.rng.rep_seed, step.repeat_key ^ 1, c.id, c.visits));
+                        let token = self.slab.get(slot).token;
+                        self.events.push(self.now + d, Event::Rework { slot, token });
+                    }
+                    (None, None) => self.enter(slot, s),
+                }
+                return;
+            }
+        }
+        if let Some(a) = &step.automation {
+            let mut rng = draw_rng(self.rng.rep_seed, step.routing_key ^ AUTOMATION_SALT, c.id, c.visits);
+            if uniform01(&mut rng) >= a.success {
+                self.obs.failed(s, c.counted);
+                self.enter(slot, a.on_failure);
+                return;
+            }
+            if let Some(t) = a.touchless_to {
+                if uniform01(&mut rng) < a.touchless {
+                    self.enter(slot, t);
+                    return;
+                }
+            }
         }
         match self.route(slot, s, ct) {
             Some(next) => self.enter(slot, next),
@@ -315,18 +600,24 @@ impl<'m> Sim<'m> {
             return;
         }
         let s = c.step as usize;
-        let Some(r) = self.m.steps[s].resource else {
+        let Some(p) = self.m.steps[s].pool else {
             return;
         };
-        self.waiting_r[r] -= 1;
+        self.waiting_p[p] -= 1;
         self.obs.queue_change(s, self.now, -1.0);
         self.obs.renege(c.ctype as usize, c.counted);
         self.leave(slot);
     }
 
     fn depart(&mut self, slot: u32) {
+        let m = self.m;
         let c = *self.slab.get(slot);
-        self.obs.served(c.ctype as usize, c.counted, c.wait, self.now - c.arrival, c.arrival);
+        let cycle = self.now - c.arrival;
+        let work = match m.work_calendar {
+            Some(k) => m.calendars[k].worked(c.arrival, self.now),
+            None => cycle,
+        };
+        self.obs.served(c.ctype as usize, c.counted, c.wait, cycle, work, c.arrival);
         self.leave(slot);
     }
 

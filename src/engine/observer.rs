@@ -66,6 +66,9 @@ struct TypeStats {
     balked: u64,
     waited: u64,
     within_sl: u64,
+    satisfied: u64,
+    no_shows: u64,
+    work_sum: f64,
     wait_sum: f64,
     wait_max: f64,
     cycle_sum: f64,
@@ -81,6 +84,9 @@ impl TypeStats {
         self.balked += o.balked;
         self.waited += o.waited;
         self.within_sl += o.within_sl;
+        self.satisfied += o.satisfied;
+        self.no_shows += o.no_shows;
+        self.work_sum += o.work_sum;
         self.wait_sum += o.wait_sum;
         self.wait_max = self.wait_max.max(o.wait_max);
         self.cycle_sum += o.cycle_sum;
@@ -112,6 +118,9 @@ impl TypeStats {
             self.cycle_hist.quantile(0.95),
             div(self.within_sl as f64, served),
             div(served, window_hours),
+            div(self.satisfied as f64, served),
+            div(self.work_sum, served),
+            self.no_shows as f64,
         ];
         debug_assert_eq!(vals.len(), CUSTOMER_KPIS.len());
         out[..vals.len()].copy_from_slice(&vals);
@@ -124,11 +133,14 @@ struct StepStats {
     wait_sum: f64,
     served: u64,
     waiting: u32,
+    repeats: u64,
+    failed: u64,
 }
 
 pub struct Observer {
     w: Window,
     service_level: f64,
+    tolerance: Vec<f64>,
     types: Vec<TypeStats>,
     steps: Vec<StepStats>,
     queue: Vec<TimeAvg>,
@@ -143,6 +155,7 @@ impl Observer {
         Observer {
             w,
             service_level: m.service_level,
+            tolerance: m.customers.iter().map(|c| c.tolerance).collect(),
             types: vec![TypeStats::default(); m.customers.len()],
             steps: vec![StepStats::default(); m.steps.len()],
             queue: (0..m.steps.len()).map(|_| TimeAvg::new(m.n_bins)).collect(),
@@ -213,7 +226,28 @@ impl Observer {
     }
 
     #[inline]
-    pub fn served(&mut self, ct: usize, counted: bool, wait: f64, cycle: f64, arrival: f64) {
+    pub fn repeat(&mut self, s: usize, counted: bool) {
+        if counted {
+            self.steps[s].repeats += 1;
+        }
+    }
+
+    #[inline]
+    pub fn failed(&mut self, s: usize, counted: bool) {
+        if counted {
+            self.steps[s].failed += 1;
+        }
+    }
+
+    #[inline]
+    pub fn no_show(&mut self, ct: usize, counted: bool) {
+        if counted {
+            self.types[ct].no_shows += 1;
+        }
+    }
+
+    #[inline]
+    pub fn served(&mut self, ct: usize, counted: bool, wait: f64, cycle: f64, work: f64, arrival: f64) {
         let b = (arrival / self.w.bin_width) as usize;
         if let Some(bin) = self.wait_bins.get_mut(b) {
             bin.0 += wait;
@@ -235,6 +269,10 @@ impl Observer {
         if wait <= self.service_level {
             t.within_sl += 1;
         }
+        if wait <= self.tolerance[ct] {
+            t.satisfied += 1;
+        }
+        t.work_sum += work;
         t.wait_hist.add(wait);
         t.cycle_hist.add(cycle);
     }
@@ -284,6 +322,8 @@ impl Observer {
                 self.queue[s].mean(&w),
                 self.queue[s].max,
                 st.served as f64,
+                st.repeats as f64,
+                st.failed as f64,
             ];
             debug_assert_eq!(vals.len(), STEP_KPIS.len());
             kpis[o..o + vals.len()].copy_from_slice(&vals);

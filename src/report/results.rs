@@ -174,6 +174,12 @@ pub struct StepInfo {
     pub removed: bool,
 }
 
+/// Hour starts over the horizon, at most one week (for showing repeating profiles).
+fn hourly(horizon: f64) -> impl Iterator<Item = f64> {
+    let n = (horizon.min(crate::model::WEEK) / 60.0).ceil() as usize;
+    (0..n).map(|h| h as f64 * 60.0)
+}
+
 impl ModelInfo {
     pub fn of(m: &crate::model::Model) -> ModelInfo {
         use crate::model::{RateProfile, Staffing};
@@ -200,6 +206,11 @@ impl ModelInfo {
                         RateProfile::Piecewise { interval, rates } => {
                             (rates.iter().map(|r| r * 60.0).collect(), Some(tu.from_minutes(*interval)))
                         }
+                        // Repeating profiles are shown hour by hour over the first week at most.
+                        RateProfile::Timeline(tl) => (
+                            hourly(m.horizon).map(|t| tl.integral(t + 60.0) - tl.integral(t)).collect(),
+                            Some(tu.from_minutes(60.0)),
+                        ),
                     };
                     ArrivalInfo {
                         name: a.name.clone(),
@@ -217,6 +228,9 @@ impl ModelInfo {
                     let (staff, interval) = match &r.staff {
                         Staffing::Constant(n) => (vec![*n], None),
                         Staffing::Schedule { interval, staff } => (staff.clone(), Some(tu.from_minutes(*interval))),
+                        Staffing::Timeline(tl) => {
+                            (hourly(m.horizon).map(|t| tl.at(t) as u32).collect(), Some(tu.from_minutes(60.0)))
+                        }
                     };
                     ResourceInfo { name: r.name.clone(), staff, interval, cost_per_hour: r.cost_per_hour }
                 })
@@ -226,7 +240,7 @@ impl ModelInfo {
                 .iter()
                 .map(|s| StepInfo {
                     name: s.name.clone(),
-                    resource: s.resource.and_then(|r| m.resources.get(r)).map(|r| r.name.clone()),
+                    resource: s.pool.and_then(|p| m.pools.get(p)).map(|p| p.name.clone()),
                     service_mean: m
                         .customers
                         .iter()

@@ -7,12 +7,18 @@ use std::collections::HashMap;
 
 use rand_distr::Gamma;
 
+use super::calendar::Clock;
 use super::diag::{Diagnostics, did_you_mean};
 use super::reader::Sp;
 use super::schema::{DistKind, DistSpec, RateSpec, RouteSpec, Scenario, StaffSpec};
 use crate::model::{
-    self, ArrivalStream, CustomerType, Dist, Model, RateProfile, Resource, Route, Staffing, Step, stream_key,
+    self, Appointments, ArrivalStream, Automation, Batch, Calendar, CustomerType, DAY, Dist, Model, Pool,
+    RateProfile, Repeat, Resource, Route, Staffing, Step, stream_key,
 };
+
+/// How long after the horizon repeating events (calendars, batches) keep running while work
+/// remains: customers still in the system then are reported as unfinished.
+pub const DRAIN_DAYS: f64 = 28.0;
 
 /// Largest number of time-series bins per replication; wider bins are used beyond it so that
 /// memory does not grow with the horizon.
@@ -50,10 +56,27 @@ pub fn compile(s: &Scenario, d: &mut Diagnostics) -> Option<Model> {
         dists.len() - 1
     };
 
-    // Priorities: distinct values, highest first.
+    let clock = Clock { start: s.start, start_day: s.start_day };
+    let cal_names: Vec<&str> = s.calendars.iter().map(|c| c.name.v.as_str()).collect();
+    let cal_idx = index(&s.calendars.iter().map(|c| &c.name).collect::<Vec<_>>(), "calendar", d);
+    let calendars: Vec<Calendar> = s
+        .calendars
+        .iter()
+        .map(|c| Calendar {
+            name: c.name.v.clone(),
+            open: clock.timeline(&Clock::edges(&c.hours), |t| if clock.open(&c.hours, t) { 1.0 } else { 0.0 }),
+        })
+        .collect();
+    let cal = |name: &Option<Sp<String>>, key: String, d: &mut Diagnostics| -> Option<usize> {
+        name.as_ref().and_then(|n| lookup(&cal_idx, n, "calendar", key, &cal_names, d))
+    };
+    let work_calendar = cal(&s.calendar, "calendar".into(), d);
+
+    // Priorities: distinct values, highest first; booked appointments go before all of them.
     let mut prios: Vec<i64> = s.customers.iter().map(|c| c.priority).collect();
     prios.sort_unstable_by(|a, b| b.cmp(a));
     prios.dedup();
+    let booked_level = usize::from(s.arrivals.iter().any(|a| a.appointments.is_some()));
 
     let mut customers = Vec::new();
     for (i, c) in s.customers.iter().enumerate() {
@@ -64,14 +87,29 @@ pub fn compile(s: &Scenario, d: &mut Diagnostics) -> Option<Model> {
         };
         customers.push(CustomerType {
             name: c.name.v.clone(),
-            first_step: first.unwrap_or(0),
-            level: prios.iter().position(|p| *p == c.priority).unwrap_or(0),
+            first_step: first.unwrap_or(usize::MAX),
+            level: booked_level + prios.iter().position(|p| *p == c.priority).unwrap_or(0),
             priority: c.priority,
             patience: c.patience.as_ref().map(|p| prepare(&p.kind).0),
             balk_at: c.balk_at,
             patience_key: stream_key("patience", &c.name.v),
+            case: c.case,
+            tolerance: c.tolerance.unwrap_or(s.service_level),
         });
     }
+
+    let ch_names: Vec<&str> = s.channels.iter().map(|c| c.name.v.as_str()).collect();
+    let ch_idx = index(&s.channels.iter().map(|c| &c.name).collect::<Vec<_>>(), "channel", d);
+    let channel_first: Vec<Option<usize>> = s
+        .channels
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            c.first_step
+                .as_ref()
+                .and_then(|f| lookup(&step_idx, f, "step", format!("channels[{i}].first_step"), &step_names, d))
+        })
+        .collect();
 
     let mut arrivals = Vec::new();
     for (i, a) in s.arrivals.iter().enumerate() {
@@ -80,8 +118,31 @@ pub fn compile(s: &Scenario, d: &mut Diagnostics) -> Option<Model> {
         else {
             continue;
         };
+        let calendar = cal(&a.calendar, format!("arrivals[{i}].calendar"), d);
+        let repeating = calendar.is_some() || a.day_factors != [1.0; 7];
         let profile = match &a.profile {
-            RateSpec::Constant(r) => RateProfile::Constant(r * a.scale),
+            _ if a.appointments.is_some() => RateProfile::Constant(0.0),
+            RateSpec::Constant(r) if !repeating => RateProfile::Constant(r * a.scale),
+            RateSpec::Piecewise { interval, rates, .. } if repeating => {
+                let hours = calendar.map(|c| &s.calendars[c].hours);
+                let cuts: Vec<f64> =
+                    (0..rates.len()).map(|k| (s.start + k as f64 * interval) % DAY).chain(hours.map(Clock::edges).unwrap_or_default()).collect();
+                RateProfile::Timeline(clock.timeline(&cuts, |t| {
+                    let (wd, _) = clock.at(t);
+                    let k = ((t.rem_euclid(DAY)) / interval) as usize;
+                    let base = rates.get(k).copied().unwrap_or(0.0);
+                    let open = hours.is_none_or(|h| clock.open(h, t));
+                    if open { base * a.scale * a.day_factors[wd] } else { 0.0 }
+                }))
+            }
+            RateSpec::Constant(r) => {
+                let hours = calendar.map(|c| &s.calendars[c].hours);
+                RateProfile::Timeline(clock.timeline(&hours.map(Clock::edges).unwrap_or_default(), |t| {
+                    let (wd, _) = clock.at(t);
+                    let open = hours.is_none_or(|h| clock.open(h, t));
+                    if open { r * a.scale * a.day_factors[wd] } else { 0.0 }
+                }))
+            }
             RateSpec::Piecewise { interval, rates, span } => {
                 let covered = interval * rates.len() as f64;
                 if covered + 1e-9 < s.horizon {
@@ -101,17 +162,86 @@ pub fn compile(s: &Scenario, d: &mut Diagnostics) -> Option<Model> {
                 RateProfile::Piecewise { interval: *interval, rates: rates.iter().map(|r| r * a.scale).collect() }
             }
         };
+        let channel_step = a.channel.as_ref().and_then(|c| {
+            lookup(&ch_idx, c, "channel", format!("arrivals[{i}].channel"), &ch_names, d).and_then(|k| channel_first[k])
+        });
+        let own_step =
+            a.first_step.as_ref().and_then(|f| lookup(&step_idx, f, "step", format!("arrivals[{i}].first_step"), &step_names, d));
+        let first_step = match own_step.or(channel_step) {
+            Some(f) => f,
+            None if customers[ci].first_step != usize::MAX => customers[ci].first_step,
+            None => {
+                if s.customers[ci].first_step.is_none() {
+                    d.error(Some(a.name.span.clone()), format!("arrivals[{i}]"), format!("arrival stream `{}` has no first step: its customer type `{}` names none", a.name.v, customers[ci].name))
+                        .with_help("give `first_step` to the customer type, the arrival stream or its channel");
+                }
+                continue;
+            }
+        };
+        let appointments = a.appointments.as_ref().map(|ap| {
+            let acal = cal(&ap.calendar, format!("arrivals[{i}].appointments.calendar"), d).or(calendar);
+            let mut at = Vec::new();
+            let mut m = ap.from;
+            while m < ap.to - 1e-9 {
+                at.push(m);
+                m += ap.every;
+            }
+            Appointments {
+                slots: clock.instants(&at, acal.map(|c| &s.calendars[c].hours)),
+                no_show: ap.no_show,
+                offset_mean: ap.offset_mean,
+                offset_sd: ap.offset_sd,
+            }
+        });
         arrivals.push(ArrivalStream {
             name: a.name.v.clone(),
             customer: ci,
             profile,
             key: stream_key("arrivals", &a.name.v),
+            first_step,
+            channel: a.channel.as_ref().map(|c| c.v.clone()),
+            appointments,
         });
     }
 
     let mut resources = Vec::new();
     for (i, r) in s.resources.iter().enumerate() {
+        let calendar = cal(&r.calendar, format!("resources[{i}].calendar"), d);
         let staff = match &r.staff {
+            _ if calendar.is_some() || !r.breaks.is_empty() => {
+                let hours = calendar.map(|c| &s.calendars[c].hours);
+                let mut cuts: Vec<f64> = hours.map(Clock::edges).unwrap_or_default();
+                if let StaffSpec::Schedule { interval, staff, .. } = &r.staff {
+                    cuts.extend((0..staff.len()).map(|k| (s.start + k as f64 * interval) % DAY));
+                }
+                for b in &r.breaks {
+                    cuts.push(b.start);
+                    cuts.push((b.start + b.length) % DAY);
+                }
+                Staffing::Timeline(clock.timeline(&cuts, |t| {
+                    if hours.is_some_and(|h| !clock.open(h, t)) {
+                        return 0.0;
+                    }
+                    let base = match &r.staff {
+                        StaffSpec::Constant(n) => *n,
+                        StaffSpec::Schedule { interval, staff, .. } => {
+                            let k = ((t.rem_euclid(DAY)) / interval) as usize;
+                            staff.get(k).or(staff.last()).copied().unwrap_or(0)
+                        }
+                    };
+                    let (_, m) = clock.at(t);
+                    let away: u32 = r
+                        .breaks
+                        .iter()
+                        .filter(|b| {
+                            let x = (m - b.start).rem_euclid(DAY);
+                            x < b.length
+                        })
+                        .map(|b| b.staff)
+                        .sum();
+                    f64::from(base.saturating_sub(away))
+                }))
+            }
             StaffSpec::Constant(n) => Staffing::Constant(*n),
             StaffSpec::Schedule { interval, staff, span } => {
                 let covered = interval * staff.len() as f64;
@@ -132,16 +262,58 @@ pub fn compile(s: &Scenario, d: &mut Diagnostics) -> Option<Model> {
                 Staffing::Schedule { interval: *interval, staff: staff.clone() }
             }
         };
-        resources.push(Resource { name: r.name.v.clone(), staff, cost_per_hour: r.cost_per_hour });
+        resources.push(Resource {
+            name: r.name.v.clone(),
+            staff,
+            cost_per_hour: r.cost_per_hour,
+            skills: vec![i],
+            speed: r.speed,
+            preempt: r.preempt,
+            automated: r.automated,
+        });
     }
+
+    // Pools: one per resource (steps naming it), then one per skill name not a resource.
+    let mut pools: Vec<Pool> = resources.iter().map(|r| Pool { name: r.name.clone(), groups: Vec::new() }).collect();
+    for (i, r) in s.resources.iter().enumerate() {
+        for sk in &r.skills {
+            let p = match pools.iter().position(|p| p.name == sk.v) {
+                Some(p) => p,
+                None => {
+                    pools.push(Pool { name: sk.v.clone(), groups: Vec::new() });
+                    pools.len() - 1
+                }
+            };
+            if resources[i].skills.contains(&p) {
+                if p != i {
+                    d.warning(Some(sk.span.clone()), format!("resources[{i}].skills"), format!("skill `{}` is listed twice", sk.v));
+                }
+                continue;
+            }
+            resources[i].skills.push(p);
+        }
+    }
+    for (p, pool) in pools.iter_mut().enumerate() {
+        let mut groups: Vec<(usize, usize)> = resources
+            .iter()
+            .enumerate()
+            .filter_map(|(g, r)| r.skills.iter().position(|&k| k == p).map(|rank| (rank, g)))
+            .collect();
+        groups.sort_unstable();
+        pool.groups = groups.into_iter().map(|(_, g)| g).collect();
+    }
+    let pool_names: Vec<&str> = pools.iter().map(|p| p.name.as_str()).collect();
+    let pool_kind = if pools.len() > resources.len() { "resource or skill" } else { "resource" };
+    let pool_idx: HashMap<String, usize> = pools.iter().enumerate().map(|(i, p)| (p.name.clone(), i)).collect();
 
     let n_types = s.customers.len();
     let mut steps = Vec::new();
     for (i, st) in s.steps.iter().enumerate() {
-        let resource = st
+        let _ = (&res_idx, &res_names);
+        let pool = st
             .resource
             .as_ref()
-            .and_then(|r| lookup(&res_idx, r, "resource", format!("steps[{i}].resource"), &res_names, d));
+            .and_then(|r| lookup(&pool_idx, r, pool_kind, format!("steps[{i}].resource"), &pool_names, d));
         let base = st.service.as_ref().map(&mut add_dist).unwrap_or(0);
         let mut service = vec![base; n_types];
         for (cname, dist) in &st.service_for {
@@ -175,22 +347,55 @@ pub fn compile(s: &Scenario, d: &mut Diagnostics) -> Option<Model> {
                 route[ci] = r;
             }
         }
+        let step_ref = |n: &Sp<String>, key: &str, d: &mut Diagnostics| {
+            lookup(&step_idx, n, "step", format!("steps[{i}].{key}"), &step_names, d)
+        };
+        let automation = st.automation.as_ref().and_then(|a| {
+            let on_failure = step_ref(&a.on_failure, "on_failure", d)?;
+            let touchless_to = match &a.touchless_to {
+                Some(t) => Some(step_ref(t, "touchless.to", d)?),
+                None => None,
+            };
+            Some(Automation { success: a.success, on_failure, touchless: a.touchless, touchless_to })
+        });
+        let repeat = st.repeat_info.as_ref().map(|rp| Repeat {
+            p: rp.p,
+            back_to: rp.back_to.as_ref().and_then(|b| step_ref(b, "repeat_info.back_to", d)),
+            delay: rp.delay.as_ref().map(&mut add_dist),
+        });
+        let batch = st.batch.as_ref().map(|b| {
+            if pool.is_some() {
+                d.error(Some(st.name.span.clone()), format!("steps[{i}].batch"), format!("batch step `{}` cannot name a resource", st.name.v))
+                    .with_help("a batch is processed together by its own body (a committee, a courier run): its `service` is the time the whole batch takes");
+            }
+            let bcal = cal(&b.calendar, format!("steps[{i}].batch.calendar"), d).or(work_calendar);
+            Batch {
+                size: b.size,
+                at: (!b.at.is_empty()).then(|| clock.instants(&b.at, bcal.map(|c| &s.calendars[c].hours))),
+                max: b.max,
+            }
+        });
         steps.push(Step {
             name: st.name.v.clone(),
-            resource,
+            pool,
             service,
             route,
             service_key: stream_key("service", &st.name.v),
             routing_key: stream_key("routing", &st.name.v),
             pass_through: false,
+            automation,
+            repeat,
+            repeat_key: stream_key("repeat", &st.name.v),
+            batch,
+            context_factor: st.context_factor,
         });
     }
 
     if d.has_errors() {
         return None;
     }
-    check_flow(s, &customers, &arrivals, &resources, &steps, d);
-    check_load(s, &customers, &arrivals, &resources, &steps, &dist_means_for_load(&steps, &dists), d);
+    check_flow(s, &customers, &arrivals, &resources, &pools, &steps, d);
+    check_load(s, &customers, &arrivals, &resources, &pools, &steps, &dist_means_for_load(&steps, &dists), d);
     if d.has_errors() {
         return None;
     }
@@ -221,7 +426,11 @@ pub fn compile(s: &Scenario, d: &mut Diagnostics) -> Option<Model> {
         steps,
         dists,
         dist_means,
-        priority_levels: prios.len().max(1),
+        priority_levels: booked_level + prios.len().max(1),
+        pools,
+        calendars,
+        work_calendar,
+        drain: DRAIN_DAYS * DAY,
         limits: model::Limits::default(),
     })
 }
@@ -339,31 +548,40 @@ fn check_flow(
     customers: &[CustomerType],
     arrivals: &[ArrivalStream],
     resources: &[Resource],
+    pools: &[Pool],
     steps: &[Step],
     d: &mut Diagnostics,
 ) {
     let n = steps.len();
     let mut reached_any = vec![false; n];
     for (ci, c) in customers.iter().enumerate() {
-        let has_arrivals = arrivals.iter().any(|a| a.customer == ci);
+        let mut starts: Vec<usize> = arrivals.iter().filter(|a| a.customer == ci).map(|a| a.first_step).collect();
+        let has_arrivals = !starts.is_empty();
+        if starts.is_empty() && c.first_step < n {
+            starts.push(c.first_step);
+        }
+        let outs: Vec<Vec<(usize, f64)>> = (0..n).map(|x| steps[x].outcomes(x, ci)).collect();
         // Steps this type can visit.
         let mut seen = vec![false; n];
-        let mut stack = vec![c.first_step];
-        seen[c.first_step] = true;
+        let mut stack = starts.clone();
+        for &x in &starts {
+            seen[x] = true;
+        }
         while let Some(x) = stack.pop() {
-            for &t in &steps[x].route[ci].to {
-                if !seen[t] {
+            for &(t, p) in &outs[x] {
+                if p > 0.0 && !seen[t] {
                     seen[t] = true;
                     stack.push(t);
                 }
             }
         }
         // Steps from which leaving is possible (backwards closure from exits).
-        let mut can_leave: Vec<bool> = (0..n).map(|x| steps[x].route[ci].leave_probability() > 1e-12).collect();
+        let mut can_leave: Vec<bool> =
+            (0..n).map(|x| 1.0 - outs[x].iter().map(|o| o.1).sum::<f64>() > 1e-12).collect();
         loop {
             let mut changed = false;
             for x in 0..n {
-                if !can_leave[x] && steps[x].route[ci].to.iter().any(|&t| can_leave[t]) {
+                if !can_leave[x] && outs[x].iter().any(|&(t, p)| p > 0.0 && can_leave[t]) {
                     can_leave[x] = true;
                     changed = true;
                 }
@@ -392,10 +610,11 @@ fn check_flow(
                 format!("steps[{x}]"),
                 format!("step `{}` is never reached by any arriving customer", st.name),
             );
-        } else if let Some(r) = st.resource {
-            if resources[r].staff.max() == 0 {
-                d.warning(Some(s.resources[r].name.span.clone()), format!("resources[{r}].staff"),
-                    format!("resource `{}` has no staff at any time, but step `{}` receives customers: they will wait forever or abandon", resources[r].name, st.name));
+        } else if let Some(p) = st.pool {
+            if pools[p].groups.iter().all(|&g| resources[g].staff.max() == 0) {
+                let span = s.resources.get(p).map_or(s.steps[x].name.span.clone(), |r| r.name.span.clone());
+                d.warning(Some(span), format!("steps[{x}].resource"),
+                    format!("`{}` has no staff at any time, but step `{}` receives customers: they will wait forever or abandon", pools[p].name, st.name));
             }
         }
     }
@@ -408,60 +627,76 @@ fn dist_means_for_load(steps: &[Step], dists: &[Dist]) -> Vec<Vec<f64>> {
 /// Warns about resources offered more work than their staff can do on average over the
 /// horizon (traffic equations per customer type, average arrival rates): their queues grow
 /// without bound, so steady-state results would be meaningless. Peaks above capacity (a
-/// lunch rush) are normal and not warned about.
+/// lunch rush) are normal and not warned about. Skills are checked per work queue against all
+/// the staff groups that can serve it (an optimistic bound when groups are shared).
+#[allow(clippy::too_many_arguments)]
 fn check_load(
     s: &Scenario,
     customers: &[CustomerType],
     arrivals: &[ArrivalStream],
     resources: &[Resource],
+    pools: &[Pool],
     steps: &[Step],
     means: &[Vec<f64>],
     d: &mut Diagnostics,
 ) {
     let n = steps.len();
-    let mut load = vec![0.0; resources.len()];
-    for (ci, c) in customers.iter().enumerate() {
-        let gamma: f64 =
-            arrivals.iter().filter(|a| a.customer == ci).map(|a| a.profile.integral(s.horizon) / s.horizon).sum();
-        if gamma <= 0.0 {
+    let mut load = vec![0.0; pools.len()];
+    for ci in 0..customers.len() {
+        let mut ext = vec![0.0; n];
+        for a in arrivals.iter().filter(|a| a.customer == ci) {
+            ext[a.first_step] += expected_arrivals(a, s.horizon) / s.horizon;
+        }
+        if ext.iter().all(|&x| x <= 0.0) {
             continue;
         }
-        let mut ext = vec![0.0; n];
-        ext[c.first_step] = gamma;
         let routing: Vec<Vec<f64>> = (0..n)
             .map(|i| {
                 let mut row = vec![0.0; n];
-                let r = &steps[i].route[ci];
-                let mut prev = 0.0;
-                for (t, cum) in r.to.iter().zip(&r.cum) {
-                    row[*t] += cum - prev;
-                    prev = *cum;
+                for (t, p) in steps[i].outcomes(i, ci) {
+                    row[t] += p;
                 }
                 row
             })
             .collect();
         let Some(lam) = crate::theory::jackson_arrival_rates(&ext, &routing) else { continue };
         for (i, st) in steps.iter().enumerate() {
-            if let (Some(r), false) = (st.resource, st.pass_through) {
-                load[r] += lam[i] * means[i][ci];
+            if let (Some(p), false) = (st.pool, st.pass_through) {
+                let speed = pools[p].groups.first().map_or(1.0, |&g| resources[g].speed);
+                load[p] += lam[i] * means[i][ci] * speed;
             }
         }
     }
-    for (r, res) in resources.iter().enumerate() {
-        let staff = res.staff.staff_minutes(0.0, s.horizon) / s.horizon;
-        if load[r] > 0.0 && load[r] >= staff {
+    for (p, pool) in pools.iter().enumerate() {
+        let staff: f64 =
+            pool.groups.iter().map(|&g| resources[g].staff.staff_minutes(0.0, s.horizon) / s.horizon).sum();
+        if load[p] > 0.0 && load[p] >= staff {
+            let what = if p < resources.len() { "resource" } else { "skill" };
+            let span = s.resources.get(p).map(|r| r.name.span.clone());
             d.warning(
-                Some(s.resources[r].name.span.clone()),
-                format!("resources[{r}]"),
+                span,
+                format!("resources[{p}]"),
                 format!(
-                    "resource `{}` is offered {:.2} staff of work on average but has {:.2} scheduled (load {:.0}%): only abandonment keeps its queue from growing without bound",
-                    res.name,
-                    load[r],
+                    "{what} `{}` is offered {:.2} staff of work on average but has {:.2} scheduled (load {:.0}%): only abandonment keeps its queue from growing without bound",
+                    pool.name,
+                    load[p],
                     staff,
-                    100.0 * load[r] / staff.max(1e-12)
+                    100.0 * load[p] / staff.max(1e-12)
                 ),
             )
             .with_help("add staff, shorten service, or shift demand; patience and balking only cap the damage");
+        }
+    }
+}
+
+/// Expected arrivals of a stream over [0, horizon) (appointments: slots times show-up rate).
+pub fn expected_arrivals(a: &ArrivalStream, horizon: f64) -> f64 {
+    match &a.appointments {
+        None => a.profile.integral(horizon),
+        Some(ap) => {
+            let k = (horizon / ap.slots.period).floor();
+            let rest = ap.slots.times.iter().filter(|&&t| t + k * ap.slots.period < horizon).count();
+            (k * ap.slots.times.len() as f64 + rest as f64) * (1.0 - ap.no_show)
         }
     }
 }

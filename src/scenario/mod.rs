@@ -3,6 +3,7 @@
 //! The flow is `bytes → spanned tree (tree) → Scenario (schema) → Model (compile)`, once for
 //! the baseline and once per variant (variants). Every step adds to one list of diagnostics.
 
+pub mod calendar;
 pub mod compile;
 pub mod diag;
 pub mod reader;

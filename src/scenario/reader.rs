@@ -51,7 +51,7 @@ impl<'a> Obj<'a> {
         obj
     }
 
-    fn check_keys(&self, known: &[&str], d: &mut Diagnostics) {
+    pub fn check_keys(&self, known: &[&str], d: &mut Diagnostics) {
         for (k, _) in &self.t.entries {
             if !known.contains(&k.name.as_str()) {
                 let what = if self.path.is_empty() { "top level".to_string() } else { format!("`{}`", self.path) };

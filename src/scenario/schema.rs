@@ -27,8 +27,70 @@ pub struct Scenario {
     pub arrivals: Vec<ArrivalSpec>,
     pub resources: Vec<ResourceSpec>,
     pub steps: Vec<StepSpec>,
+    /// Weekday of t = 0 (0 = Monday).
+    pub start_day: usize,
+    /// The business calendar that working time is measured in.
+    pub calendar: Option<Sp<String>>,
+    pub calendars: Vec<CalendarSpec>,
+    pub channels: Vec<ChannelSpec>,
     #[serde(skip)]
     pub horizon_span: std::ops::Range<usize>,
+}
+
+/// Opening hours per weekday (Monday first): open intervals as clock minutes.
+#[derive(Clone, Debug, Serialize)]
+pub struct CalendarSpec {
+    pub name: Sp<String>,
+    pub hours: [Vec<(f64, f64)>; 7],
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ChannelSpec {
+    pub name: Sp<String>,
+    pub first_step: Option<Sp<String>>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct AppointmentSpec {
+    pub every: f64,
+    pub from: f64,
+    pub to: f64,
+    pub no_show: f64,
+    pub offset_mean: f64,
+    pub offset_sd: f64,
+    pub calendar: Option<Sp<String>>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct BreakSpec {
+    /// Clock minutes after midnight.
+    pub start: f64,
+    pub length: f64,
+    pub staff: u32,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RepeatSpec {
+    pub p: f64,
+    pub back_to: Option<Sp<String>>,
+    pub delay: Option<DistSpec>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct BatchSpec {
+    pub size: Option<u32>,
+    /// Clock times (minutes after midnight) of daily releases.
+    pub at: Vec<f64>,
+    pub max: u32,
+    pub calendar: Option<Sp<String>>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct AutomationSpec {
+    pub success: f64,
+    pub on_failure: Sp<String>,
+    pub touchless: f64,
+    pub touchless_to: Option<Sp<String>>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -38,6 +100,8 @@ pub struct CustomerSpec {
     pub priority: i64,
     pub patience: Option<DistSpec>,
     pub balk_at: Option<u32>,
+    pub case: bool,
+    pub tolerance: Option<f64>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -46,6 +110,12 @@ pub struct ArrivalSpec {
     pub customer: Option<Sp<String>>,
     pub profile: RateSpec,
     pub scale: f64,
+    pub channel: Option<Sp<String>>,
+    pub first_step: Option<Sp<String>>,
+    pub calendar: Option<Sp<String>>,
+    /// Rate factor per weekday (Monday first).
+    pub day_factors: [f64; 7],
+    pub appointments: Option<AppointmentSpec>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -59,6 +129,12 @@ pub struct ResourceSpec {
     pub name: Sp<String>,
     pub staff: StaffSpec,
     pub cost_per_hour: f64,
+    pub skills: Vec<Sp<String>>,
+    pub speed: f64,
+    pub calendar: Option<Sp<String>>,
+    pub breaks: Vec<BreakSpec>,
+    pub preempt: bool,
+    pub automated: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -75,6 +151,10 @@ pub struct StepSpec {
     pub service_for: Vec<(Sp<String>, DistSpec)>,
     pub next: Option<Vec<RouteSpec>>,
     pub next_for: Vec<(Sp<String>, Vec<RouteSpec>)>,
+    pub automation: Option<AutomationSpec>,
+    pub repeat_info: Option<RepeatSpec>,
+    pub batch: Option<BatchSpec>,
+    pub context_factor: f64,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -122,11 +202,43 @@ pub const TOP_KEYS: &[&str] = &[
     "steps",
     "variants",
     "expect",
+    "start_day",
+    "calendar",
+    "calendars",
+    "channels",
 ];
-pub const CUSTOMER_KEYS: &[&str] = &["name", "first_step", "priority", "patience", "balk_at"];
-pub const ARRIVAL_KEYS: &[&str] = &["name", "customer", "rate", "interval", "rates", "scale"];
-pub const RESOURCE_KEYS: &[&str] = &["name", "staff", "interval", "cost_per_hour"];
-pub const STEP_KEYS: &[&str] = &["name", "resource", "service", "service_for", "next", "next_for"];
+pub const CUSTOMER_KEYS: &[&str] = &["name", "first_step", "priority", "patience", "balk_at", "kind", "tolerance"];
+pub const ARRIVAL_KEYS: &[&str] = &[
+    "name",
+    "customer",
+    "rate",
+    "interval",
+    "rates",
+    "scale",
+    "channel",
+    "first_step",
+    "calendar",
+    "day_factors",
+    "appointments",
+];
+pub const RESOURCE_KEYS: &[&str] =
+    &["name", "staff", "interval", "cost_per_hour", "skills", "speed", "calendar", "breaks", "on_shift_end", "automated"];
+pub const STEP_KEYS: &[&str] = &[
+    "name",
+    "resource",
+    "skill",
+    "service",
+    "service_for",
+    "next",
+    "next_for",
+    "success",
+    "on_failure",
+    "touchless",
+    "repeat_info",
+    "batch",
+    "context_factor",
+];
+pub const WEEKDAYS: &[&str] = &["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 pub const DIST_NAMES: &[&str] = &[
     "exponential",
     "deterministic",
@@ -216,6 +328,23 @@ impl Scenario {
         let resources =
             tables(&top, "resources", d).into_iter().filter_map(|(n, path)| read_resource(n, &path, u, d)).collect();
         let steps = tables(&top, "steps", d).into_iter().filter_map(|(n, path)| read_step(n, &path, u, d)).collect();
+        let start_day = match top.str("start_day", d) {
+            None => 0,
+            Some(s) => weekday(&s, "start_day", d).unwrap_or(0),
+        };
+        let calendar = top.str("calendar", d);
+        let calendars = match top.map("calendars", d) {
+            None => Vec::new(),
+            Some(t) => t
+                .entries
+                .iter()
+                .filter_map(|(k, n)| {
+                    super::calendar::read_calendar(Sp::new(k.name.clone(), k.span.clone()), n, &top.key("calendars"), d)
+                })
+                .collect(),
+        };
+        let channels =
+            tables(&top, "channels", d).into_iter().filter_map(|(n, path)| read_channel(n, &path, d)).collect();
 
         Scenario {
             name,
@@ -232,9 +361,124 @@ impl Scenario {
             arrivals,
             resources,
             steps,
+            start_day,
+            calendar,
+            calendars,
+            channels,
             horizon_span,
         }
     }
+}
+
+/// A weekday name (`mon` … `sun`) as 0..7.
+pub fn weekday(s: &Sp<String>, key: &str, d: &mut Diagnostics) -> Option<usize> {
+    let l = s.v.trim().to_lowercase();
+    let r = WEEKDAYS.iter().position(|w| l.starts_with(w) && (l.len() == 3 || full_day(w) == l));
+    if r.is_none() {
+        d.error(Some(s.span.clone()), key, format!("unknown weekday `{}`", s.v))
+            .with_help(format!("one of {}; {}", WEEKDAYS.join(", "), did_you_mean(&l, WEEKDAYS)));
+    }
+    r
+}
+
+fn full_day(w: &str) -> &'static str {
+    match w {
+        "mon" => "monday",
+        "tue" => "tuesday",
+        "wed" => "wednesday",
+        "thu" => "thursday",
+        "fri" => "friday",
+        "sat" => "saturday",
+        _ => "sunday",
+    }
+}
+
+/// A probability in [0, 1].
+fn prob(o: &Obj<'_>, key: &str, d: &mut Diagnostics) -> Option<Sp<f64>> {
+    match o.float(key, d) {
+        Some(p) if !(0.0..=1.0).contains(&p.v) => {
+            d.error(Some(p.span.clone()), o.key(key), format!("probability {} is outside [0, 1]", p.v));
+            None
+        }
+        other => other,
+    }
+}
+
+/// A positive factor (speeds, context factors, rate factors).
+fn factor(o: &Obj<'_>, key: &str, allow_zero: bool, d: &mut Diagnostics) -> Option<f64> {
+    let f = o.float(key, d)?;
+    if !f.v.is_finite() || f.v < 0.0 || (!allow_zero && f.v == 0.0) || f.v > 1000.0 {
+        let what = if allow_zero { "from 0 to 1000" } else { "greater than 0 and at most 1000" };
+        d.error(Some(f.span.clone()), o.key(key), format!("`{key}` must be a number {what}, found {}", f.v));
+        return None;
+    }
+    Some(f.v)
+}
+
+fn clock(o: &Obj<'_>, key: &str, d: &mut Diagnostics) -> Option<f64> {
+    let s = o.str(key, d)?;
+    match units::parse_clock(&s.v) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            d.error(Some(s.span.clone()), o.key(key), e);
+            None
+        }
+    }
+}
+
+fn read_channel(n: &Node, path: &str, d: &mut Diagnostics) -> Option<ChannelSpec> {
+    let o = Obj::open(n, path, &["name", "first_step"], d)?;
+    let name = o.name("name", d)?;
+    Some(ChannelSpec { name, first_step: o.str("first_step", d) })
+}
+
+fn read_appointments(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> Option<AppointmentSpec> {
+    let o = Obj::open(n, path, &["every", "from", "to", "no_show", "punctuality", "calendar"], d)?;
+    let errors = d.error_count();
+    let every = match o.duration("every", u, d) {
+        Some(e) if e.v >= 1.0 => e.v,
+        Some(e) => {
+            d.error(Some(e.span.clone()), o.key("every"), "appointment slots must be at least 1 minute apart");
+            1.0
+        }
+        None => {
+            if o.get("every").is_none() {
+                o.missing("every", "a duration between slots, e.g. \"20min\"", d);
+            }
+            1.0
+        }
+    };
+    let from = clock(&o, "from", d).unwrap_or(9.0 * 60.0);
+    let to = clock(&o, "to", d).unwrap_or(17.0 * 60.0);
+    if to <= from {
+        d.error(Some(o.span_of("to")), o.key("to"), "`to` (no slot starts at or after it) must be after `from`");
+    }
+    let no_show = prob(&o, "no_show", d).map_or(0.0, |p| p.v);
+    let (mut offset_mean, mut offset_sd) = (0.0, 0.0);
+    if let Some(pn) = o.get("punctuality") {
+        let po = Obj::open(pn, &o.key("punctuality"), &["mean", "sd"], d)?;
+        offset_mean = po.get("mean").and_then(|m| signed_minutes(m, &po.key("mean"), u, d)).unwrap_or(0.0);
+        offset_sd = po.duration("sd", u, d).map_or(0.0, |s| s.v.max(0.0));
+    }
+    let calendar = o.str("calendar", d);
+    (d.error_count() == errors).then_some(AppointmentSpec { every, from, to, no_show, offset_mean, offset_sd, calendar })
+}
+
+/// A duration that may be negative ("-3min": early).
+fn signed_minutes(n: &Node, key: &str, u: TimeUnit, d: &mut Diagnostics) -> Option<f64> {
+    if let Val::Str(s) = &n.val {
+        if let Some(rest) = s.trim().strip_prefix('-') {
+            let tmp = Node { span: n.span.clone(), val: Val::Str(rest.to_string()) };
+            return duration_value(&tmp, key, u, d).map(|v| -v.v);
+        }
+    }
+    if let Some(x) = n.as_f64() {
+        if x < 0.0 {
+            let tmp = Node { span: n.span.clone(), val: Val::Float(-x) };
+            return duration_value(&tmp, key, u, d).map(|v| -v.v);
+        }
+    }
+    duration_value(n, key, u, d).map(|v| v.v)
 }
 
 /// The elements of an array of tables such as `[[steps]]`, with their key paths.
@@ -259,20 +503,73 @@ pub fn tables<'a>(obj: &Obj<'a>, key: &str, d: &mut Diagnostics) -> Vec<(&'a Nod
 fn read_customer(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> Option<CustomerSpec> {
     let o = Obj::open(n, path, CUSTOMER_KEYS, d)?;
     let name = o.name("name", d);
-    let first_step = o.req_str("first_step", d);
+    let first_step = o.str("first_step", d);
     let priority = o.int("priority", -1_000_000, 1_000_000, d).map_or(0, |p| p.v);
     let patience = o.get("patience").and_then(|p| read_dist(p, &o.key("patience"), u, d));
     let balk_at = o.int("balk_at", 0, i64::from(u32::MAX), d).map(|b| b.v as u32);
-    Some(CustomerSpec { name: name?, first_step, priority, patience, balk_at })
+    let case = match o.str("kind", d) {
+        None => false,
+        Some(k) if k.v == "case" => true,
+        Some(k) if k.v == "customer" => false,
+        Some(k) => {
+            d.error(Some(k.span.clone()), o.key("kind"), format!("unknown kind `{}`", k.v))
+                .with_help(format!("\"customer\" (a person who waits) or \"case\" (a file that flows through back-office steps); {}", did_you_mean(&k.v, &["customer", "case"])));
+            false
+        }
+    };
+    if case {
+        for key in ["patience", "balk_at"] {
+            if o.get(key).is_some() {
+                d.error(Some(o.span_of(key)), o.key(key), format!("a case (kind = \"case\") cannot have `{key}`: cases do not abandon"));
+            }
+        }
+    }
+    let tolerance = o.duration("tolerance", u, d).map(|t| t.v);
+    Some(CustomerSpec { name: name?, first_step, priority, patience, balk_at, case, tolerance })
 }
 
 fn read_arrival(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> Option<ArrivalSpec> {
     let o = Obj::open(n, path, ARRIVAL_KEYS, d)?;
     let customer = o.req_str("customer", d);
+    let channel = o.str("channel", d);
     let name = match o.str("name", d) {
         Some(s) => s,
-        None => customer.clone()?,
+        None => match (&customer, &channel) {
+            (Some(c), Some(ch)) => Sp::new(format!("{} ({})", c.v, ch.v), c.span.clone()),
+            _ => customer.clone()?,
+        },
     };
+    let first_step = o.str("first_step", d);
+    let calendar = o.str("calendar", d);
+    let mut day_factors = [1.0; 7];
+    if let Some(t) = o.map("day_factors", d) {
+        let fo = Obj { t, path: o.key("day_factors"), span: o.span_of("day_factors") };
+        fo.check_keys(WEEKDAYS, d);
+        for (i, w) in WEEKDAYS.iter().enumerate() {
+            if fo.get(w).is_some() {
+                day_factors[i] = factor(&fo, w, true, d).unwrap_or(1.0);
+            }
+        }
+    }
+    if let Some(an) = o.get("appointments") {
+        for key in ["rate", "rates", "interval"] {
+            if o.get(key).is_some() {
+                d.error(Some(o.span_of(key)), o.key(key), format!("`{key}` cannot be combined with `appointments`: booked customers arrive by slot"));
+            }
+        }
+        let appointments = read_appointments(an, &o.key("appointments"), u, d);
+        return Some(ArrivalSpec {
+            name,
+            customer,
+            profile: RateSpec::Constant(0.0),
+            scale: 1.0,
+            channel,
+            first_step,
+            calendar,
+            day_factors,
+            appointments: Some(appointments?),
+        });
+    }
     let scale = match o.float("scale", d) {
         Some(s) if s.v < 0.0 => {
             d.error(Some(s.span.clone()), o.key("scale"), "the scale must be >= 0");
@@ -322,7 +619,17 @@ fn read_arrival(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> Optio
             None
         }
     };
-    Some(ArrivalSpec { name, customer, profile: profile?, scale })
+    Some(ArrivalSpec {
+        name,
+        customer,
+        profile: profile?,
+        scale,
+        channel,
+        first_step,
+        calendar,
+        day_factors,
+        appointments: None,
+    })
 }
 
 fn read_resource(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> Option<ResourceSpec> {
@@ -380,13 +687,76 @@ fn read_resource(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> Opti
             }
         },
     };
-    Some(ResourceSpec { name: name?, staff: staff?, cost_per_hour })
+    let skills = match o.array("skills", d) {
+        None => Vec::new(),
+        Some(arr) => arr
+            .iter()
+            .enumerate()
+            .filter_map(|(i, n)| match n.as_str() {
+                Some(s) => Some(Sp::new(s.to_string(), n.span.clone())),
+                None => {
+                    d.error(Some(n.span.clone()), format!("{}[{i}]", o.key("skills")), format!("expected a skill name, found {}", n.type_name()));
+                    None
+                }
+            })
+            .collect(),
+    };
+    let speed = if o.get("speed").is_some() { factor(&o, "speed", false, d).unwrap_or(1.0) } else { 1.0 };
+    let calendar = o.str("calendar", d);
+    let mut breaks = Vec::new();
+    if let Some(arr) = o.array("breaks", d) {
+        for (i, b) in arr.iter().enumerate() {
+            let Some(bo) = Obj::open(b, &format!("{}[{i}]", o.key("breaks")), &["start", "length", "staff"], d) else {
+                continue;
+            };
+            let start = clock(&bo, "start", d);
+            if bo.get("start").is_none() {
+                bo.missing("start", "a clock time such as \"12:00\"", d);
+            }
+            let length = match bo.duration("length", u, d) {
+                Some(l) if l.v > 0.0 && l.v <= 1440.0 => Some(l.v),
+                Some(l) => {
+                    d.error(Some(l.span.clone()), bo.key("length"), "a break lasts more than 0 and at most 24 hours");
+                    None
+                }
+                None => {
+                    if bo.get("length").is_none() {
+                        bo.missing("length", "a duration such as \"30min\"", d);
+                    }
+                    None
+                }
+            };
+            let staff = bo.int("staff", 1, 100_000, d).map_or(1, |s| s.v as u32);
+            if let (Some(start), Some(length)) = (start, length) {
+                breaks.push(BreakSpec { start, length, staff });
+            }
+        }
+    }
+    let preempt = match o.str("on_shift_end", d) {
+        None => false,
+        Some(v) if v.v == "finish" => false,
+        Some(v) if v.v == "preempt" => true,
+        Some(v) => {
+            d.error(Some(v.span.clone()), o.key("on_shift_end"), format!("unknown choice `{}`", v.v))
+                .with_help(format!("\"finish\" (the service in progress ends first) or \"preempt\" (it is interrupted and resumed later); {}", did_you_mean(&v.v, &["finish", "preempt"])));
+            false
+        }
+    };
+    let automated = o.bool("automated", d).is_some_and(|b| b.v);
+    Some(ResourceSpec { name: name?, staff: staff?, cost_per_hour, skills, speed, calendar, breaks, preempt, automated })
 }
 
 fn read_step(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> Option<StepSpec> {
     let o = Obj::open(n, path, STEP_KEYS, d)?;
     let name = o.name("name", d);
-    let resource = o.str("resource", d);
+    let resource = match (o.str("resource", d), o.str("skill", d)) {
+        (Some(r), Some(_)) => {
+            d.error(Some(o.span_of("skill")), o.key("skill"), "give either `resource` or `skill`, not both")
+                .with_help("`skill` names the work; any staff group listing it in `skills` (or named so) serves the step");
+            Some(r)
+        }
+        (r, s) => r.or(s),
+    };
     let service = match o.get("service") {
         Some(s) => read_dist(s, &o.key("service"), u, d),
         None => {
@@ -411,7 +781,97 @@ fn read_step(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> Option<S
             }
         }
     }
-    Some(StepSpec { name: name?, resource, service, service_for, next, next_for })
+    let errors = d.error_count();
+    let automation = match (o.get("success"), o.get("on_failure")) {
+        (None, None) => {
+            if o.get("touchless").is_some() {
+                d.error(Some(o.span_of("touchless")), o.key("touchless"), "`touchless` needs `success` and `on_failure`: it is the share of automated successes that skip manual work");
+            }
+            None
+        }
+        (Some(_), None) => {
+            o.missing("on_failure", "the step that handles failed automated work, e.g. \"exception_review\"", d);
+            None
+        }
+        (None, Some(_)) => {
+            o.missing("success", "the probability that the automated work succeeds, e.g. 0.85", d);
+            None
+        }
+        (Some(_), Some(_)) => {
+            let success = prob(&o, "success", d).map_or(1.0, |p| p.v);
+            let on_failure = o.str("on_failure", d);
+            let (touchless, touchless_to) = match o.get("touchless") {
+                None => (0.0, None),
+                Some(tn) => match Obj::open(tn, &o.key("touchless"), &["share", "to"], d) {
+                    None => (0.0, None),
+                    Some(to) => {
+                        let share = prob(&to, "share", d).map_or(0.0, |p| p.v);
+                        if to.get("share").is_none() {
+                            to.missing("share", "the share of successful cases that skip manual work", d);
+                        }
+                        (share, to.req_str("to", d))
+                    }
+                },
+            };
+            on_failure.map(|on_failure| AutomationSpec { success, on_failure, touchless, touchless_to })
+        }
+    };
+    let repeat_info = o.get("repeat_info").and_then(|rn| {
+        let ro = Obj::open(rn, &o.key("repeat_info"), &["p", "back_to", "delay"], d)?;
+        let p = prob(&ro, "p", d);
+        if ro.get("p").is_none() {
+            ro.missing("p", "the probability that the customer must provide information again", d);
+        }
+        let back_to = ro.str("back_to", d);
+        let delay = ro.get("delay").and_then(|dn| read_dist(dn, &ro.key("delay"), u, d));
+        Some(RepeatSpec { p: p?.v, back_to, delay })
+    });
+    let batch = o.get("batch").and_then(|bn| {
+        let bo = Obj::open(bn, &o.key("batch"), &["size", "at", "max", "calendar"], d)?;
+        let size = bo.int("size", 1, 1_000_000, d).map(|s| s.v as u32);
+        let mut at = Vec::new();
+        if let Some(n) = bo.get("at") {
+            let items: Vec<&Node> = match &n.val {
+                Val::Array(a) => a.iter().collect(),
+                _ => vec![n],
+            };
+            for (i, it) in items.iter().enumerate() {
+                match it.as_str().map(units::parse_clock) {
+                    Some(Ok(v)) => at.push(v),
+                    Some(Err(e)) => {
+                        d.error(Some(it.span.clone()), format!("{}[{i}]", bo.key("at")), e);
+                    }
+                    None => {
+                        d.error(Some(it.span.clone()), bo.key("at"), format!("expected a clock time such as \"15:00\", found {}", it.type_name()));
+                    }
+                }
+            }
+            at.sort_by(f64::total_cmp);
+            at.dedup();
+        }
+        if size.is_none() && bo.get("at").is_none() {
+            d.error(Some(bn.span.clone()), o.key("batch"), "a batch needs `size` (release every N cases) or `at` (release at clock times), or both");
+        }
+        let max = bo.int("max", 1, 1_000_000, d).map_or(u32::MAX, |m| m.v as u32);
+        Some(BatchSpec { size, at, max, calendar: bo.str("calendar", d) })
+    });
+    let context_factor =
+        if o.get("context_factor").is_some() { factor(&o, "context_factor", false, d).unwrap_or(1.0) } else { 1.0 };
+    if d.error_count() > errors {
+        return None;
+    }
+    Some(StepSpec {
+        name: name?,
+        resource,
+        service,
+        service_for,
+        next,
+        next_for,
+        automation,
+        repeat_info,
+        batch,
+        context_factor,
+    })
 }
 
 fn read_routes(n: &Node, path: &str, d: &mut Diagnostics) -> Option<Vec<RouteSpec>> {
