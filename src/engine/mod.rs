@@ -347,8 +347,9 @@ impl<'m> Sim<'m> {
                     let c = self.slab.get_mut(slot);
                     let f = f64::from(c.factor);
                     c.factor = 1.0;
-                    let d = m.dists[step.service[ct]].sample(&mut draw_rng(self.rng.rep_seed, step.service_key, id, visit))
-                        * f;
+                    let d =
+                        m.dists[step.service[ct]].sample(&mut draw_rng(self.rng.rep_seed, step.service_key, id, visit))
+                            * f;
                     c.state = State::Busy;
                     let token = c.token;
                     self.events.push(self.now + d, Event::Done { slot, token });
@@ -554,7 +555,8 @@ impl<'m> Sim<'m> {
                 match (rp.back_to, rp.delay) {
                     (Some(b), _) => self.enter(slot, b),
                     (None, Some(dd)) => {
-                        let d = m.dists[dd].sample(&mut draw_rng(self.rng.rep_seed, step.repeat_key ^ 1, c.id, c.visits));
+                        let d =
+                            m.dists[dd].sample(&mut draw_rng(self.rng.rep_seed, step.repeat_key ^ 1, c.id, c.visits));
                         let token = self.slab.get(slot).token;
                         self.events.push(self.now + d, Event::Rework { slot, token });
                     }

@@ -28,8 +28,15 @@ pub fn read_calendar(name: Sp<String>, n: &Node, path: &str, d: &mut Diagnostics
     let order = ["weekdays", "weekend", "mon", "tue", "wed", "thu", "fri", "sat", "sun"];
     for key in t.entries.iter().map(|(k, _)| k) {
         if !CAL_KEYS.contains(&key.name.as_str()) {
-            d.error(Some(key.span.clone()), format!("{cpath}.{}", key.name), format!("unknown key `{}` in calendar `{}`", key.name, name.v))
-                .with_help(format!("weekday keys are mon … sun, weekdays (mon–fri), weekend (sat–sun); {}", did_you_mean(&key.name, CAL_KEYS)));
+            d.error(
+                Some(key.span.clone()),
+                format!("{cpath}.{}", key.name),
+                format!("unknown key `{}` in calendar `{}`", key.name, name.v),
+            )
+            .with_help(format!(
+                "weekday keys are mon … sun, weekdays (mon–fri), weekend (sat–sun); {}",
+                did_you_mean(&key.name, CAL_KEYS)
+            ));
         }
     }
     for key in order {
@@ -60,7 +67,11 @@ fn read_hours(n: &Node, key: &str, d: &mut Diagnostics) -> Option<Vec<(f64, f64)
     let mut out: Vec<(f64, f64)> = Vec::new();
     for it in items {
         let Some(s) = it.as_str() else {
-            d.error(Some(it.span.clone()), key, format!("expected opening hours such as \"09:00-17:00\", found {}", it.type_name()));
+            d.error(
+                Some(it.span.clone()),
+                key,
+                format!("expected opening hours such as \"09:00-17:00\", found {}", it.type_name()),
+            );
             return None;
         };
         if s.trim() == "closed" {

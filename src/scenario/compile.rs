@@ -12,8 +12,8 @@ use super::diag::{Diagnostics, did_you_mean};
 use super::reader::Sp;
 use super::schema::{DistKind, DistSpec, RateSpec, RouteSpec, Scenario, StaffSpec};
 use crate::model::{
-    self, Appointments, ArrivalStream, Automation, Batch, Calendar, CustomerType, DAY, Dist, Model, Pool,
-    RateProfile, Repeat, Resource, Route, Staffing, Step, stream_key,
+    self, Appointments, ArrivalStream, Automation, Batch, Calendar, CustomerType, DAY, Dist, Model, Pool, RateProfile,
+    Repeat, Resource, Route, Staffing, Step, stream_key,
 };
 
 /// How long after the horizon repeating events (calendars, batches) keep running while work
@@ -125,8 +125,10 @@ pub fn compile(s: &Scenario, d: &mut Diagnostics) -> Option<Model> {
             RateSpec::Constant(r) if !repeating => RateProfile::Constant(r * a.scale),
             RateSpec::Piecewise { interval, rates, .. } if repeating => {
                 let hours = calendar.map(|c| &s.calendars[c].hours);
-                let cuts: Vec<f64> =
-                    (0..rates.len()).map(|k| (s.start + k as f64 * interval) % DAY).chain(hours.map(Clock::edges).unwrap_or_default()).collect();
+                let cuts: Vec<f64> = (0..rates.len())
+                    .map(|k| (s.start + k as f64 * interval) % DAY)
+                    .chain(hours.map(Clock::edges).unwrap_or_default())
+                    .collect();
                 RateProfile::Timeline(clock.timeline(&cuts, |t| {
                     let (wd, _) = clock.at(t);
                     let k = ((t.rem_euclid(DAY)) / interval) as usize;
@@ -165,15 +167,24 @@ pub fn compile(s: &Scenario, d: &mut Diagnostics) -> Option<Model> {
         let channel_step = a.channel.as_ref().and_then(|c| {
             lookup(&ch_idx, c, "channel", format!("arrivals[{i}].channel"), &ch_names, d).and_then(|k| channel_first[k])
         });
-        let own_step =
-            a.first_step.as_ref().and_then(|f| lookup(&step_idx, f, "step", format!("arrivals[{i}].first_step"), &step_names, d));
+        let own_step = a
+            .first_step
+            .as_ref()
+            .and_then(|f| lookup(&step_idx, f, "step", format!("arrivals[{i}].first_step"), &step_names, d));
         let first_step = match own_step.or(channel_step) {
             Some(f) => f,
             None if customers[ci].first_step != usize::MAX => customers[ci].first_step,
             None => {
                 if s.customers[ci].first_step.is_none() {
-                    d.error(Some(a.name.span.clone()), format!("arrivals[{i}]"), format!("arrival stream `{}` has no first step: its customer type `{}` names none", a.name.v, customers[ci].name))
-                        .with_help("give `first_step` to the customer type, the arrival stream or its channel");
+                    d.error(
+                        Some(a.name.span.clone()),
+                        format!("arrivals[{i}]"),
+                        format!(
+                            "arrival stream `{}` has no first step: its customer type `{}` names none",
+                            a.name.v, customers[ci].name
+                        ),
+                    )
+                    .with_help("give `first_step` to the customer type, the arrival stream or its channel");
                 }
                 continue;
             }
@@ -286,7 +297,11 @@ pub fn compile(s: &Scenario, d: &mut Diagnostics) -> Option<Model> {
             };
             if resources[i].skills.contains(&p) {
                 if p != i {
-                    d.warning(Some(sk.span.clone()), format!("resources[{i}].skills"), format!("skill `{}` is listed twice", sk.v));
+                    d.warning(
+                        Some(sk.span.clone()),
+                        format!("resources[{i}].skills"),
+                        format!("skill `{}` is listed twice", sk.v),
+                    );
                 }
                 continue;
             }
@@ -576,8 +591,7 @@ fn check_flow(
             }
         }
         // Steps from which leaving is possible (backwards closure from exits).
-        let mut can_leave: Vec<bool> =
-            (0..n).map(|x| 1.0 - outs[x].iter().map(|o| o.1).sum::<f64>() > 1e-12).collect();
+        let mut can_leave: Vec<bool> = (0..n).map(|x| 1.0 - outs[x].iter().map(|o| o.1).sum::<f64>() > 1e-12).collect();
         loop {
             let mut changed = false;
             for x in 0..n {

@@ -221,8 +221,18 @@ pub const ARRIVAL_KEYS: &[&str] = &[
     "day_factors",
     "appointments",
 ];
-pub const RESOURCE_KEYS: &[&str] =
-    &["name", "staff", "interval", "cost_per_hour", "skills", "speed", "calendar", "breaks", "on_shift_end", "automated"];
+pub const RESOURCE_KEYS: &[&str] = &[
+    "name",
+    "staff",
+    "interval",
+    "cost_per_hour",
+    "skills",
+    "speed",
+    "calendar",
+    "breaks",
+    "on_shift_end",
+    "automated",
+];
 pub const STEP_KEYS: &[&str] = &[
     "name",
     "resource",
@@ -375,8 +385,11 @@ pub fn weekday(s: &Sp<String>, key: &str, d: &mut Diagnostics) -> Option<usize> 
     let l = s.v.trim().to_lowercase();
     let r = WEEKDAYS.iter().position(|w| l.starts_with(w) && (l.len() == 3 || full_day(w) == l));
     if r.is_none() {
-        d.error(Some(s.span.clone()), key, format!("unknown weekday `{}`", s.v))
-            .with_help(format!("one of {}; {}", WEEKDAYS.join(", "), did_you_mean(&l, WEEKDAYS)));
+        d.error(Some(s.span.clone()), key, format!("unknown weekday `{}`", s.v)).with_help(format!(
+            "one of {}; {}",
+            WEEKDAYS.join(", "),
+            did_you_mean(&l, WEEKDAYS)
+        ));
     }
     r
 }
@@ -461,7 +474,15 @@ fn read_appointments(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> 
         offset_sd = po.duration("sd", u, d).map_or(0.0, |s| s.v.max(0.0));
     }
     let calendar = o.str("calendar", d);
-    (d.error_count() == errors).then_some(AppointmentSpec { every, from, to, no_show, offset_mean, offset_sd, calendar })
+    (d.error_count() == errors).then_some(AppointmentSpec {
+        every,
+        from,
+        to,
+        no_show,
+        offset_mean,
+        offset_sd,
+        calendar,
+    })
 }
 
 /// A duration that may be negative ("-3min": early).
@@ -512,15 +533,21 @@ fn read_customer(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> Opti
         Some(k) if k.v == "case" => true,
         Some(k) if k.v == "customer" => false,
         Some(k) => {
-            d.error(Some(k.span.clone()), o.key("kind"), format!("unknown kind `{}`", k.v))
-                .with_help(format!("\"customer\" (a person who waits) or \"case\" (a file that flows through back-office steps); {}", did_you_mean(&k.v, &["customer", "case"])));
+            d.error(Some(k.span.clone()), o.key("kind"), format!("unknown kind `{}`", k.v)).with_help(format!(
+                "\"customer\" (a person who waits) or \"case\" (a file that flows through back-office steps); {}",
+                did_you_mean(&k.v, &["customer", "case"])
+            ));
             false
         }
     };
     if case {
         for key in ["patience", "balk_at"] {
             if o.get(key).is_some() {
-                d.error(Some(o.span_of(key)), o.key(key), format!("a case (kind = \"case\") cannot have `{key}`: cases do not abandon"));
+                d.error(
+                    Some(o.span_of(key)),
+                    o.key(key),
+                    format!("a case (kind = \"case\") cannot have `{key}`: cases do not abandon"),
+                );
             }
         }
     }
@@ -554,7 +581,11 @@ fn read_arrival(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> Optio
     if let Some(an) = o.get("appointments") {
         for key in ["rate", "rates", "interval"] {
             if o.get(key).is_some() {
-                d.error(Some(o.span_of(key)), o.key(key), format!("`{key}` cannot be combined with `appointments`: booked customers arrive by slot"));
+                d.error(
+                    Some(o.span_of(key)),
+                    o.key(key),
+                    format!("`{key}` cannot be combined with `appointments`: booked customers arrive by slot"),
+                );
             }
         }
         let appointments = read_appointments(an, &o.key("appointments"), u, d);
@@ -695,7 +726,11 @@ fn read_resource(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> Opti
             .filter_map(|(i, n)| match n.as_str() {
                 Some(s) => Some(Sp::new(s.to_string(), n.span.clone())),
                 None => {
-                    d.error(Some(n.span.clone()), format!("{}[{i}]", o.key("skills")), format!("expected a skill name, found {}", n.type_name()));
+                    d.error(
+                        Some(n.span.clone()),
+                        format!("{}[{i}]", o.key("skills")),
+                        format!("expected a skill name, found {}", n.type_name()),
+                    );
                     None
                 }
             })
@@ -743,7 +778,17 @@ fn read_resource(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> Opti
         }
     };
     let automated = o.bool("automated", d).is_some_and(|b| b.v);
-    Some(ResourceSpec { name: name?, staff: staff?, cost_per_hour, skills, speed, calendar, breaks, preempt, automated })
+    Some(ResourceSpec {
+        name: name?,
+        staff: staff?,
+        cost_per_hour,
+        skills,
+        speed,
+        calendar,
+        breaks,
+        preempt,
+        automated,
+    })
 }
 
 fn read_step(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> Option<StepSpec> {
@@ -751,8 +796,9 @@ fn read_step(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> Option<S
     let name = o.name("name", d);
     let resource = match (o.str("resource", d), o.str("skill", d)) {
         (Some(r), Some(_)) => {
-            d.error(Some(o.span_of("skill")), o.key("skill"), "give either `resource` or `skill`, not both")
-                .with_help("`skill` names the work; any staff group listing it in `skills` (or named so) serves the step");
+            d.error(Some(o.span_of("skill")), o.key("skill"), "give either `resource` or `skill`, not both").with_help(
+                "`skill` names the work; any staff group listing it in `skills` (or named so) serves the step",
+            );
             Some(r)
         }
         (r, s) => r.or(s),
@@ -842,7 +888,11 @@ fn read_step(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> Option<S
                         d.error(Some(it.span.clone()), format!("{}[{i}]", bo.key("at")), e);
                     }
                     None => {
-                        d.error(Some(it.span.clone()), bo.key("at"), format!("expected a clock time such as \"15:00\", found {}", it.type_name()));
+                        d.error(
+                            Some(it.span.clone()),
+                            bo.key("at"),
+                            format!("expected a clock time such as \"15:00\", found {}", it.type_name()),
+                        );
                     }
                 }
             }
@@ -850,7 +900,11 @@ fn read_step(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> Option<S
             at.dedup();
         }
         if size.is_none() && bo.get("at").is_none() {
-            d.error(Some(bn.span.clone()), o.key("batch"), "a batch needs `size` (release every N cases) or `at` (release at clock times), or both");
+            d.error(
+                Some(bn.span.clone()),
+                o.key("batch"),
+                "a batch needs `size` (release every N cases) or `at` (release at clock times), or both",
+            );
         }
         let max = bo.int("max", 1, 1_000_000, d).map_or(u32::MAX, |m| m.v as u32);
         Some(BatchSpec { size, at, max, calendar: bo.str("calendar", d) })

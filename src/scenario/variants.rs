@@ -22,6 +22,7 @@ pub const VARIANT_KEYS: &[&str] = &[
     "remove_customers",
     "remove_arrivals",
     "arrival_scale",
+    "channel_shift",
 ];
 
 /// A variant's merged document and what the engine must know beyond the document.
@@ -126,6 +127,40 @@ pub fn build(root: &Table, d: &mut Diagnostics) -> Vec<VariantDoc> {
                     continue;
                 }
                 scale_arrivals(&mut doc, &k.name, f, factor);
+            }
+        }
+        if let Some(arr) = v.array("channel_shift", d) {
+            for (i, item) in arr.iter().enumerate() {
+                let path = format!("{}[{i}]", v.key("channel_shift"));
+                let Some(o) = Obj::open(item, &path, &["customer", "from", "to", "share"], d) else { continue };
+                let (Some(c), Some(from), Some(to)) =
+                    (o.req_str("customer", d), o.req_str("from", d), o.req_str("to", d))
+                else {
+                    continue;
+                };
+                let share = match o.float("share", d) {
+                    Some(sh) if (0.0..=1.0).contains(&sh.v) => sh.v,
+                    Some(sh) => {
+                        d.error(Some(sh.span.clone()), o.key("share"), format!("share {} is outside [0, 1]", sh.v));
+                        continue;
+                    }
+                    None => {
+                        if o.get("share").is_none() {
+                            o.missing("share", "the share of the demand that moves, from 0 to 1", d);
+                        }
+                        continue;
+                    }
+                };
+                if !shift_channel(&mut doc, &c.v, &from.v, &to.v, share, item) {
+                    d.error(
+                        Some(item.span.clone()),
+                        path,
+                        format!("no arrival stream of customer type `{}` comes through channel `{}`", c.v, from.v),
+                    )
+                    .with_help(
+                        "a channel shift moves demand between arrival streams that name `customer` and `channel`",
+                    );
+                }
             }
         }
         out.push(VariantDoc { name: name.v, description, table: doc, removed_steps });
@@ -249,4 +284,34 @@ fn strip_customer_overrides(doc: &mut Table, customer: &str) {
             }
         }
     }
+}
+
+/// Moves `share` of the demand of `customer` through channel `from` to channel `to`: each
+/// matching stream keeps (1 − share) of its rate and a copy with the rest, renamed and with
+/// the target channel (hence its own random stream and the channel's first step), is added.
+fn shift_channel(doc: &mut Table, customer: &str, from: &str, to: &str, share: f64, at: &Node) -> bool {
+    let Some(Val::Array(a)) = doc.get_mut("arrivals").map(|n| &mut n.val) else { return false };
+    let mut added = Vec::new();
+    for n in a.iter_mut() {
+        let Val::Table(t) = &mut n.val else { continue };
+        if t.get("customer").and_then(Node::as_str) != Some(customer)
+            || t.get("channel").and_then(Node::as_str) != Some(from)
+        {
+            continue;
+        }
+        let old = t.get("scale").and_then(Node::as_f64).unwrap_or(1.0);
+        let name = t.get("name").and_then(Node::as_str).map_or_else(|| format!("{customer} ({from})"), str::to_string);
+        let key = |k: &str| Key { name: k.into(), span: at.span.clone() };
+        let node = |val: Val| Node { span: at.span.clone(), val };
+        let mut copy = t.clone();
+        t.set(key("scale"), node(Val::Float(old * (1.0 - share))));
+        copy.set(key("scale"), node(Val::Float(old * share)));
+        copy.set(key("channel"), node(Val::Str(to.to_string())));
+        copy.set(key("name"), node(Val::Str(format!("{name} → {to}"))));
+        copy.remove("first_step");
+        added.push(node(Val::Table(copy)));
+    }
+    let found = !added.is_empty();
+    a.extend(added);
+    found
 }
