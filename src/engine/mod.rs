@@ -163,9 +163,11 @@ impl<'m> Sim<'m> {
     }
 
     /// Whether a repeating event (calendar staffing, batch release) at `t` still matters:
-    /// before the horizon always; after it only while work remains, for at most `drain`.
+    /// before the horizon always; after it only while customers may still be inside (arrivals
+    /// still coming, or work remaining), and for at most `drain` after the horizon.
     fn repeating_ok(&self, t: f64) -> bool {
-        t < self.m.horizon || (self.slab.in_use() > 0 && t < self.m.horizon + self.m.drain)
+        t < self.m.horizon
+            || ((self.now < self.m.horizon || self.slab.in_use() > 0) && t < self.m.horizon + self.m.drain)
     }
 
     fn schedule_staff_change(&mut self, r: usize) {
@@ -210,37 +212,40 @@ impl<'m> Sim<'m> {
         self.staff_next[r] += 1;
         self.schedule_staff_change(r);
         if self.m.resources[r].preempt {
-            while self.busy[r] > self.capacity[r] {
-                self.preempt(r);
-            }
+            while self.busy[r] > self.capacity[r] && self.preempt(r) {}
         }
         // Without preemption a drop lets services in progress finish (busy may exceed
         // capacity for a while).
         self.dispatch(r);
     }
 
-    /// Interrupts the most recently started service of group `r`: the customer goes back to
-    /// the front of its queue with the rest of its service time.
-    fn preempt(&mut self, r: usize) {
-        let Some(slot) = self.in_service[r].pop() else {
-            self.busy[r] = self.capacity[r];
-            return;
-        };
-        let m = self.m;
+    /// Interrupts the most recently started service of group `r` that does not end at this
+    /// very moment: the customer goes back to the front of its queue with the rest of its
+    /// service time. Returns false when there is none to interrupt.
+    fn preempt(&mut self, r: usize) -> bool {
         let now = self.now;
+        let Some(i) = self.in_service[r].iter().rposition(|&slot| self.slab.get(slot).svc_end > now) else {
+            return false;
+        };
+        let slot = self.in_service[r].swap_remove(i);
+        if let Some(&moved) = self.in_service[r].get(i) {
+            self.slab.get_mut(moved).in_svc = i as u32;
+        }
+        let m = self.m;
         let c = self.slab.get_mut(slot);
-        c.remaining = (c.svc_end - now).max(0.0);
+        c.remaining = c.svc_end - now;
         c.token = c.token.wrapping_add(1);
         c.state = State::Waiting;
         c.enqueued = now;
         let (s, token) = (c.step as usize, c.token);
         let level = self.level_of(slot, s);
-        let Some(p) = m.steps[s].pool else { return };
+        let Some(p) = m.steps[s].pool else { return false };
         self.queues[p * m.priority_levels + level].push_front((slot, token));
         self.waiting_p[p] += 1;
         self.busy[r] -= 1;
         self.obs.busy_change(r, now, -1.0);
         self.obs.queue_change(s, now, 1.0);
+        true
     }
 
     fn on_arrival(&mut self, s: usize) {

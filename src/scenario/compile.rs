@@ -656,7 +656,7 @@ fn check_load(
 ) {
     let n = steps.len();
     let mut load = vec![0.0; pools.len()];
-    for ci in 0..customers.len() {
+    for (ci, _) in customers.iter().enumerate() {
         let mut ext = vec![0.0; n];
         for a in arrivals.iter().filter(|a| a.customer == ci) {
             ext[a.first_step] += expected_arrivals(a, s.horizon) / s.horizon;
