@@ -13,21 +13,40 @@ pub struct Window {
 pub struct TimeAvg {
     level: f64,
     last: f64,
-    /// ∫ level dt over [warmup, horizon].
+    /// ∫ level dt over [0, last].
+    cum: f64,
+    /// The next instant where the running integral must be cut: the end of the current bin,
+    /// the warm-up or the horizon, whichever comes first. An update before it costs one
+    /// multiply-add; crossing it (once per bin) takes the cold path `cross`.
+    mark: f64,
+    /// ∫ over [0, warmup] and [0, horizon], once reached.
+    at_warmup: Option<f64>,
+    at_horizon: Option<f64>,
+    /// ∫ level dt over [warmup, horizon] (set by `finish`).
     pub area: f64,
     /// Largest level at or after the warm-up.
     pub max: f64,
-    /// ∫ level dt per bin of [0, horizon).
+    /// ∫ level dt per bin of [0, horizon) (the last bin ends at the horizon).
     pub bins: Vec<f64>,
-    /// The bin `last` falls in and where it ends: time only moves forward, so the bin is
-    /// found by stepping, never by dividing (this sits on the hot path of every event).
     bin: usize,
-    edge: f64,
+    bin_start: f64,
 }
 
 impl TimeAvg {
     pub fn new(n_bins: usize) -> Self {
-        TimeAvg { level: 0.0, last: 0.0, area: 0.0, max: 0.0, bins: vec![0.0; n_bins], bin: 0, edge: f64::NAN }
+        TimeAvg {
+            level: 0.0,
+            last: 0.0,
+            cum: 0.0,
+            mark: 0.0,
+            at_warmup: None,
+            at_horizon: None,
+            area: 0.0,
+            max: 0.0,
+            bins: vec![0.0; n_bins],
+            bin: 0,
+            bin_start: 0.0,
+        }
     }
 
     pub fn level(&self) -> f64 {
@@ -37,9 +56,10 @@ impl TimeAvg {
     /// Changes the level at time `now` (times never decrease).
     #[inline]
     pub fn set(&mut self, now: f64, level: f64, w: &Window) {
-        if self.level != 0.0 && now > self.last && self.last < w.horizon {
-            self.integrate(now, w);
+        if now >= self.mark {
+            self.cross(now, w);
         }
+        self.cum += self.level * (now - self.last);
         self.last = now;
         self.level = level;
         if level > self.max && now >= w.warmup {
@@ -53,36 +73,51 @@ impl TimeAvg {
         self.set(now, l, w);
     }
 
-    #[inline]
-    fn integrate(&mut self, now: f64, w: &Window) {
-        let end = now.min(w.horizon);
-        let a = self.last.max(w.warmup);
-        if end > a {
-            self.area += self.level * (end - a);
-        }
-        let nb = self.bins.len();
-        if nb == 0 {
-            return;
-        }
-        if self.edge.is_nan() {
-            self.edge = w.bin_width;
-        }
-        let mut t = self.last;
-        while t < end {
-            while t >= self.edge && self.bin + 1 < nb {
-                self.bin += 1;
-                self.edge = (self.bin + 1) as f64 * w.bin_width;
+    /// End of bin `i`.
+    fn edge(&self, i: usize, w: &Window) -> f64 {
+        if i + 1 < self.bins.len() { (i + 1) as f64 * w.bin_width } else { w.horizon }
+    }
+
+    /// Integrates up to every cut at or before `now`, recording bins, warm-up and horizon.
+    #[cold]
+    fn cross(&mut self, now: f64, w: &Window) {
+        loop {
+            let mut next = f64::INFINITY;
+            if self.at_warmup.is_none() {
+                next = next.min(w.warmup);
             }
-            let seg_end = if self.bin + 1 < nb { end.min(self.edge) } else { end };
-            self.bins[self.bin] += self.level * (seg_end - t);
-            t = seg_end;
+            if self.at_horizon.is_none() {
+                next = next.min(w.horizon);
+            }
+            if self.bin < self.bins.len() {
+                next = next.min(self.edge(self.bin, w));
+            }
+            if next > now {
+                self.mark = next;
+                return;
+            }
+            self.cum += self.level * (next - self.last);
+            self.last = next;
+            if self.at_warmup.is_none() && next >= w.warmup {
+                self.at_warmup = Some(self.cum);
+            }
+            if self.at_horizon.is_none() && next >= w.horizon {
+                self.at_horizon = Some(self.cum);
+            }
+            while self.bin < self.bins.len() && self.edge(self.bin, w) <= next {
+                self.bins[self.bin] = self.cum - self.bin_start;
+                self.bin_start = self.cum;
+                self.bin += 1;
+            }
         }
     }
 
-    /// Closes the books at the end of the run.
+    /// Closes the books at the end of the run (the level holds until the horizon if the run
+    /// ended earlier).
     pub fn finish(&mut self, end: f64, w: &Window) {
         let l = self.level;
-        self.set(end.max(self.last), l, w);
+        self.set(end.max(self.last).max(w.horizon), l, w);
+        self.area = self.at_horizon.unwrap_or(self.cum) - self.at_warmup.unwrap_or(0.0);
     }
 
     /// Mean level over the window.
@@ -103,6 +138,7 @@ mod tests {
         q.set(0.0, 2.0, &w);
         q.set(12.0, 1.0, &w);
         q.set(40.0, 0.0, &w);
+        q.finish(40.0, &w);
         // Window [5, 30]: 2*(12-5) + 1*(30-12) = 14 + 18 = 32.
         assert!((q.area - 32.0).abs() < 1e-12);
         assert!((q.mean(&w) - 32.0 / 25.0).abs() < 1e-12);
