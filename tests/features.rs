@@ -548,3 +548,58 @@ fn bad_feature_input_gets_clear_errors() {
         Err(e) => assert!(e.render().contains("cases do not abandon"), "{}", e.render()),
     }
 }
+
+#[test]
+fn warnings_follow_what_the_variant_runs() {
+    // The baseline overloads `slow`; a variant that removes the step must not be warned about
+    // it, and a variant that only changes cost repeats no baseline warning.
+    let text = r#"
+horizon = "8h"
+[[customers]]
+name = "c"
+first_step = "fast"
+[[arrivals]]
+customer = "c"
+rate = "60/h"
+[[resources]]
+name = "r"
+staff = 1
+[[steps]]
+name = "fast"
+service = "1min"
+next = [{ step = "slow", p = 1.0 }]
+[[steps]]
+name = "slow"
+resource = "r"
+service = "2min"
+[[variants]]
+name = "no_slow"
+remove_steps = ["slow"]
+[[variants]]
+name = "cost_only"
+resources = [{ name = "r", cost_per_hour = 50 }]
+"#;
+    let l = branchsim::scenario::load_str(text, "w.toml").unwrap_or_else(|e| panic!("{}", e.render()));
+    let load: Vec<_> = l.warnings.items.iter().filter(|w| w.message.contains("is offered")).collect();
+    assert_eq!(load.len(), 1, "{:?}", load);
+    assert!(load[0].variant.is_none());
+    // A stream whose profile is zero during the calendar's opening hours brings nobody.
+    let silent = r#"
+horizon = "1d"
+[calendars.office]
+weekdays = "09:00-17:00"
+[[customers]]
+name = "c"
+first_step = "s"
+[[arrivals]]
+customer = "c"
+calendar = "office"
+interval = "1h"
+rates = ["10/h", "10/h"]
+[[steps]]
+name = "s"
+service = "1min"
+"#;
+    let l = branchsim::scenario::load_str(silent, "s.toml").unwrap_or_else(|e| panic!("{}", e.render()));
+    assert!(l.warnings.items.iter().any(|w| w.message.contains("brings nobody")), "{:?}", l.warnings.items);
+}

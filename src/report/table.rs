@@ -88,10 +88,27 @@ pub const HEADLINE: &[&str] = &[
     "wait_p90",
     "cycle_time_mean",
     "cycle_time_p90",
+    "cycle_time_work_mean",
     "service_level",
+    "satisfied_rate",
     "throughput_per_hour",
     "staff_cost",
 ];
+
+/// Whether a headline KPI only repeats another one in this study (working time without a
+/// calendar equals calendar time; with no `tolerance` the satisfied rate is the service
+/// level), so tables leave it out.
+pub fn redundant(r: &Results, name: &str) -> bool {
+    let twin = match name {
+        "cycle_time_work_mean" => "cycle_time_mean",
+        "satisfied_rate" => "service_level",
+        _ => return false,
+    };
+    r.variants.values().all(|v| match (v.kpis.get(name), v.kpis.get(twin)) {
+        (Some(a), Some(b)) => a.mean == b.mean || (a.mean.is_nan() && b.mean.is_nan()),
+        _ => true,
+    })
+}
 
 fn label(name: &str, unit: &str) -> String {
     if kpi::is_duration(name) { format!("{name} ({unit})") } else { name.to_string() }
@@ -107,7 +124,8 @@ pub fn kpi_table(r: &Results) -> String {
     let Some(first) = r.variants.values().next() else {
         return String::new();
     };
-    let mut paths: Vec<(String, String)> = HEADLINE.iter().map(|k| (k.to_string(), label(k, unit))).collect();
+    let mut paths: Vec<(String, String)> =
+        HEADLINE.iter().filter(|k| !redundant(r, k)).map(|k| (k.to_string(), label(k, unit))).collect();
     for c in first.customers.keys() {
         for k in ["wait_mean", "abandon_rate", "service_level"] {
             paths.push((format!("customers.{c}.{k}"), format!("{c}: {}", label(k, unit))));
@@ -165,7 +183,7 @@ pub fn comparison_table(r: &Results) -> String {
     ]);
     for d in &c.differences {
         let name = d.kpi.as_str();
-        if !HEADLINE.contains(&name) || name == "arrived" || name == "served" {
+        if !HEADLINE.contains(&name) || name == "arrived" || name == "served" || redundant(r, name) {
             continue;
         }
         let f = |x: f64| {

@@ -25,6 +25,12 @@ pub const DRAIN_DAYS: f64 = 28.0;
 pub const MAX_BINS: usize = 2000;
 
 pub fn compile(s: &Scenario, d: &mut Diagnostics) -> Option<Model> {
+    compile_with(s, &[], d)
+}
+
+/// Compiles a variant whose `removed` steps become zero-time pass-throughs (before the flow
+/// and load checks, so removed work is not counted).
+pub fn compile_with(s: &Scenario, removed: &[String], d: &mut Diagnostics) -> Option<Model> {
     let step_names: Vec<&str> = s.steps.iter().map(|x| x.name.v.as_str()).collect();
     let res_names: Vec<&str> = s.resources.iter().map(|x| x.name.v.as_str()).collect();
     let cust_names: Vec<&str> = s.customers.iter().map(|x| x.name.v.as_str()).collect();
@@ -397,7 +403,7 @@ pub fn compile(s: &Scenario, d: &mut Diagnostics) -> Option<Model> {
             route,
             service_key: stream_key("service", &st.name.v),
             routing_key: stream_key("routing", &st.name.v),
-            pass_through: false,
+            pass_through: removed.contains(&st.name.v),
             automation,
             repeat,
             repeat_key: stream_key("repeat", &st.name.v),
@@ -406,6 +412,13 @@ pub fn compile(s: &Scenario, d: &mut Diagnostics) -> Option<Model> {
         });
     }
 
+    for (i, a) in arrivals.iter().enumerate() {
+        if expected_arrivals(a, s.horizon) <= 0.0 && s.arrivals.get(i).is_some_and(|x| x.scale > 0.0) {
+            let span = s.arrivals.iter().find(|x| x.name.v == a.name).map(|x| x.name.span.clone());
+            d.warning(span, format!("arrivals[{i}]"), format!("arrival stream `{}` brings nobody before the horizon", a.name))
+                .with_help("its rates are zero whenever it may arrive: with a `calendar`, an `interval` + `rates` profile counts from `start` each day, so rates must cover the opening hours");
+        }
+    }
     if d.has_errors() {
         return None;
     }

@@ -143,20 +143,21 @@ pub fn load_tree(root: tree::Table, text: &str, label: &str) -> Result<Loaded, L
     for v in docs {
         let mut vd = Diagnostics::default();
         let vs = Scenario::from_table(&v.table, &default_name, &mut vd);
-        let model = compile::compile(&vs, &mut vd);
+        let model = compile::compile_with(&vs, &v.removed_steps, &mut vd);
         // Problems the baseline already has are reported once, not again per variant.
+        // A warning whose text the baseline already gave (same resource, same load) is the
+        // same problem even if the variant rewrote the table it points at.
         let base_msgs: Vec<(Option<std::ops::Range<usize>>, String)> =
             d.items.iter().map(|x| (x.span.clone(), x.message.clone())).collect();
         for mut item in vd.items {
-            if !base_msgs.contains(&(item.span.clone(), item.message.clone())) {
+            let same_warning = item.severity == diag::Severity::Warning
+                && d.items.iter().any(|x| x.variant.is_none() && x.key == item.key && x.message == item.message);
+            if !same_warning && !base_msgs.contains(&(item.span.clone(), item.message.clone())) {
                 item.variant = Some(v.name.clone());
                 d.items.push(item);
             }
         }
-        if let Some(mut model) = model {
-            for st in &mut model.steps {
-                st.pass_through = v.removed_steps.contains(&st.name);
-            }
+        if let Some(model) = model {
             variants.push(Variant { name: v.name, description: v.description, scenario: vs, model });
         }
     }
