@@ -510,7 +510,19 @@ fn model_changes(b: &ModelInfo, v: &ModelInfo, unit: &str) -> Vec<String> {
         match b.resources.iter().find(|x| x.name == res.name) {
             None => out.push(format!("adds resource <strong>{}</strong>", escape(&res.name))),
             Some(br) => {
-                if res.staff != br.staff || res.interval != br.interval {
+                if (res.staff.len() > 24 || br.staff.len() > 24) && res.staff != br.staff {
+                    // Calendar staffing is listed hour by hour: summarise instead.
+                    let hours = |s: &[u32]| s.iter().map(|&x| u64::from(x)).sum::<u64>();
+                    let peak = |s: &[u32]| s.iter().copied().max().unwrap_or(0);
+                    out.push(format!(
+                        "{}: staffing changed — peak {} (was {}), {} staff-hours in the first week (was {})",
+                        escape(&res.name),
+                        peak(&res.staff),
+                        peak(&br.staff),
+                        hours(&res.staff),
+                        hours(&br.staff)
+                    ));
+                } else if res.staff != br.staff || res.interval != br.interval {
                     out.push(format!(
                         "{}: staff {} (was {})",
                         escape(&res.name),
