@@ -14,16 +14,32 @@ const MIN_EXP: i32 = -10;
 const MAX_EXP: i32 = 22;
 pub const BUCKETS: usize = 1 + (MAX_EXP - MIN_EXP) as usize * SUB;
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// Counts are allocated on the first value and only the buckets below `hi` are ever
+/// non-zero: a replication's histograms cost nothing for types nobody belongs to, and reading
+/// them (percentiles, hand-over to the fold) scans only the range the values reached.
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Histogram {
     #[serde(with = "sparse")]
     counts: Vec<u64>,
     pub n: u64,
+    /// One past the highest bucket that may be non-zero (all of them after deserialising).
+    #[serde(skip, default = "all_buckets")]
+    hi: usize,
+}
+
+fn all_buckets() -> usize {
+    BUCKETS
 }
 
 impl Default for Histogram {
     fn default() -> Self {
-        Histogram { counts: vec![0; BUCKETS], n: 0 }
+        Histogram { counts: Vec::new(), n: 0, hi: 0 }
+    }
+}
+
+impl PartialEq for Histogram {
+    fn eq(&self, other: &Self) -> bool {
+        self.n == other.n && self.to_sparse() == other.to_sparse()
     }
 }
 
@@ -54,29 +70,54 @@ fn representative(b: usize) -> f64 {
 impl Histogram {
     #[inline]
     pub fn add(&mut self, v: f64) {
-        self.counts[bucket(v)] += 1;
+        if self.counts.is_empty() {
+            self.counts = vec![0; BUCKETS];
+        }
+        let b = bucket(v);
+        self.counts[b] += 1;
+        self.hi = self.hi.max(b + 1);
         self.n += 1;
+    }
+
+    /// The buckets that may be non-zero.
+    fn used(&self) -> &[u64] {
+        &self.counts[..self.hi.min(self.counts.len())]
     }
 
     /// Non-empty buckets only: what a replication hands back to the thread that folds
     /// results (a few hundred pairs instead of a 16 KiB array allocated in another thread).
     pub fn to_sparse(&self) -> Vec<(u32, u64)> {
-        self.counts.iter().enumerate().filter(|(_, c)| **c > 0).map(|(i, c)| (i as u32, *c)).collect()
+        self.used().iter().enumerate().filter(|(_, c)| **c > 0).map(|(i, c)| (i as u32, *c)).collect()
     }
 
     pub fn merge_sparse(&mut self, sparse: &[(u32, u64)]) {
+        if sparse.is_empty() {
+            return;
+        }
+        if self.counts.is_empty() {
+            self.counts = vec![0; BUCKETS];
+        }
         for &(i, c) in sparse {
             if let Some(slot) = self.counts.get_mut(i as usize) {
                 *slot += c;
                 self.n += c;
+                self.hi = self.hi.max(i as usize + 1);
             }
         }
     }
 
     pub fn merge(&mut self, other: &Histogram) {
-        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
+        let theirs = other.used();
+        if theirs.is_empty() {
+            return;
+        }
+        if self.counts.is_empty() {
+            self.counts = vec![0; BUCKETS];
+        }
+        for (a, b) in self.counts.iter_mut().zip(theirs) {
             *a += *b;
         }
+        self.hi = self.hi.max(theirs.len());
         self.n += other.n;
     }
 
@@ -88,7 +129,7 @@ impl Histogram {
         }
         let rank = ((p * self.n as f64).ceil() as u64).clamp(1, self.n);
         let mut acc = 0;
-        for (b, c) in self.counts.iter().enumerate() {
+        for (b, c) in self.used().iter().enumerate() {
             acc += c;
             if acc >= rank {
                 return representative(b);
@@ -102,13 +143,14 @@ impl Histogram {
         if self.n == 0 {
             return f64::NAN;
         }
-        let b = bucket(x);
-        self.counts[..=b].iter().sum::<u64>() as f64 / self.n as f64
+        let used = self.used();
+        let b = (bucket(x) + 1).min(used.len());
+        used[..b].iter().sum::<u64>() as f64 / self.n as f64
     }
 
     /// Non-empty buckets as (lower edge, upper edge, count), for charts.
     pub fn bins(&self) -> Vec<(f64, f64, u64)> {
-        self.counts
+        self.used()
             .iter()
             .enumerate()
             .filter(|(_, c)| **c > 0)
