@@ -17,7 +17,7 @@ pub const BUCKETS: usize = 1 + (MAX_EXP - MIN_EXP) as usize * SUB;
 /// Counts are allocated on the first value and only the buckets below `hi` are ever
 /// non-zero: a replication's histograms cost nothing for types nobody belongs to, and reading
 /// them (percentiles, hand-over to the fold) scans only the range the values reached.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Histogram {
     #[serde(with = "sparse")]
     counts: Vec<u64>,
@@ -29,12 +29,6 @@ pub struct Histogram {
 
 fn all_buckets() -> usize {
     BUCKETS
-}
-
-impl Default for Histogram {
-    fn default() -> Self {
-        Histogram { counts: Vec::new(), n: 0, hi: 0 }
-    }
 }
 
 impl PartialEq for Histogram {
