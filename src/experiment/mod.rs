@@ -12,14 +12,17 @@ pub mod sweep;
 
 use rayon::prelude::*;
 
-use crate::engine::{self, ReplicationResult};
+use crate::engine;
 use crate::model::Model;
-pub use accumulate::{Band, PartialVariant, VariantResult};
+pub use accumulate::{Band, Block, PartialVariant, VariantResult};
 pub use precision::{Precision, PrecisionTarget};
 
 /// Replications simulated in parallel before they are folded in order; bounds the memory held
 /// by results not yet folded.
 pub const CHUNK: usize = 64;
+
+/// Replications one worker simulates and pre-folds as a unit (see `accumulate::Block`).
+pub const BLOCK: u64 = 8;
 
 /// Runs replications `from..to` of `model` and folds them into `acc` in order.
 /// `progress` is told how many replications have finished after each chunk.
@@ -35,22 +38,29 @@ pub fn run_range(
     // Folding is serial (replication order fixes the bytes of every output), so it overlaps
     // with simulating the next chunk: while one thread folds chunk i, the others already run
     // chunk i + 1.
-    let mut pending: Vec<ReplicationResult> = Vec::new();
+    let mut pending: Vec<Block> = Vec::new();
     let mut start = from;
     loop {
         let end = (start + CHUNK as u64).min(to);
         let folding = std::mem::take(&mut pending);
         let ((), next) = rayon::join(
             || {
-                let n = folding.len() as u64;
-                for r in folding {
-                    acc.add(r);
+                let n: u64 = folding.iter().map(|b| b.len() as u64).sum();
+                for b in folding {
+                    acc.add_block(b);
                 }
                 if n > 0 {
                     progress(n);
                 }
             },
-            || (start..end).into_par_iter().map(|i| engine::simulate(model, seed, i)).collect::<Vec<_>>(),
+            || {
+                let blocks: Vec<(u64, u64)> =
+                    (start..end).step_by(BLOCK as usize).map(|a| (a, (a + BLOCK).min(end))).collect();
+                blocks
+                    .into_par_iter()
+                    .map(|(a, b)| Block::run(model, a, b, |i| engine::simulate(model, seed, i)))
+                    .collect::<Vec<_>>()
+            },
         );
         if next.is_empty() {
             break;
