@@ -449,12 +449,13 @@ fn check_load(
     }
     for (r, res) in resources.iter().enumerate() {
         let staff = res.staff.staff_minutes(0.0, s.horizon) / s.horizon;
-        if load[r] > 0.0 && load[r] >= staff {
+        // No staff at all is warned about by `check_flow` (with the step that needs it).
+        if load[r] > 0.0 && staff > 0.0 && load[r] >= staff {
             d.warning(
                 Some(s.resources[r].name.span.clone()),
                 format!("resources[{r}]"),
                 format!(
-                    "resource `{}` is offered {:.2} staff of work on average but has {:.2} scheduled (load {:.0}%): only abandonment keeps its queue from growing without bound",
+                    "resource `{}` is offered {:.2} staff of work on average but has {:.2} scheduled (load {:.0}%): its queue grows without bound unless customers abandon",
                     res.name,
                     load[r],
                     staff,
