@@ -5,6 +5,7 @@
 
 pub mod compile;
 pub mod diag;
+pub mod limits;
 pub mod reader;
 pub mod schema;
 pub mod tree;
@@ -127,6 +128,10 @@ pub fn load_tree(root: tree::Table, text: &str, label: &str) -> Result<Loaded, L
     let default_name =
         Path::new(label).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "scenario".into());
 
+    limits::check(&root, &mut d);
+    if d.has_errors() {
+        return Err(fail(d));
+    }
     let scenario = Scenario::from_table(&root, &default_name, &mut d);
     let base_model = compile::compile(&scenario, &mut d);
     let mut variants = Vec::new();

@@ -109,7 +109,10 @@ pub fn parse(source: &str, diags: &mut Diagnostics) -> Option<Table> {
     for e in errors {
         let msg = e.message().trim().to_string();
         let msg = msg.lines().next().unwrap_or("invalid TOML").to_string();
-        diags.error(e.span(), "", format!("TOML syntax error: {msg}"));
+        let item = diags.error(e.span(), "", format!("TOML syntax error: {msg}"));
+        if msg.contains("recurs") {
+            item.with_help("arrays, tables or dotted keys are nested far too deeply; a scenario nests them only a few levels");
+        }
     }
     if had_errors {
         return None;
