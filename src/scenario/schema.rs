@@ -532,6 +532,11 @@ pub fn read_dist(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> Opti
         "normal" | "lognormal" | "gamma" => {
             let mean = dur("mean", true, d);
             let sd = dur("sd", dist == "normal", d);
+            // A larger spread overflows the lognormal/gamma parameters (and is no duration).
+            if sd > 100.0 * mean && dist != "normal" {
+                d.error(Some(o.span_of("sd")), o.key("sd"), format!("{dist}: `sd` must be at most 100 times `mean`"))
+                    .with_help("a coefficient of variation above 100 is not a service or patience time; check the units");
+            }
             match dist {
                 "normal" => DistKind::Normal { mean, sd },
                 "lognormal" => DistKind::Lognormal { mean, sd },
@@ -555,7 +560,13 @@ pub fn read_dist(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> Opti
         }
         "weibull" => {
             let shape = match o.float("shape", d) {
-                Some(s) if s.v > 0.0 => s.v,
+                Some(s) if s.v >= 0.1 => s.v,
+                Some(s) if s.v > 0.0 => {
+                    // Below 0.1 the tail is so heavy that draws overflow to infinity.
+                    d.error(Some(s.span.clone()), o.key("shape"), "weibull: `shape` must be at least 0.1")
+                        .with_help("the mean is scale × Γ(1 + 1/shape): 3.6 million times `scale` at shape 0.1");
+                    f64::NAN
+                }
                 Some(s) => {
                     d.error(Some(s.span.clone()), o.key("shape"), "weibull: `shape` must be greater than zero");
                     f64::NAN
