@@ -227,8 +227,8 @@ fn read_expect_doc(path: &Path) -> Result<ExpectDoc, DocError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text).to_string();
     let mut d = Diagnostics::default();
     match tree::parse(&text, &mut d) {
-        Some(root) => Ok(ExpectDoc { label, source: text, root }),
-        None => Err(DocError::Toml { label, source: text, diags: d }),
+        Some(root) if !d.has_errors() => Ok(ExpectDoc { label, source: text, root }),
+        _ => Err(DocError::Toml { label, source: text, diags: d }),
     }
 }
 

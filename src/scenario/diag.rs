@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use std::ops::Range;
 
 /// Most diagnostics printed for one file; the rest are counted.
-pub const MAX_RENDERED: usize = 50;
+pub const MAX_RENDERED: usize = 20;
 
 /// Longest source line shown in full under a diagnostic; longer lines are cut around the
 /// column (a minified or generated file can have a line of megabytes).

@@ -95,9 +95,13 @@ pub fn load_bytes(bytes: &[u8], label: &str) -> Result<Loaded, LoadError> {
             d.error(
                 Some(e.valid_up_to()..e.valid_up_to() + 1),
                 "",
-                format!("the file is not valid UTF-8 (invalid byte at offset {})", e.valid_up_to()),
+                format!(
+                    "the file is not valid UTF-8: byte 0x{:02X} at offset {} is not part of a UTF-8 character",
+                    bytes.get(e.valid_up_to()).copied().unwrap_or(0),
+                    e.valid_up_to()
+                ),
             )
-            .with_help("save the file as UTF-8");
+            .with_help("save the file as UTF-8 (an accented name saved as Latin-1/Windows-1252 gives this error)");
             return Err(LoadError { path: label.into(), source: prefix, diags: d });
         }
     };
@@ -117,6 +121,11 @@ pub fn load_str(text: &str, label: &str) -> Result<Loaded, LoadError> {
     let Some(root) = tree::parse(text, &mut d) else {
         return Err(fail(d));
     };
+    // Values the tree could not hold (integers beyond 64 bits) were replaced by a placeholder:
+    // their errors must stop the load here, before the placeholder is read as a real value.
+    if d.has_errors() {
+        return Err(fail(d));
+    }
     load_tree(root, text, label)
 }
 

@@ -322,7 +322,8 @@ fn read_arrival(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> Optio
             None
         }
     };
-    Some(ArrivalSpec { name, customer, profile: profile?, scale })
+    // A bad rate is already reported; keeping the stream avoids a misleading "no arrivals".
+    Some(ArrivalSpec { name, customer, profile: profile.unwrap_or(RateSpec::Constant(0.0)), scale })
 }
 
 fn read_resource(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> Option<ResourceSpec> {
@@ -380,7 +381,9 @@ fn read_resource(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> Opti
             }
         },
     };
-    Some(ResourceSpec { name: name?, staff: staff?, cost_per_hour })
+    // A bad `staff` is already reported; keeping the resource avoids a misleading
+    // "unknown resource" for every step that uses it.
+    Some(ResourceSpec { name: name?, staff: staff.unwrap_or(StaffSpec::Constant(0)), cost_per_hour })
 }
 
 fn read_step(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> Option<StepSpec> {
