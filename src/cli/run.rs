@@ -275,8 +275,9 @@ pub fn write_outputs(out: &RunOutput) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     files::write_atomic(&dir.join("summary.json"), r.to_json().as_bytes())?;
     files::write_atomic(&dir.join("kpis.csv"), &csv_out::kpis_csv(r))?;
+    let prov = csv_out::Provenance::of(r);
     files::write_atomic_with(&dir.join("replications.csv"), |w| {
-        csv_out::write_replications_csv(w, &out.variants, r.scenario.time_unit)
+        csv_out::write_replications_csv(w, &out.variants, r.scenario.time_unit, &prov)
     })?;
     files::write_atomic(&dir.join("timeseries.csv"), &csv_out::timeseries_csv(r))?;
     match csv_out::compare_csv(r) {

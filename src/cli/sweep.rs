@@ -208,6 +208,8 @@ fn write(dir: &std::path::Path, out: &SweepOut) -> std::io::Result<()> {
     let mut header: Vec<String> = vec!["point".into()];
     header.extend(out.params.iter().cloned());
     header.extend(["kpi", "mean", "sd", "ci_low", "ci_high", "n"].map(String::from));
+    header.extend(crate::report::csv_out::PROVENANCE_COLUMNS.map(String::from));
+    let prov = [out.content_hash.clone(), out.seed.to_string(), out.replications.to_string(), out.branchsim_version.clone()];
     w.write_record(&header)?;
     let num = |x: f64| if x.is_finite() { format!("{x}") } else { String::new() };
     for (i, p) in out.points.iter().enumerate() {
@@ -222,6 +224,7 @@ fn write(dir: &std::path::Path, out: &SweepOut) -> std::io::Result<()> {
                 num(s.ci95[1]),
                 s.n.to_string(),
             ]);
+            row.extend(prov.iter().cloned());
             w.write_record(&row)?;
         }
     }
@@ -291,8 +294,9 @@ fn sweep_charts(dir: &std::path::Path, out: &SweepOut) -> Result<(), String> {
         };
         let r = charts::sweep_heatmap(&grid, &font)?;
         let base = dir.join("sweep-charts");
-        files::write_atomic(&base.join(format!("sweep-{k}.svg")), r.svg.as_bytes()).map_err(|e| e.to_string())?;
-        files::write_atomic(&base.join(format!("sweep-{k}.png")), &r.png).map_err(|e| e.to_string())?;
+        let (svg, png) = stamped(out, &r.svg, &r.png);
+        files::write_atomic(&base.join(format!("sweep-{k}.svg")), svg.as_bytes()).map_err(|e| e.to_string())?;
+        files::write_atomic(&base.join(format!("sweep-{k}.png")), &png).map_err(|e| e.to_string())?;
     }
     Ok(())
 }
@@ -327,6 +331,14 @@ fn cost_chart(dir: &std::path::Path, out: &SweepOut) -> Result<(), String> {
     };
     let (svg, png) = charts::render(&chart)?;
     let base = dir.join("sweep-charts");
+    let (svg, png) = stamped(out, &svg, &png);
     files::write_atomic(&base.join("sweep-cost-vs-service.svg"), svg.as_bytes()).map_err(|e| e.to_string())?;
     files::write_atomic(&base.join("sweep-cost-vs-service.png"), &png).map_err(|e| e.to_string())
+}
+
+/// A sweep chart with the sweep's provenance stamped in (see `report::stamp`).
+fn stamped(out: &SweepOut, svg: &str, png: &[u8]) -> (String, Vec<u8>) {
+    use crate::report::stamp;
+    let note = stamp::note(&out.content_hash, out.seed, out.replications, &out.branchsim_version);
+    (stamp::svg(svg, &note), stamp::png(png, &note, &out.branchsim_version))
 }
