@@ -273,6 +273,8 @@ pub fn write_outputs(out: &RunOutput) -> std::io::Result<()> {
     let r = &out.results;
     let dir: &Path = &out.dir;
     std::fs::create_dir_all(dir)?;
+    files::remove_stale_temps(dir);
+    files::remove_stale_temps(&dir.join("charts"));
     files::write_atomic(&dir.join("summary.json"), r.to_json().as_bytes())?;
     files::write_atomic(&dir.join("kpis.csv"), &csv_out::kpis_csv(r))?;
     let prov = csv_out::Provenance::of(r);

@@ -209,7 +209,11 @@ pub fn slug(name: &str) -> String {
     }
     let s: String = s.trim_matches('-').chars().take(64).collect();
     let s = s.trim_matches('-').to_string();
-    const RESERVED: &[&str] = &["con", "prn", "aux", "nul", "com1", "com2", "com3", "com4", "lpt1", "lpt2", "lpt3"];
+    // Device names Windows reserves in every folder (also with an extension).
+    const RESERVED: &[&str] = &[
+        "con", "prn", "aux", "nul", "conin", "conout", "clock", "com0", "com1", "com2", "com3", "com4", "com5", "com6",
+        "com7", "com8", "com9", "lpt0", "lpt1", "lpt2", "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8", "lpt9",
+    ];
     if s.is_empty() || RESERVED.contains(&s.as_str()) {
         format!("scenario-{}", if s.is_empty() { "unnamed" } else { &s })
     } else {
