@@ -170,7 +170,9 @@ pub fn main() -> i32 {
         }
     };
     // Commands that simulate or write results stop cleanly on SIGINT/SIGTERM.
-    let writes = !matches!(cli.command, Command::Validate(_));
+    // (`validate` writes nothing; `report` only re-renders: the default action of the signal,
+    // ending the process, is safe there because every file is replaced by a rename.)
+    let writes = !matches!(cli.command, Command::Validate(_) | Command::Report(_));
     if writes {
         if let Err(e) = signals::install() {
             error(&e);
