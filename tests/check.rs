@@ -435,10 +435,12 @@ fn baseline_survives_a_new_seed_and_catches_a_staffing_change() {
     assert!(o.stdout.contains("baseline: wait_mean unchanged") && o.stdout.contains("changed by +"), "{}", o.stdout);
 
     // Practical tolerance and KPI selection: staff cost falls by a third.
-    let o = run(&["check", &c, "--baseline", &g, "--kpi", "staff_cost", "--tolerance", "50%", "--allow-changed-scenario"]);
+    let o =
+        run(&["check", &c, "--baseline", &g, "--kpi", "staff_cost", "--tolerance", "50%", "--allow-changed-scenario"]);
     assert_code(&o, 0);
     assert!(o.stdout.contains("3 KPIs compared"), "{}", o.stdout);
-    let o = run(&["check", &c, "--baseline", &g, "--kpi", "staff_cost", "--tolerance", "20%", "--allow-changed-scenario"]);
+    let o =
+        run(&["check", &c, "--baseline", &g, "--kpi", "staff_cost", "--tolerance", "20%", "--allow-changed-scenario"]);
     assert_code(&o, 1);
 
     // Expectations and the baseline in one run.

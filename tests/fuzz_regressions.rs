@@ -22,7 +22,12 @@ fn files(dir: &Path) -> Vec<PathBuf> {
 fn replay(dir: &str, min_files: usize) -> (usize, usize) {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(dir);
     let inputs = files(&root);
-    assert!(inputs.len() >= min_files, "{}: expected at least {min_files} inputs, found {}", root.display(), inputs.len());
+    assert!(
+        inputs.len() >= min_files,
+        "{}: expected at least {min_files} inputs, found {}",
+        root.display(),
+        inputs.len()
+    );
     let mut valid = 0;
     for p in &inputs {
         let bytes = std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));

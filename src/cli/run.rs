@@ -47,7 +47,10 @@ impl Fail {
                     Some(d) => format!("; earlier results in {} are unchanged", d.display()),
                     None => String::new(),
                 };
-                signals::stopped(*code, &format!("the run was stopped before it finished and nothing was written{kept}"))
+                signals::stopped(
+                    *code,
+                    &format!("the run was stopped before it finished and nothing was written{kept}"),
+                )
             }
         }
     }
@@ -61,7 +64,9 @@ pub fn halted(h: Halt, warnings: &scenario::Diagnostics) -> Fail {
         Halt::Cap { variant, replication, stop } => {
             let (what, cause, flag) = match stop {
                 Stop::EventLimit(n) => (
-                    format!("replication {replication} of `{variant}` needed more than {n} events (the events-per-replication cap)"),
+                    format!(
+                        "replication {replication} of `{variant}` needed more than {n} events (the events-per-replication cap)"
+                    ),
                     "very high arrival rates, a very long horizon or a rework loop that rarely lets customers leave make one replication this long",
                     "--max-events",
                 ),

@@ -209,7 +209,8 @@ fn write(dir: &std::path::Path, out: &SweepOut) -> std::io::Result<()> {
     header.extend(out.params.iter().cloned());
     header.extend(["kpi", "mean", "sd", "ci_low", "ci_high", "n"].map(String::from));
     header.extend(crate::report::csv_out::PROVENANCE_COLUMNS.map(String::from));
-    let prov = [out.content_hash.clone(), out.seed.to_string(), out.replications.to_string(), out.branchsim_version.clone()];
+    let prov =
+        [out.content_hash.clone(), out.seed.to_string(), out.replications.to_string(), out.branchsim_version.clone()];
     w.write_record(&header)?;
     let num = |x: f64| if x.is_finite() { format!("{x}") } else { String::new() };
     for (i, p) in out.points.iter().enumerate() {

@@ -59,9 +59,9 @@ pub fn check(root: &Table, d: &mut Diagnostics) {
                 ));
         }
     }
-    for step in tables(root.get("steps")).chain(variants.unwrap_or(&[]).iter().flat_map(|v| {
-        tables(v.as_table().and_then(|t| t.get("steps")))
-    })) {
+    for step in tables(root.get("steps"))
+        .chain(variants.unwrap_or(&[]).iter().flat_map(|v| tables(v.as_table().and_then(|t| t.get("steps")))))
+    {
         let mut lists: Vec<&super::tree::Node> = step.get("next").into_iter().collect();
         if let Some(Val::Table(per_type)) = step.get("next_for").map(|n| &n.val) {
             lists.extend(per_type.entries.iter().map(|(_, n)| n));

@@ -538,7 +538,9 @@ pub fn read_dist(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> Opti
             // A larger spread overflows the lognormal/gamma parameters (and is no duration).
             if sd > 100.0 * mean && dist != "normal" {
                 d.error(Some(o.span_of("sd")), o.key("sd"), format!("{dist}: `sd` must be at most 100 times `mean`"))
-                    .with_help("a coefficient of variation above 100 is not a service or patience time; check the units");
+                    .with_help(
+                        "a coefficient of variation above 100 is not a service or patience time; check the units",
+                    );
             }
             match dist {
                 "normal" => DistKind::Normal { mean, sd },

@@ -132,7 +132,8 @@ pub fn parse(source: &str, diags: &mut Diagnostics) -> Option<Table> {
 
 /// The parser's message made clearer for a planner, and advice where a common slip is likely.
 fn explain(msg: &str, at: Option<&str>, rest: Option<&str>) -> (String, Option<String>) {
-    if let Some(c) = rest.and_then(|r| r.chars().next()).filter(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+    if let Some(c) = rest.and_then(|r| r.chars().next()).filter(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
         return (
             format!("{msg} (a control character U+{:04X} is here)", u32::from(c)),
             Some("the file contains control characters: is it a text file, saved as plain UTF-8?".into()),
@@ -141,7 +142,10 @@ fn explain(msg: &str, at: Option<&str>, rest: Option<&str>) -> (String, Option<S
     if msg.contains("recurs") {
         return (
             msg.to_string(),
-            Some("arrays, tables or dotted keys are nested far too deeply; a scenario nests them only a few levels".into()),
+            Some(
+                "arrays, tables or dotted keys are nested far too deeply; a scenario nests them only a few levels"
+                    .into(),
+            ),
         );
     }
     if msg == "duplicate key" {
@@ -163,7 +167,10 @@ fn explain(msg: &str, at: Option<&str>, rest: Option<&str>) -> (String, Option<S
     if msg.contains("expected `false`") || msg.contains("must be quoted") || msg.contains("literal string") {
         return (
             msg.to_string(),
-            Some(r#"a value is a "quoted string", a number, true or false, an array [...] or an inline table { ... }"#.into()),
+            Some(
+                r#"a value is a "quoted string", a number, true or false, an array [...] or an inline table { ... }"#
+                    .into(),
+            ),
         );
     }
     (msg.to_string(), None)
