@@ -11,6 +11,7 @@ pub mod check;
 pub mod cli;
 pub mod engine;
 pub mod experiment;
+pub mod hardening;
 pub mod kpi;
 pub mod model;
 pub mod report;

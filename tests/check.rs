@@ -410,7 +410,7 @@ fn baseline_survives_a_new_seed_and_catches_a_staffing_change() {
     let changed = dir.join("one_clerk_fewer.toml");
     std::fs::write(&changed, text.replacen("staff = 3\n", "staff = 2\n", 1)).unwrap_or_else(|e| panic!("{e}"));
     let c = changed.to_string_lossy().into_owned();
-    let o = run(&["check", &c, "--baseline", &g, "--seed", "2", "--json"]);
+    let o = run(&["check", &c, "--baseline", &g, "--seed", "2", "--json", "--allow-changed-scenario"]);
     assert_code(&o, 1);
     let j = json(&o);
     let f = &j["files"][0];
@@ -429,16 +429,18 @@ fn baseline_survives_a_new_seed_and_catches_a_staffing_change() {
     }
     assert!(!failed.iter().any(|f| f.starts_with("extra_clerk:")), "extra_clerk did not change: {failed:?}");
     // The human report says what changed and by how much.
-    let o = run(&["check", &c, "--baseline", &g]);
+    let o = run(&["check", &c, "--baseline", &g, "--allow-changed-scenario"]);
     assert_code(&o, 1);
     assert!(o.stdout.contains("note: the scenario file changed"), "{}", o.stdout);
     assert!(o.stdout.contains("baseline: wait_mean unchanged") && o.stdout.contains("changed by +"), "{}", o.stdout);
 
     // Practical tolerance and KPI selection: staff cost falls by a third.
-    let o = run(&["check", &c, "--baseline", &g, "--kpi", "staff_cost", "--tolerance", "50%"]);
+    let o =
+        run(&["check", &c, "--baseline", &g, "--kpi", "staff_cost", "--tolerance", "50%", "--allow-changed-scenario"]);
     assert_code(&o, 0);
     assert!(o.stdout.contains("3 KPIs compared"), "{}", o.stdout);
-    let o = run(&["check", &c, "--baseline", &g, "--kpi", "staff_cost", "--tolerance", "20%"]);
+    let o =
+        run(&["check", &c, "--baseline", &g, "--kpi", "staff_cost", "--tolerance", "20%", "--allow-changed-scenario"]);
     assert_code(&o, 1);
 
     // Expectations and the baseline in one run.

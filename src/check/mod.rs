@@ -24,8 +24,8 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser};
 
-use crate::cli::run::{RunOutput, simulate};
-use crate::cli::{EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, RunArgs, error};
+use crate::cli::run::{Fail, RunOutput, simulate};
+use crate::cli::{Caps, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, RunArgs, error, signals};
 use crate::report::files::write_atomic;
 use crate::scenario::diag::{Diagnostics, Severity, did_you_mean, line_col};
 use crate::scenario::{self, Loaded, tree};
@@ -86,6 +86,13 @@ pub struct CheckArgs {
     /// Print only failures and errors.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// With --baseline: compare even though the scenario file changed since the baseline was
+    /// recorded (its content hash differs), to see what an edit changed. Without it such a
+    /// baseline is refused.
+    #[arg(long)]
+    pub allow_changed_scenario: bool,
+    #[command(flatten)]
+    pub caps: Caps,
 }
 
 #[derive(Args, Debug)]
@@ -107,6 +114,8 @@ pub struct RecordArgs {
     /// Print nothing but errors.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    #[command(flatten)]
+    pub caps: Caps,
 }
 
 /// Runs the experiment of a loaded scenario with the given overrides.
@@ -116,7 +125,7 @@ fn run_scenario(
     replications: Option<u64>,
     threads: Option<usize>,
     quiet: bool,
-) -> Result<RunOutput, String> {
+) -> Result<RunOutput, Fail> {
     #[derive(Parser)]
     struct Wrap {
         #[command(flatten)]
@@ -124,7 +133,7 @@ fn run_scenario(
     }
     // Built through clap so that defaults of options added to `run` later apply here too.
     let mut w = Wrap::try_parse_from(["branchsim", "scenario.toml"])
-        .map_err(|e| format!("internal: cannot build run options: {e}"))?;
+        .map_err(|e| Fail::Input(format!("internal: cannot build run options: {e}")))?;
     w.run.seed = seed;
     w.run.replications = replications;
     w.run.threads = threads;
@@ -218,8 +227,8 @@ fn read_expect_doc(path: &Path) -> Result<ExpectDoc, DocError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text).to_string();
     let mut d = Diagnostics::default();
     match tree::parse(&text, &mut d) {
-        Some(root) => Ok(ExpectDoc { label, source: text, root }),
-        None => Err(DocError::Toml { label, source: text, diags: d }),
+        Some(root) if !d.has_errors() => Ok(ExpectDoc { label, source: text, root }),
+        _ => Err(DocError::Toml { label, source: text, diags: d }),
     }
 }
 
@@ -231,6 +240,31 @@ fn read_baseline(path: &Path) -> Result<Baseline, String> {
     }
     let text = std::fs::read_to_string(path).map_err(|e| format!("{label}: cannot read: {e}"))?;
     Baseline::from_json(&text).map_err(|e| format!("{label}: {e}"))
+}
+
+/// Refuses a baseline recorded from another scenario: a different scenario name always, a
+/// changed file (content hash) unless `--allow-changed-scenario`. The seed needs no check:
+/// the recorded one is used unless `--seed` deliberately asks for another (then both runs are
+/// independent samples, which the Welch test is made for, and the report notes it).
+fn baseline_matches(b: &Baseline, loaded: &Loaded, a: &CheckArgs) -> Result<(), String> {
+    let name = &loaded.baseline().model.name;
+    let file = a.baseline.as_ref().map_or_else(String::new, |p| p.display().to_string());
+    if &b.scenario.name != name {
+        return Err(format!(
+            "{file} was recorded from scenario \"{}\" ({}), not from \"{name}\" ({}): refusing to compare different \
+             scenarios; record a baseline of this one with `branchsim record {} --to FILE`",
+            b.scenario.name, b.scenario.file, loaded.path, loaded.path
+        ));
+    }
+    if b.scenario.content_hash != loaded.content_hash && !a.allow_changed_scenario {
+        return Err(format!(
+            "{} changed since {file} was recorded (content hash {} then, {} now): refusing to compare; record the \
+             baseline again (`branchsim record {} --to {file}`) if the change is intended, or pass \
+             --allow-changed-scenario to see what the edit changed",
+            loaded.path, b.scenario.content_hash, loaded.content_hash, loaded.path
+        ));
+    }
+    Ok(())
 }
 
 /// One scenario file, validated, with its expectations.
@@ -325,7 +359,7 @@ pub fn run_check(a: &CheckArgs) -> i32 {
     let mut planned: Vec<Planned> = Vec::new();
     let mut bad = 0usize;
     for f in &files {
-        let loaded = match scenario::load_file(f) {
+        let mut loaded = match scenario::load_file(f) {
             Ok(l) => l,
             Err(e) => {
                 sink.diagnostics(&e.diags, &e.path, &e.source);
@@ -333,6 +367,16 @@ pub fn run_check(a: &CheckArgs) -> i32 {
                 continue;
             }
         };
+        if let Err(e) = a.caps.apply(&mut loaded) {
+            sink.bad(&e, None);
+            return EXIT_BAD_INPUT;
+        }
+        if let Some(b) = &baseline {
+            if let Err(e) = baseline_matches(b, &loaded, a) {
+                sink.bad(&e, Some(&loaded.path));
+                return EXIT_BAD_INPUT;
+            }
+        }
         if !a.quiet {
             eprint!("{}", loaded.warnings.render(&loaded.path, &loaded.source));
         }
@@ -433,9 +477,12 @@ pub fn run_check(a: &CheckArgs) -> i32 {
         let reps = a.replications.or(baseline.as_ref().map(|b| b.replications));
         let out = match run_scenario(l, seed, reps, a.threads, a.quiet || a.json) {
             Ok(o) => o,
-            Err(e) => {
+            Err(Fail::Input(e)) => {
                 sink.bad(&format!("{}: {e}", l.path), Some(&l.path));
                 return EXIT_BAD_INPUT;
+            }
+            Err(Fail::Signal(code)) => {
+                return signals::stopped(code, "the check was stopped before it finished; no report was written");
             }
         };
         fr.seed = Some(out.results.seed);
@@ -453,8 +500,14 @@ pub fn run_check(a: &CheckArgs) -> i32 {
             let changed = b.scenario.content_hash != l.content_hash;
             if changed {
                 fr.notes.push(format!(
-                    "the scenario file changed since the baseline was recorded (content hash {} then, {} now): checking anyway",
+                    "the scenario file changed since the baseline was recorded (content hash {} then, {} now): checking anyway (--allow-changed-scenario)",
                     b.scenario.content_hash, l.content_hash
+                ));
+            }
+            if out.results.seed != b.seed {
+                fr.notes.push(format!(
+                    "run with seed {} (--seed), the baseline was recorded with seed {}: compared as independent samples",
+                    out.results.seed, b.seed
                 ));
             }
             if b.branchsim_version != env!("CARGO_PKG_VERSION") {
@@ -492,6 +545,9 @@ pub fn run_check(a: &CheckArgs) -> i32 {
         reports.push(fr);
     }
 
+    if let Some(code) = signals::received() {
+        return signals::stopped(code, "the check was stopped before it finished; no report was written");
+    }
     let rep = Report::new(a.mode, reports);
     let text = if a.json { rep.to_json() } else { output::human(&rep, a.quiet) };
     let mut stdout = std::io::stdout().lock();
@@ -509,7 +565,7 @@ pub fn run_check(a: &CheckArgs) -> i32 {
 }
 
 pub fn run_record(a: &RecordArgs) -> i32 {
-    let loaded = match scenario::load_file(&a.file) {
+    let mut loaded = match scenario::load_file(&a.file) {
         Ok(l) => l,
         Err(e) => {
             eprint!("{}", e.render());
@@ -528,13 +584,17 @@ pub fn run_record(a: &RecordArgs) -> i32 {
         error("--threads must be at least 1");
         return EXIT_BAD_INPUT;
     }
+    if let Err(e) = a.caps.apply(&mut loaded) {
+        error(&e);
+        return EXIT_BAD_INPUT;
+    }
     let out = match run_scenario(&loaded, a.seed, a.replications, a.threads, a.quiet) {
         Ok(o) => o,
-        Err(e) => {
-            error(&e);
-            return EXIT_BAD_INPUT;
-        }
+        Err(f) => return f.report(None),
     };
+    if let Some(code) = signals::received() {
+        return signals::stopped(code, &format!("nothing was written; {} is unchanged", a.to.display()));
+    }
     let b = Baseline::from_results(&loaded, &out.results);
     if let Err(e) = write_atomic(&a.to, b.to_json().as_bytes()) {
         error(&format!("cannot write {}: {e}", a.to.display()));

@@ -244,6 +244,7 @@ pub fn junit(rep: &Report) -> String {
         let mut props: Vec<(&str, String)> = vec![
             ("scenario", f.scenario.clone()),
             ("content_hash", f.content_hash.clone()),
+            ("branchsim_version", env!("CARGO_PKG_VERSION").into()),
             ("mode", rep.mode.label().into()),
         ];
         if let Some(s) = f.seed {

@@ -1,10 +1,12 @@
 //! The command line: parse arguments, call the library, print, set the exit code.
 //!
-//! Exit codes: 0 success, 1 failed checks, 2 bad input or usage.
+//! Exit codes: 0 success, 1 failed checks, 2 bad input or usage (also a run stopped by a
+//! safety cap), 130 / 143 stopped by SIGINT / SIGTERM (see `signals`).
 
 mod report;
 pub mod run;
 mod shard;
+pub mod signals;
 mod sweep;
 mod validate;
 
@@ -52,6 +54,45 @@ pub struct ReportArgs {
     /// A TTF/OTF font for chart text.
     #[arg(long)]
     pub font: Option<PathBuf>,
+}
+
+/// Safety caps of a replication, from the command line (applied to every compiled model).
+#[derive(Args, Debug, Clone, Default)]
+pub struct Caps {
+    /// Safety cap: events per replication (default 2000000000). A replication that needs more
+    /// stops the run with exit code 2 and a message naming the cap.
+    #[arg(long, value_name = "N")]
+    pub max_events: Option<u64>,
+    /// Safety cap: customers in the system at once (default 5000000). A replication with more
+    /// (a runaway, overloaded model) stops the run with exit code 2.
+    #[arg(long, value_name = "N")]
+    pub max_in_system: Option<usize>,
+}
+
+impl Caps {
+    /// Checks the values and applies them to every variant's model.
+    pub fn apply(&self, loaded: &mut crate::scenario::Loaded) -> Result<(), String> {
+        for v in &mut loaded.variants {
+            self.apply_model(&mut v.model)?;
+        }
+        Ok(())
+    }
+
+    pub fn apply_model(&self, m: &mut crate::model::Model) -> Result<(), String> {
+        if self.max_events == Some(0) {
+            return Err("--max-events must be at least 1".into());
+        }
+        if self.max_in_system == Some(0) {
+            return Err("--max-in-system must be at least 1".into());
+        }
+        if let Some(n) = self.max_events {
+            m.limits.max_events = n;
+        }
+        if let Some(n) = self.max_in_system {
+            m.limits.max_in_system = n;
+        }
+        Ok(())
+    }
 }
 
 #[derive(Args, Debug, Clone)]
@@ -105,6 +146,8 @@ pub struct RunArgs {
     /// A TTF/OTF font for chart text (default: the embedded font, or Noto CJK when installed).
     #[arg(long)]
     pub font: Option<PathBuf>,
+    #[command(flatten)]
+    pub caps: Caps,
 }
 
 #[derive(Args, Debug)]
@@ -126,6 +169,16 @@ pub fn main() -> i32 {
             return code;
         }
     };
+    // Commands that simulate or write results stop cleanly on SIGINT/SIGTERM.
+    // (`validate` writes nothing; `report` only re-renders: the default action of the signal,
+    // ending the process, is safe there because every file is replaced by a rename.)
+    let writes = !matches!(cli.command, Command::Validate(_) | Command::Report(_));
+    if writes {
+        if let Err(e) = signals::install() {
+            error(&e);
+            return EXIT_BAD_INPUT;
+        }
+    }
     match cli.command {
         Command::Run(a) => run::run(&a),
         Command::Validate(a) => validate::validate(&a),

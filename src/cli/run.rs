@@ -4,8 +4,9 @@ use std::path::{Path, PathBuf};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::{EXIT_BAD_INPUT, EXIT_OK, RunArgs, error};
-use crate::experiment::{self, Job, Precision, PrecisionTarget, VariantResult};
+use super::{EXIT_BAD_INPUT, EXIT_OK, RunArgs, error, signals};
+use crate::engine::Stop;
+use crate::experiment::{self, Control, Halt, Job, Precision, PrecisionTarget, VariantResult};
 use crate::report::results::CompareOptions;
 use crate::report::{Results, charts, csv_out, files, table};
 use crate::scenario::{self, Loaded, units};
@@ -18,8 +19,82 @@ pub struct RunOutput {
     pub dir: PathBuf,
 }
 
+/// Why a simulation produced no results.
+#[derive(Debug)]
+pub enum Fail {
+    /// Bad input or a flag that does not fit, or a safety cap was hit: exit code 2.
+    Input(String),
+    /// SIGINT or SIGTERM: the exit code for it (130 or 143).
+    Signal(i32),
+}
+
+impl From<String> for Fail {
+    fn from(m: String) -> Self {
+        Fail::Input(m)
+    }
+}
+
+impl Fail {
+    /// Prints the failure and returns the exit code; `dir` is the output folder left untouched.
+    pub fn report(&self, dir: Option<&Path>) -> i32 {
+        match self {
+            Fail::Input(m) => {
+                error(m);
+                EXIT_BAD_INPUT
+            }
+            Fail::Signal(code) => {
+                let kept = match dir {
+                    Some(d) => format!("; earlier results in {} are unchanged", d.display()),
+                    None => String::new(),
+                };
+                signals::stopped(
+                    *code,
+                    &format!("the run was stopped before it finished and nothing was written{kept}"),
+                )
+            }
+        }
+    }
+}
+
+/// The failure for a run that ended early, naming the cause; `warnings` are the scenario's
+/// own, whose load warnings explain most runaway models.
+pub fn halted(h: Halt, warnings: &scenario::Diagnostics) -> Fail {
+    match h {
+        Halt::Cancelled => Fail::Signal(signals::received().unwrap_or(signals::EXIT_SIGINT)),
+        Halt::Cap { variant, replication, stop } => {
+            let (what, cause, flag) = match stop {
+                Stop::EventLimit(n) => (
+                    format!(
+                        "replication {replication} of `{variant}` needed more than {n} events (the events-per-replication cap)"
+                    ),
+                    "very high arrival rates, a very long horizon or a rework loop that rarely lets customers leave make one replication this long",
+                    "--max-events",
+                ),
+                Stop::CustomerLimit(n) => (
+                    format!(
+                        "replication {replication} of `{variant}` had more than {n} customers in the system at once (the customers-in-system cap)"
+                    ),
+                    "customers arrive faster than they are served, so the queues grow without bound",
+                    "--max-in-system",
+                ),
+                Stop::Completed | Stop::Cancelled => {
+                    (format!("replication {replication} of `{variant}` stopped early"), "", "--max-events")
+                }
+            };
+            let mut msg = format!("the run was stopped: {what}\n  cause: {cause}");
+            for d in warnings.items.iter().filter(|d| d.key.starts_with("resources[") && d.message.contains("(load ")) {
+                msg.push_str(&format!("\n  see the warning: {}", d.message));
+            }
+            msg.push_str(&format!(
+                "\n  nothing was written; fix the scenario, or raise the cap with {flag} N if the model really is this large"
+            ));
+            Fail::Input(msg)
+        }
+    }
+}
+
 pub fn run(a: &RunArgs) -> i32 {
-    let loaded = match scenario::load_file(&a.file) {
+    let mut loaded = match scenario::load_file(&a.file) {
         Ok(l) => l,
         Err(e) => {
             eprint!("{}", e.render());
@@ -29,30 +104,53 @@ pub fn run(a: &RunArgs) -> i32 {
     if !a.quiet {
         eprint!("{}", loaded.warnings.render(&loaded.path, &loaded.source));
     }
+    if let Err(e) = a.caps.apply(&mut loaded) {
+        error(&e);
+        return EXIT_BAD_INPUT;
+    }
     if let Some(spec) = &a.shard {
         return super::shard::run_shard(&loaded, a, spec);
     }
+    let dir = output_dir(&a.out, &loaded);
     let out = match simulate(&loaded, a) {
         Ok(o) => o,
-        Err(msg) => {
-            error(&msg);
-            return EXIT_BAD_INPUT;
-        }
+        Err(f) => return f.report(Some(&dir)),
     };
+    // A signal that arrived after the last replication: still nothing written.
+    if let Some(code) = signals::received() {
+        return Fail::Signal(code).report(Some(&out.dir));
+    }
+    // From here on a signal waits until the folder holds the complete new results (each file
+    // is renamed into place; stopping between files would mix two runs).
     if let Err(e) = write_outputs(&out) {
         error(&format!("cannot write results to {}: {e}", out.dir.display()));
         return EXIT_BAD_INPUT;
     }
-    if !a.no_charts {
+    if !a.no_charts && signals::received().is_none() {
         if let Err(e) = charts::write_charts_and_report(&out.results, &out.dir, a.font.as_deref()) {
             error(&format!("cannot write charts or the report in {}: {e}", out.dir.display()));
             return EXIT_BAD_INPUT;
         }
     }
+    if let Some(code) = signals::received() {
+        return signals::stopped(
+            code,
+            &format!(
+                "the signal came while results were written; {} holds the complete new results{}",
+                out.dir.display(),
+                if a.no_charts { "" } else { " (charts and report.html may be those of the earlier run)" }
+            ),
+        );
+    }
     if !a.quiet {
         print_summary(&out, a);
     }
     EXIT_OK
+}
+
+/// OUT/<slug of the scenario name>: the only place a run writes to.
+pub fn output_dir(out: &Path, loaded: &Loaded) -> PathBuf {
+    out.join(scenario::slug(&loaded.baseline().model.name))
 }
 
 pub fn build_pool(threads: Option<usize>) -> Result<rayon::ThreadPool, String> {
@@ -136,9 +234,9 @@ pub fn plan<'a>(loaded: &'a Loaded, a: &RunArgs) -> Result<Plan<'a>, String> {
     Ok(Plan { seed, replications: reps, jobs, precision, opts })
 }
 
-/// Runs the experiment described by the file and the flags.
-pub fn simulate(loaded: &Loaded, a: &RunArgs) -> Result<RunOutput, String> {
-    let base = loaded.baseline();
+/// Runs the experiment described by the file and the flags; stops early (with `Err`) on
+/// SIGINT/SIGTERM or when a replication hits a safety cap.
+pub fn simulate(loaded: &Loaded, a: &RunArgs) -> Result<RunOutput, Fail> {
     let Plan { seed, replications: reps, jobs, precision, opts } = plan(loaded, a)?;
     let pool = build_pool(a.threads)?;
     let total = match &precision {
@@ -151,12 +249,14 @@ pub fn simulate(loaded: &Loaded, a: &RunArgs) -> Result<RunOutput, String> {
             b.inc(n);
         }
     };
-    let (variants, outcome) = pool.install(|| experiment::run(&jobs, seed, reps, precision.as_ref(), &tick));
+    let ctl = Control { cancel: &signals::cancelled, stop_on_cap: true };
+    let ran = pool.install(|| experiment::run_ctl(&jobs, seed, reps, precision.as_ref(), &tick, &ctl));
     if let Some(b) = bar {
         b.finish_and_clear();
     }
+    let (variants, outcome) = ran.map_err(|h| halted(h, &loaded.warnings))?;
     let results = Results::build(loaded, seed, &variants, outcome.as_ref(), &opts);
-    let dir = a.out.join(scenario::slug(&base.model.name));
+    let dir = output_dir(&a.out, loaded);
     Ok(RunOutput { results, variants, dir })
 }
 
@@ -178,10 +278,13 @@ pub fn write_outputs(out: &RunOutput) -> std::io::Result<()> {
     let r = &out.results;
     let dir: &Path = &out.dir;
     std::fs::create_dir_all(dir)?;
+    files::remove_stale_temps(dir);
+    files::remove_stale_temps(&dir.join("charts"));
     files::write_atomic(&dir.join("summary.json"), r.to_json().as_bytes())?;
     files::write_atomic(&dir.join("kpis.csv"), &csv_out::kpis_csv(r))?;
+    let prov = csv_out::Provenance::of(r);
     files::write_atomic_with(&dir.join("replications.csv"), |w| {
-        csv_out::write_replications_csv(w, &out.variants, r.scenario.time_unit)
+        csv_out::write_replications_csv(w, &out.variants, r.scenario.time_unit, &prov)
     })?;
     files::write_atomic(&dir.join("timeseries.csv"), &csv_out::timeseries_csv(r))?;
     match csv_out::compare_csv(r) {

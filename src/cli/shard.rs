@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use clap::Args;
 use serde::{Deserialize, Serialize};
 
-use super::run::{Plan, RunOutput, build_pool, plan, progress_bar, write_outputs};
-use super::{EXIT_BAD_INPUT, EXIT_OK, RunArgs, error};
+use super::run::{Fail, Plan, RunOutput, build_pool, halted, plan, progress_bar, write_outputs};
+use super::{EXIT_BAD_INPUT, EXIT_OK, RunArgs, error, signals};
 use crate::experiment::{self, PartialVariant, VariantResult};
 use crate::report::results::CompareOptions;
 use crate::report::{Results, charts, files};
@@ -62,13 +62,13 @@ fn parse_spec(spec: &str) -> Result<(u64, u64), String> {
 }
 
 pub fn run_shard(loaded: &scenario::Loaded, a: &RunArgs, spec: &str) -> i32 {
-    let go = || -> Result<PathBuf, String> {
+    let go = || -> Result<PathBuf, Fail> {
         let (k, n) = parse_spec(spec)?;
         let Plan { seed, replications, jobs, precision, opts } = plan(loaded, a)?;
         if precision.is_some() {
-            return Err(
-                "--precision cannot be combined with --shard: the replication count must be fixed in advance".into()
-            );
+            return Err(Fail::Input(
+                "--precision cannot be combined with --shard: the replication count must be fixed in advance".into(),
+            ));
         }
         let (from, to) = experiment::shard_range(replications, k, n);
         let pool = build_pool(a.threads)?;
@@ -78,9 +78,14 @@ pub fn run_shard(loaded: &scenario::Loaded, a: &RunArgs, spec: &str) -> i32 {
                 b.inc(x);
             }
         };
-        let res = pool.install(|| experiment::run_slice(&jobs, seed, from, to, &tick));
+        let ctl = experiment::Control { cancel: &signals::cancelled, stop_on_cap: true };
+        let res = pool.install(|| experiment::run_slice_ctl(&jobs, seed, from, to, &tick, &ctl));
         if let Some(b) = bar {
             b.finish_and_clear();
+        }
+        let res = res.map_err(|h| halted(h, &loaded.warnings))?;
+        if let Some(code) = signals::received() {
+            return Err(Fail::Signal(code));
         }
         let file = ShardFile {
             format: SHARD_FORMAT.into(),
@@ -104,15 +109,15 @@ pub fn run_shard(loaded: &scenario::Loaded, a: &RunArgs, spec: &str) -> i32 {
     };
     match go() {
         Ok(p) => {
+            if let Some(code) = signals::received() {
+                return signals::stopped(code, &format!("the shard was complete and written to {}", p.display()));
+            }
             if !a.quiet {
                 println!("Shard written to {}", p.display());
             }
             EXIT_OK
         }
-        Err(e) => {
-            error(&e);
-            EXIT_BAD_INPUT
-        }
+        Err(f) => f.report(None),
     }
 }
 
@@ -148,7 +153,8 @@ fn shard_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
 
 pub fn merge(a: &MergeArgs) -> i32 {
     match merge_inner(a) {
-        Ok(dir) => {
+        Ok(Err((code, dir))) => Fail::Signal(code).report(Some(&dir)),
+        Ok(Ok(dir)) => {
             if !a.quiet {
                 println!("Merged results written to {}", dir.display());
             }
@@ -161,7 +167,10 @@ pub fn merge(a: &MergeArgs) -> i32 {
     }
 }
 
-fn merge_inner(a: &MergeArgs) -> Result<PathBuf, String> {
+/// The merged folder, or (signal exit code, folder) when a signal came before writing.
+type Merged = Result<PathBuf, (i32, PathBuf)>;
+
+fn merge_inner(a: &MergeArgs) -> Result<Merged, String> {
     let mut shards: Vec<ShardFile> = Vec::new();
     for p in shard_files(&a.inputs)? {
         let text = std::fs::read_to_string(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
@@ -239,9 +248,12 @@ fn merge_inner(a: &MergeArgs) -> Result<PathBuf, String> {
     let results = Results::build(&loaded, seed, &accs, None, &opts);
     let dir = a.out.join(scenario::slug(&loaded.baseline().model.name));
     let out = RunOutput { results, variants: accs, dir: dir.clone() };
+    if let Some(code) = signals::received() {
+        return Ok(Err((code, dir)));
+    }
     write_outputs(&out).map_err(|e| format!("cannot write results to {}: {e}", dir.display()))?;
     if !a.no_charts {
         charts::write_charts_and_report(&out.results, &dir, a.font.as_deref())?;
     }
-    Ok(dir)
+    Ok(Ok(dir))
 }

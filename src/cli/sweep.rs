@@ -6,7 +6,8 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
-use super::{EXIT_BAD_INPUT, EXIT_OK, error};
+use super::run::{Fail, halted};
+use super::{Caps, EXIT_BAD_INPUT, EXIT_OK, error, signals};
 use crate::experiment::sweep::{self, Param};
 use crate::experiment::{self, Job};
 use crate::kpi;
@@ -33,6 +34,8 @@ pub struct SweepArgs {
     pub threads: Option<usize>,
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    #[command(flatten)]
+    pub caps: Caps,
 }
 
 /// One grid point's results, as written to sweep.json.
@@ -45,6 +48,7 @@ pub struct SweepPoint {
 #[derive(Serialize)]
 pub struct SweepOut {
     pub schema_version: u32,
+    pub branchsim_version: String,
     pub scenario: String,
     pub content_hash: String,
     pub seed: u64,
@@ -86,7 +90,14 @@ pub fn sweep(a: &SweepArgs) -> i32 {
             }
         }
         match scenario::load_tree(doc, &loaded.source, &loaded.path) {
-            Ok(l) => models.push(l.baseline().model.clone()),
+            Ok(l) => {
+                let mut m = l.baseline().model.clone();
+                if let Err(e) = a.caps.apply_model(&mut m) {
+                    error(&e);
+                    return EXIT_BAD_INPUT;
+                }
+                models.push(m);
+            }
             Err(e) => {
                 let label: Vec<String> = params.iter().zip(values).map(|(p, v)| format!("{}={v}", p.path)).collect();
                 eprint!("{}", e.render());
@@ -121,9 +132,24 @@ pub fn sweep(a: &SweepArgs) -> i32 {
     };
     let tu = base.time_unit;
     let mut out_points = Vec::new();
+    let dir = a.out.join(scenario::slug(&base.name));
+    let ctl = experiment::Control { cancel: &signals::cancelled, stop_on_cap: true };
     for (values, m) in points.iter().zip(&models) {
         let jobs = [Job { name: "baseline", description: "", model: m }];
-        let (res, _) = pool.install(|| experiment::run(&jobs, seed, reps, None, &|_| {}));
+        let res = match pool.install(|| experiment::run_ctl(&jobs, seed, reps, None, &|_| {}, &ctl)) {
+            Ok((res, _)) => res,
+            Err(h) => {
+                if let Some(b) = &bar {
+                    b.finish_and_clear();
+                }
+                let label: Vec<String> = params.iter().zip(values).map(|(p, v)| format!("{}={v}", p.path)).collect();
+                return match halted(h, &loaded.warnings) {
+                    Fail::Input(m) => Fail::Input(format!("sweep point {}: {m}", label.join(", "))),
+                    f => f,
+                }
+                .report(Some(&dir));
+            }
+        };
         let mut kpis = indexmap::IndexMap::new();
         if let Some(v) = res.first() {
             for (k, id) in v.catalogue.iter().enumerate() {
@@ -140,8 +166,12 @@ pub fn sweep(a: &SweepArgs) -> i32 {
     if let Some(b) = bar {
         b.finish_and_clear();
     }
+    if let Some(code) = signals::received() {
+        return Fail::Signal(code).report(Some(&dir));
+    }
     let out = SweepOut {
         schema_version: 1,
+        branchsim_version: env!("CARGO_PKG_VERSION").into(),
         scenario: base.name.clone(),
         content_hash: loaded.content_hash.clone(),
         seed,
@@ -150,7 +180,6 @@ pub fn sweep(a: &SweepArgs) -> i32 {
         params: params.iter().map(|p| p.path.clone()).collect(),
         points: out_points,
     };
-    let dir = a.out.join(scenario::slug(&base.name));
     if let Err(e) = write(&dir, &out) {
         error(&format!("cannot write sweep results to {}: {e}", dir.display()));
         return EXIT_BAD_INPUT;
@@ -179,12 +208,15 @@ fn write(dir: &std::path::Path, out: &SweepOut) -> std::io::Result<()> {
     let mut header: Vec<String> = vec!["point".into()];
     header.extend(out.params.iter().cloned());
     header.extend(["kpi", "mean", "sd", "ci_low", "ci_high", "n"].map(String::from));
+    header.extend(crate::report::csv_out::PROVENANCE_COLUMNS.map(String::from));
+    let prov =
+        [out.content_hash.clone(), out.seed.to_string(), out.replications.to_string(), out.branchsim_version.clone()];
     w.write_record(&header)?;
     let num = |x: f64| if x.is_finite() { format!("{x}") } else { String::new() };
     for (i, p) in out.points.iter().enumerate() {
         for (k, s) in &p.kpis {
             let mut row = vec![i.to_string()];
-            row.extend(p.values.iter().cloned());
+            row.extend(p.values.iter().map(|v| crate::report::csv_out::safe_text(v)));
             row.extend([
                 crate::report::csv_out::safe_text(k),
                 num(s.mean),
@@ -193,6 +225,7 @@ fn write(dir: &std::path::Path, out: &SweepOut) -> std::io::Result<()> {
                 num(s.ci95[1]),
                 s.n.to_string(),
             ]);
+            row.extend(prov.iter().cloned());
             w.write_record(&row)?;
         }
     }
@@ -262,8 +295,9 @@ fn sweep_charts(dir: &std::path::Path, out: &SweepOut) -> Result<(), String> {
         };
         let r = charts::sweep_heatmap(&grid, &font)?;
         let base = dir.join("sweep-charts");
-        files::write_atomic(&base.join(format!("sweep-{k}.svg")), r.svg.as_bytes()).map_err(|e| e.to_string())?;
-        files::write_atomic(&base.join(format!("sweep-{k}.png")), &r.png).map_err(|e| e.to_string())?;
+        let (svg, png) = stamped(out, &r.svg, &r.png);
+        files::write_atomic(&base.join(format!("sweep-{k}.svg")), svg.as_bytes()).map_err(|e| e.to_string())?;
+        files::write_atomic(&base.join(format!("sweep-{k}.png")), &png).map_err(|e| e.to_string())?;
     }
     Ok(())
 }
@@ -298,6 +332,14 @@ fn cost_chart(dir: &std::path::Path, out: &SweepOut) -> Result<(), String> {
     };
     let (svg, png) = charts::render(&chart)?;
     let base = dir.join("sweep-charts");
+    let (svg, png) = stamped(out, &svg, &png);
     files::write_atomic(&base.join("sweep-cost-vs-service.svg"), svg.as_bytes()).map_err(|e| e.to_string())?;
     files::write_atomic(&base.join("sweep-cost-vs-service.png"), &png).map_err(|e| e.to_string())
+}
+
+/// A sweep chart with the sweep's provenance stamped in (see `report::stamp`).
+fn stamped(out: &SweepOut, svg: &str, png: &[u8]) -> (String, Vec<u8>) {
+    use crate::report::stamp;
+    let note = stamp::note(&out.content_hash, out.seed, out.replications, &out.branchsim_version);
+    (stamp::svg(svg, &note), stamp::png(png, &note, &out.branchsim_version))
 }

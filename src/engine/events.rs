@@ -100,6 +100,13 @@ impl EventList {
         self.heap.len()
     }
 
+    /// Keeps only the events for which `keep(time, event)` is true (a sorted array is a valid
+    /// heap, and the order of what remains is unchanged).
+    pub fn retain(&mut self, mut keep: impl FnMut(f64, &Event) -> bool) {
+        self.heap.retain(|e| keep(f64::from_bits((e.ord >> 64) as u64), &e.event));
+        self.heap.sort_unstable_by_key(|e| e.ord);
+    }
+
     pub fn is_empty(&self) -> bool {
         self.heap.is_empty()
     }

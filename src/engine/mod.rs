@@ -26,6 +26,8 @@ pub enum Stop {
     EventLimit(u64),
     /// The customers-in-system cap was hit (the model is running away).
     CustomerLimit(usize),
+    /// Stopped from outside (`simulate_until`'s check said so): the run was cancelled.
+    Cancelled,
 }
 
 struct Streams {
@@ -43,13 +45,23 @@ struct Streams {
 /// so the same replication of two variants sees the same random numbers wherever the model
 /// is the same (common random numbers).
 pub fn simulate(model: &Model, seed: u64, replication: u64) -> ReplicationResult {
+    simulate_until(model, seed, replication, &|| false)
+}
+
+/// Like `simulate`, but asks `cancel` every 65,536 events whether to stop; a replication
+/// stopped that way ends with `Stop::Cancelled` (and its results are meaningless).
+pub fn simulate_until(model: &Model, seed: u64, replication: u64, cancel: &dyn Fn() -> bool) -> ReplicationResult {
     let mut sim = Sim::new(model, seed, replication);
-    sim.run();
+    sim.run(cancel);
     sim.finish()
 }
 
 /// Salt of the automation outcome draws (kept apart from routing draws of the same step).
 const AUTOMATION_SALT: u64 = 0xA5A5_5A5A_F00D_D00D;
+
+/// Event-list length at which stale events are first dropped (`Sim::compact`); far above
+/// what a stable model holds, so ordinary models never compact.
+const COMPACT_MIN: usize = 1 << 16;
 
 struct Sim<'m> {
     m: &'m Model,
@@ -77,6 +89,11 @@ struct Sim<'m> {
     obs: Observer,
     n_events: u64,
     stop: Stop,
+    /// Event-list length above which stale patience events are dropped (see `compact`).
+    compact_at: usize,
+    /// Latest time of a dropped stale event: the replication still ends there, as if it had
+    /// been popped.
+    dropped_until: f64,
 }
 
 impl<'m> Sim<'m> {
@@ -106,10 +123,12 @@ impl<'m> Sim<'m> {
             obs: Observer::new(m),
             n_events: 0,
             stop: Stop::Completed,
+            compact_at: COMPACT_MIN,
+            dropped_until: 0.0,
         }
     }
 
-    fn run(&mut self) {
+    fn run(&mut self, cancel: &dyn Fn() -> bool) {
         let m = self.m;
         for (i, a) in m.arrivals.iter().enumerate() {
             if a.appointments.is_some() {
@@ -134,6 +153,10 @@ impl<'m> Sim<'m> {
                 self.stop = Stop::EventLimit(m.limits.max_events);
                 break;
             }
+            if self.n_events & 0xFFFF == 0 && cancel() {
+                self.stop = Stop::Cancelled;
+                break;
+            }
             match ev {
                 Event::Arrival { stream } => self.on_arrival(stream as usize),
                 Event::Done { slot, token } => self.on_done(slot, token),
@@ -154,12 +177,42 @@ impl<'m> Sim<'m> {
                 self.stop = Stop::CustomerLimit(m.limits.max_in_system);
                 break;
             }
+            if self.events.len() > self.compact_at {
+                self.compact();
+            }
         }
+    }
+
+    /// Drops stale patience events (of customers already served or gone) and stale queue
+    /// entries (of customers who reneged). Both are normally skipped when reached, but a
+    /// model with long patience, or a queue nobody serves, would otherwise keep them by the
+    /// million: memory must grow with the customers in the system, not with those served.
+    /// The order of the remaining events is unchanged (it is fixed by time and sequence).
+    fn compact(&mut self) {
+        let slab = &self.slab;
+        let live = |slot: u32, token: u32| {
+            let c = slab.get(slot);
+            c.token == token && c.state == State::Waiting
+        };
+        let mut latest = self.dropped_until;
+        self.events.retain(|t, e| match *e {
+            Event::Renege { slot, token } if !live(slot, token) => {
+                latest = latest.max(t);
+                false
+            }
+            _ => true,
+        });
+        self.dropped_until = latest;
+        for q in &mut self.queues {
+            q.retain(|&(slot, token)| live(slot, token));
+        }
+        self.compact_at = 2 * self.events.len() + COMPACT_MIN;
     }
 
     fn finish(self) -> ReplicationResult {
         let unfinished = self.slab.in_use() as u64;
-        self.obs.finish(self.m, self.now, self.n_events, unfinished, self.stop.clone())
+        let end = self.now.max(if self.stop == Stop::Completed { self.dropped_until } else { 0.0 });
+        self.obs.finish(self.m, end, self.n_events, unfinished, self.stop.clone())
     }
 
     /// Whether a repeating event (calendar staffing, batch release) at `t` still matters:

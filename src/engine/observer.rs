@@ -54,6 +54,7 @@ impl Stop {
             Stop::CustomerLimit(n) => {
                 format!("stopped with more than {n} customers in the system (the customers-in-system cap)")
             }
+            Stop::Cancelled => "cancelled before it finished".into(),
         }
     }
 }

@@ -96,43 +96,6 @@ impl VariantResult {
         self.rows.push(r.kpis);
     }
 
-    /// Folds a block of replications that directly follows those already held.
-    pub fn add_block(&mut self, b: Block) {
-        let n = b.rows.len();
-        let bins = self.n_bins;
-        for (a, h) in self.wait_hist.iter_mut().zip(&b.wait_hist) {
-            a.merge(h);
-        }
-        for (a, h) in self.cycle_hist.iter_mut().zip(&b.cycle_hist) {
-            a.merge(h);
-        }
-        let unflat = |dst: &mut Vec<Vec<Vec<f32>>>, src: &[f32]| {
-            let per_rep = dst.len() * bins;
-            if per_rep == 0 {
-                return;
-            }
-            for rep in src.chunks_exact(per_rep).take(n) {
-                for (entity, vals) in dst.iter_mut().zip(rep.chunks_exact(bins)) {
-                    for (bin, v) in entity.iter_mut().zip(vals) {
-                        bin.push(*v);
-                    }
-                }
-            }
-        };
-        unflat(&mut self.queue_vals, &b.queue);
-        unflat(&mut self.util_vals, &b.util);
-        if bins > 0 {
-            for rep in b.wait.chunks_exact(bins) {
-                for (bin, v) in self.wait_vals.iter_mut().zip(rep) {
-                    bin.push(*v);
-                }
-            }
-        }
-        self.events += b.events;
-        self.stops.extend(b.stops);
-        self.rows.extend(b.rows);
-    }
-
     /// Values of KPI `k` across replications.
     pub fn column(&self, k: usize) -> Vec<f64> {
         self.rows.iter().map(|r| r[k]).collect()
@@ -160,74 +123,6 @@ impl VariantResult {
 
     pub fn wait_band(&self) -> Band {
         band(&self.wait_vals)
-    }
-}
-
-/// Consecutive replications simulated and pre-folded by one worker thread.
-///
-/// The per-replication temporaries (sparse histograms, time series) are freed on the thread
-/// that allocated them: handing every replication's vectors to the folding thread made
-/// glibc's per-thread arenas trade memory back and forth on every replication, which cost a
-/// third of the two-thread speed-up. Only a few dense vectors per block cross threads.
-pub struct Block {
-    rows: Vec<Vec<f64>>,
-    wait_hist: Vec<Histogram>,
-    cycle_hist: Vec<Histogram>,
-    /// Series values, replication-major: [rep][entity][bin].
-    queue: Vec<f32>,
-    util: Vec<f32>,
-    wait: Vec<f32>,
-    events: u64,
-    stops: Vec<(u64, String)>,
-}
-
-impl Block {
-    pub fn len(&self) -> usize {
-        self.rows.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
-    }
-
-    /// Simulates replications `from..to` with `sim` and folds them, in order.
-    pub fn run(m: &Model, from: u64, to: u64, sim: impl Fn(u64) -> ReplicationResult) -> Block {
-        let n = to.saturating_sub(from) as usize;
-        let types = m.customers.len() + 1;
-        let mut b = Block {
-            rows: Vec::with_capacity(n),
-            wait_hist: vec![Histogram::default(); types],
-            cycle_hist: vec![Histogram::default(); types],
-            queue: Vec::with_capacity(n * m.steps.len() * m.n_bins),
-            util: Vec::with_capacity(n * m.resources.len() * m.n_bins),
-            wait: Vec::with_capacity(n * m.n_bins),
-            events: 0,
-            stops: Vec::new(),
-        };
-        for rep in from..to {
-            let r = sim(rep);
-            if r.stop != Stop::Completed {
-                b.stops.push((rep, r.stop.describe()));
-            }
-            b.events += r.events;
-            for (a, h) in b.wait_hist.iter_mut().zip(&r.wait_hist) {
-                a.merge_sparse(h);
-            }
-            for (a, h) in b.cycle_hist.iter_mut().zip(&r.cycle_hist) {
-                a.merge_sparse(h);
-            }
-            let flat = |dst: &mut Vec<f32>, src: &[Vec<f64>], bins: usize| {
-                for e in src {
-                    dst.extend(e.iter().map(|v| *v as f32));
-                    dst.extend(std::iter::repeat_n(f32::NAN, bins.saturating_sub(e.len())));
-                }
-            };
-            flat(&mut b.queue, &r.queue_series, m.n_bins);
-            flat(&mut b.util, &r.util_series, m.n_bins);
-            flat(&mut b.wait, std::slice::from_ref(&r.wait_series), m.n_bins);
-            b.rows.push(r.kpis);
-        }
-        b
     }
 }
 

@@ -16,6 +16,43 @@ pub fn safe_text(s: &str) -> String {
     }
 }
 
+/// Where a file's numbers come from, repeated in the last four columns of every CSV row so
+/// that a file mailed or copied on its own still names its scenario (content hash), seed,
+/// replications and branchsim version.
+#[derive(Clone, Debug)]
+pub struct Provenance {
+    pub fields: [String; 4],
+}
+
+/// Header names of the provenance columns.
+pub const PROVENANCE_COLUMNS: [&str; 4] = ["content_hash", "seed", "replications", "branchsim_version"];
+
+impl Provenance {
+    pub fn of(r: &Results) -> Provenance {
+        Provenance {
+            fields: [
+                r.scenario.content_hash.clone(),
+                r.seed.to_string(),
+                r.replications.to_string(),
+                r.branchsim_version.clone(),
+            ],
+        }
+    }
+}
+
+/// A header or row with the provenance columns appended.
+fn with<const N: usize>(cells: [String; N], extra: &[String; 4]) -> Vec<String> {
+    let mut v: Vec<String> = cells.into();
+    v.extend(extra.iter().cloned());
+    v
+}
+
+fn header<const N: usize>(cells: [&str; N]) -> Vec<String> {
+    let mut v: Vec<String> = cells.iter().map(|c| c.to_string()).collect();
+    v.extend(PROVENANCE_COLUMNS.iter().map(|c| c.to_string()));
+    v
+}
+
 fn num(x: f64) -> String {
     if x.is_finite() { format!("{x}") } else { String::new() }
 }
@@ -25,30 +62,34 @@ fn finish(w: csv::Writer<Vec<u8>>) -> Vec<u8> {
 }
 
 pub fn kpis_csv(r: &Results) -> Vec<u8> {
+    let prov = Provenance::of(r);
     let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record([
+    let _ = w.write_record(header([
         "variant", "kpi", "group", "entity", "name", "unit", "mean", "sd", "ci_low", "ci_high", "n", "min", "max",
-    ]);
+    ]));
     let tu = r.scenario.time_unit.label();
     for (vname, v) in &r.variants {
         for (path, s) in v.all() {
             let (group, entity, name) = split_path(&path);
             let unit = unit_of(&name, tu);
-            let _ = w.write_record([
-                safe_text(vname),
-                safe_text(&path),
-                group,
-                safe_text(&entity),
-                name.clone(),
-                unit.to_string(),
-                num(s.mean),
-                num(s.sd),
-                num(s.ci95[0]),
-                num(s.ci95[1]),
-                s.n.to_string(),
-                num(s.min),
-                num(s.max),
-            ]);
+            let _ = w.write_record(with(
+                [
+                    safe_text(vname),
+                    safe_text(&path),
+                    group,
+                    safe_text(&entity),
+                    safe_text(&name),
+                    unit.to_string(),
+                    num(s.mean),
+                    num(s.sd),
+                    num(s.ci95[0]),
+                    num(s.ci95[1]),
+                    s.n.to_string(),
+                    num(s.min),
+                    num(s.max),
+                ],
+                &prov.fields,
+            ));
         }
     }
     finish(w)
@@ -89,9 +130,11 @@ pub fn write_replications_csv<W: std::io::Write>(
     out: W,
     variants: &[VariantResult],
     tu: TimeUnit,
+    prov: &Provenance,
 ) -> std::io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
-    w.write_record(["variant", "replication", "kpi", "value"])?;
+    w.write_record(header(["variant", "replication", "kpi", "value"]))?;
+    let [hash, seed, reps, version] = &prov.fields;
     for v in variants {
         let paths: Vec<String> = v.catalogue.iter().map(|id| safe_text(&id.path())).collect();
         let scale: Vec<f64> =
@@ -100,7 +143,16 @@ pub fn write_replications_csv<W: std::io::Write>(
         for (i, row) in v.rows.iter().enumerate() {
             let rep = (v.first_rep + i as u64).to_string();
             for (k, x) in row.iter().enumerate() {
-                w.write_record([vname.as_str(), rep.as_str(), paths[k].as_str(), num(x * scale[k]).as_str()])?;
+                w.write_record([
+                    vname.as_str(),
+                    rep.as_str(),
+                    paths[k].as_str(),
+                    num(x * scale[k]).as_str(),
+                    hash,
+                    seed,
+                    reps,
+                    version,
+                ])?;
             }
         }
     }
@@ -108,22 +160,26 @@ pub fn write_replications_csv<W: std::io::Write>(
 }
 
 pub fn timeseries_csv(r: &Results) -> Vec<u8> {
+    let prov = Provenance::of(r);
     let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record(["variant", "series", "entity", "bin_start", "clock", "mean", "p05", "p95"]);
+    let _ = w.write_record(header(["variant", "series", "entity", "bin_start", "clock", "mean", "p05", "p95"]));
     for (vname, v) in &r.variants {
         let ts = &v.timeseries;
         let mut rows = |series: &str, entity: &str, b: &crate::report::results::BandOut| {
             for i in 0..ts.bin_start.len() {
-                let _ = w.write_record([
-                    safe_text(vname),
-                    series.to_string(),
-                    safe_text(entity),
-                    num(ts.bin_start[i]),
-                    ts.labels.get(i).cloned().unwrap_or_default(),
-                    num(b.mean.get(i).copied().unwrap_or(f64::NAN)),
-                    num(b.p05.get(i).copied().unwrap_or(f64::NAN)),
-                    num(b.p95.get(i).copied().unwrap_or(f64::NAN)),
-                ]);
+                let _ = w.write_record(with(
+                    [
+                        safe_text(vname),
+                        series.to_string(),
+                        safe_text(entity),
+                        num(ts.bin_start[i]),
+                        safe_text(&ts.labels.get(i).cloned().unwrap_or_default()),
+                        num(b.mean.get(i).copied().unwrap_or(f64::NAN)),
+                        num(b.p05.get(i).copied().unwrap_or(f64::NAN)),
+                        num(b.p95.get(i).copied().unwrap_or(f64::NAN)),
+                    ],
+                    &prov.fields,
+                ));
             }
         };
         for (s, b) in &ts.queue {
@@ -139,8 +195,9 @@ pub fn timeseries_csv(r: &Results) -> Vec<u8> {
 
 pub fn compare_csv(r: &Results) -> Option<Vec<u8>> {
     let c = r.comparison.as_ref()?;
+    let prov = Provenance::of(r);
     let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record([
+    let _ = w.write_record(header([
         "variant",
         "kpi",
         "baseline_mean",
@@ -155,24 +212,27 @@ pub fn compare_csv(r: &Results) -> Option<Vec<u8>> {
         "relative",
         "significant",
         "n",
-    ]);
+    ]));
     for d in &c.differences {
-        let _ = w.write_record([
-            safe_text(&d.variant),
-            safe_text(&d.kpi),
-            num(d.baseline_mean),
-            num(d.variant_mean),
-            num(d.diff),
-            num(d.ci95[0]),
-            num(d.ci95[1]),
-            num(d.ci_adjusted[0]),
-            num(d.ci_adjusted[1]),
-            num(d.ci95_unpaired[0]),
-            num(d.ci95_unpaired[1]),
-            num(d.relative),
-            d.significant.to_string(),
-            d.n.to_string(),
-        ]);
+        let _ = w.write_record(with(
+            [
+                safe_text(&d.variant),
+                safe_text(&d.kpi),
+                num(d.baseline_mean),
+                num(d.variant_mean),
+                num(d.diff),
+                num(d.ci95[0]),
+                num(d.ci95[1]),
+                num(d.ci_adjusted[0]),
+                num(d.ci_adjusted[1]),
+                num(d.ci95_unpaired[0]),
+                num(d.ci95_unpaired[1]),
+                num(d.relative),
+                d.significant.to_string(),
+                d.n.to_string(),
+            ],
+            &prov.fields,
+        ));
     }
     Some(finish(w))
 }

@@ -43,3 +43,29 @@ pub fn write_atomic_with(
     }
     result
 }
+
+/// Removes temporary files (`.NAME.tmp-PID`) left in `dir` by a writer that was killed before
+/// it could rename them (SIGKILL, power loss). Only files of processes no longer running are
+/// removed, so a concurrent run writing to the same folder is not disturbed; where that cannot
+/// be told (no /proc), nothing is removed.
+pub fn remove_stale_temps(dir: &Path) {
+    let proc_fs = Path::new("/proc/self");
+    if !proc_fs.exists() {
+        return;
+    }
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name.strip_prefix('.').and_then(|n| n.rsplit_once(".tmp-")).map(|(_, p)| p) else {
+            continue;
+        };
+        if pid.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        if !Path::new("/proc").join(pid).exists() {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}

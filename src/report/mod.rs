@@ -5,6 +5,7 @@ pub mod csv_out;
 pub mod files;
 pub mod html;
 pub mod results;
+pub mod stamp;
 pub mod table;
 
 pub use results::Results;

@@ -412,15 +412,24 @@ pub fn compile_with(s: &Scenario, removed: &[String], d: &mut Diagnostics) -> Op
         });
     }
 
-    for (i, a) in arrivals.iter().enumerate() {
-        if expected_arrivals(a, s.horizon) <= 0.0 && s.arrivals.get(i).is_some_and(|x| x.scale > 0.0) {
-            let span = s.arrivals.iter().find(|x| x.name.v == a.name).map(|x| x.name.span.clone());
-            d.warning(span, format!("arrivals[{i}]"), format!("arrival stream `{}` brings nobody before the horizon", a.name))
-                .with_help("its rates are zero whenever it may arrive: with a `calendar`, an `interval` + `rates` profile counts from `start` each day, so rates must cover the opening hours");
-        }
-    }
     if d.has_errors() {
         return None;
+    }
+    for (i, a) in arrivals.iter().enumerate() {
+        let Some(spec) = s.arrivals.iter().find(|x| x.name.v == a.name) else { continue };
+        if expected_arrivals(a, s.horizon) <= 0.0 && spec.scale > 0.0 {
+            let help = if spec.calendar.is_some() {
+                "its rates are zero whenever its calendar is open: an `interval` + `rates` profile counts from `start` each day, so the rates must cover the opening hours"
+            } else {
+                "its rate is zero for the whole horizon"
+            };
+            d.warning(
+                Some(spec.name.span.clone()),
+                format!("arrivals[{i}]"),
+                format!("arrival stream `{}` brings nobody before the horizon", a.name),
+            )
+            .with_help(help);
+        }
     }
     check_flow(s, &customers, &arrivals, &resources, &pools, &steps, d);
     check_load(s, &customers, &arrivals, &resources, &pools, &steps, &dist_means_for_load(&steps, &dists), d);
@@ -697,14 +706,15 @@ fn check_load(
     for (p, pool) in pools.iter().enumerate() {
         let staff: f64 =
             pool.groups.iter().map(|&g| resources[g].staff.staff_minutes(0.0, s.horizon) / s.horizon).sum();
-        if load[p] > 0.0 && load[p] >= staff {
+        // No staff at all is warned about by `check_flow` (with the step that needs it).
+        if load[p] > 0.0 && staff > 0.0 && load[p] >= staff {
             let what = if p < resources.len() { "resource" } else { "skill" };
             let span = s.resources.get(p).map(|r| r.name.span.clone());
             d.warning(
                 span,
                 format!("resources[{p}]"),
                 format!(
-                    "{what} `{}` is offered {:.2} staff of work on average but has {:.2} scheduled (load {:.0}%): only abandonment keeps its queue from growing without bound",
+                    "{what} `{}` is offered {:.2} staff of work on average but has {:.2} scheduled (load {:.0}%): its queue grows without bound unless customers abandon",
                     pool.name,
                     load[p],
                     staff,

@@ -7,6 +7,13 @@
 use std::fmt::Write as _;
 use std::ops::Range;
 
+/// Most diagnostics printed for one file; the rest are counted.
+pub const MAX_RENDERED: usize = 20;
+
+/// Longest source line shown in full under a diagnostic; longer lines are cut around the
+/// column (a minified or generated file can have a line of megabytes).
+pub const MAX_LINE_CHARS: usize = 160;
+
 /// How bad a problem is: errors stop the run, warnings are printed and the run goes on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
@@ -87,11 +94,22 @@ impl Diagnostics {
         self.items.sort_by_key(|d| d.span.as_ref().map_or(usize::MAX, |s| s.start));
     }
 
-    /// Renders every diagnostic as `file:line:col: error: ...` followed by the source line.
+    /// Renders every diagnostic as `file:line:col: error: ...` followed by the source line
+    /// (at most `MAX_RENDERED` of them: a broken generated file can hold thousands).
     pub fn render(&self, file: &str, source: &str) -> String {
         let mut out = String::new();
-        for d in &self.items {
+        for d in self.items.iter().take(MAX_RENDERED) {
             out.push_str(&d.render(file, source));
+        }
+        if self.items.len() > MAX_RENDERED {
+            let rest = &self.items[MAX_RENDERED..];
+            let errors = rest.iter().filter(|d| d.severity == Severity::Error).count();
+            let _ = writeln!(
+                out,
+                "{file}: ... and {} more problem(s) not shown ({errors} error(s), {} warning(s)); fix the ones above first",
+                rest.len(),
+                rest.len() - errors
+            );
         }
         out
     }
@@ -134,6 +152,21 @@ impl Diagnostic {
                     .take_while(|c| *c != '\n')
                     .count()
                     .max(1);
+                // Control characters would garble the terminal: shown as U+FFFD (one column).
+                let clean = |c: char| if c.is_control() && c != '\t' { '\u{FFFD}' } else { c };
+                let n_chars = text.chars().count();
+                let (text, col) = if n_chars > MAX_LINE_CHARS {
+                    let from = (col - 1).saturating_sub(MAX_LINE_CHARS / 3);
+                    let to = (from + MAX_LINE_CHARS).min(n_chars);
+                    let mut cut: String = if from > 0 { "…".into() } else { String::new() };
+                    cut.extend(text.chars().skip(from).take(to - from).map(clean));
+                    if to < n_chars {
+                        cut.push('…');
+                    }
+                    (cut, col - from + usize::from(from > 0))
+                } else {
+                    (text.chars().map(clean).collect(), col)
+                };
                 let _ = writeln!(out, "{:width$} |", "");
                 let _ = writeln!(out, "{line} | {text}");
                 let pad: String = text.chars().take(col - 1).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();

@@ -6,6 +6,7 @@
 pub mod calendar;
 pub mod compile;
 pub mod diag;
+pub mod limits;
 pub mod reader;
 pub mod schema;
 pub mod tree;
@@ -95,9 +96,13 @@ pub fn load_bytes(bytes: &[u8], label: &str) -> Result<Loaded, LoadError> {
             d.error(
                 Some(e.valid_up_to()..e.valid_up_to() + 1),
                 "",
-                format!("the file is not valid UTF-8 (invalid byte at offset {})", e.valid_up_to()),
+                format!(
+                    "the file is not valid UTF-8: byte 0x{:02X} at offset {} is not part of a UTF-8 character",
+                    bytes.get(e.valid_up_to()).copied().unwrap_or(0),
+                    e.valid_up_to()
+                ),
             )
-            .with_help("save the file as UTF-8");
+            .with_help("save the file as UTF-8 (an accented name saved as Latin-1/Windows-1252 gives this error)");
             return Err(LoadError { path: label.into(), source: prefix, diags: d });
         }
     };
@@ -117,6 +122,11 @@ pub fn load_str(text: &str, label: &str) -> Result<Loaded, LoadError> {
     let Some(root) = tree::parse(text, &mut d) else {
         return Err(fail(d));
     };
+    // Values the tree could not hold (integers beyond 64 bits) were replaced by a placeholder:
+    // their errors must stop the load here, before the placeholder is read as a real value.
+    if d.has_errors() {
+        return Err(fail(d));
+    }
     load_tree(root, text, label)
 }
 
@@ -128,6 +138,10 @@ pub fn load_tree(root: tree::Table, text: &str, label: &str) -> Result<Loaded, L
     let default_name =
         Path::new(label).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "scenario".into());
 
+    limits::check(&root, &mut d);
+    if d.has_errors() {
+        return Err(fail(d));
+    }
     let scenario = Scenario::from_table(&root, &default_name, &mut d);
     let base_model = compile::compile(&scenario, &mut d);
     let mut variants = Vec::new();
@@ -197,7 +211,11 @@ pub fn slug(name: &str) -> String {
     }
     let s: String = s.trim_matches('-').chars().take(64).collect();
     let s = s.trim_matches('-').to_string();
-    const RESERVED: &[&str] = &["con", "prn", "aux", "nul", "com1", "com2", "com3", "com4", "lpt1", "lpt2", "lpt3"];
+    // Device names Windows reserves in every folder (also with an extension).
+    const RESERVED: &[&str] = &[
+        "con", "prn", "aux", "nul", "conin", "conout", "clock", "com0", "com1", "com2", "com3", "com4", "com5", "com6",
+        "com7", "com8", "com9", "lpt0", "lpt1", "lpt2", "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8", "lpt9",
+    ];
     if s.is_empty() || RESERVED.contains(&s.as_str()) {
         format!("scenario-{}", if s.is_empty() { "unnamed" } else { &s })
     } else {

@@ -80,7 +80,9 @@ impl<'a> Obj<'a> {
 
     pub fn missing(&self, key: &str, expected: &str, d: &mut Diagnostics) {
         let what = if self.path.is_empty() { "the scenario".to_string() } else { format!("`{}`", self.path) };
-        d.error(Some(self.span.clone()), self.key(key), format!("missing key `{key}` in {what}: expected {expected}"));
+        // A key missing at the top level has no place in the file to point at.
+        let span = (!self.path.is_empty()).then(|| self.span.clone());
+        d.error(span, self.key(key), format!("missing key `{key}` in {what}: expected {expected}"));
     }
 
     pub fn str(&self, key: &str, d: &mut Diagnostics) -> Option<Sp<String>> {
@@ -198,7 +200,7 @@ pub fn duration_value(n: &Node, key: &str, unit: TimeUnit, d: &mut Diagnostics) 
         Val::Str(s) => units::parse_duration(s),
         Val::Int(_) | Val::Float(_) => {
             let x = n.as_f64().unwrap_or(f64::NAN);
-            units::check_duration(x * unit.minutes(), &x.to_string())
+            units::check_duration(x * unit.minutes(), &number(x))
         }
         _ => Err(format!("expected a duration such as \"5min\", found {}", n.type_name())),
     };
@@ -216,7 +218,7 @@ pub fn rate_value(n: &Node, key: &str, unit: TimeUnit, d: &mut Diagnostics) -> O
         Val::Str(s) => units::parse_rate(s),
         Val::Int(_) | Val::Float(_) => {
             let x = n.as_f64().unwrap_or(f64::NAN);
-            units::check_rate(x / unit.minutes(), &x.to_string())
+            units::check_rate(x / unit.minutes(), &number(x))
         }
         _ => Err(format!("expected a rate such as \"90/h\", found {}", n.type_name())),
     };
@@ -227,4 +229,9 @@ pub fn rate_value(n: &Node, key: &str, unit: TimeUnit, d: &mut Diagnostics) -> O
             None
         }
     }
+}
+
+/// A number as a planner wrote it: `1e300`, not three hundred digits.
+fn number(x: f64) -> String {
+    if x != 0.0 && (x.abs() >= 1e15 || x.abs() < 1e-6) { format!("{x:e}") } else { x.to_string() }
 }

@@ -650,10 +650,11 @@ fn read_arrival(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> Optio
             None
         }
     };
+    // A bad rate is already reported; keeping the stream avoids a misleading "no arrivals".
     Some(ArrivalSpec {
         name,
         customer,
-        profile: profile?,
+        profile: profile.unwrap_or(RateSpec::Constant(0.0)),
         scale,
         channel,
         first_step,
@@ -778,9 +779,11 @@ fn read_resource(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> Opti
         }
     };
     let automated = o.bool("automated", d).is_some_and(|b| b.v);
+    // A bad `staff` is already reported; keeping the resource avoids a misleading
+    // "unknown resource" for every step that uses it.
     Some(ResourceSpec {
         name: name?,
-        staff: staff?,
+        staff: staff.unwrap_or(StaffSpec::Constant(0)),
         cost_per_hour,
         skills,
         speed,
@@ -1046,6 +1049,13 @@ pub fn read_dist(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> Opti
         "normal" | "lognormal" | "gamma" => {
             let mean = dur("mean", true, d);
             let sd = dur("sd", dist == "normal", d);
+            // A larger spread overflows the lognormal/gamma parameters (and is no duration).
+            if sd > 100.0 * mean && dist != "normal" {
+                d.error(Some(o.span_of("sd")), o.key("sd"), format!("{dist}: `sd` must be at most 100 times `mean`"))
+                    .with_help(
+                        "a coefficient of variation above 100 is not a service or patience time; check the units",
+                    );
+            }
             match dist {
                 "normal" => DistKind::Normal { mean, sd },
                 "lognormal" => DistKind::Lognormal { mean, sd },
@@ -1069,7 +1079,13 @@ pub fn read_dist(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> Opti
         }
         "weibull" => {
             let shape = match o.float("shape", d) {
-                Some(s) if s.v > 0.0 => s.v,
+                Some(s) if s.v >= 0.1 => s.v,
+                Some(s) if s.v > 0.0 => {
+                    // Below 0.1 the tail is so heavy that draws overflow to infinity.
+                    d.error(Some(s.span.clone()), o.key("shape"), "weibull: `shape` must be at least 0.1")
+                        .with_help("the mean is scale × Γ(1 + 1/shape): 3.6 million times `scale` at shape 0.1");
+                    f64::NAN
+                }
                 Some(s) => {
                     d.error(Some(s.span.clone()), o.key("shape"), "weibull: `shape` must be greater than zero");
                     f64::NAN

@@ -106,10 +106,21 @@ impl Node {
 pub fn parse(source: &str, diags: &mut Diagnostics) -> Option<Table> {
     let (doc, errors) = DeTable::parse_recoverable(source);
     let had_errors = !errors.is_empty();
+    let mut seen: Vec<(Option<Span>, String)> = Vec::new();
     for e in errors {
         let msg = e.message().trim().to_string();
         let msg = msg.lines().next().unwrap_or("invalid TOML").to_string();
-        diags.error(e.span(), "", format!("TOML syntax error: {msg}"));
+        // The recovering parser can report one problem twice.
+        if seen.contains(&(e.span(), msg.clone())) {
+            continue;
+        }
+        seen.push((e.span(), msg.clone()));
+        let at = e.span().and_then(|s| source.get(s.start..s.end.max(s.start)));
+        let (msg, help) = explain(&msg, at, e.span().and_then(|s| source.get(s.start..)));
+        let item = diags.error(e.span(), "", format!("TOML syntax error: {msg}"));
+        if let Some(h) = help {
+            item.with_help(h);
+        }
     }
     if had_errors {
         return None;
@@ -117,6 +128,52 @@ pub fn parse(source: &str, diags: &mut Diagnostics) -> Option<Table> {
     let span = doc.span();
     let table = doc.into_inner();
     Some(convert_table(&table, span, diags))
+}
+
+/// The parser's message made clearer for a planner, and advice where a common slip is likely.
+fn explain(msg: &str, at: Option<&str>, rest: Option<&str>) -> (String, Option<String>) {
+    if let Some(c) = rest.and_then(|r| r.chars().next()).filter(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return (
+            format!("{msg} (a control character U+{:04X} is here)", u32::from(c)),
+            Some("the file contains control characters: is it a text file, saved as plain UTF-8?".into()),
+        );
+    }
+    if msg.contains("recurs") {
+        return (
+            msg.to_string(),
+            Some(
+                "arrays, tables or dotted keys are nested far too deeply; a scenario nests them only a few levels"
+                    .into(),
+            ),
+        );
+    }
+    if msg == "duplicate key" {
+        let key = at.map(|k| k.trim().trim_matches(|c| c == '[' || c == ']').trim()).filter(|k| !k.is_empty());
+        return match key {
+            Some(k) => (
+                format!("duplicate key `{k}`"),
+                Some("a key may appear only once in a table (an array of tables [[x]] cannot also be a value)".into()),
+            ),
+            None => (msg.to_string(), None),
+        };
+    }
+    if msg.contains("escape") {
+        return (
+            msg.to_string(),
+            Some(r#"inside "double quotes" a backslash starts an escape: write \\ for one backslash, or use 'single quotes'"#.into()),
+        );
+    }
+    if msg.contains("expected `false`") || msg.contains("must be quoted") || msg.contains("literal string") {
+        return (
+            msg.to_string(),
+            Some(
+                r#"a value is a "quoted string", a number, true or false, an array [...] or an inline table { ... }"#
+                    .into(),
+            ),
+        );
+    }
+    (msg.to_string(), None)
 }
 
 fn convert_table(t: &DeTable<'_>, _span: Span, diags: &mut Diagnostics) -> Table {
@@ -136,7 +193,9 @@ fn convert(v: &DeValue<'_>, span: Span, diags: &mut Diagnostics) -> Node {
             match i64::from_str_radix(&digits, i.radix()) {
                 Ok(n) => Val::Int(n),
                 Err(_) => {
-                    diags.error(Some(span.clone()), "", format!("integer `{digits}` is out of range"));
+                    diags
+                        .error(Some(span.clone()), "", format!("integer `{digits}` is too large"))
+                        .with_help("whole numbers must lie between -9223372036854775808 and 9223372036854775807");
                     Val::Int(0)
                 }
             }

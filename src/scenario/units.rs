@@ -109,8 +109,17 @@ pub fn check_duration(minutes: f64, text: &str) -> Result<f64, String> {
     if minutes < 0.0 {
         return Err(format!("`{text}` is negative; durations must be >= 0"));
     }
+    if minutes > MAX_DURATION_MIN {
+        return Err(format!(
+            "`{text}` is longer than 100 years (36500d), the longest duration a scenario may give; leave an optional key out instead of writing a huge value"
+        ));
+    }
     Ok(minutes)
 }
+
+/// Longest duration accepted anywhere (100 years, in minutes): far beyond any branch study,
+/// and it keeps every sum of durations a replication forms finite and exact enough.
+pub const MAX_DURATION_MIN: f64 = 36_500.0 * MINUTES_PER_DAY;
 
 /// Parses a rate string ("90/h", "1.5/min") into events per minute.
 pub fn parse_rate(s: &str) -> Result<f64, String> {

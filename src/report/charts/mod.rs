@@ -213,8 +213,12 @@ pub fn write_charts_and_report(results: &Results, dir: &Path, font: Option<&Path
     let chart_dir = dir.join("charts");
     let io = |p: &Path, e: std::io::Error| format!("{}: {e}", p.display());
     let mut written = HashSet::new();
+    let v = &results.branchsim_version;
+    let note = crate::report::stamp::note(&results.scenario.content_hash, results.seed, results.replications, v);
     for c in &charts {
-        for (ext, bytes) in [("png", c.png.as_slice()), ("svg", c.svg.as_bytes())] {
+        let png = crate::report::stamp::png(&c.png, &note, v);
+        let svg = crate::report::stamp::svg(&c.svg, &note);
+        for (ext, bytes) in [("png", png.as_slice()), ("svg", svg.as_bytes())] {
             let name = format!("{}.{ext}", c.stem);
             let p = chart_dir.join(&name);
             write_atomic(&p, bytes).map_err(|e| io(&p, e))?;

@@ -1,0 +1,268 @@
+//! Output paths and output text are safe whatever the scenario says.
+//!
+//! * A run writes only to `--out` + the sanitised slug of the scenario name: names with `../`,
+//!   absolute paths, Windows device names, very long names or nothing usable in them stay
+//!   inside the output folder.
+//! * Scenario text that reaches a CSV cell cannot become a spreadsheet formula.
+//! * Every output records the scenario's content hash, seed, replications and version.
+//! * `check --baseline` refuses a baseline of another scenario or of an edited file.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use branchsim::scenario::slug;
+
+fn scratch(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("branchsim-safe-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap_or_else(|e| panic!("{e}"));
+    d
+}
+
+fn run(args: &[&str]) -> (Option<i32>, String, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_branchsim")).args(args).output().unwrap_or_else(|e| panic!("{e}"));
+    (o.status.code(), String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(walk(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+const BODY: &str = r#"
+horizon = "2h"
+replications = 3
+seed = 9
+
+[[customers]]
+name = "CUSTOMER"
+first_step = "STEP"
+
+[[arrivals]]
+customer = "CUSTOMER"
+rate = "30/h"
+
+[[resources]]
+name = "RESOURCE"
+staff = 2
+
+[[steps]]
+name = "STEP"
+resource = "RESOURCE"
+service = { dist = "exponential", mean = "3min" }
+
+[[variants]]
+name = "VARIANT"
+arrival_scale = { "CUSTOMER" = 1.2 }
+"#;
+
+/// A small valid scenario whose names are the given strings (TOML-escaped).
+fn scenario(dir: &Path, file: &str, name: &str, customer: &str, step: &str, resource: &str, variant: &str) -> String {
+    let q = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"");
+    let text = format!("name = \"{}\"\n", q(name))
+        + &BODY
+            .replace("CUSTOMER", &q(customer))
+            .replace("STEP", &q(step))
+            .replace("RESOURCE", &q(resource))
+            .replace("VARIANT", &q(variant));
+    let p = dir.join(file);
+    std::fs::write(&p, text).unwrap_or_else(|e| panic!("{e}"));
+    p.to_string_lossy().into_owned()
+}
+
+#[test]
+fn slugs_never_leave_the_output_folder() {
+    let long = "x".repeat(10_000);
+    let cases: Vec<(&str, Option<&str>)> = vec![
+        ("../../etc/passwd", Some("etc-passwd")),
+        ("..", Some("scenario-unnamed")),
+        ("/absolute/path", Some("absolute-path")),
+        ("C:\\Windows\\System32", Some("c-windows-system32")),
+        ("\\\\server\\share", Some("server-share")),
+        ("CON", Some("scenario-con")),
+        ("nul", Some("scenario-nul")),
+        ("Com9", Some("scenario-com9")),
+        ("lpt7", Some("scenario-lpt7")),
+        ("", Some("scenario-unnamed")),
+        ("   ", Some("scenario-unnamed")),
+        ("!!!", Some("scenario-unnamed")),
+        ("name\u{0}with\nnul", Some("name-with-nul")),
+        ("城东支行 weekday", Some("城东支行-weekday")),
+        ("a\u{202e}gpj.exe", Some("a-gpj-exe")),
+        (long.as_str(), None),
+    ];
+    for (name, want) in cases {
+        let s = slug(name);
+        if let Some(w) = want {
+            assert_eq!(s, w, "slug of {name:?}");
+        }
+        assert!(!s.is_empty() && s.chars().count() <= 64, "{name:?} -> {s:?}");
+        assert!(s.chars().all(|c| c.is_alphanumeric() || c == '-'), "{name:?} -> {s:?}");
+        assert!(!s.starts_with('-') && !s.ends_with('-') && !s.contains(".."), "{name:?} -> {s:?}");
+        assert!(s.len() < 255, "{name:?} -> {} bytes", s.len());
+        let p = Path::new("out").join(&s);
+        assert_eq!(p.components().count(), 2, "{name:?} -> {s:?} is not one path component");
+    }
+}
+
+#[test]
+fn hostile_names_write_only_inside_out() {
+    let dir = scratch("paths");
+    let out = dir.join("out");
+    let names = ["../../../escaped", "/tmp/absolute", "..", "CON", &"long name ".repeat(100)];
+    for (i, name) in names.iter().enumerate() {
+        let file = scenario(&dir, &format!("s{i}.toml"), name, "walk_in", "counter", "teller", "more");
+        let (code, _, err) = run(&["run", &file, "--out", &out.to_string_lossy(), "--quiet"]);
+        assert_eq!(code, Some(0), "{name}: {err}");
+    }
+    // Everything is below out/, one folder per scenario, nothing beside it.
+    let beside: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    assert_eq!(beside, vec![out.clone()], "runs wrote beside the output folder");
+    let mut folders: Vec<String> = std::fs::read_dir(&out)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    folders.sort();
+    assert_eq!(folders.len(), names.len(), "{folders:?}");
+    for f in &folders {
+        assert!(f.chars().count() <= 64 && !f.contains(".."), "{f}");
+    }
+    assert!(folders.contains(&"escaped".to_string()) && folders.contains(&"scenario-con".to_string()), "{folders:?}");
+    assert!(!dir.join("escaped").exists() && !Path::new("/tmp/absolute").join("summary.json").exists());
+    // No temporary file is left behind by a run that finished.
+    let temps: Vec<PathBuf> = walk(&out).into_iter().filter(|p| p.to_string_lossy().contains(".tmp-")).collect();
+    assert!(temps.is_empty(), "{temps:?}");
+}
+
+/// Every cell of a CSV file, parsed.
+fn cells(path: &Path) -> Vec<Vec<String>> {
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_path(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    r.records().map(|rec| rec.unwrap_or_else(|e| panic!("{e}")).iter().map(String::from).collect()).collect()
+}
+
+#[test]
+fn csv_cells_never_start_a_formula_and_every_file_records_its_provenance() {
+    let dir = scratch("csv");
+    let out = dir.join("out");
+    let file = scenario(
+        &dir,
+        "formula.toml",
+        "=HYPERLINK(\"http://x\",\"y\")",
+        "=cmd|' /C calc'!A0",
+        "+step",
+        "@SUM(A1)",
+        "-variant",
+    );
+    let (code, _, err) = run(&["run", &file, "--out", &out.to_string_lossy(), "--quiet", "--no-charts"]);
+    assert_eq!(code, Some(0), "{err}");
+    let folder = out.join(slug("=HYPERLINK(\"http://x\",\"y\")"));
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(folder.join("summary.json")).unwrap_or_else(|e| panic!("{e}")))
+            .unwrap_or_else(|e| panic!("{e}"));
+    let hash = summary["scenario"]["content_hash"].as_str().unwrap_or_default().to_string();
+    assert_eq!(hash.len(), 16);
+    assert_eq!(summary["seed"], 9);
+    assert_eq!(summary["replications"], 3);
+    assert_eq!(summary["branchsim_version"], env!("CARGO_PKG_VERSION"));
+    let mut seen_guarded = 0;
+    for name in ["kpis.csv", "replications.csv", "timeseries.csv", "compare.csv"] {
+        let rows = cells(&folder.join(name));
+        let header = &rows[0];
+        let n = header.len();
+        assert_eq!(
+            &header[n - 4..],
+            &["content_hash", "seed", "replications", "branchsim_version"],
+            "{name}: provenance columns"
+        );
+        for row in &rows[1..] {
+            assert_eq!(row.len(), n, "{name}: ragged row {row:?}");
+            assert_eq!(&row[n - 4..], &[hash.as_str(), "9", "3", env!("CARGO_PKG_VERSION")], "{name}");
+            for c in row {
+                if c.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+                    assert!(c.parse::<f64>().is_ok(), "{name}: cell {c:?} could run as a formula");
+                }
+                if c.starts_with('\'') {
+                    seen_guarded += 1;
+                }
+            }
+        }
+    }
+    assert!(seen_guarded > 0, "the hostile names should have been guarded");
+}
+
+#[test]
+fn check_baseline_refuses_another_scenario_or_an_edited_file() {
+    let dir = scratch("baseline");
+    let a = scenario(&dir, "a.toml", "Branch A", "walk_in", "counter", "teller", "more");
+    let b = scenario(&dir, "b.toml", "Branch B", "walk_in", "counter", "teller", "more");
+    let golden = dir.join("a.json").to_string_lossy().into_owned();
+    let (code, _, err) = run(&["record", &a, "--to", &golden, "--quiet"]);
+    assert_eq!(code, Some(0), "{err}");
+    let recorded: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&golden).unwrap_or_else(|e| panic!("{e}")))
+            .unwrap_or_else(|e| panic!("{e}"));
+    for key in ["branchsim_version", "seed", "replications"] {
+        assert!(!recorded[key].is_null(), "the baseline lacks {key}");
+    }
+    assert!(recorded["scenario"]["content_hash"].is_string());
+
+    // The same file: compared (and unchanged).
+    let (code, _, err) = run(&["check", &a, "--baseline", &golden, "--quiet"]);
+    assert_eq!(code, Some(0), "{err}");
+    // Another scenario: refused before anything runs.
+    let (code, out, err) = run(&["check", &b, "--baseline", &golden]);
+    assert_eq!(code, Some(2), "{out}{err}");
+    assert!(err.contains("recorded from scenario \"Branch A\"") && err.contains("refusing"), "{err}");
+    // The same scenario, edited: refused unless asked for.
+    let edited = dir.join("a_edited.toml");
+    let text = std::fs::read_to_string(&a).unwrap_or_else(|e| panic!("{e}")).replace("staff = 2", "staff = 3");
+    std::fs::write(&edited, text).unwrap_or_else(|e| panic!("{e}"));
+    let e = edited.to_string_lossy().into_owned();
+    let (code, _, err) = run(&["check", &e, "--baseline", &golden]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("changed since") && err.contains("--allow-changed-scenario"), "{err}");
+    let (code, out, err) = run(&["check", &e, "--baseline", &golden, "--allow-changed-scenario"]);
+    assert!(code == Some(0) || code == Some(1), "{out}{err}");
+    assert!(out.contains("changed since the baseline was recorded"), "{out}");
+    // Another seed on purpose: allowed, and said so.
+    let (code, out, err) = run(&["check", &a, "--baseline", &golden, "--seed", "77"]);
+    assert!(code == Some(0) || code == Some(1), "{out}{err}");
+    assert!(out.contains("recorded with seed 9"), "{out}");
+}
+
+#[test]
+fn merge_refuses_shards_of_different_scenarios_or_seeds() {
+    let dir = scratch("merge");
+    let out = dir.join("out");
+    let o = out.to_string_lossy().into_owned();
+    let a = scenario(&dir, "a.toml", "Merge test", "walk_in", "counter", "teller", "more");
+    let (code, _, err) = run(&["run", &a, "--out", &o, "--shard", "0/2", "--quiet"]);
+    assert_eq!(code, Some(0), "{err}");
+    // Shard 1 of the same scenario name, but another seed.
+    let (code, _, err) = run(&["run", &a, "--out", &o, "--shard", "1/2", "--seed", "10", "--quiet"]);
+    assert_eq!(code, Some(0), "{err}");
+    let shards = out.join("merge-test").join("shards");
+    let (code, _, err) = run(&["merge", &shards.to_string_lossy(), "--out", &o, "--no-charts"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("refusing to mix"), "{err}");
+    assert!(!out.join("merge-test").join("summary.json").exists());
+}
