@@ -300,7 +300,7 @@ fn print_summary(out: &RunOutput, a: &RunArgs) {
     let r = &out.results;
     println!("{} — {} replications, seed {}", r.scenario.name, r.replications, r.seed);
     if !r.scenario.description.is_empty() {
-        println!("{}", r.scenario.description);
+        println!("{}", scenario::diag::printable(&r.scenario.description));
     }
     println!();
     print!("{}", table::kpi_table(r));

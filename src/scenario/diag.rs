@@ -142,7 +142,7 @@ impl Diagnostic {
         if !self.key.is_empty() {
             let _ = write!(out, " at `{}`", self.key);
         }
-        let _ = writeln!(out, ": {}", self.message);
+        let _ = writeln!(out, ": {}", printable(&self.message));
         if let (Some((line, col)), Some(span)) = (loc, &self.span) {
             if let Some(text) = source.lines().nth(line - 1) {
                 let width = line.to_string().len();
@@ -174,10 +174,16 @@ impl Diagnostic {
             }
         }
         if let Some(h) = &self.help {
-            let _ = writeln!(out, "  = help: {h}");
+            let _ = writeln!(out, "  = help: {}", printable(h));
         }
         out
     }
+}
+
+/// Text for a terminal: control characters (an escape sequence in a name quoted by a message)
+/// become U+FFFD.
+pub fn printable(s: &str) -> String {
+    s.chars().map(|c| if c.is_control() && c != '\n' && c != '\t' { '\u{FFFD}' } else { c }).collect()
 }
 
 /// 1-based line and column (in characters) of a byte offset.

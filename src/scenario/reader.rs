@@ -88,6 +88,18 @@ impl<'a> Obj<'a> {
     pub fn str(&self, key: &str, d: &mut Diagnostics) -> Option<Sp<String>> {
         let n = self.get(key)?;
         match &n.val {
+            // Names reach terminals, file names, charts and reports: no control characters
+            // (an escape sequence could rewrite the terminal of whoever runs the file).
+            Val::Str(s) if key == "name" && s.chars().any(char::is_control) => {
+                let c = s.chars().find(|c| c.is_control()).map_or(0, u32::from);
+                d.error(
+                    Some(n.span.clone()),
+                    self.key(key),
+                    format!("a name must not contain control characters (found U+{c:04X})"),
+                )
+                .with_help("write names as plain text on one line");
+                None
+            }
             Val::Str(s) => Some(Sp::new(s.clone(), n.span.clone())),
             _ => {
                 self.wrong_type(n, key, "a string", d);
