@@ -11,7 +11,7 @@ use crate::model::{RateProfile, Rng};
 /// The first arrival strictly after `now`, or `None` when there is none before `horizon`.
 #[inline]
 pub fn next_arrival(profile: &RateProfile, now: f64, horizon: f64, rng: &mut Rng) -> Option<f64> {
-    let mut e: f64 = Exp1.sample(rng);
+    let e: f64 = Exp1.sample(rng);
     match profile {
         RateProfile::Constant(r) => {
             if *r <= 0.0 {
@@ -21,51 +21,43 @@ pub fn next_arrival(profile: &RateProfile, now: f64, horizon: f64, rng: &mut Rng
             (t < horizon).then_some(t)
         }
         RateProfile::Piecewise { interval, rates } => {
-            let mut t = now;
-            let mut i = (t / interval) as usize;
-            while i < rates.len() {
-                let end = (i + 1) as f64 * interval;
-                let r = rates[i];
-                let room = end - t;
-                if r > 0.0 && r * room >= e {
-                    t += e / r;
-                    return (t < horizon).then_some(t);
-                }
-                e -= r * room.max(0.0);
-                t = end;
-                if t >= horizon {
-                    return None;
-                }
-                i += 1;
-            }
-            None
+            let first = (now / interval) as usize;
+            let segments = rates.iter().enumerate().skip(first).map(|(i, r)| ((i + 1) as f64 * interval, *r));
+            invert(e, now, horizon, segments)
         }
         RateProfile::Timeline(tl) => {
             if tl.per_period <= 0.0 {
                 return None;
             }
-            let (mut k, mut i) = tl.locate(now);
-            let mut t = now;
-            loop {
-                let base = k as f64 * tl.period;
-                let end = base + tl.end(i);
-                let r = tl.values[i];
-                let room = end - t;
-                if r > 0.0 && r * room >= e {
-                    t += e / r;
-                    return (t < horizon).then_some(t);
-                }
-                e -= r * room.max(0.0);
-                t = end;
-                if t >= horizon {
-                    return None;
-                }
-                i += 1;
-                if i == tl.times.len() {
-                    i = 0;
-                    k += 1;
-                }
-            }
+            let (k0, i0) = tl.locate(now);
+            let n = tl.times.len();
+            // Segments of the repeating timeline from the one holding `now`, period after period.
+            let segments = (i0..).map(move |j| {
+                let (k, i) = (k0 + (j / n) as u64, j % n);
+                (k as f64 * tl.period + tl.end(i), tl.values[i])
+            });
+            invert(e, now, horizon, segments)
         }
     }
+}
+
+/// Walks piecewise-constant `segments` (end, rate) from `now` until the integrated rate
+/// reaches the unit exponential `e`: the arrival time, or `None` past the segments or the
+/// horizon.
+#[inline]
+fn invert(mut e: f64, now: f64, horizon: f64, segments: impl Iterator<Item = (f64, f64)>) -> Option<f64> {
+    let mut t = now;
+    for (end, r) in segments {
+        let room = end - t;
+        if r > 0.0 && r * room >= e {
+            t += e / r;
+            return (t < horizon).then_some(t);
+        }
+        e -= r * room.max(0.0);
+        t = end;
+        if t >= horizon {
+            return None;
+        }
+    }
+    None
 }

@@ -128,29 +128,29 @@ pub fn compile_with(s: &Scenario, removed: &[String], d: &mut Diagnostics) -> Op
         let repeating = calendar.is_some() || a.day_factors != [1.0; 7];
         let profile = match &a.profile {
             _ if a.appointments.is_some() => RateProfile::Constant(0.0),
-            RateSpec::Constant(r) if !repeating => RateProfile::Constant(r * a.scale),
-            RateSpec::Piecewise { interval, rates, .. } if repeating => {
+            spec if repeating => {
+                // A daily profile (or a constant rate) times the weekday factor, zero while the
+                // calendar is closed.
                 let hours = calendar.map(|c| &s.calendars[c].hours);
+                let (interval, rates): (f64, &[f64]) = match spec {
+                    RateSpec::Piecewise { interval, rates, .. } => (*interval, rates),
+                    RateSpec::Constant(_) => (DAY, &[]),
+                };
+                let base = |t: f64| match spec {
+                    RateSpec::Constant(r) => *r,
+                    RateSpec::Piecewise { .. } => rates.get(daily_index(t, interval)).copied().unwrap_or(0.0),
+                };
                 let cuts: Vec<f64> = (0..rates.len())
                     .map(|k| (s.start + k as f64 * interval) % DAY)
                     .chain(hours.map(Clock::edges).unwrap_or_default())
                     .collect();
                 RateProfile::Timeline(clock.timeline(&cuts, |t| {
                     let (wd, _) = clock.at(t);
-                    let k = ((t.rem_euclid(DAY)) / interval) as usize;
-                    let base = rates.get(k).copied().unwrap_or(0.0);
                     let open = hours.is_none_or(|h| clock.open(h, t));
-                    if open { base * a.scale * a.day_factors[wd] } else { 0.0 }
+                    if open { base(t) * a.scale * a.day_factors[wd] } else { 0.0 }
                 }))
             }
-            RateSpec::Constant(r) => {
-                let hours = calendar.map(|c| &s.calendars[c].hours);
-                RateProfile::Timeline(clock.timeline(&hours.map(Clock::edges).unwrap_or_default(), |t| {
-                    let (wd, _) = clock.at(t);
-                    let open = hours.is_none_or(|h| clock.open(h, t));
-                    if open { r * a.scale * a.day_factors[wd] } else { 0.0 }
-                }))
-            }
+            RateSpec::Constant(r) => RateProfile::Constant(r * a.scale),
             RateSpec::Piecewise { interval, rates, span } => {
                 let covered = interval * rates.len() as f64;
                 if covered + 1e-9 < s.horizon {
@@ -242,8 +242,7 @@ pub fn compile_with(s: &Scenario, removed: &[String], d: &mut Diagnostics) -> Op
                     let base = match &r.staff {
                         StaffSpec::Constant(n) => *n,
                         StaffSpec::Schedule { interval, staff, .. } => {
-                            let k = ((t.rem_euclid(DAY)) / interval) as usize;
-                            staff.get(k).or(staff.last()).copied().unwrap_or(0)
+                            staff.get(daily_index(t, *interval)).or(staff.last()).copied().unwrap_or(0)
                         }
                     };
                     let (_, m) = clock.at(t);
@@ -470,6 +469,11 @@ pub fn compile_with(s: &Scenario, removed: &[String], d: &mut Diagnostics) -> Op
         drain: DRAIN_DAYS * DAY,
         limits: model::Limits::default(),
     })
+}
+
+/// Entry of a schedule that repeats every day from t = 0 (the scenario's `start`).
+fn daily_index(t: f64, interval: f64) -> usize {
+    (t.rem_euclid(DAY) / interval) as usize
 }
 
 /// Resolves a name, reporting an unknown one with the nearest valid name.
