@@ -33,18 +33,31 @@ struct Entry {
     event: Event,
 }
 
-/// A 4-ary min-heap written for the event loop: it moves entries through a "hole" instead of
-/// swapping (the standard library's `BinaryHeap::pop` swaps the root out first, which stalls
-/// on store forwarding on every pop), and a 4-ary tree has half the levels of a binary one.
+/// Padding after the last event: every node's four children exist in memory.
+const PAD: Entry = Entry { ord: u128::MAX, event: Event::Arrival { stream: u32::MAX } };
+
+/// A 4-ary min-heap written for the event loop.
+///
+/// - It moves entries through a "hole" instead of swapping (the standard library's
+///   `BinaryHeap::pop` swaps the root out first, which stalls on store forwarding).
+/// - A 4-ary tree has half the levels of a binary one.
+/// - The array is padded with entries that sort last, so every node has four children in
+///   memory and the smallest child is picked with fixed, branch-free selects. Which child is
+///   smallest is a coin toss the branch predictor cannot learn: with branches, sifting down
+///   mispredicted about two thirds of all the engine's mispredictions in a model with patience.
 #[derive(Debug, Default)]
 pub struct EventList {
+    /// `len` events in heap order, then at least 3 `PAD` entries.
     heap: Vec<Entry>,
+    len: usize,
     seq: u64,
 }
 
 impl EventList {
     pub fn with_capacity(n: usize) -> Self {
-        EventList { heap: Vec::with_capacity(n), seq: 0 }
+        let mut heap = Vec::with_capacity(n + 4);
+        heap.resize(4, PAD);
+        EventList { heap, len: 0, seq: 0 }
     }
 
     /// Schedules `event` at time `t` (finite, >= 0).
@@ -54,8 +67,11 @@ impl EventList {
         let key = (t + 0.0).to_bits();
         let e = Entry { ord: (u128::from(key) << 64) | u128::from(self.seq), event };
         self.seq += 1;
-        let mut i = self.heap.len();
-        self.heap.push(e);
+        let mut i = self.len;
+        self.len += 1;
+        if self.heap.len() < self.len + 3 {
+            self.heap.resize(self.len + 3, PAD);
+        }
         while i > 0 {
             let p = (i - 1) / 4;
             if self.heap[p].ord <= e.ord {
@@ -69,9 +85,13 @@ impl EventList {
 
     #[inline]
     pub fn pop(&mut self) -> Option<(f64, Event)> {
-        let top = *self.heap.first()?;
-        let last = self.heap.pop()?;
-        let n = self.heap.len();
+        if self.len == 0 {
+            return None;
+        }
+        let top = self.heap[0];
+        self.len -= 1;
+        let n = self.len;
+        let last = std::mem::replace(&mut self.heap[n], PAD);
         if n > 0 {
             let mut i = 0;
             loop {
@@ -79,15 +99,15 @@ impl EventList {
                 if c >= n {
                     break;
                 }
-                let mut m = c;
-                for k in c + 1..(c + 4).min(n) {
-                    if self.heap[k].ord < self.heap[m].ord {
-                        m = k;
-                    }
-                }
-                if self.heap[m].ord >= last.ord {
+                let Some(k) = self.heap.get(c..c + 4) else { break };
+                // The smallest of the four children, by selects (compiled to conditional moves).
+                let (o01, i01) = if k[1].ord < k[0].ord { (k[1].ord, 1) } else { (k[0].ord, 0) };
+                let (o23, i23) = if k[3].ord < k[2].ord { (k[3].ord, 3) } else { (k[2].ord, 2) };
+                let (o, j) = if o23 < o01 { (o23, i23) } else { (o01, i01) };
+                if o >= last.ord {
                     break;
                 }
+                let m = c + j;
                 self.heap[i] = self.heap[m];
                 i = m;
             }
@@ -97,18 +117,21 @@ impl EventList {
     }
 
     pub fn len(&self) -> usize {
-        self.heap.len()
+        self.len
     }
 
     /// Keeps only the events for which `keep(time, event)` is true (a sorted array is a valid
     /// heap, and the order of what remains is unchanged).
     pub fn retain(&mut self, mut keep: impl FnMut(f64, &Event) -> bool) {
+        self.heap.truncate(self.len);
         self.heap.retain(|e| keep(f64::from_bits((e.ord >> 64) as u64), &e.event));
         self.heap.sort_unstable_by_key(|e| e.ord);
+        self.len = self.heap.len();
+        self.heap.resize(self.len + 3, PAD);
     }
 
     pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        self.len == 0
     }
 }
 

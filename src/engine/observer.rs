@@ -100,6 +100,8 @@ impl TypeStats {
         let served = self.served as f64;
         let abandoned = (self.reneged + self.balked) as f64;
         let div = |a: f64, b: f64| if b > 0.0 { a / b } else { nan };
+        let [w50, w90, w95] = self.wait_hist.quantiles([0.5, 0.9, 0.95]);
+        let [c50, c90, c95] = self.cycle_hist.quantiles([0.5, 0.9, 0.95]);
         let vals = [
             self.arrived as f64,
             served,
@@ -108,15 +110,15 @@ impl TypeStats {
             self.balked as f64,
             div(abandoned, self.arrived as f64),
             div(self.wait_sum, served),
-            self.wait_hist.quantile(0.5),
-            self.wait_hist.quantile(0.9),
-            self.wait_hist.quantile(0.95),
+            w50,
+            w90,
+            w95,
             if self.served > 0 { self.wait_max } else { nan },
             div(self.waited as f64, served),
             div(self.cycle_sum, served),
-            self.cycle_hist.quantile(0.5),
-            self.cycle_hist.quantile(0.9),
-            self.cycle_hist.quantile(0.95),
+            c50,
+            c90,
+            c95,
             div(self.within_sl as f64, served),
             div(served, window_hours),
             div(self.satisfied as f64, served),

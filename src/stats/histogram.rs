@@ -14,26 +14,53 @@ const MIN_EXP: i32 = -10;
 const MAX_EXP: i32 = 22;
 pub const BUCKETS: usize = 1 + (MAX_EXP - MIN_EXP) as usize * SUB;
 
-/// Counts are allocated on the first value and only the buckets below `hi` are ever
-/// non-zero: a replication's histograms cost nothing for types nobody belongs to, and reading
-/// them (percentiles, hand-over to the fold) scans only the range the values reached.
+/// Only the range of buckets the values reached is stored: bucket 0 (zero waits, mostly)
+/// has its own counter, and `counts` covers buckets `base..base + counts.len()`. A
+/// replication's histograms then cost a few KiB at most, nothing for types nobody belongs to,
+/// and reading them (percentiles, merging, hand-over to the fold) scans only that range.
+/// Serialised as the non-empty buckets, `[[index, count], ...]`.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(into = "Wire", try_from = "Wire")]
 pub struct Histogram {
-    #[serde(with = "sparse")]
+    zero: u64,
+    base: usize,
     counts: Vec<u64>,
     pub n: u64,
-    /// One past the highest bucket that may be non-zero (all of them after deserialising).
-    #[serde(skip, default = "all_buckets")]
-    hi: usize,
 }
 
-fn all_buckets() -> usize {
-    BUCKETS
+/// The serialised form: non-empty buckets by absolute index, and the total.
+#[derive(Serialize, Deserialize)]
+struct Wire {
+    counts: Vec<(usize, u64)>,
+    n: u64,
+}
+
+impl From<Histogram> for Wire {
+    fn from(h: Histogram) -> Wire {
+        Wire { counts: h.nonzero().map(|(i, c)| (i, c)).collect(), n: h.n }
+    }
+}
+
+impl TryFrom<Wire> for Histogram {
+    type Error = String;
+
+    fn try_from(w: Wire) -> Result<Histogram, String> {
+        let mut h = Histogram::default();
+        for (i, c) in w.counts {
+            if i >= BUCKETS {
+                return Err(format!("histogram bucket {i} out of range"));
+            }
+            h.add_count(i, c);
+        }
+        // The total is recomputed from the buckets: a file cannot make them disagree.
+        let _ = w.n;
+        Ok(h)
+    }
 }
 
 impl PartialEq for Histogram {
     fn eq(&self, other: &Self) -> bool {
-        self.n == other.n && self.to_sparse() == other.to_sparse()
+        self.n == other.n && self.nonzero().eq(other.nonzero())
     }
 }
 
@@ -61,75 +88,120 @@ fn representative(b: usize) -> f64 {
     (2.0f64).powi(MIN_EXP + e as i32) * (1.0 + (sub as f64 + 0.5) / SUB as f64)
 }
 
+/// Buckets added below the window at once when it must grow downwards, so that a run of
+/// ever smaller values does not shift the counts every time.
+const GROW_DOWN: usize = 32;
+
 impl Histogram {
     #[inline]
     pub fn add(&mut self, v: f64) {
-        if self.counts.is_empty() {
-            self.counts = vec![0; BUCKETS];
-        }
-        let b = bucket(v);
-        self.counts[b] += 1;
-        self.hi = self.hi.max(b + 1);
-        self.n += 1;
+        self.add_count(bucket(v), 1);
     }
 
-    /// The buckets that may be non-zero.
-    fn used(&self) -> &[u64] {
-        &self.counts[..self.hi.min(self.counts.len())]
+    /// Adds `c` values to bucket `b` (< BUCKETS).
+    #[inline]
+    fn add_count(&mut self, b: usize, c: u64) {
+        self.n += c;
+        if b == 0 {
+            self.zero += c;
+            return;
+        }
+        if b < self.base || b >= self.base + self.counts.len() {
+            self.cover(b);
+        }
+        self.counts[b - self.base] += c;
+    }
+
+    /// Widens the window to include bucket `b` (>= 1).
+    #[cold]
+    fn cover(&mut self, b: usize) {
+        if self.counts.is_empty() {
+            self.base = b;
+            self.counts = vec![0; 1];
+        } else if b < self.base {
+            let new_base = b.saturating_sub(GROW_DOWN).max(1);
+            let extra = self.base - new_base;
+            self.counts.splice(0..0, std::iter::repeat_n(0, extra));
+            self.base = new_base;
+        } else {
+            // Round up so that a slowly rising maximum does not grow the window bucket by bucket.
+            let len = (b - self.base + 1).next_multiple_of(16).min(BUCKETS - self.base);
+            self.counts.resize(len, 0);
+        }
+    }
+
+    /// Non-empty buckets in increasing order: (index, count).
+    fn nonzero(&self) -> impl Iterator<Item = (usize, u64)> + '_ {
+        let zero = (self.zero > 0).then_some((0, self.zero));
+        zero.into_iter().chain(self.counts.iter().enumerate().filter(|(_, c)| **c > 0).map(|(i, c)| (self.base + i, *c)))
     }
 
     /// Non-empty buckets only: what a replication hands back to the thread that folds
-    /// results (a few hundred pairs instead of a 16 KiB array allocated in another thread).
+    /// results (a few hundred pairs).
     pub fn to_sparse(&self) -> Vec<(u32, u64)> {
-        self.used().iter().enumerate().filter(|(_, c)| **c > 0).map(|(i, c)| (i as u32, *c)).collect()
+        self.nonzero().map(|(i, c)| (i as u32, c)).collect()
     }
 
     pub fn merge_sparse(&mut self, sparse: &[(u32, u64)]) {
-        if sparse.is_empty() {
-            return;
-        }
-        if self.counts.is_empty() {
-            self.counts = vec![0; BUCKETS];
+        if let (Some(&(lo, _)), Some(&(hi, _))) = (sparse.iter().find(|p| p.0 > 0), sparse.last()) {
+            // Cover the whole range once instead of growing pair by pair.
+            if (hi as usize) < BUCKETS {
+                self.add_count(hi as usize, 0);
+            }
+            if (lo as usize) < BUCKETS {
+                self.add_count(lo as usize, 0);
+            }
         }
         for &(i, c) in sparse {
-            if let Some(slot) = self.counts.get_mut(i as usize) {
-                *slot += c;
-                self.n += c;
-                self.hi = self.hi.max(i as usize + 1);
+            if (i as usize) < BUCKETS {
+                self.add_count(i as usize, c);
             }
         }
     }
 
     pub fn merge(&mut self, other: &Histogram) {
-        let theirs = other.used();
-        if theirs.is_empty() {
-            return;
+        self.zero += other.zero;
+        self.n += other.zero;
+        if let Some(last) = other.counts.len().checked_sub(1) {
+            self.add_count(other.base + last, 0);
+            self.add_count(other.base, 0);
+            let off = other.base - self.base;
+            for (a, b) in self.counts[off..].iter_mut().zip(&other.counts) {
+                *a += *b;
+            }
+            self.n += other.counts.iter().sum::<u64>();
         }
-        if self.counts.is_empty() {
-            self.counts = vec![0; BUCKETS];
-        }
-        for (a, b) in self.counts.iter_mut().zip(theirs) {
-            *a += *b;
-        }
-        self.hi = self.hi.max(theirs.len());
-        self.n += other.n;
     }
 
     /// The p-quantile (0 < p <= 1), NaN when empty: the smallest bucket whose cumulative
     /// count reaches ceil(p·n).
     pub fn quantile(&self, p: f64) -> f64 {
+        self.quantiles([p])[0]
+    }
+
+    /// Several quantiles in one pass over the buckets (`ps` in increasing order).
+    pub fn quantiles<const N: usize>(&self, ps: [f64; N]) -> [f64; N] {
+        let mut out = [f64::NAN; N];
         if self.n == 0 {
-            return f64::NAN;
+            return out;
         }
-        let rank = ((p * self.n as f64).ceil() as u64).clamp(1, self.n);
+        let rank = ps.map(|p| ((p * self.n as f64).ceil() as u64).clamp(1, self.n));
+        let mut k = 0;
         let mut acc = 0;
-        for (b, c) in self.used().iter().enumerate() {
+        for (b, c) in self.nonzero() {
             acc += c;
-            if acc >= rank {
-                return representative(b);
+            while k < N && acc >= rank[k] {
+                out[k] = representative(b);
+                k += 1;
+            }
+            if k == N {
+                break;
             }
         }
-        representative(BUCKETS - 1)
+        for o in &mut out[k..] {
+            *o = representative(BUCKETS - 1);
+        }
+        out
     }
 
     /// Share of values <= x (bucket resolution).
@@ -137,53 +209,24 @@ impl Histogram {
         if self.n == 0 {
             return f64::NAN;
         }
-        let used = self.used();
-        let b = (bucket(x) + 1).min(used.len());
-        used[..b].iter().sum::<u64>() as f64 / self.n as f64
+        let b = bucket(x);
+        self.nonzero().take_while(|(i, _)| *i <= b).map(|(_, c)| c).sum::<u64>() as f64 / self.n as f64
     }
 
     /// Non-empty buckets as (lower edge, upper edge, count), for charts.
     pub fn bins(&self) -> Vec<(f64, f64, u64)> {
-        self.used()
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| **c > 0)
+        self.nonzero()
             .map(|(b, c)| {
                 if b == 0 {
-                    (0.0, (2.0f64).powi(MIN_EXP), *c)
+                    (0.0, (2.0f64).powi(MIN_EXP), c)
                 } else {
                     let e = (b - 1) / SUB;
                     let sub = (b - 1) % SUB;
                     let base = (2.0f64).powi(MIN_EXP + e as i32);
-                    (base * (1.0 + sub as f64 / SUB as f64), base * (1.0 + (sub + 1) as f64 / SUB as f64), *c)
+                    (base * (1.0 + sub as f64 / SUB as f64), base * (1.0 + (sub + 1) as f64 / SUB as f64), c)
                 }
             })
             .collect()
-    }
-}
-
-/// Serialises only the non-empty buckets as [[index, count], ...]: compact JSON.
-mod sparse {
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-    use super::BUCKETS;
-
-    pub fn serialize<S: Serializer>(counts: &[u64], s: S) -> Result<S::Ok, S::Error> {
-        let pairs: Vec<(usize, u64)> =
-            counts.iter().enumerate().filter(|(_, c)| **c > 0).map(|(i, c)| (i, *c)).collect();
-        pairs.serialize(s)
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u64>, D::Error> {
-        let pairs: Vec<(usize, u64)> = Vec::deserialize(d)?;
-        let mut counts = vec![0; BUCKETS];
-        for (i, c) in pairs {
-            if i >= BUCKETS {
-                return Err(serde::de::Error::custom(format!("histogram bucket {i} out of range")));
-            }
-            counts[i] = c;
-        }
-        Ok(counts)
     }
 }
 
@@ -218,6 +261,34 @@ mod tests {
         assert_eq!(a.quantile(0.5), 0.0);
         assert!((a.quantile(0.9) - 5.0).abs() < 0.05);
         assert!((a.cdf(0.0) - 0.5).abs() < 1e-12);
+    }
+
+    /// The window grows both ways and merges across disjoint windows; every bucket count
+    /// matches a plain count by bucket index.
+    #[test]
+    fn window_matches_dense_counts() {
+        let mut dense = vec![0u64; BUCKETS];
+        let mut a = Histogram::default();
+        let mut b = Histogram::default();
+        let mut x: u64 = 7;
+        for i in 0..5000 {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            // Values from 1e-4 to 1e4, in an order that keeps moving the window's ends.
+            let v = 10f64.powf(((x >> 11) as f64 / (1u64 << 53) as f64) * 8.0 - 4.0);
+            let v = if i % 97 == 0 { 0.0 } else { v };
+            dense[bucket(v)] += 1;
+            if v < 1.0 { a.add(v) } else { b.add(v) }
+        }
+        a.merge(&b);
+        let expect: Vec<(u32, u64)> =
+            dense.iter().enumerate().filter(|(_, c)| **c > 0).map(|(i, c)| (i as u32, *c)).collect();
+        assert_eq!(a.to_sparse(), expect);
+        assert_eq!(a.n, 5000);
+        let mut c = Histogram::default();
+        c.merge_sparse(&expect);
+        assert_eq!(c, a);
+        let [q50, q90] = a.quantiles([0.5, 0.9]);
+        assert_eq!((q50, q90), (a.quantile(0.5), a.quantile(0.9)));
     }
 
     #[test]
