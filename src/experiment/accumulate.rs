@@ -4,7 +4,7 @@
 use crate::engine::{ReplicationResult, Stop};
 use crate::kpi::{self, KpiId};
 use crate::model::Model;
-use crate::stats::{Histogram, Summary};
+use crate::stats::{BandAcc, Histogram, Summary};
 
 /// Mean and 5–95% band of a time series across replications.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -25,10 +25,10 @@ pub struct VariantResult {
     /// Pooled over replications: overall, then per customer type.
     pub wait_hist: Vec<Histogram>,
     pub cycle_hist: Vec<Histogram>,
-    /// Per-replication series values (f32 keeps 10,000 replications small), [entity][bin][rep].
-    queue_vals: Vec<Vec<Vec<f32>>>,
-    util_vals: Vec<Vec<Vec<f32>>>,
-    wait_vals: Vec<Vec<f32>>,
+    /// Series across replications, [entity][bin]: constant memory whatever the replications.
+    queue_vals: Vec<Vec<BandAcc>>,
+    util_vals: Vec<Vec<BandAcc>>,
+    wait_vals: Vec<BandAcc>,
     pub events: u64,
     /// Replications that stopped early, with the reason.
     pub stops: Vec<(u64, String)>,
@@ -49,9 +49,9 @@ impl VariantResult {
             rows: Vec::new(),
             wait_hist: vec![Histogram::default(); types],
             cycle_hist: vec![Histogram::default(); types],
-            queue_vals: vec![vec![Vec::new(); m.n_bins]; m.steps.len()],
-            util_vals: vec![vec![Vec::new(); m.n_bins]; m.resources.len()],
-            wait_vals: vec![Vec::new(); m.n_bins],
+            queue_vals: vec![vec![BandAcc::default(); m.n_bins]; m.steps.len()],
+            util_vals: vec![vec![BandAcc::default(); m.n_bins]; m.resources.len()],
+            wait_vals: vec![BandAcc::default(); m.n_bins],
             events: 0,
             stops: Vec::new(),
             first_rep: 0,
@@ -61,15 +61,10 @@ impl VariantResult {
         }
     }
 
-    /// Makes room for `n` more replications at once, so that growing vectors do not hold up
-    /// to twice the memory they need (10,000 replications × every series bin adds up).
+    /// Makes room for `n` more replications at once, so that the rows do not hold up to
+    /// twice the memory they need.
     pub fn reserve(&mut self, n: usize) {
         self.rows.reserve_exact(n);
-        for bin in
-            self.queue_vals.iter_mut().chain(self.util_vals.iter_mut()).flatten().chain(self.wait_vals.iter_mut())
-        {
-            bin.reserve_exact(n);
-        }
     }
 
     pub fn replications(&self) -> usize {
@@ -91,7 +86,7 @@ impl VariantResult {
         push_series(&mut self.queue_vals, &r.queue_series);
         push_series(&mut self.util_vals, &r.util_series);
         for (bin, v) in self.wait_vals.iter_mut().zip(&r.wait_series) {
-            bin.push(*v as f32);
+            bin.add(*v);
         }
         self.rows.push(r.kpis);
     }
@@ -126,33 +121,22 @@ impl VariantResult {
     }
 }
 
-fn push_series(dst: &mut [Vec<Vec<f32>>], src: &[Vec<f64>]) {
+fn push_series(dst: &mut [Vec<BandAcc>], src: &[Vec<f64>]) {
     for (entity, vals) in dst.iter_mut().zip(src) {
         for (bin, v) in entity.iter_mut().zip(vals) {
-            bin.push(*v as f32);
+            bin.add(*v);
         }
     }
 }
 
-/// Mean, 5th and 95th percentile (nearest rank) of each bin across replications, ignoring NaN.
-fn band(bins: &[Vec<f32>]) -> Band {
-    let mut b = Band::default();
-    for vals in bins {
-        let mut v: Vec<f64> = vals.iter().filter(|x| x.is_finite()).map(|x| f64::from(*x)).collect();
-        if v.is_empty() {
-            b.mean.push(f64::NAN);
-            b.p05.push(f64::NAN);
-            b.p95.push(f64::NAN);
-            continue;
-        }
-        let mean = v.iter().sum::<f64>() / v.len() as f64;
-        v.sort_by(f64::total_cmp);
-        let q = |p: f64| v[((p * v.len() as f64).ceil() as usize).clamp(1, v.len()) - 1];
-        b.mean.push(mean);
-        b.p05.push(q(0.05));
-        b.p95.push(q(0.95));
+/// Mean, 5th and 95th percentile (nearest rank, within 0.8%) of each bin across
+/// replications, ignoring NaN.
+fn band(bins: &[BandAcc]) -> Band {
+    Band {
+        mean: bins.iter().map(BandAcc::mean).collect(),
+        p05: bins.iter().map(|b| b.quantile(0.05)).collect(),
+        p95: bins.iter().map(|b| b.quantile(0.95)).collect(),
     }
-    b
 }
 
 /// The replications of one variant held by a shard, in a form that survives JSON (NaN as
@@ -164,21 +148,15 @@ pub struct PartialVariant {
     pub rows: Vec<Vec<Option<f64>>>,
     pub wait_hist: Vec<Histogram>,
     pub cycle_hist: Vec<Histogram>,
-    pub queue_vals: Vec<Vec<Vec<Option<f32>>>>,
-    pub util_vals: Vec<Vec<Vec<Option<f32>>>>,
-    pub wait_vals: Vec<Vec<Option<f32>>>,
+    pub queue_bins: Vec<Vec<BandAcc>>,
+    pub util_bins: Vec<Vec<BandAcc>>,
+    pub wait_bins: Vec<BandAcc>,
     pub events: u64,
     pub stops: Vec<(u64, String)>,
 }
 
 fn opt64(x: f64) -> Option<f64> {
     x.is_finite().then_some(x)
-}
-fn opt32(x: f32) -> Option<f32> {
-    x.is_finite().then_some(x)
-}
-fn series_out(v: &[Vec<Vec<f32>>]) -> Vec<Vec<Vec<Option<f32>>>> {
-    v.iter().map(|e| e.iter().map(|b| b.iter().map(|x| opt32(*x)).collect()).collect()).collect()
 }
 
 impl VariantResult {
@@ -189,9 +167,9 @@ impl VariantResult {
             rows: self.rows.iter().map(|r| r.iter().map(|x| opt64(*x)).collect()).collect(),
             wait_hist: self.wait_hist.clone(),
             cycle_hist: self.cycle_hist.clone(),
-            queue_vals: series_out(&self.queue_vals),
-            util_vals: series_out(&self.util_vals),
-            wait_vals: self.wait_vals.iter().map(|b| b.iter().map(|x| opt32(*x)).collect()).collect(),
+            queue_bins: self.queue_vals.clone(),
+            util_bins: self.util_vals.clone(),
+            wait_bins: self.wait_vals.clone(),
             events: self.events,
             stops: self.stops.clone(),
         }
@@ -214,27 +192,23 @@ impl VariantResult {
         for (a, b) in self.cycle_hist.iter_mut().zip(&p.cycle_hist) {
             a.merge(b);
         }
-        let absorb_series = |dst: &mut Vec<Vec<Vec<f32>>>, src: Vec<Vec<Vec<Option<f32>>>>| -> Result<(), String> {
-            if dst.len() != src.len() {
-                return Err("shard time series do not match the scenario".to_string());
+        let mismatch = || "shard time series do not match the scenario".to_string();
+        let absorb_series = |dst: &mut Vec<Vec<BandAcc>>, src: &[Vec<BandAcc>]| -> Result<(), String> {
+            if dst.len() != src.len() || dst.iter().zip(src).any(|(e, se)| e.len() != se.len()) {
+                return Err(mismatch());
             }
-            for (e, se) in dst.iter_mut().zip(src) {
-                if e.len() != se.len() {
-                    return Err("shard time series do not match the scenario".to_string());
-                }
-                for (b, sb) in e.iter_mut().zip(se) {
-                    b.extend(sb.into_iter().map(|x| x.unwrap_or(f32::NAN)));
-                }
+            for (b, sb) in dst.iter_mut().flatten().zip(src.iter().flatten()) {
+                b.merge(sb);
             }
             Ok(())
         };
-        absorb_series(&mut self.queue_vals, p.queue_vals)?;
-        absorb_series(&mut self.util_vals, p.util_vals)?;
-        if self.wait_vals.len() != p.wait_vals.len() {
-            return Err("shard time series do not match the scenario".to_string());
+        absorb_series(&mut self.queue_vals, &p.queue_bins)?;
+        absorb_series(&mut self.util_vals, &p.util_bins)?;
+        if self.wait_vals.len() != p.wait_bins.len() {
+            return Err(mismatch());
         }
-        for (b, sb) in self.wait_vals.iter_mut().zip(p.wait_vals) {
-            b.extend(sb.into_iter().map(|x| x.unwrap_or(f32::NAN)));
+        for (b, sb) in self.wait_vals.iter_mut().zip(&p.wait_bins) {
+            b.merge(sb);
         }
         self.events += p.events;
         self.stops.extend(p.stops);

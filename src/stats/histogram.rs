@@ -133,7 +133,8 @@ impl Histogram {
     /// Non-empty buckets in increasing order: (index, count).
     fn nonzero(&self) -> impl Iterator<Item = (usize, u64)> + '_ {
         let zero = (self.zero > 0).then_some((0, self.zero));
-        zero.into_iter().chain(self.counts.iter().enumerate().filter(|(_, c)| **c > 0).map(|(i, c)| (self.base + i, *c)))
+        zero.into_iter()
+            .chain(self.counts.iter().enumerate().filter(|(_, c)| **c > 0).map(|(i, c)| (self.base + i, *c)))
     }
 
     /// Non-empty buckets only: what a replication hands back to the thread that folds

@@ -1,5 +1,6 @@
 //! Statistics: online accumulators inside a replication, and summaries across replications.
 
+pub mod band;
 pub mod histogram;
 pub mod mser;
 pub mod nan_serde;
@@ -7,6 +8,7 @@ pub mod student_t;
 pub mod summary;
 pub mod timeavg;
 
+pub use band::BandAcc;
 pub use histogram::Histogram;
 pub use summary::Summary;
 pub use timeavg::{TimeAvg, Window};
