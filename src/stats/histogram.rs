@@ -37,7 +37,7 @@ struct Wire {
 
 impl From<Histogram> for Wire {
     fn from(h: Histogram) -> Wire {
-        Wire { counts: h.nonzero().map(|(i, c)| (i, c)).collect(), n: h.n }
+        Wire { counts: h.nonzero().collect(), n: h.n }
     }
 }
 
