@@ -71,44 +71,24 @@ impl VariantResult {
         self.rows.len()
     }
 
-    /// An empty tally shaped like this result, for a worker to fold replications into.
-    pub fn tally(&self) -> Tally {
-        Tally {
-            rows: Vec::new(),
-            wait_hist: vec![Histogram::default(); self.wait_hist.len()],
-            cycle_hist: vec![Histogram::default(); self.cycle_hist.len()],
-            queue_vals: self.queue_vals.iter().map(|e| vec![BandAcc::default(); e.len()]).collect(),
-            util_vals: self.util_vals.iter().map(|e| vec![BandAcc::default(); e.len()]).collect(),
-            wait_vals: vec![BandAcc::default(); self.wait_vals.len()],
-            events: 0,
-            stops: Vec::new(),
+    pub fn add(&mut self, r: ReplicationResult) {
+        let rep = self.first_rep + self.rows.len() as u64;
+        if r.stop != Stop::Completed {
+            self.stops.push((rep, r.stop.describe()));
         }
-    }
-
-    /// Appends the replications of `t`, which must be exactly the next ones, to this result.
-    pub fn absorb_tally(&mut self, mut t: Tally) {
-        t.rows.sort_unstable_by_key(|(rep, _)| *rep);
-        t.stops.sort_unstable_by_key(|(rep, _)| *rep);
-        let next = self.first_rep + self.rows.len() as u64;
-        debug_assert!(t.rows.iter().enumerate().all(|(k, (rep, _))| *rep == next + k as u64));
-        self.rows.extend(t.rows.into_iter().map(|(_, row)| row));
-        self.stops.extend(t.stops);
-        self.events += t.events;
-        for (a, b) in self.wait_hist.iter_mut().zip(&t.wait_hist) {
-            a.merge(b);
+        self.events += r.events;
+        for (a, b) in self.wait_hist.iter_mut().zip(&r.wait_hist) {
+            a.merge_sparse(b);
         }
-        for (a, b) in self.cycle_hist.iter_mut().zip(&t.cycle_hist) {
-            a.merge(b);
+        for (a, b) in self.cycle_hist.iter_mut().zip(&r.cycle_hist) {
+            a.merge_sparse(b);
         }
-        for (a, b) in self.queue_vals.iter_mut().flatten().zip(t.queue_vals.iter().flatten()) {
-            a.merge(b);
+        push_series(&mut self.queue_vals, &r.queue_series);
+        push_series(&mut self.util_vals, &r.util_series);
+        for (bin, v) in self.wait_vals.iter_mut().zip(&r.wait_series) {
+            bin.add(*v);
         }
-        for (a, b) in self.util_vals.iter_mut().flatten().zip(t.util_vals.iter().flatten()) {
-            a.merge(b);
-        }
-        for (a, b) in self.wait_vals.iter_mut().zip(&t.wait_vals) {
-            a.merge(b);
-        }
+        self.rows.push(r.kpis);
     }
 
     /// Values of KPI `k` across replications.
@@ -138,72 +118,6 @@ impl VariantResult {
 
     pub fn wait_band(&self) -> Band {
         band(&self.wait_vals)
-    }
-}
-
-/// Replications folded by one worker, in any order.
-///
-/// Everything but the KPI rows merges exactly and in any order (integer counts, fixed-point
-/// sums, bucket histograms), and the rows carry their replication index: so workers fold
-/// as they go, with no ordered hand-over between threads, and the outputs are still the same
-/// bytes for any thread count.
-#[derive(Debug)]
-pub struct Tally {
-    rows: Vec<(u64, Vec<f64>)>,
-    wait_hist: Vec<Histogram>,
-    cycle_hist: Vec<Histogram>,
-    queue_vals: Vec<Vec<BandAcc>>,
-    util_vals: Vec<Vec<BandAcc>>,
-    wait_vals: Vec<BandAcc>,
-    events: u64,
-    stops: Vec<(u64, String)>,
-}
-
-impl Tally {
-    /// Folds replication `rep`.
-    pub fn add(&mut self, rep: u64, r: ReplicationResult) {
-        if r.stop != Stop::Completed {
-            self.stops.push((rep, r.stop.describe()));
-        }
-        self.events += r.events;
-        for (a, b) in self.wait_hist.iter_mut().zip(&r.wait_hist) {
-            a.merge_sparse(b);
-        }
-        for (a, b) in self.cycle_hist.iter_mut().zip(&r.cycle_hist) {
-            a.merge_sparse(b);
-        }
-        push_series(&mut self.queue_vals, &r.queue_series);
-        push_series(&mut self.util_vals, &r.util_series);
-        for (bin, v) in self.wait_vals.iter_mut().zip(&r.wait_series) {
-            bin.add(*v);
-        }
-        self.rows.push((rep, r.kpis));
-    }
-
-    /// Combines two workers' tallies.
-    pub fn merge(mut self, mut o: Tally) -> Tally {
-        if o.rows.len() > self.rows.len() {
-            std::mem::swap(&mut self, &mut o);
-        }
-        self.rows.append(&mut o.rows);
-        self.stops.append(&mut o.stops);
-        self.events += o.events;
-        for (a, b) in self.wait_hist.iter_mut().zip(&o.wait_hist) {
-            a.merge(b);
-        }
-        for (a, b) in self.cycle_hist.iter_mut().zip(&o.cycle_hist) {
-            a.merge(b);
-        }
-        for (a, b) in self.queue_vals.iter_mut().flatten().zip(o.queue_vals.iter().flatten()) {
-            a.merge(b);
-        }
-        for (a, b) in self.util_vals.iter_mut().flatten().zip(o.util_vals.iter().flatten()) {
-            a.merge(b);
-        }
-        for (a, b) in self.wait_vals.iter_mut().zip(&o.wait_vals) {
-            a.merge(b);
-        }
-        self
     }
 }
 

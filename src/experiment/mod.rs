@@ -1,10 +1,9 @@
 //! Experiments: many replications of every variant, in parallel, reproducibly.
 //!
 //! Replication `i` of every variant uses the random streams of (seed, i), so variants are
-//! compared under common random numbers. Replications run in parallel (rayon); each worker
-//! folds what it runs into its own tally, and tallies merge exactly in any order (integer
-//! counts, fixed-point sums, histograms; KPI rows are put back in replication order), so
-//! every output byte is the same for any thread count and any completion order.
+//! compared under common random numbers. Replications run in parallel chunks (rayon) but are
+//! folded into the accumulators strictly in replication order, so every output byte is the
+//! same for any thread count and any completion order.
 
 pub mod accumulate;
 pub mod compare;
@@ -13,10 +12,14 @@ pub mod sweep;
 
 use rayon::prelude::*;
 
-use crate::engine;
+use crate::engine::{self, ReplicationResult};
 use crate::model::Model;
 pub use accumulate::{Band, PartialVariant, VariantResult};
 pub use precision::{Precision, PrecisionTarget};
+
+/// Replications simulated in parallel before they are folded in order; bounds the memory held
+/// by results not yet folded.
+pub const CHUNK: usize = 64;
 
 /// What may end a run before all its replications are done.
 pub struct Control<'a> {
@@ -46,8 +49,8 @@ pub enum Halt {
     Cap { variant: String, replication: u64, stop: engine::Stop },
 }
 
-/// Runs replications `from..to` of `model` and appends them to `acc`.
-/// `progress` is told of every replication that finishes (from the worker threads).
+/// Runs replications `from..to` of `model` and folds them into `acc` in order.
+/// `progress` is told how many replications have finished after each chunk.
 pub fn run_range(
     model: &Model,
     seed: u64,
@@ -72,63 +75,59 @@ pub fn run_range_ctl(
 ) -> Result<(), Halt> {
     use std::sync::atomic::{AtomicBool, Ordering};
     acc.reserve(to.saturating_sub(from) as usize);
-    // Set by the first replication that hits a cap, so that the others stop too.
+    // Set by the first replication that hits a cap, so that the others of its chunk stop too.
     let capped = AtomicBool::new(false);
     let stop = || capped.load(Ordering::Relaxed) || (ctl.cancel)();
-    let is_cap = |s: &engine::Stop| matches!(s, engine::Stop::EventLimit(_) | engine::Stop::CustomerLimit(_));
-    // Each worker folds the replications it runs into its own tally as it goes (no ordered
-    // hand-over, no barrier between batches): tallies merge exactly in any order and the rows
-    // are put in replication order at the end, so the outputs do not depend on the threads.
-    let fresh = || Folded { tally: acc.tally(), incomplete: false, cap: None };
-    let folded = (from..to)
-        .into_par_iter()
-        .fold(fresh, |mut f, i| {
-            if stop() {
-                f.incomplete = true;
-                return f;
-            }
-            let r = engine::simulate_until(model, seed, i, &stop);
-            if is_cap(&r.stop) {
-                if ctl.stop_on_cap {
-                    capped.store(true, Ordering::Relaxed);
-                }
-                if f.cap.as_ref().is_none_or(|(k, _)| i < *k) {
-                    f.cap = Some((i, r.stop.clone()));
-                }
-            }
-            f.incomplete |= r.stop == engine::Stop::Cancelled;
-            f.tally.add(i, r);
-            progress(1);
-            f
-        })
-        .reduce(fresh, |a, b| Folded {
-            tally: a.tally.merge(b.tally),
-            incomplete: a.incomplete || b.incomplete,
-            cap: match (a.cap, b.cap) {
-                (Some(x), Some(y)) => Some(if x.0 <= y.0 { x } else { y }),
-                (x, y) => x.or(y),
-            },
-        });
-    if ctl.stop_on_cap {
-        if let Some((replication, stop)) = folded.cap {
-            return Err(Halt::Cap { variant: acc.name.clone(), replication, stop });
+    let simulate = |i: u64| -> Option<ReplicationResult> {
+        if stop() {
+            return None;
         }
+        let r = engine::simulate_until(model, seed, i, &stop);
+        if ctl.stop_on_cap && matches!(r.stop, engine::Stop::EventLimit(_) | engine::Stop::CustomerLimit(_)) {
+            capped.store(true, Ordering::Relaxed);
+        }
+        Some(r)
+    };
+    // Folding is serial (replication order fixes the bytes of every output), so it overlaps
+    // with simulating the next chunk: while one thread folds chunk i, the others already run
+    // chunk i + 1.
+    let mut pending: Vec<ReplicationResult> = Vec::new();
+    let mut start = from;
+    loop {
+        let end = (start + CHUNK as u64).min(to);
+        let folding = std::mem::take(&mut pending);
+        let ((), next) = rayon::join(
+            || {
+                let n = folding.len() as u64;
+                for r in folding {
+                    acc.add(r);
+                }
+                if n > 0 {
+                    progress(n);
+                }
+            },
+            || (start..end).into_par_iter().map(simulate).collect::<Vec<_>>(),
+        );
+        if ctl.stop_on_cap {
+            let first_cap = next.iter().enumerate().find_map(|(k, r)| {
+                r.as_ref()
+                    .filter(|r| matches!(r.stop, engine::Stop::EventLimit(_) | engine::Stop::CustomerLimit(_)))
+                    .map(|r| (start + k as u64, r.stop.clone()))
+            });
+            if let Some((replication, stop)) = first_cap {
+                return Err(Halt::Cap { variant: acc.name.clone(), replication, stop });
+            }
+        }
+        if next.iter().any(|r| r.as_ref().is_none_or(|r| r.stop == engine::Stop::Cancelled)) {
+            return Err(Halt::Cancelled);
+        }
+        if next.is_empty() {
+            break;
+        }
+        pending = next.into_iter().flatten().collect();
+        start = end;
     }
-    if folded.incomplete {
-        return Err(Halt::Cancelled);
-    }
-    acc.absorb_tally(folded.tally);
     Ok(())
-}
-
-/// What the workers of `run_range_ctl` fold into: the replications, and whether the run must
-/// halt.
-struct Folded {
-    tally: accumulate::Tally,
-    /// A replication was skipped or cancelled.
-    incomplete: bool,
-    /// The lowest replication that hit a cap, with its stop.
-    cap: Option<(u64, engine::Stop)>,
 }
 
 /// One variant to run, by name.
