@@ -1,5 +1,5 @@
-//! Replications per second on 1 and on N threads, alternating runs and keeping the best of
-//! each (the minimum is robust to other load on a shared machine).
+//! Replications per second on 1 and on N threads, in alternating rounds: the best of each,
+//! and the median of the per-round ratios (robust to a shared host's slow and fast phases).
 //!
 //! ```sh
 //! cargo run --release --example scaling -- scenarios/downtown_branch.toml 1000 2 7
@@ -28,18 +28,34 @@ fn main() {
     let pools: Vec<rayon::ThreadPool> =
         [1, threads].iter().filter_map(|&n| rayon::ThreadPoolBuilder::new().num_threads(n).build().ok()).collect();
     let mut best = [f64::INFINITY; 2];
+    // Paired rounds: the 1-thread and N-thread runs of a round are a few hundred milliseconds
+    // apart, so they see the same state of a shared host; the median of the per-round
+    // ratios is robust to the host's slow and fast phases, which the best-of figures are not.
+    let mut ratios = Vec::with_capacity(rounds);
     for _ in 0..rounds {
+        let mut t = [0.0; 2];
         for (i, pool) in pools.iter().enumerate() {
             let t0 = Instant::now();
             pool.install(|| {
                 let jobs = [Job { name: "baseline", description: "", model: m }];
                 std::hint::black_box(experiment::run(&jobs, m.seed, reps, None, &|_| {}));
             });
-            best[i] = best[i].min(t0.elapsed().as_secs_f64());
+            t[i] = t0.elapsed().as_secs_f64();
+            best[i] = best[i].min(t[i]);
         }
+        ratios.push(t[0] / t[1]);
     }
+    ratios.sort_by(f64::total_cmp);
+    let q = |p: f64| ratios[((p * (rounds - 1) as f64).round() as usize).min(rounds - 1)];
     let (r1, rn) = (reps as f64 / best[0], reps as f64 / best[1]);
     println!("1 thread: {:.1} ms ({r1:.0} replications/s)", best[0] * 1e3);
     println!("{threads} threads: {:.1} ms ({rn:.0} replications/s)", best[1] * 1e3);
-    println!("speed-up {:.2}x, parallel efficiency {:.0}%", rn / r1, 100.0 * rn / r1 / threads as f64);
+    println!("best-of speed-up {:.2}x, parallel efficiency {:.0}%", rn / r1, 100.0 * rn / r1 / threads as f64);
+    println!(
+        "paired rounds: median speed-up {:.2}x (quartiles {:.2}-{:.2}), parallel efficiency {:.0}%",
+        q(0.5),
+        q(0.25),
+        q(0.75),
+        100.0 * q(0.5) / threads as f64
+    );
 }
