@@ -107,7 +107,7 @@ impl<'m> Sim<'m> {
         Sim {
             m,
             now: 0.0,
-            events: EventList::with_capacity(64),
+            events: EventList::new(m.arrivals.len()),
             slab: Slab::with_capacity(64),
             rng,
             queues: vec![VecDeque::new(); m.pools.len() * m.priority_levels],
