@@ -26,9 +26,9 @@ pub struct VariantResult {
     pub wait_hist: Vec<Histogram>,
     pub cycle_hist: Vec<Histogram>,
     /// Series across replications, [entity][bin]: constant memory whatever the replications.
-    queue_vals: Vec<Vec<BandAcc>>,
-    util_vals: Vec<Vec<BandAcc>>,
-    wait_vals: Vec<BandAcc>,
+    queue_bins: Vec<Vec<BandAcc>>,
+    util_bins: Vec<Vec<BandAcc>>,
+    wait_bins: Vec<BandAcc>,
     pub events: u64,
     /// Replications that stopped early, with the reason.
     pub stops: Vec<(u64, String)>,
@@ -49,9 +49,9 @@ impl VariantResult {
             rows: Vec::new(),
             wait_hist: vec![Histogram::default(); types],
             cycle_hist: vec![Histogram::default(); types],
-            queue_vals: vec![vec![BandAcc::default(); m.n_bins]; m.steps.len()],
-            util_vals: vec![vec![BandAcc::default(); m.n_bins]; m.resources.len()],
-            wait_vals: vec![BandAcc::default(); m.n_bins],
+            queue_bins: vec![vec![BandAcc::default(); m.n_bins]; m.steps.len()],
+            util_bins: vec![vec![BandAcc::default(); m.n_bins]; m.resources.len()],
+            wait_bins: vec![BandAcc::default(); m.n_bins],
             events: 0,
             stops: Vec::new(),
             first_rep: 0,
@@ -83,9 +83,9 @@ impl VariantResult {
         for (a, b) in self.cycle_hist.iter_mut().zip(&r.cycle_hist) {
             a.merge_sparse(b);
         }
-        push_series(&mut self.queue_vals, &r.queue_series);
-        push_series(&mut self.util_vals, &r.util_series);
-        for (bin, v) in self.wait_vals.iter_mut().zip(&r.wait_series) {
+        push_series(&mut self.queue_bins, &r.queue_series);
+        push_series(&mut self.util_bins, &r.util_series);
+        for (bin, v) in self.wait_bins.iter_mut().zip(&r.wait_series) {
             bin.add(*v);
         }
         self.rows.push(r.kpis);
@@ -109,15 +109,15 @@ impl VariantResult {
     }
 
     pub fn queue_bands(&self) -> Vec<Band> {
-        self.queue_vals.iter().map(|e| band(e)).collect()
+        self.queue_bins.iter().map(|e| band(e)).collect()
     }
 
     pub fn util_bands(&self) -> Vec<Band> {
-        self.util_vals.iter().map(|e| band(e)).collect()
+        self.util_bins.iter().map(|e| band(e)).collect()
     }
 
     pub fn wait_band(&self) -> Band {
-        band(&self.wait_vals)
+        band(&self.wait_bins)
     }
 }
 
@@ -167,9 +167,9 @@ impl VariantResult {
             rows: self.rows.iter().map(|r| r.iter().map(|x| opt64(*x)).collect()).collect(),
             wait_hist: self.wait_hist.clone(),
             cycle_hist: self.cycle_hist.clone(),
-            queue_bins: self.queue_vals.clone(),
-            util_bins: self.util_vals.clone(),
-            wait_bins: self.wait_vals.clone(),
+            queue_bins: self.queue_bins.clone(),
+            util_bins: self.util_bins.clone(),
+            wait_bins: self.wait_bins.clone(),
             events: self.events,
             stops: self.stops.clone(),
         }
@@ -202,12 +202,12 @@ impl VariantResult {
             }
             Ok(())
         };
-        absorb_series(&mut self.queue_vals, &p.queue_bins)?;
-        absorb_series(&mut self.util_vals, &p.util_bins)?;
-        if self.wait_vals.len() != p.wait_bins.len() {
+        absorb_series(&mut self.queue_bins, &p.queue_bins)?;
+        absorb_series(&mut self.util_bins, &p.util_bins)?;
+        if self.wait_bins.len() != p.wait_bins.len() {
             return Err(mismatch());
         }
-        for (b, sb) in self.wait_vals.iter_mut().zip(&p.wait_bins) {
+        for (b, sb) in self.wait_bins.iter_mut().zip(&p.wait_bins) {
             b.merge(sb);
         }
         self.events += p.events;
