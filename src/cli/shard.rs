@@ -13,7 +13,9 @@ use crate::report::results::CompareOptions;
 use crate::report::{Results, charts, files};
 use crate::scenario;
 
-pub const SHARD_FORMAT: &str = "branchsim-shard";
+/// The shard format; version 2 holds each time-series bin as a mergeable accumulator
+/// (`stats::BandAcc`) instead of every replication's value.
+pub const SHARD_FORMAT: &str = "branchsim-shard-2";
 
 /// One shard's results and everything `merge` needs to check that shards belong together.
 #[derive(Serialize, Deserialize)]
@@ -174,8 +176,24 @@ fn merge_inner(a: &MergeArgs) -> Result<Merged, String> {
     let mut shards: Vec<ShardFile> = Vec::new();
     for p in shard_files(&a.inputs)? {
         let text = std::fs::read_to_string(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
-        let s: ShardFile =
-            serde_json::from_str(&text).map_err(|e| format!("{} is not a branchsim shard file: {e}", p.display()))?;
+        let s: ShardFile = serde_json::from_str(&text).map_err(|e| {
+            // A shard of another format version names itself; say so rather than quote serde.
+            #[derive(Deserialize)]
+            struct Header {
+                format: String,
+                branchsim_version: Option<String>,
+            }
+            match serde_json::from_str::<Header>(&text) {
+                Ok(h) if h.format.starts_with("branchsim-shard") && h.format != SHARD_FORMAT => format!(
+                    "{} is a shard of format `{}` (branchsim {}); this branchsim merges `{SHARD_FORMAT}`: \
+                     write all shards with the same branchsim",
+                    p.display(),
+                    h.format,
+                    h.branchsim_version.as_deref().unwrap_or("?")
+                ),
+                _ => format!("{} is not a branchsim shard file: {e}", p.display()),
+            }
+        })?;
         if s.format != SHARD_FORMAT {
             return Err(format!("{} is not a branchsim shard file", p.display()));
         }
