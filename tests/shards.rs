@@ -62,3 +62,30 @@ fn merged_shards_equal_the_single_run() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("refusing to mix"));
     let _ = std::fs::remove_dir_all(&root);
 }
+
+/// A shard written in another format version (here: format 1, which held every replication's
+/// time-series values) is refused with a message naming its format, and nothing is written.
+#[test]
+fn shard_of_another_format_is_refused_by_name() {
+    let root: PathBuf = std::env::temp_dir().join(format!("branchsim-oldshard-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let dir = root.join("shards");
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let old = r#"{"format":"branchsim-shard","branchsim_version":"0.1.0","scenario_file":"scenarios/theory/mm1.toml",
+        "content_hash":"0","seed":1,"replications":2,"shard":0,"shards":1,"objective":null,"maximise":null,
+        "indifference":0.0,"variants":[{"name":"baseline","first_rep":0,"rows":[],"wait_hist":[],"cycle_hist":[],
+        "queue_vals":[],"util_vals":[],"wait_vals":[],"events":0,"stops":[]}]}"#;
+    std::fs::write(dir.join("shard-0-of-1.json"), old).unwrap_or_else(|e| panic!("{e}"));
+    let out = Command::new(bin())
+        .args(["merge", "-q", "--no-charts"])
+        .arg(&dir)
+        .arg("--out")
+        .arg(root.join("merged"))
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("format `branchsim-shard` (branchsim 0.1.0)"), "{err}");
+    assert!(!root.join("merged").exists());
+    let _ = std::fs::remove_dir_all(&root);
+}
