@@ -44,7 +44,7 @@ const PAD: Entry = Entry { ord: u128::MAX, event: Event::Arrival { stream: u32::
 /// - The array is padded with entries that sort last, so every node has four children in
 ///   memory and the smallest child is picked with fixed, branch-free selects. Which child is
 ///   smallest is a coin toss the branch predictor cannot learn: with branches, sifting down
-///   mispredicted about two thirds of all the engine's mispredictions in a model with patience.
+///   caused about two thirds of all the engine's mispredictions in a model with patience.
 ///
 /// Arrivals do not enter the heap: each stream has exactly one next arrival pending, kept in
 /// its own slot beside the heap, and `pop` takes the earlier of the heap's root and the
