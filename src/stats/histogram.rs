@@ -112,6 +112,15 @@ impl Histogram {
         self.counts[b - self.base] += c;
     }
 
+    /// Widens the window to include buckets `lo..=hi` (1 <= lo <= hi < BUCKETS).
+    fn cover_range(&mut self, lo: usize, hi: usize) {
+        for b in [hi, lo] {
+            if b < self.base || b >= self.base + self.counts.len() {
+                self.cover(b);
+            }
+        }
+    }
+
     /// Widens the window to include bucket `b` (>= 1).
     #[cold]
     fn cover(&mut self, b: usize) {
@@ -144,14 +153,9 @@ impl Histogram {
     }
 
     pub fn merge_sparse(&mut self, sparse: &[(u32, u64)]) {
+        // Cover the whole range once instead of growing pair by pair.
         if let (Some(&(lo, _)), Some(&(hi, _))) = (sparse.iter().find(|p| p.0 > 0), sparse.last()) {
-            // Cover the whole range once instead of growing pair by pair.
-            if (hi as usize) < BUCKETS {
-                self.add_count(hi as usize, 0);
-            }
-            if (lo as usize) < BUCKETS {
-                self.add_count(lo as usize, 0);
-            }
+            self.cover_range((lo as usize).min(BUCKETS - 1), (hi as usize).min(BUCKETS - 1));
         }
         for &(i, c) in sparse {
             if (i as usize) < BUCKETS {
@@ -164,8 +168,7 @@ impl Histogram {
         self.zero += other.zero;
         self.n += other.zero;
         if let Some(last) = other.counts.len().checked_sub(1) {
-            self.add_count(other.base + last, 0);
-            self.add_count(other.base, 0);
+            self.cover_range(other.base, other.base + last);
             let off = other.base - self.base;
             for (a, b) in self.counts[off..].iter_mut().zip(&other.counts) {
                 *a += *b;
