@@ -111,8 +111,19 @@ pub enum Dist {
 }
 
 impl Dist {
-    #[inline]
+    /// One draw. The exponential, the most common service and patience time, is drawn inline
+    /// at the call site; the others go through a call (the event loop stays small).
+    #[inline(always)]
     pub fn sample<R: RandRng + ?Sized>(&self, rng: &mut R) -> f64 {
+        if let Dist::Exponential { mean } = self {
+            let e: f64 = Exp1.sample(rng);
+            return mean * e;
+        }
+        self.sample_other(rng)
+    }
+
+    #[inline(never)]
+    fn sample_other<R: RandRng + ?Sized>(&self, rng: &mut R) -> f64 {
         match self {
             Dist::Exponential { mean } => {
                 let e: f64 = Exp1.sample(rng);
@@ -568,6 +579,28 @@ pub struct Model {
     pub drain: f64,
     /// Safety caps so a runaway model stops with a clear message instead of exhausting memory.
     pub limits: Limits,
+}
+
+impl Model {
+    /// Whether any per-customer behaviour beyond "queue, be served, be routed" is used:
+    /// patience, balking, priorities or appointments, batches, rework, automation outcomes,
+    /// context factors, removed steps, staff speed, preemption, working-time calendars.
+    /// The engine runs a leaner instantiation, without their checks, for a model that uses
+    /// none of them (see `engine::Sim`); the results are the same.
+    pub fn uses_optional_features(&self) -> bool {
+        self.priority_levels > 1
+            || self.work_calendar.is_some()
+            || self.customers.iter().any(|c| c.patience.is_some() || c.balk_at.is_some())
+            || self.arrivals.iter().any(|a| a.appointments.is_some())
+            || self.resources.iter().any(|r| r.preempt || r.speed != 1.0)
+            || self.steps.iter().any(|s| {
+                s.pass_through
+                    || s.batch.is_some()
+                    || s.repeat.is_some()
+                    || s.automation.is_some()
+                    || s.context_factor != 1.0
+            })
+    }
 }
 
 #[derive(Clone, Copy, Debug)]

@@ -190,7 +190,7 @@ impl Observer {
     pub fn queue_change(&mut self, s: usize, now: f64, delta: f64) {
         let st = &mut self.steps[s];
         st.waiting = (st.waiting as i64 + delta as i64) as u32;
-        self.queue[s].add(now, delta, &self.w);
+        self.queue[s].add_tracking_max(now, delta, &self.w);
     }
 
     #[inline]

@@ -24,7 +24,7 @@ pub struct TimeAvg {
     at_horizon: Option<f64>,
     /// ∫ level dt over [warmup, horizon] (set by `finish`).
     pub area: f64,
-    /// Largest level at or after the warm-up.
+    /// Largest level set at or after the warm-up (kept by `add_tracking_max` only).
     pub max: f64,
     /// ∫ level dt per bin of [0, horizon) (the last bin ends at the horizon).
     pub bins: Vec<f64>,
@@ -53,7 +53,8 @@ impl TimeAvg {
         self.level
     }
 
-    /// Changes the level at time `now` (times never decrease).
+    /// Changes the level at time `now` (times never decrease). `max` is left alone: only the
+    /// `_tracking_max` updates keep it, for the levels whose maximum is reported.
     #[inline]
     pub fn set(&mut self, now: f64, level: f64, w: &Window) {
         if now >= self.mark {
@@ -62,15 +63,21 @@ impl TimeAvg {
         self.cum += self.level * (now - self.last);
         self.last = now;
         self.level = level;
-        if level > self.max && now >= w.warmup {
-            self.max = level;
-        }
     }
 
     #[inline]
     pub fn add(&mut self, now: f64, delta: f64, w: &Window) {
         let l = self.level + delta;
         self.set(now, l, w);
+    }
+
+    /// `add`, keeping `max` (the largest level set at or after the warm-up).
+    #[inline]
+    pub fn add_tracking_max(&mut self, now: f64, delta: f64, w: &Window) {
+        self.add(now, delta, w);
+        if self.level > self.max && now >= w.warmup {
+            self.max = self.level;
+        }
     }
 
     /// End of bin `i`.
@@ -115,8 +122,7 @@ impl TimeAvg {
     /// Closes the books at the end of the run (the level holds until the horizon if the run
     /// ended earlier).
     pub fn finish(&mut self, end: f64, w: &Window) {
-        let l = self.level;
-        self.set(end.max(self.last).max(w.horizon), l, w);
+        self.add_tracking_max(end.max(self.last).max(w.horizon), 0.0, w);
         self.area = self.at_horizon.unwrap_or(self.cum) - self.at_warmup.unwrap_or(0.0);
     }
 
@@ -135,13 +141,15 @@ mod tests {
     fn integrates_across_bins_and_window() {
         let w = Window { warmup: 5.0, horizon: 30.0, bin_width: 10.0 };
         let mut q = TimeAvg::new(3);
-        q.set(0.0, 2.0, &w);
-        q.set(12.0, 1.0, &w);
-        q.set(40.0, 0.0, &w);
+        q.add_tracking_max(0.0, 2.0, &w);
+        q.add_tracking_max(12.0, -1.0, &w);
+        q.add_tracking_max(40.0, -1.0, &w);
         q.finish(40.0, &w);
         // Window [5, 30]: 2*(12-5) + 1*(30-12) = 14 + 18 = 32.
         assert!((q.area - 32.0).abs() < 1e-12);
         assert!((q.mean(&w) - 32.0 / 25.0).abs() < 1e-12);
         assert_eq!(q.bins, vec![20.0, 2.0 * 2.0 + 8.0, 10.0]);
+        // The level 2 was set before the warm-up; 1 is the largest inside the window.
+        assert_eq!(q.max, 1.0);
     }
 }
