@@ -9,8 +9,22 @@ use rand_distr::{Distribution, Exp1};
 use crate::model::{RateProfile, Rng};
 
 /// The first arrival strictly after `now`, or `None` when there is none before `horizon`.
-#[inline]
+/// A constant rate, the common case, is handled inline in the event loop.
+#[inline(always)]
 pub fn next_arrival(profile: &RateProfile, now: f64, horizon: f64, rng: &mut Rng) -> Option<f64> {
+    if let RateProfile::Constant(r) = profile {
+        let e: f64 = Exp1.sample(rng);
+        if *r <= 0.0 {
+            return None;
+        }
+        let t = now + e / r;
+        return (t < horizon).then_some(t);
+    }
+    next_varying(profile, now, horizon, rng)
+}
+
+#[inline(never)]
+fn next_varying(profile: &RateProfile, now: f64, horizon: f64, rng: &mut Rng) -> Option<f64> {
     let e: f64 = Exp1.sample(rng);
     match profile {
         RateProfile::Constant(r) => {

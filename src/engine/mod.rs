@@ -30,6 +30,19 @@ pub enum Stop {
     Cancelled,
 }
 
+#[derive(Clone, Copy)]
+struct Staff {
+    busy: u32,
+    capacity: u32,
+}
+
+impl Staff {
+    #[inline(always)]
+    fn free(self) -> bool {
+        self.busy < self.capacity
+    }
+}
+
 struct Streams {
     /// Sequential arrival streams, one per arrival stream.
     arrivals: Vec<Rng>,
@@ -93,8 +106,8 @@ struct Sim<'m, const FULL: bool> {
     queues: Vec<VecDeque<(u32, u32)>>,
     /// Real (not stale) waiting customers per pool.
     waiting_p: Vec<u32>,
-    busy: Vec<u32>,
-    capacity: Vec<u32>,
+    /// Busy and scheduled staff per resource (side by side: they are read together).
+    staff: Vec<Staff>,
     /// Next schedule entry per resource (n-th change for repeating timelines).
     staff_next: Vec<u64>,
     /// Customers in service per preemptive group (empty for the others).
@@ -134,8 +147,7 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
             rng,
             queues: vec![VecDeque::new(); m.pools.len() * m.priority_levels],
             waiting_p: vec![0; m.pools.len()],
-            busy: vec![0; nr],
-            capacity: m.resources.iter().map(|r| r.staff.at(0.0)).collect(),
+            staff: m.resources.iter().map(|r| Staff { busy: 0, capacity: r.staff.at(0.0) }).collect(),
             staff_next: vec![1; nr],
             in_service: vec![Vec::new(); nr],
             batch_buf: vec![VecDeque::new(); m.steps.len()],
@@ -177,6 +189,9 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
                     break;
                 }
                 self.on_arrival(stream as usize);
+                if self.after_event(true) {
+                    break;
+                }
             } else {
                 let Some((t, ev)) = self.events.pop_heap() else { break };
                 if self.tick(t, cancel) {
@@ -198,15 +213,28 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
                         }
                     }
                 }
-            }
-            if self.slab.in_use() > m.limits.max_in_system {
-                self.stop = Stop::CustomerLimit(m.limits.max_in_system);
-                break;
-            }
-            if self.events.len() > self.compact_at {
-                self.compact();
+                // Only arrivals (and booked customers, a full-model feature) enter the system.
+                if self.after_event(FULL) {
+                    break;
+                }
             }
         }
+    }
+
+    /// After an event: whether the customers-in-system cap stops the run (checked where the
+    /// event may have admitted a customer), and dropping stale events when they pile up
+    /// (only full models have stale events: patience timers, reneged queue entries).
+    #[inline(always)]
+    fn after_event(&mut self, may_admit: bool) -> bool {
+        let max = self.m.limits.max_in_system;
+        if may_admit && self.slab.in_use() > max {
+            self.stop = Stop::CustomerLimit(max);
+            return true;
+        }
+        if FULL && self.events.len() > self.compact_at {
+            self.compact();
+        }
+        false
     }
 
     /// Moves the clock to the event at `t` and counts it; true when the run must stop before
@@ -309,18 +337,18 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
         match &self.m.resources[r].staff {
             Staffing::Schedule { staff, .. } => {
                 let i = self.staff_next[r] as usize;
-                self.capacity[r] = staff[i];
+                self.staff[r].capacity = staff[i];
             }
             Staffing::Timeline(tl) => {
                 let len = tl.times.len() as u64;
-                self.capacity[r] = tl.values[(self.staff_next[r] % len) as usize] as u32;
+                self.staff[r].capacity = tl.values[(self.staff_next[r] % len) as usize] as u32;
             }
             Staffing::Constant(_) => {}
         }
         self.staff_next[r] += 1;
         self.schedule_staff_change(r);
         if self.m.resources[r].preempt {
-            while self.busy[r] > self.capacity[r] && self.preempt(r) {}
+            while self.staff[r].busy > self.staff[r].capacity && self.preempt(r) {}
         }
         // Without preemption a drop lets services in progress finish (busy may exceed
         // capacity for a while).
@@ -350,12 +378,13 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
         let Some(p) = m.steps[s].pool else { return false };
         self.queues[p * m.priority_levels + level].push_front((slot, token));
         self.waiting_p[p] += 1;
-        self.busy[r] -= 1;
+        self.staff[r].busy -= 1;
         self.obs.busy_change(r, now, -1.0);
         self.obs.queue_change(s, now, 1.0);
         true
     }
 
+    #[inline(always)]
     fn on_arrival(&mut self, s: usize) {
         let m = self.m;
         let a = &m.arrivals[s];
@@ -368,6 +397,7 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
     }
 
     /// A customer of stream `s` with identity `id` enters the system.
+    #[inline(always)]
     fn admit(&mut self, s: usize, id: u64, booked: bool) {
         let m = self.m;
         let a = &m.arrivals[s];
@@ -469,7 +499,7 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
                     self.events.push(self.now + d, Event::Done { slot, token });
                 }
                 Some(p) => {
-                    if let Some(g) = m.pools[p].groups.iter().copied().find(|&g| self.busy[g] < self.capacity[g]) {
+                    if let Some(g) = m.pools[p].groups.iter().copied().find(|&g| self.staff[g].free()) {
                         let counted = self.slab.get(slot).counted;
                         self.obs.step_wait(s, counted, 0.0);
                         self.start_service(slot, s, g, ct);
@@ -505,7 +535,7 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
     #[inline(always)]
     fn start_service(&mut self, slot: u32, s: usize, g: usize, ct: usize) {
         let m = self.m;
-        self.busy[g] += 1;
+        self.staff[g].busy += 1;
         self.obs.busy_change(g, self.now, 1.0);
         let res = &m.resources[g];
         let c = self.slab.get_mut(slot);
@@ -540,7 +570,7 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
     fn dispatch(&mut self, r: usize) {
         let m = self.m;
         let levels = if FULL { m.priority_levels } else { 1 };
-        while self.busy[r] < self.capacity[r] {
+        while self.staff[r].free() {
             let mut found = None;
             for &p in &m.resources[r].skills {
                 if self.waiting_p[p] == 0 {
@@ -651,7 +681,7 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
         self.obs.step_served(s, c.counted);
         if step.pool.is_some() && (!FULL || step.batch.is_none()) {
             let g = c.group as usize;
-            self.busy[g] -= 1;
+            self.staff[g].busy -= 1;
             self.obs.busy_change(g, self.now, -1.0);
             if FULL && m.resources[g].preempt {
                 let list = &mut self.in_service[g];

@@ -69,6 +69,8 @@ struct TypeStats {
     within_sl: u64,
     satisfied: u64,
     no_shows: u64,
+    /// Longest wait this type tolerates (`satisfied`); not merged.
+    tolerance: f64,
     work_sum: f64,
     wait_sum: f64,
     wait_max: f64,
@@ -130,8 +132,12 @@ impl TypeStats {
     }
 }
 
-#[derive(Clone, Debug, Default)]
+/// Everything recorded per step, together: a queue change, a wait and a service at the
+/// same step are recorded at the same time.
+#[derive(Clone, Debug)]
 struct StepStats {
+    /// Customers waiting, over time.
+    queue: TimeAvg,
     waits: u64,
     wait_sum: f64,
     served: u64,
@@ -143,10 +149,8 @@ struct StepStats {
 pub struct Observer {
     w: Window,
     service_level: f64,
-    tolerance: Vec<f64>,
     types: Vec<TypeStats>,
     steps: Vec<StepStats>,
-    queue: Vec<TimeAvg>,
     busy: Vec<TimeAvg>,
     in_system: TimeAvg,
     wait_bins: Vec<(f64, u64)>,
@@ -158,10 +162,18 @@ impl Observer {
         Observer {
             w,
             service_level: m.service_level,
-            tolerance: m.customers.iter().map(|c| c.tolerance).collect(),
-            types: vec![TypeStats::default(); m.customers.len()],
-            steps: vec![StepStats::default(); m.steps.len()],
-            queue: (0..m.steps.len()).map(|_| TimeAvg::new(m.n_bins)).collect(),
+            types: m.customers.iter().map(|c| TypeStats { tolerance: c.tolerance, ..TypeStats::default() }).collect(),
+            steps: (0..m.steps.len())
+                .map(|_| StepStats {
+                    queue: TimeAvg::new(m.n_bins),
+                    waits: 0,
+                    wait_sum: 0.0,
+                    served: 0,
+                    waiting: 0,
+                    repeats: 0,
+                    failed: 0,
+                })
+                .collect(),
             busy: (0..m.resources.len()).map(|_| TimeAvg::new(m.n_bins)).collect(),
             in_system: TimeAvg::new(0),
             wait_bins: vec![(0.0, 0); m.n_bins],
@@ -190,7 +202,7 @@ impl Observer {
     pub fn queue_change(&mut self, s: usize, now: f64, delta: f64) {
         let st = &mut self.steps[s];
         st.waiting = (st.waiting as i64 + delta as i64) as u32;
-        self.queue[s].add_tracking_max(now, delta, &self.w);
+        st.queue.add_tracking_max(now, delta, &self.w);
     }
 
     #[inline]
@@ -259,6 +271,7 @@ impl Observer {
         if !counted {
             return;
         }
+        let sl = self.service_level;
         let t = &mut self.types[ct];
         t.served += 1;
         t.wait_sum += wait;
@@ -266,15 +279,10 @@ impl Observer {
         if wait > t.wait_max {
             t.wait_max = wait;
         }
-        if wait > 0.0 {
-            t.waited += 1;
-        }
-        if wait <= self.service_level {
-            t.within_sl += 1;
-        }
-        if wait <= self.tolerance[ct] {
-            t.satisfied += 1;
-        }
+        // Counted without branches: whether a customer waited is a coin toss to the predictor.
+        t.waited += u64::from(wait > 0.0);
+        t.within_sl += u64::from(wait <= sl);
+        t.satisfied += u64::from(wait <= t.tolerance);
         t.work_sum += work;
         t.wait_hist.add(wait);
         t.cycle_hist.add(cycle);
@@ -282,8 +290,8 @@ impl Observer {
 
     pub fn finish(mut self, m: &Model, end: f64, events: u64, unfinished: u64, stop: Stop) -> ReplicationResult {
         let w = self.w;
-        for q in &mut self.queue {
-            q.finish(end, &w);
+        for st in &mut self.steps {
+            st.queue.finish(end, &w);
         }
         for b in &mut self.busy {
             b.finish(end, &w);
@@ -322,8 +330,8 @@ impl Observer {
             let o = layout.step(s);
             let vals = [
                 if st.waits > 0 { st.wait_sum / st.waits as f64 } else { f64::NAN },
-                self.queue[s].mean(&w),
-                self.queue[s].max,
+                st.queue.mean(&w),
+                st.queue.max,
                 st.served as f64,
                 st.repeats as f64,
                 st.failed as f64,
@@ -333,8 +341,11 @@ impl Observer {
         }
         let bw = w.bin_width;
         let bin_len = |b: usize| ((b + 1) as f64 * bw).min(w.horizon) - b as f64 * bw;
-        let queue_series =
-            self.queue.iter().map(|q| q.bins.iter().enumerate().map(|(b, a)| a / bin_len(b)).collect()).collect();
+        let queue_series = self
+            .steps
+            .iter()
+            .map(|st| st.queue.bins.iter().enumerate().map(|(b, a)| a / bin_len(b)).collect())
+            .collect();
         let util_series = m
             .resources
             .iter()
