@@ -106,6 +106,11 @@ impl Slab {
         &mut self.items[slot as usize]
     }
 
+    /// Arrival times of the customers in the system.
+    pub fn arrivals_inside(&self) -> impl Iterator<Item = f64> + '_ {
+        self.items.iter().filter(|c| c.state != State::Free).map(|c| c.arrival)
+    }
+
     pub fn in_use(&self) -> usize {
         self.in_use
     }

@@ -293,9 +293,8 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
     }
 
     fn finish(self) -> ReplicationResult {
-        let unfinished = self.slab.in_use() as u64;
         let end = self.now.max(if self.stop == Stop::Completed { self.dropped_until } else { 0.0 });
-        self.obs.finish(self.m, end, self.n_events, unfinished, self.stop.clone())
+        self.obs.finish(self.m, end, self.n_events, self.slab.arrivals_inside(), self.stop.clone())
     }
 
     /// Whether a repeating event (calendar staffing, batch release) at `t` still matters:
@@ -408,7 +407,7 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
         if booked {
             self.slab.get_mut(slot).booked_step = first as u32;
         }
-        self.obs.arrive(ct, counted, self.now, self.slab.in_use());
+        self.obs.arrive(ct, counted);
         self.enter(slot, first);
     }
 
@@ -580,7 +579,9 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
                     let q = &mut self.queues[p * levels + l];
                     while let Some((slot, token)) = q.pop_front() {
                         let c = self.slab.get(slot);
-                        if c.token == token && c.state == State::Waiting {
+                        // Entries go stale only when their customer reneged (full models).
+                        debug_assert!(FULL || (c.token == token && c.state == State::Waiting));
+                        if !FULL || (c.token == token && c.state == State::Waiting) {
                             found = Some((slot, p));
                             break;
                         }
@@ -672,7 +673,9 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
     fn on_done(&mut self, slot: u32, token: u32) {
         let m = self.m;
         let c = *self.slab.get(slot);
-        if c.token != token || c.state != State::Busy {
+        // Only preemption makes a service end stale (a full-model feature).
+        debug_assert!(FULL || (c.token == token && c.state == State::Busy));
+        if FULL && (c.token != token || c.state != State::Busy) {
             return;
         }
         let s = c.step as usize;
@@ -776,8 +779,9 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
 
     #[inline(always)]
     fn leave(&mut self, slot: u32) {
+        let arrival = self.slab.get(slot).arrival;
+        self.obs.left(arrival, self.now);
         self.slab.remove(slot);
-        self.obs.in_system(self.now, self.slab.in_use());
     }
 }
 

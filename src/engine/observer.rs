@@ -152,7 +152,10 @@ pub struct Observer {
     types: Vec<TypeStats>,
     steps: Vec<StepStats>,
     busy: Vec<TimeAvg>,
-    in_system: TimeAvg,
+    /// ∫ customers in the system dt over [warm-up, horizon], summed per customer (the part of
+    /// its stay inside the window) as it leaves: one addition per customer instead of a
+    /// time-weighted update at every arrival and departure.
+    stay_area: f64,
     wait_bins: Vec<(f64, u64)>,
 }
 
@@ -175,22 +178,21 @@ impl Observer {
                 })
                 .collect(),
             busy: (0..m.resources.len()).map(|_| TimeAvg::new(m.n_bins)).collect(),
-            in_system: TimeAvg::new(0),
+            stay_area: 0.0,
             wait_bins: vec![(0.0, 0); m.n_bins],
         }
     }
 
     #[inline]
-    pub fn arrive(&mut self, ct: usize, counted: bool, now: f64, in_system: usize) {
+    pub fn arrive(&mut self, ct: usize, counted: bool) {
         if counted {
             self.types[ct].arrived += 1;
         }
-        self.in_system.set(now, in_system as f64, &self.w);
     }
 
     #[inline]
-    pub fn in_system(&mut self, now: f64, in_system: usize) {
-        self.in_system.set(now, in_system as f64, &self.w);
+    pub fn left(&mut self, arrival: f64, now: f64) {
+        self.stay_area += (now.min(self.w.horizon) - arrival.max(self.w.warmup)).max(0.0);
     }
 
     #[inline]
@@ -261,7 +263,7 @@ impl Observer {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn served(&mut self, ct: usize, counted: bool, wait: f64, cycle: f64, work: f64, arrival: f64) {
         let b = (arrival / self.w.bin_width) as usize;
         if let Some(bin) = self.wait_bins.get_mut(b) {
@@ -288,7 +290,16 @@ impl Observer {
         t.cycle_hist.add(cycle);
     }
 
-    pub fn finish(mut self, m: &Model, end: f64, events: u64, unfinished: u64, stop: Stop) -> ReplicationResult {
+    /// The replication's results; `inside` are the arrival times of the customers still in
+    /// the system at `end`.
+    pub fn finish(
+        mut self,
+        m: &Model,
+        end: f64,
+        events: u64,
+        inside: impl Iterator<Item = f64>,
+        stop: Stop,
+    ) -> ReplicationResult {
         let w = self.w;
         for st in &mut self.steps {
             st.queue.finish(end, &w);
@@ -296,7 +307,14 @@ impl Observer {
         for b in &mut self.busy {
             b.finish(end, &w);
         }
-        self.in_system.finish(end, &w);
+        // Those still inside stay until the horizon (as every level holds until then).
+        let mut unfinished = 0u64;
+        for arrival in inside {
+            unfinished += 1;
+            self.left(arrival, w.horizon);
+        }
+        let window = w.horizon - w.warmup;
+        let in_system_mean = if window > 0.0 { self.stay_area / window } else { f64::NAN };
         let layout = Layout::of(m);
         let mut kpis = vec![f64::NAN; layout.len()];
         let window_hours = (w.horizon - w.warmup) / 60.0;
@@ -322,7 +340,7 @@ impl Observer {
             debug_assert_eq!(vals.len(), RESOURCE_KPIS.len());
             kpis[o..o + vals.len()].copy_from_slice(&vals);
         }
-        let extra = [self.in_system.mean(&w), unfinished as f64, total_cost];
+        let extra = [in_system_mean, unfinished as f64, total_cost];
         debug_assert_eq!(extra.len(), OVERALL_EXTRA_KPIS.len());
         let o = layout.overall_extra();
         kpis[o..o + extra.len()].copy_from_slice(&extra);
