@@ -566,6 +566,7 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
     /// Starts waiting customers on group `r` while staff is free: its skills in order of
     /// preference, within a skill the highest priority level first, first come first served
     /// within a level (across all steps of the skill).
+    #[inline(always)]
     fn dispatch(&mut self, r: usize) {
         let m = self.m;
         let levels = if FULL { m.priority_levels } else { 1 };
