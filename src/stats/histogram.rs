@@ -104,10 +104,13 @@ impl Histogram {
             self.zero += c;
             return;
         }
-        if b < self.base || b >= self.base + self.counts.len() {
+        // One unsigned comparison tests both ends of the window (below `base` wraps around).
+        let mut i = b.wrapping_sub(self.base);
+        if i >= self.counts.len() {
             self.cover(b);
+            i = b - self.base;
         }
-        self.counts[b - self.base] += c;
+        self.counts[i] += c;
     }
 
     /// Widens the window to include buckets `lo..=hi` (1 <= lo <= hi < BUCKETS).
