@@ -197,6 +197,8 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
                 if self.tick(t, cancel) {
                     break;
                 }
+                // Only arrivals and booked customers (a full-model feature) enter the system.
+                let may_admit = FULL || matches!(ev, Event::Arrival { .. });
                 match ev {
                     Event::Arrival { stream } => self.on_arrival(stream as usize),
                     Event::Done { slot, token } => self.on_done(slot, token),
@@ -213,8 +215,7 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
                         }
                     }
                 }
-                // Only arrivals (and booked customers, a full-model feature) enter the system.
-                if self.after_event(FULL) {
+                if self.after_event(may_admit) {
                     break;
                 }
             }
