@@ -110,14 +110,19 @@ pub enum Dist {
     },
 }
 
+#[inline(always)]
+fn exponential<R: RandRng + ?Sized>(mean: f64, rng: &mut R) -> f64 {
+    let e: f64 = Exp1.sample(rng);
+    mean * e
+}
+
 impl Dist {
     /// One draw. The exponential, the most common service and patience time, is drawn inline
     /// at the call site; the others go through a call (the event loop stays small).
     #[inline(always)]
     pub fn sample<R: RandRng + ?Sized>(&self, rng: &mut R) -> f64 {
         if let Dist::Exponential { mean } = self {
-            let e: f64 = Exp1.sample(rng);
-            return mean * e;
+            return exponential(*mean, rng);
         }
         self.sample_other(rng)
     }
@@ -125,10 +130,7 @@ impl Dist {
     #[inline(never)]
     fn sample_other<R: RandRng + ?Sized>(&self, rng: &mut R) -> f64 {
         match self {
-            Dist::Exponential { mean } => {
-                let e: f64 = Exp1.sample(rng);
-                mean * e
-            }
+            Dist::Exponential { mean } => exponential(*mean, rng),
             Dist::Deterministic { value } => *value,
             Dist::Uniform { min, width } => min + width * uniform01(rng),
             Dist::Triangular { min, mode, max } => {

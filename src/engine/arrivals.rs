@@ -13,27 +13,26 @@ use crate::model::{RateProfile, Rng};
 #[inline(always)]
 pub fn next_arrival(profile: &RateProfile, now: f64, horizon: f64, rng: &mut Rng) -> Option<f64> {
     if let RateProfile::Constant(r) = profile {
-        let e: f64 = Exp1.sample(rng);
-        if *r <= 0.0 {
-            return None;
-        }
-        let t = now + e / r;
-        return (t < horizon).then_some(t);
+        return after_constant(*r, Exp1.sample(rng), now, horizon);
     }
     next_varying(profile, now, horizon, rng)
+}
+
+/// The arrival a unit exponential `e` after `now` at constant rate `r`, if before `horizon`.
+#[inline(always)]
+fn after_constant(r: f64, e: f64, now: f64, horizon: f64) -> Option<f64> {
+    if r <= 0.0 {
+        return None;
+    }
+    let t = now + e / r;
+    (t < horizon).then_some(t)
 }
 
 #[inline(never)]
 fn next_varying(profile: &RateProfile, now: f64, horizon: f64, rng: &mut Rng) -> Option<f64> {
     let e: f64 = Exp1.sample(rng);
     match profile {
-        RateProfile::Constant(r) => {
-            if *r <= 0.0 {
-                return None;
-            }
-            let t = now + e / r;
-            (t < horizon).then_some(t)
-        }
+        RateProfile::Constant(r) => after_constant(*r, e, now, horizon),
         RateProfile::Piecewise { interval, rates } => {
             let first = (now / interval) as usize;
             let segments = rates.iter().enumerate().skip(first).map(|(i, r)| ((i + 1) as f64 * interval, *r));

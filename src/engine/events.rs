@@ -117,8 +117,9 @@ impl EventList {
         self.heap.resize(self.len + 3, PAD);
     }
 
-    /// The earliest event, if any.
-    #[inline]
+    /// The earliest event, if any. The event loop uses the three parts below directly; this
+    /// is their composition, for the order tests.
+    #[cfg(test)]
     pub fn pop(&mut self) -> Option<(f64, Event)> {
         if self.arrival_is_next() {
             let (t, stream) = self.take_arrival();
