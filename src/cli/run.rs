@@ -127,7 +127,11 @@ pub fn run(a: &RunArgs) -> i32 {
         return EXIT_BAD_INPUT;
     }
     if !a.no_charts && signals::received().is_none() {
-        if let Err(e) = charts::write_charts_and_report(&out.results, &out.dir, a.font.as_deref()) {
+        // Charts are drawn in parallel, on as many threads as the simulation had.
+        let drawn = build_pool(a.threads).and_then(|pool| {
+            pool.install(|| charts::write_charts_and_report(&out.results, &out.dir, a.font.as_deref()))
+        });
+        if let Err(e) = drawn {
             error(&format!("cannot write charts or the report in {}: {e}", out.dir.display()));
             return EXIT_BAD_INPUT;
         }
