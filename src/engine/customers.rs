@@ -9,6 +9,9 @@ pub enum State {
     Free,
 }
 
+/// `Customer::group` of a customer no staff is serving.
+pub const NO_GROUP: u32 = u32::MAX;
+
 #[derive(Clone, Copy, Debug)]
 pub struct Customer {
     pub ctype: u32,
@@ -20,14 +23,15 @@ pub struct Customer {
     /// Arrived inside the observation window (after the warm-up).
     pub counted: bool,
     pub arrival: f64,
-    pub enqueued: f64,
+    /// When the current wait or service began.
+    pub since: f64,
     pub wait: f64,
     /// Identity within the replication (arrival stream and arrival number): with `visits`, it
     /// keys the customer's own random draws.
     pub id: u64,
     /// Steps entered so far (removed steps included, so later draws stay aligned).
     pub visits: u32,
-    /// The staff group serving the customer (while in service).
+    /// The staff group serving the customer while in service, else `NO_GROUP`.
     pub group: u32,
     /// The step where the customer holds a booked appointment (u32::MAX: a walk-in).
     pub booked_step: u32,
@@ -63,11 +67,11 @@ impl Slab {
             state: State::Busy,
             counted,
             arrival: now,
-            enqueued: now,
+            since: now,
             wait: 0.0,
             id,
             visits: 0,
-            group: 0,
+            group: NO_GROUP,
             booked_step: u32::MAX,
             in_svc: 0,
             factor: 1.0,
@@ -106,9 +110,9 @@ impl Slab {
         &mut self.items[slot as usize]
     }
 
-    /// Arrival times of the customers in the system.
-    pub fn arrivals_inside(&self) -> impl Iterator<Item = f64> + '_ {
-        self.items.iter().filter(|c| c.state != State::Free).map(|c| c.arrival)
+    /// The customers in the system.
+    pub fn inside(&self) -> impl Iterator<Item = &Customer> + '_ {
+        self.items.iter().filter(|c| c.state != State::Free)
     }
 
     pub fn in_use(&self) -> usize {

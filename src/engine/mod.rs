@@ -12,7 +12,7 @@ pub mod observer;
 use std::collections::VecDeque;
 
 use crate::model::{APPOINTMENT_LEAD, Model, Rng, Staffing, draw_rng, replication_seed, stream, uniform01};
-use customers::{Slab, State};
+use customers::{NO_GROUP, Slab, State};
 use events::{Event, EventList};
 use observer::Observer;
 pub use observer::ReplicationResult;
@@ -295,9 +295,21 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
         self.compact_at = 2 * self.events.len() + COMPACT_MIN;
     }
 
-    fn finish(self) -> ReplicationResult {
+    fn finish(mut self) -> ReplicationResult {
         let end = self.now.max(if self.stop == Stop::Completed { self.dropped_until } else { 0.0 });
-        self.obs.finish(self.m, end, self.n_events, self.slab.arrivals_inside(), self.stop.clone())
+        // Customers still inside (a run stopped early) wait or hold their staff until the
+        // horizon, as the levels they make up would.
+        let until = end.max(self.m.horizon);
+        for c in self.slab.inside() {
+            let s = c.step as usize;
+            if c.state == State::Waiting {
+                self.obs.still_waiting(s, c.since, until);
+            } else if c.group != NO_GROUP && self.m.steps[s].pool.is_some() && self.m.steps[s].batch.is_none() {
+                // In service (not in a delay, a batch's processing or away for rework).
+                self.obs.busy(c.group as usize, c.since, until);
+            }
+        }
+        self.obs.finish(self.m, end, self.n_events, self.slab.inside().map(|c| c.arrival), self.stop.clone())
     }
 
     /// Whether a repeating event (calendar staffing, batch release) at `t` still matters:
@@ -374,15 +386,16 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
         c.remaining = c.svc_end - now;
         c.token = c.token.wrapping_add(1);
         c.state = State::Waiting;
-        c.enqueued = now;
+        c.group = NO_GROUP;
+        let started = std::mem::replace(&mut c.since, now);
         let (s, token) = (c.step as usize, c.token);
         let level = self.level_of(slot, s);
         let Some(p) = m.steps[s].pool else { return false };
         self.queues[p * m.priority_levels + level].push_front((slot, token));
         self.waiting_p[p] += 1;
         self.staff[r].busy -= 1;
-        self.obs.busy_change(r, now, -1.0);
-        self.obs.queue_change(s, now, 1.0);
+        self.obs.busy(r, started, now);
+        self.obs.queue_join(s);
         true
     }
 
@@ -518,11 +531,11 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
                         let level = if FULL { self.level_of(slot, s) } else { 0 };
                         let c = self.slab.get_mut(slot);
                         c.state = State::Waiting;
-                        c.enqueued = self.now;
+                        c.since = self.now;
                         let token = c.token;
                         self.queues[p * m.priority_levels + level].push_back((slot, token));
                         self.waiting_p[p] += 1;
-                        self.obs.queue_change(s, self.now, 1.0);
+                        self.obs.queue_join(s);
                         if let Some(pt) = cust.patience.as_ref().filter(|_| FULL) {
                             let d = pt.sample(&mut draw_rng(self.rng.rep_seed, cust.patience_key, id, visit));
                             self.events.push(self.now + d, Event::Renege { slot, token });
@@ -538,7 +551,6 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
     fn start_service(&mut self, slot: u32, s: usize, g: usize, ct: usize) {
         let m = self.m;
         self.staff[g].busy += 1;
-        self.obs.busy_change(g, self.now, 1.0);
         let res = &m.resources[g];
         let c = self.slab.get_mut(slot);
         let step = &m.steps[s];
@@ -557,6 +569,7 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
         };
         c.state = State::Busy;
         c.group = g as u32;
+        c.since = self.now;
         c.svc_end = self.now + d;
         let token = c.token;
         if FULL && res.preempt {
@@ -605,12 +618,12 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
             self.waiting_p[p] -= 1;
             let now = self.now;
             let c = self.slab.get_mut(slot);
-            let w = now - c.enqueued;
+            let w = now - c.since;
             c.wait += w;
             c.token = c.token.wrapping_add(1);
             let resumed = FULL && c.remaining > 0.0;
-            let (s, ct, counted) = (c.step as usize, c.ctype as usize, c.counted);
-            self.obs.queue_change(s, now, -1.0);
+            let (s, ct, counted, since) = (c.step as usize, c.ctype as usize, c.counted, c.since);
+            self.obs.queue_leave(s, since, now);
             if !resumed {
                 self.obs.step_wait(s, counted, w);
             }
@@ -622,9 +635,9 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
     fn join_batch(&mut self, slot: u32, s: usize, size: Option<u32>, max: u32) {
         let c = self.slab.get_mut(slot);
         c.state = State::Waiting;
-        c.enqueued = self.now;
+        c.since = self.now;
         self.batch_buf[s].push_back(slot);
-        self.obs.queue_change(s, self.now, 1.0);
+        self.obs.queue_join(s);
         if let Some(n) = size {
             if self.batch_buf[s].len() >= n as usize {
                 self.release_batch(s, n.min(max) as usize);
@@ -646,11 +659,11 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
         for _ in 0..k {
             let Some(slot) = self.batch_buf[s].pop_front() else { break };
             let c = self.slab.get_mut(slot);
-            let w = now - c.enqueued;
+            let (w, since) = (now - c.since, c.since);
             c.wait += w;
             c.state = State::Busy;
             let (counted, token) = (c.counted, c.token);
-            self.obs.queue_change(s, now, -1.0);
+            self.obs.queue_leave(s, since, now);
             self.obs.step_wait(s, counted, w);
             self.events.push(now + d, Event::Done { slot, token });
         }
@@ -689,7 +702,7 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
         if step.pool.is_some() && (!FULL || step.batch.is_none()) {
             let g = c.group as usize;
             self.staff[g].busy -= 1;
-            self.obs.busy_change(g, self.now, -1.0);
+            self.obs.busy(g, c.since, self.now);
             if FULL && m.resources[g].preempt {
                 let list = &mut self.in_service[g];
                 let i = c.in_svc as usize;
@@ -714,7 +727,10 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
                     (None, Some(dd)) => {
                         let d =
                             m.dists[dd].sample(&mut draw_rng(self.rng.rep_seed, step.repeat_key ^ 1, c.id, c.visits));
-                        let token = self.slab.get(slot).token;
+                        // Not in service while away: `finish` must not count it busy.
+                        let c = self.slab.get_mut(slot);
+                        c.group = NO_GROUP;
+                        let token = c.token;
                         self.events.push(self.now + d, Event::Rework { slot, token });
                     }
                     (None, None) => self.enter(slot, s),
@@ -763,7 +779,7 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
             return;
         };
         self.waiting_p[p] -= 1;
-        self.obs.queue_change(s, self.now, -1.0);
+        self.obs.queue_leave(s, c.since, self.now);
         self.obs.renege(c.ctype as usize, c.counted);
         self.leave(slot);
     }

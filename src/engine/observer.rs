@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::Stop;
 use crate::kpi::{CUSTOMER_KPIS, Layout, OVERALL_EXTRA_KPIS, RESOURCE_KPIS, STEP_KPIS};
 use crate::model::Model;
-use crate::stats::{Histogram, TimeAvg, Window};
+use crate::stats::{Histogram, Occupancy, Window};
 
 /// Everything one replication reports.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -137,11 +137,13 @@ impl TypeStats {
 #[derive(Clone, Debug)]
 struct StepStats {
     /// Customers waiting, over time.
-    queue: TimeAvg,
+    queue: Occupancy,
+    /// Customers waiting now, and the most at once at or after the warm-up (see `queue_leave`).
+    waiting: u32,
+    max_waiting: u32,
     waits: u64,
     wait_sum: f64,
     served: u64,
-    waiting: u32,
     repeats: u64,
     failed: u64,
 }
@@ -151,7 +153,7 @@ pub struct Observer {
     service_level: f64,
     types: Vec<TypeStats>,
     steps: Vec<StepStats>,
-    busy: Vec<TimeAvg>,
+    busy: Vec<Occupancy>,
     /// ∫ customers in the system dt over [warm-up, horizon], summed per customer (the part of
     /// its stay inside the window) as it leaves: one addition per customer instead of a
     /// time-weighted update at every arrival and departure.
@@ -168,16 +170,17 @@ impl Observer {
             types: m.customers.iter().map(|c| TypeStats { tolerance: c.tolerance, ..TypeStats::default() }).collect(),
             steps: (0..m.steps.len())
                 .map(|_| StepStats {
-                    queue: TimeAvg::new(m.n_bins),
+                    queue: Occupancy::new(m.n_bins),
+                    waiting: 0,
+                    max_waiting: 0,
                     waits: 0,
                     wait_sum: 0.0,
                     served: 0,
-                    waiting: 0,
                     repeats: 0,
                     failed: 0,
                 })
                 .collect(),
-            busy: (0..m.resources.len()).map(|_| TimeAvg::new(m.n_bins)).collect(),
+            busy: (0..m.resources.len()).map(|_| Occupancy::new(m.n_bins)).collect(),
             stay_area: 0.0,
             wait_bins: vec![(0.0, 0); m.n_bins],
         }
@@ -200,16 +203,38 @@ impl Observer {
         self.steps[s].waiting
     }
 
+    /// A customer starts waiting at step `s`.
     #[inline]
-    pub fn queue_change(&mut self, s: usize, now: f64, delta: f64) {
-        let st = &mut self.steps[s];
-        st.waiting = (st.waiting as i64 + delta as i64) as u32;
-        st.queue.add_tracking_max(now, delta, &self.w);
+    pub fn queue_join(&mut self, s: usize) {
+        self.steps[s].waiting += 1;
     }
 
+    /// A customer that waited at step `s` since `since` stops waiting (served, reneged).
+    ///
+    /// The maximum is taken here: every level is left by a departure from the queue (or
+    /// lasts to the end, see `finish`), and a level left at or after the warm-up was held
+    /// then, even if it was reached before.
     #[inline]
-    pub fn busy_change(&mut self, r: usize, now: f64, delta: f64) {
-        self.busy[r].add(now, delta, &self.w);
+    pub fn queue_leave(&mut self, s: usize, since: f64, now: f64) {
+        let st = &mut self.steps[s];
+        if st.waiting > st.max_waiting && now >= self.w.warmup {
+            st.max_waiting = st.waiting;
+        }
+        st.waiting -= 1;
+        st.queue.add(since, now, &self.w);
+    }
+
+    /// A customer still waiting at step `s` when the run ends: its wait so far counts up to
+    /// `until` (it stays in the queue).
+    pub fn still_waiting(&mut self, s: usize, since: f64, until: f64) {
+        self.steps[s].queue.add(since, until, &self.w);
+    }
+
+    /// One of group `r`'s staff was busy over `[since, now]` (a service, or its part before
+    /// preemption).
+    #[inline]
+    pub fn busy(&mut self, r: usize, since: f64, now: f64) {
+        self.busy[r].add(since, now, &self.w);
     }
 
     #[inline]
@@ -303,10 +328,12 @@ impl Observer {
     ) -> ReplicationResult {
         let w = self.w;
         for st in &mut self.steps {
-            st.queue.finish(end, &w);
+            st.queue.finish(&w);
+            // Those still waiting hold until the horizon, which is after the warm-up.
+            st.max_waiting = st.max_waiting.max(st.waiting);
         }
         for b in &mut self.busy {
-            b.finish(end, &w);
+            b.finish(&w);
         }
         // Those still inside stay until the horizon (as every level holds until then).
         let mut unfinished = 0u64;
@@ -350,7 +377,7 @@ impl Observer {
             let vals = [
                 if st.waits > 0 { st.wait_sum / st.waits as f64 } else { f64::NAN },
                 st.queue.mean(&w),
-                st.queue.max,
+                f64::from(st.max_waiting),
                 st.served as f64,
                 st.repeats as f64,
                 st.failed as f64,

@@ -4,11 +4,11 @@ pub mod band;
 pub mod histogram;
 pub mod mser;
 pub mod nan_serde;
+pub mod occupancy;
 pub mod student_t;
 pub mod summary;
-pub mod timeavg;
 
 pub use band::BandAcc;
 pub use histogram::Histogram;
+pub use occupancy::{Occupancy, Window};
 pub use summary::Summary;
-pub use timeavg::{TimeAvg, Window};
