@@ -60,8 +60,10 @@ pub struct EventList {
     /// The pending arrival of each stream (`PAD` when none; one `PAD` slot without streams).
     arrivals: Vec<Entry>,
     streams: usize,
-    /// Index of the earliest pending arrival, and how many are pending.
+    /// Index of the earliest pending arrival and its key (`u128::MAX` when none: the check
+    /// for the next event reads it without indexing), and how many are pending.
     first: usize,
+    next: u128,
     pending: usize,
 }
 
@@ -71,7 +73,16 @@ impl EventList {
         let mut heap = Vec::with_capacity(68);
         heap.resize(4, PAD);
         // At least one slot, so that `arrival_is_next` needs no length check.
-        EventList { heap, len: 0, seq: 0, arrivals: vec![PAD; streams.max(1)], streams, first: 0, pending: 0 }
+        EventList {
+            heap,
+            len: 0,
+            seq: 0,
+            arrivals: vec![PAD; streams.max(1)],
+            streams,
+            first: 0,
+            next: u128::MAX,
+            pending: 0,
+        }
     }
 
     /// Schedules `event` at time `t` (finite, >= 0). A stream has at most one arrival
@@ -88,8 +99,9 @@ impl EventList {
                 debug_assert_eq!(slot.ord, u128::MAX, "one pending arrival per stream");
                 *slot = e;
                 self.pending += 1;
-                if e.ord < self.arrivals[self.first].ord {
+                if e.ord < self.next {
                     self.first = stream as usize;
+                    self.next = e.ord;
                 }
                 return;
             }
@@ -135,18 +147,23 @@ impl EventList {
     #[inline(always)]
     pub fn arrival_is_next(&self) -> bool {
         // An empty heap's root is padding and an absent arrival is padding: neither wins.
-        self.arrivals[self.first].ord < self.heap[0].ord
+        self.next < self.heap[0].ord
     }
 
     /// Removes the earliest pending arrival: its time and stream. Only after
     /// `arrival_is_next` said so.
     #[inline(always)]
     pub fn take_arrival(&mut self) -> (f64, u32) {
-        let a = std::mem::replace(&mut self.arrivals[self.first], PAD);
+        let (stream, ord) = (self.first, self.next);
+        self.arrivals[stream] = PAD;
         self.pending -= 1;
-        self.find_first();
-        let Event::Arrival { stream } = a.event else { unreachable!("arrival slots hold arrivals") };
-        (f64::from_bits((a.ord >> 64) as u64), stream)
+        if self.arrivals.len() == 1 {
+            // One stream (the common case): none is pending now.
+            self.next = u128::MAX;
+        } else {
+            self.find_first();
+        }
+        (f64::from_bits((ord >> 64) as u64), stream as u32)
     }
 
     /// Removes the earliest event of the heap (not the arrival slots).
@@ -186,13 +203,13 @@ impl EventList {
     /// Points `first` at the earliest pending arrival (a scan: models have few streams).
     #[inline]
     fn find_first(&mut self) {
-        let mut first = 0;
-        for (s, a) in self.arrivals.iter().enumerate().skip(1) {
-            if a.ord < self.arrivals[first].ord {
-                first = s;
+        let (mut first, mut next) = (0, u128::MAX);
+        for (s, a) in self.arrivals.iter().enumerate() {
+            if a.ord < next {
+                (first, next) = (s, a.ord);
             }
         }
-        self.first = first;
+        (self.first, self.next) = (first, next);
     }
 
     pub fn len(&self) -> usize {

@@ -195,7 +195,13 @@ impl Observer {
 
     #[inline]
     pub fn left(&mut self, arrival: f64, now: f64) {
-        self.stay_area += (now.min(self.w.horizon) - arrival.max(self.w.warmup)).max(0.0);
+        // Plain comparisons rather than `f64::min`/`max`, whose NaN rules cost instructions
+        // (the times are never NaN).
+        let to = if now < self.w.horizon { now } else { self.w.horizon };
+        let from = if arrival > self.w.warmup { arrival } else { self.w.warmup };
+        if to > from {
+            self.stay_area += to - from;
+        }
     }
 
     #[inline]

@@ -105,11 +105,16 @@ impl Histogram {
             return;
         }
         // One unsigned comparison tests both ends of the window (below `base` wraps around).
-        let mut i = b.wrapping_sub(self.base);
-        if i >= self.counts.len() {
-            self.cover(b);
-            i = b - self.base;
+        match self.counts.get_mut(b.wrapping_sub(self.base)) {
+            Some(n) => *n += c,
+            None => self.grow_and_add(b, c),
         }
+    }
+
+    #[cold]
+    fn grow_and_add(&mut self, b: usize, c: u64) {
+        self.cover(b);
+        let i = b - self.base;
         self.counts[i] += c;
     }
 
