@@ -433,3 +433,52 @@ impl Observer {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model() -> Model {
+        let text = r#"
+name = "observer test"
+horizon = "100min"
+warmup = "10min"
+[[customers]]
+name = "c"
+first_step = "s"
+[[arrivals]]
+customer = "c"
+rate = "1/min"
+[[resources]]
+name = "r"
+staff = 1
+[[steps]]
+name = "s"
+resource = "r"
+service = { dist = "exponential", mean = "0.5min" }
+"#;
+        let loaded = crate::scenario::load_str(text, "test").unwrap_or_else(|e| panic!("{}", e.render()));
+        loaded.baseline().model.clone()
+    }
+
+    /// The queue maximum is the most waiting at any instant from the warm-up on, including a
+    /// level reached before the warm-up and still held at it; the queue area is the waits
+    /// clipped to the window.
+    #[test]
+    fn queue_max_and_area_over_the_window() {
+        let m = model();
+        let mut o = Observer::new(&m);
+        o.queue_join(0);
+        o.queue_join(0);
+        o.queue_join(0);
+        o.queue_leave(0, 1.0, 4.0); // 3 → 2 before the warm-up
+        o.queue_leave(0, 2.0, 12.0); // 2 → 1 after it: 2 was held at the warm-up
+        o.queue_leave(0, 3.0, 13.0);
+        let r = o.finish(&m, 100.0, 0, std::iter::empty(), Stop::Completed);
+        let layout = Layout::of(&m);
+        let k = &r.kpis[layout.step(0)..];
+        assert_eq!(k[2], 2.0, "queue_max");
+        // Inside [10, 100]: (12 - 10) + (13 - 10) = 5 customer-minutes over 90 minutes.
+        assert!((k[1] - 5.0 / 90.0).abs() < 1e-15, "queue_mean {}", k[1]);
+    }
+}
