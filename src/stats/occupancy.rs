@@ -16,7 +16,8 @@ pub struct Window {
 /// (it is the current time), so the time line can be cut into segments (at bin edges, the
 /// warm-up and the horizon) of which only the current one is open. An interval inside it —
 /// nearly all of them, as waits and services are short next to a bin — costs two comparisons
-/// and an addition; the rest goes through the cold path `add_past`.
+/// and an addition; one that began in the segment before costs one more addition (`split`),
+/// and only a longer one goes piece by piece (`add_past`).
 #[derive(Clone, Debug)]
 pub struct Occupancy {
     /// The open segment `[seg_start, seg_end)` holding the latest `end`, and what was added to it.
