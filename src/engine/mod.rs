@@ -297,10 +297,13 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
 
     fn finish(mut self) -> ReplicationResult {
         let end = self.now.max(if self.stop == Stop::Completed { self.dropped_until } else { 0.0 });
-        // Customers still inside (a run stopped early) wait or hold their staff until the
-        // horizon, as the levels they make up would.
+        // Customers still inside (a run stopped early) stay, wait or hold their staff until
+        // the horizon, as the levels they make up would.
         let until = end.max(self.m.horizon);
+        let mut unfinished = 0;
         for c in self.slab.inside() {
+            unfinished += 1;
+            self.obs.left(c.arrival, until);
             let s = c.step as usize;
             if c.state == State::Waiting {
                 self.obs.still_waiting(s, c.since, until);
@@ -309,7 +312,7 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
                 self.obs.busy(c.group as usize, c.since, until);
             }
         }
-        self.obs.finish(self.m, end, self.n_events, self.slab.inside().map(|c| c.arrival), self.stop.clone())
+        self.obs.finish(self.m, end, self.n_events, unfinished, self.stop.clone())
     }
 
     /// Whether a repeating event (calendar staffing, batch release) at `t` still matters:

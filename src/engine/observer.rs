@@ -134,7 +134,7 @@ impl TypeStats {
 
 /// Everything recorded per step, together: a queue change, a wait and a service at the
 /// same step are recorded at the same time.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 struct StepStats {
     /// Customers waiting, over time.
     queue: Occupancy,
@@ -169,16 +169,7 @@ impl Observer {
             service_level: m.service_level,
             types: m.customers.iter().map(|c| TypeStats { tolerance: c.tolerance, ..TypeStats::default() }).collect(),
             steps: (0..m.steps.len())
-                .map(|_| StepStats {
-                    queue: Occupancy::new(m.n_bins),
-                    waiting: 0,
-                    max_waiting: 0,
-                    waits: 0,
-                    wait_sum: 0.0,
-                    served: 0,
-                    repeats: 0,
-                    failed: 0,
-                })
+                .map(|_| StepStats { queue: Occupancy::new(m.n_bins), ..Default::default() })
                 .collect(),
             busy: (0..m.resources.len()).map(|_| Occupancy::new(m.n_bins)).collect(),
             stay_area: 0.0,
@@ -322,16 +313,9 @@ impl Observer {
         t.cycle_hist.add(cycle);
     }
 
-    /// The replication's results; `inside` are the arrival times of the customers still in
-    /// the system at `end`.
-    pub fn finish(
-        mut self,
-        m: &Model,
-        end: f64,
-        events: u64,
-        inside: impl Iterator<Item = f64>,
-        stop: Stop,
-    ) -> ReplicationResult {
+    /// The replication's results; `unfinished` customers were still in the system at `end`
+    /// (their stays and waits so far are already recorded).
+    pub fn finish(mut self, m: &Model, end: f64, events: u64, unfinished: u64, stop: Stop) -> ReplicationResult {
         let w = self.w;
         for st in &mut self.steps {
             st.queue.finish(&w);
@@ -340,12 +324,6 @@ impl Observer {
         }
         for b in &mut self.busy {
             b.finish(&w);
-        }
-        // Those still inside stay until the horizon (as every level holds until then).
-        let mut unfinished = 0u64;
-        for arrival in inside {
-            unfinished += 1;
-            self.left(arrival, w.horizon);
         }
         let window = w.horizon - w.warmup;
         let in_system_mean = if window > 0.0 { self.stay_area / window } else { f64::NAN };
@@ -474,7 +452,7 @@ service = { dist = "exponential", mean = "0.5min" }
         o.queue_leave(0, 1.0, 4.0); // 3 → 2 before the warm-up
         o.queue_leave(0, 2.0, 12.0); // 2 → 1 after it: 2 was held at the warm-up
         o.queue_leave(0, 3.0, 13.0);
-        let r = o.finish(&m, 100.0, 0, std::iter::empty(), Stop::Completed);
+        let r = o.finish(&m, 100.0, 0, 0, Stop::Completed);
         let layout = Layout::of(&m);
         let k = &r.kpis[layout.step(0)..];
         assert_eq!(k[2], 2.0, "queue_max");

@@ -18,7 +18,8 @@ pub struct Window {
 /// nearly all of them, as waits and services are short next to a bin — costs two comparisons
 /// and an addition; one that began in the segment before costs one more addition (`split`),
 /// and only a longer one goes piece by piece (`add_past`).
-#[derive(Clone, Debug)]
+/// `Default` is `Occupancy::new(0)`: no bins.
+#[derive(Clone, Debug, Default)]
 pub struct Occupancy {
     /// The open segment `[seg_start, seg_end)` holding the latest `end`, and what was added to it.
     seg_start: f64,
