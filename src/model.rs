@@ -15,8 +15,9 @@ use crate::scenario::units::TimeUnit;
 /// The generator of a sequential stream (arrivals of one stream in one replication).
 pub type Rng = Xoshiro256PlusPlus;
 
-/// A tiny counter-based generator (wyrand) for the draws that belong to one customer at
-/// one step visit: its service time, its patience, its routing choice.
+/// A tiny counter-based generator (wyrand, the generator of the `fastrand` crate: a counter
+/// stepped by an odd constant, folded by one 128-bit multiply) for the draws that belong to
+/// one customer at one step visit: its service time, its patience, its routing choice.
 ///
 /// Seeding it from (replication, purpose, customer, visit) instead of drawing from a shared
 /// sequential stream keeps common random numbers synchronised between variants: customer k
