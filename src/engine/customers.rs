@@ -41,7 +41,7 @@ pub struct Customer {
     pub factor: f32,
     /// Remaining service of a preempted customer (0: none).
     pub remaining: f64,
-    /// When the current service ends (for preemption).
+    /// When the current service ends (kept for services of preemptive groups only).
     pub svc_end: f64,
 }
 
@@ -57,8 +57,12 @@ impl Slab {
         Slab { items: Vec::with_capacity(n), free: Vec::with_capacity(n), in_use: 0 }
     }
 
+    /// A new customer in a free slot. `full` is false when the model uses none of the optional
+    /// behaviours: the fields only they change (`booked_step`, `in_svc`, `factor`,
+    /// `remaining`, `svc_end`) then still hold their initial values in a reused slot and are
+    /// not written again.
     #[inline]
-    pub fn insert(&mut self, ctype: u32, step: u32, counted: bool, now: f64, id: u64) -> u32 {
+    pub fn insert(&mut self, ctype: u32, step: u32, counted: bool, now: f64, id: u64, full: bool) -> u32 {
         self.in_use += 1;
         let c = Customer {
             ctype,
@@ -80,8 +84,14 @@ impl Slab {
         };
         match self.free.pop() {
             Some(slot) => {
-                let token = self.items[slot as usize].token;
-                self.items[slot as usize] = Customer { token, ..c };
+                let item = &mut self.items[slot as usize];
+                if full {
+                    *item = Customer { token: item.token, ..c };
+                } else {
+                    (item.ctype, item.step, item.state, item.counted) = (c.ctype, c.step, c.state, c.counted);
+                    (item.arrival, item.since, item.wait, item.id) = (c.arrival, c.since, c.wait, c.id);
+                    (item.visits, item.group) = (c.visits, c.group);
+                }
                 slot
             }
             None => {

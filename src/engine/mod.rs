@@ -422,7 +422,7 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
         let ct = a.customer;
         let counted = self.now >= m.warmup;
         let first = a.first_step;
-        let slot = self.slab.insert(ct as u32, first as u32, counted, self.now, id);
+        let slot = self.slab.insert(ct as u32, first as u32, counted, self.now, id, FULL);
         if booked {
             self.slab.get_mut(slot).booked_step = first as u32;
         }
@@ -573,9 +573,9 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
         c.state = State::Busy;
         c.group = g as u32;
         c.since = self.now;
-        c.svc_end = self.now + d;
         let token = c.token;
         if FULL && res.preempt {
+            c.svc_end = self.now + d;
             c.in_svc = self.in_service[g].len() as u32;
             self.in_service[g].push(slot);
         }
