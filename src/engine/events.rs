@@ -33,6 +33,13 @@ struct Entry {
     event: Event,
 }
 
+/// The ordering key of an event at time `t` scheduled as number `seq`.
+#[inline(always)]
+fn key(t: f64, seq: u64) -> u128 {
+    // +0.0 normalises -0.0; times are finite and >= 0 so the bits order like the values.
+    (u128::from((t + 0.0).to_bits()) << 64) | u128::from(seq)
+}
+
 /// Padding after the last event: every node's four children exist in memory.
 const PAD: Entry = Entry { ord: u128::MAX, event: Event::Arrival { stream: u32::MAX } };
 
@@ -89,9 +96,7 @@ impl EventList {
     /// pending at a time.
     #[inline(always)]
     pub fn push(&mut self, t: f64, event: Event) {
-        // +0.0 normalises -0.0; times are finite and >= 0 so the bits order like the values.
-        let key = (t + 0.0).to_bits();
-        let e = Entry { ord: (u128::from(key) << 64) | u128::from(self.seq), event };
+        let e = Entry { ord: key(t, self.seq), event };
         self.seq += 1;
         if let Event::Arrival { stream } = event {
             if (stream as usize) < self.streams {
@@ -150,20 +155,46 @@ impl EventList {
         self.next < self.heap[0].ord
     }
 
-    /// Removes the earliest pending arrival: its time and stream. Only after
-    /// `arrival_is_next` said so.
+    /// The earliest pending arrival: its time and stream. Only after `arrival_is_next` said
+    /// so; it stays pending until `rearm_arrival`.
     #[inline(always)]
-    pub fn take_arrival(&mut self) -> (f64, u32) {
-        let (stream, ord) = (self.first, self.next);
-        self.arrivals[stream] = PAD;
-        self.pending -= 1;
-        if self.arrivals.len() == 1 {
-            // One stream (the common case): none is pending now.
-            self.next = u128::MAX;
+    pub fn peek_arrival(&self) -> (f64, u32) {
+        (f64::from_bits((self.next >> 64) as u64), self.first as u32)
+    }
+
+    /// Replaces the arrival `peek_arrival` returned (of `stream`) by the stream's next one, at
+    /// `t`, or by none. One write of the slot instead of a removal and a push: every arrival
+    /// event ends this way.
+    #[inline(always)]
+    pub fn rearm_arrival(&mut self, stream: u32, t: Option<f64>) {
+        let s = stream as usize;
+        debug_assert_eq!(s, self.first, "the earliest arrival is replaced");
+        let single = self.arrivals.len() == 1;
+        let Some(slot) = self.arrivals.get_mut(s) else { return };
+        match t {
+            Some(t) => {
+                *slot = Entry { ord: key(t, self.seq), event: Event::Arrival { stream } };
+                self.seq += 1;
+            }
+            None => {
+                *slot = PAD;
+                self.pending -= 1;
+            }
+        }
+        if single {
+            // One stream (the common case): its slot is the earliest.
+            self.next = slot.ord;
         } else {
             self.find_first();
         }
-        (f64::from_bits((ord >> 64) as u64), stream as u32)
+    }
+
+    /// Removes the earliest pending arrival: its time and stream (for the order tests).
+    #[cfg(test)]
+    fn take_arrival(&mut self) -> (f64, u32) {
+        let (t, stream) = self.peek_arrival();
+        self.rearm_arrival(stream, None);
+        (t, stream)
     }
 
     /// Removes the earliest event of the heap (not the arrival slots).

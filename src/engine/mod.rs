@@ -186,10 +186,12 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
         // One unpredictable branch per event: the next arrival, or the heap's earliest event.
         loop {
             if self.events.arrival_is_next() {
-                let (t, stream) = self.events.take_arrival();
+                let (t, stream) = self.events.peek_arrival();
                 if self.tick(t, cancel) {
                     break;
                 }
+                let next = self.following_arrival(stream as usize);
+                self.events.rearm_arrival(stream, next);
                 self.on_arrival(stream as usize);
                 if self.after_event(true) {
                     break;
@@ -202,7 +204,12 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
                 // Only arrivals and booked customers (a full-model feature) enter the system.
                 let may_admit = FULL || matches!(ev, Event::Arrival { .. });
                 match ev {
-                    Event::Arrival { stream } => self.on_arrival(stream as usize),
+                    Event::Arrival { stream } => {
+                        if let Some(t) = self.following_arrival(stream as usize) {
+                            self.events.push(t, Event::Arrival { stream });
+                        }
+                        self.on_arrival(stream as usize)
+                    }
                     Event::Done { slot, token } => self.on_done(slot, token),
                     Event::Renege { slot, token } => self.on_renege(slot, token),
                     Event::Staff { resource } => self.on_staff(resource as usize),
@@ -402,13 +409,16 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
         true
     }
 
+    /// The arrival of stream `s` that follows the one now (`None` past the horizon).
+    #[inline(always)]
+    fn following_arrival(&mut self, s: usize) -> Option<f64> {
+        let m = self.m;
+        arrivals::next_arrival(&m.arrivals[s].profile, self.now, m.horizon, &mut self.rng.arrivals[s])
+    }
+
+    /// A customer of stream `s` arrives (its stream's next arrival is already scheduled).
     #[inline(always)]
     fn on_arrival(&mut self, s: usize) {
-        let m = self.m;
-        let a = &m.arrivals[s];
-        if let Some(t) = arrivals::next_arrival(&a.profile, self.now, m.horizon, &mut self.rng.arrivals[s]) {
-            self.events.push(t, Event::Arrival { stream: s as u32 });
-        }
         let id = ((s as u64) << 40) | self.rng.arrived[s];
         self.rng.arrived[s] += 1;
         self.admit(s, id, false);
