@@ -162,15 +162,14 @@ impl EventList {
         (f64::from_bits((self.next >> 64) as u64), self.first as u32)
     }
 
-    /// Replaces the arrival `peek_arrival` returned (of `stream`) by the stream's next one, at
-    /// `t`, or by none. One write of the slot instead of a removal and a push: every arrival
-    /// event ends this way.
+    /// Replaces the arrival `peek_arrival` returned by its stream's next one, at `t`, or by
+    /// none. One write of the slot instead of a removal and a push: every arrival event ends
+    /// this way.
     #[inline(always)]
-    pub fn rearm_arrival(&mut self, stream: u32, t: Option<f64>) {
-        let s = stream as usize;
-        debug_assert_eq!(s, self.first, "the earliest arrival is replaced");
+    pub fn rearm_arrival(&mut self, t: Option<f64>) {
+        let stream = self.first as u32;
         let single = self.arrivals.len() == 1;
-        let Some(slot) = self.arrivals.get_mut(s) else { return };
+        let Some(slot) = self.arrivals.get_mut(self.first) else { return };
         match t {
             Some(t) => {
                 *slot = Entry { ord: key(t, self.seq), event: Event::Arrival { stream } };
@@ -193,7 +192,7 @@ impl EventList {
     #[cfg(test)]
     fn take_arrival(&mut self) -> (f64, u32) {
         let (t, stream) = self.peek_arrival();
-        self.rearm_arrival(stream, None);
+        self.rearm_arrival(None);
         (t, stream)
     }
 

@@ -191,7 +191,7 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
                     break;
                 }
                 let next = self.following_arrival(stream as usize);
-                self.events.rearm_arrival(stream, next);
+                self.events.rearm_arrival(next);
                 self.on_arrival(stream as usize);
                 if self.after_event(true) {
                     break;
