@@ -45,11 +45,16 @@ impl Staff {
 
 struct Streams {
     /// Sequential arrival streams, one per arrival stream.
-    arrivals: Vec<Rng>,
-    /// Arrivals so far per stream: with the stream index, a customer's identity for its draws.
-    arrived: Vec<u64>,
+    arrivals: Vec<ArrivalStream>,
     /// Seed of this replication, from which every per-customer draw is derived.
     rep_seed: u64,
+}
+
+/// The random numbers of one arrival stream and how many arrived from it so far (with the
+/// stream index, a customer's identity for its own draws). Side by side: an arrival reads both.
+struct ArrivalStream {
+    rng: Rng,
+    arrived: u64,
 }
 
 /// Runs replication `replication` of `model` with base seed `seed`.
@@ -122,9 +127,10 @@ struct Sim<'m, const FULL: bool> {
     /// Next appointment slot per booked stream.
     slot_next: Vec<u64>,
     obs: Observer,
-    n_events: u64,
-    /// The next event number at which `check` must run (see `tick`).
+    /// The event number at which `check` must run next, and how many events are left until
+    /// then (see `tick`): events so far are `check_at - left`.
     check_at: u64,
+    left: u64,
     stop: Stop,
     /// Event-list length above which stale patience events are dropped (see `compact`).
     compact_at: usize,
@@ -136,8 +142,7 @@ struct Sim<'m, const FULL: bool> {
 impl<'m, const FULL: bool> Sim<'m, FULL> {
     fn new(m: &'m Model, seed: u64, rep: u64) -> Self {
         let rng = Streams {
-            arrivals: m.arrivals.iter().map(|a| stream(seed, rep, a.key)).collect(),
-            arrived: vec![0; m.arrivals.len()],
+            arrivals: m.arrivals.iter().map(|a| ArrivalStream { rng: stream(seed, rep, a.key), arrived: 0 }).collect(),
             rep_seed: replication_seed(seed, rep),
         };
         let nr = m.resources.len();
@@ -157,8 +162,8 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
             batches: vec![0; m.steps.len()],
             slot_next: vec![0; m.arrivals.len()],
             obs: Observer::new(m),
-            n_events: 0,
             check_at: m.limits.max_events.saturating_add(1).min(0x10000),
+            left: m.limits.max_events.saturating_add(1).min(0x10000),
             stop: Stop::Completed,
             compact_at: COMPACT_MIN,
             dropped_until: 0.0,
@@ -170,7 +175,7 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
         for (i, a) in m.arrivals.iter().enumerate() {
             if a.appointments.is_some() {
                 self.schedule_slot(i);
-            } else if let Some(t) = arrivals::next_arrival(&a.profile, 0.0, m.horizon, &mut self.rng.arrivals[i]) {
+            } else if let Some(t) = arrivals::next_arrival(&a.profile, 0.0, m.horizon, &mut self.rng.arrivals[i].rng) {
                 self.events.push(t, Event::Arrival { stream: i as u32 });
             }
         }
@@ -249,30 +254,37 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
 
     /// Moves the clock to the event at `t` and counts it; true when the run must stop before
     /// handling it (the events cap, or `cancel` said so, asked every 65,536 events). One
-    /// comparison per event: `check_at` is the next event number where either can apply.
+    /// decrement per event: `left` counts down to the next event number where either applies.
     #[inline(always)]
     fn tick(&mut self, t: f64, cancel: &dyn Fn() -> bool) -> bool {
         self.now = t;
-        self.n_events += 1;
-        if self.n_events < self.check_at {
+        self.left -= 1;
+        if self.left != 0 {
             return false;
         }
         self.check(cancel)
+    }
+
+    /// Events handled (or refused by `check`) so far.
+    fn n_events(&self) -> u64 {
+        self.check_at - self.left
     }
 
     #[cold]
     #[inline(never)]
     fn check(&mut self, cancel: &dyn Fn() -> bool) -> bool {
         let max = self.m.limits.max_events;
-        if self.n_events > max {
+        let n = self.n_events();
+        if n > max {
             self.stop = Stop::EventLimit(max);
             return true;
         }
-        if self.n_events & 0xFFFF == 0 && cancel() {
+        if n & 0xFFFF == 0 && cancel() {
             self.stop = Stop::Cancelled;
             return true;
         }
-        self.check_at = (max.saturating_add(1)).min((self.n_events | 0xFFFF) + 1);
+        self.check_at = (max.saturating_add(1)).min((n | 0xFFFF) + 1);
+        self.left = self.check_at - n;
         false
     }
 
@@ -310,6 +322,7 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
         let mut unfinished = 0;
         for c in self.slab.inside() {
             unfinished += 1;
+            self.obs.unfinished(c.ctype as usize, c.counted);
             self.obs.left(c.arrival, until);
             let s = c.step as usize;
             if c.state == State::Waiting {
@@ -319,7 +332,8 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
                 self.obs.busy(c.group as usize, c.since, until);
             }
         }
-        self.obs.finish(self.m, end, self.n_events, unfinished, self.stop.clone())
+        let events = self.n_events();
+        self.obs.finish(self.m, end, events, unfinished, self.stop.clone())
     }
 
     /// Whether a repeating event (calendar staffing, batch release) at `t` still matters:
@@ -413,14 +427,15 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
     #[inline(always)]
     fn following_arrival(&mut self, s: usize) -> Option<f64> {
         let m = self.m;
-        arrivals::next_arrival(&m.arrivals[s].profile, self.now, m.horizon, &mut self.rng.arrivals[s])
+        arrivals::next_arrival(&m.arrivals[s].profile, self.now, m.horizon, &mut self.rng.arrivals[s].rng)
     }
 
     /// A customer of stream `s` arrives (its stream's next arrival is already scheduled).
     #[inline(always)]
     fn on_arrival(&mut self, s: usize) {
-        let id = ((s as u64) << 40) | self.rng.arrived[s];
-        self.rng.arrived[s] += 1;
+        let a = &mut self.rng.arrivals[s];
+        let id = ((s as u64) << 40) | a.arrived;
+        a.arrived += 1;
         self.admit(s, id, false);
     }
 
@@ -436,7 +451,6 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
         if booked {
             self.slab.get_mut(slot).booked_step = first as u32;
         }
-        self.obs.arrive(ct, counted);
         self.enter(slot, first);
     }
 
@@ -532,8 +546,9 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
                         self.obs.step_wait(s, counted, 0.0);
                         self.start_service(slot, s, g, ct);
                     } else {
-                        let cust = &m.customers[ct];
-                        if let Some(limit) = cust.balk_at.filter(|_| FULL) {
+                        // Only full models look at the customer type here (balking, patience).
+                        let cust = FULL.then(|| &m.customers[ct]);
+                        if let Some(limit) = cust.and_then(|c| c.balk_at) {
                             if self.obs.waiting(s) >= limit {
                                 let counted = self.slab.get(slot).counted;
                                 self.obs.balk(ct, counted);
@@ -541,16 +556,17 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
                                 return;
                             }
                         }
-                        let level = if FULL { self.level_of(slot, s) } else { 0 };
+                        // Lean models have one priority level: a pool's queue is `queues[p]`.
+                        let q = if FULL { p * m.priority_levels + self.level_of(slot, s) } else { p };
                         let c = self.slab.get_mut(slot);
                         c.state = State::Waiting;
                         c.since = self.now;
                         let token = c.token;
-                        self.queues[p * m.priority_levels + level].push_back((slot, token));
+                        self.queues[q].push_back((slot, token));
                         self.waiting_p[p] += 1;
                         self.obs.queue_join(s);
-                        if let Some(pt) = cust.patience.as_ref().filter(|_| FULL) {
-                            let d = pt.sample(&mut draw_rng(self.rng.rep_seed, cust.patience_key, id, visit));
+                        if let Some((pt, key)) = cust.and_then(|c| Some((c.patience.as_ref()?, c.patience_key))) {
+                            let d = pt.sample(&mut draw_rng(self.rng.rep_seed, key, id, visit));
                             self.events.push(self.now + d, Event::Renege { slot, token });
                         }
                     }
@@ -636,10 +652,7 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
             c.token = c.token.wrapping_add(1);
             let resumed = FULL && c.remaining > 0.0;
             let (s, ct, counted, since) = (c.step as usize, c.ctype as usize, c.counted, c.since);
-            self.obs.queue_leave(s, since, now);
-            if !resumed {
-                self.obs.step_wait(s, counted, w);
-            }
+            self.obs.dequeued(s, since, now, counted, (!resumed).then_some(w));
             self.start_service(slot, s, r, ct);
         }
     }
@@ -676,8 +689,7 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
             c.wait += w;
             c.state = State::Busy;
             let (counted, token) = (c.counted, c.token);
-            self.obs.queue_leave(s, since, now);
-            self.obs.step_wait(s, counted, w);
+            self.obs.dequeued(s, since, now, counted, Some(w));
             self.events.push(now + d, Event::Done { slot, token });
         }
     }
@@ -802,10 +814,7 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
         let m = self.m;
         let c = *self.slab.get(slot);
         let cycle = self.now - c.arrival;
-        let work = match m.work_calendar.filter(|_| FULL) {
-            Some(k) => m.calendars[k].worked(c.arrival, self.now),
-            None => cycle,
-        };
+        let work = m.work_calendar.filter(|_| FULL).map(|k| m.calendars[k].worked(c.arrival, self.now));
         self.obs.served(c.ctype as usize, c.counted, c.wait, cycle, work, c.arrival);
         self.leave(slot);
     }
@@ -821,6 +830,60 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Arrivals are not counted one by one: `finish` derives them (served, reneged, balked or
+    /// still inside). A run stopped with customers inside, after a warm-up, must still report
+    /// exactly the arrivals its stream produced inside the window, counted here from the
+    /// stream itself, in the lean and the full instantiation.
+    #[test]
+    fn arrivals_are_those_the_stream_produced_in_the_window() {
+        for patience in ["", "patience = { dist = \"exponential\", mean = \"60min\" }"] {
+            let text = format!(
+                r#"
+name = "overloaded"
+horizon = "2000min"
+warmup = "30min"
+[[customers]]
+name = "c"
+first_step = "s"
+{patience}
+[[arrivals]]
+customer = "c"
+rate = "2/min"
+[[resources]]
+name = "r"
+staff = 1
+[[steps]]
+name = "s"
+resource = "r"
+service = {{ dist = "exponential", mean = "1min" }}
+"#
+            );
+            let loaded = crate::scenario::load_str(&text, "test").unwrap_or_else(|e| panic!("{}", e.render()));
+            let mut m = loaded.baseline().model.clone();
+            m.limits.max_events = 1500;
+            let res = simulate(&m, 7, 3);
+            assert_eq!(res.stop, Stop::EventLimit(1500));
+            let layout = crate::kpi::Layout::of(&m);
+            let k = |i: usize| res.kpis[layout.customer(0) + i];
+            let unfinished = res.kpis[layout.overall_extra() + 1];
+            assert!(unfinished > 20.0 && k(1) > 100.0, "customers left inside ({unfinished}) and served ({})", k(1));
+            assert_eq!(k(3) > 0.0, !patience.is_empty(), "reneged {}", k(3));
+
+            let a = &m.arrivals[0];
+            let mut rng = stream(7, 3, a.key);
+            let (mut t, mut expected) = (0.0, 0.0);
+            while let Some(next) = arrivals::next_arrival(&a.profile, t, m.horizon, &mut rng) {
+                if next >= res.end_time {
+                    break;
+                }
+                t = next;
+                expected += f64::from(u8::from(t >= m.warmup));
+            }
+            assert!(expected > 500.0);
+            assert_eq!(k(0), expected, "arrived");
+        }
+    }
 
     /// Every model of every shipped scenario (variants included) that the lean instantiation
     /// accepts gives byte-for-byte the same replication in both.

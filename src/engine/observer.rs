@@ -61,6 +61,9 @@ impl Stop {
 
 #[derive(Clone, Debug, Default)]
 struct TypeStats {
+    /// Counted customers still inside at the end until `finish`, then all that arrived: every
+    /// arrival is served, reneges, balks or is still inside, so arrivals are not counted one
+    /// by one.
     arrived: u64,
     served: u64,
     reneged: u64,
@@ -177,8 +180,8 @@ impl Observer {
         }
     }
 
-    #[inline]
-    pub fn arrive(&mut self, ct: usize, counted: bool) {
+    /// A customer of type `ct` still inside when the run ends (see `TypeStats::arrived`).
+    pub fn unfinished(&mut self, ct: usize, counted: bool) {
         if counted {
             self.types[ct].arrived += 1;
         }
@@ -243,6 +246,22 @@ impl Observer {
         }
     }
 
+    /// A customer that waited at step `s` since `since` is served now: `queue_leave`, and
+    /// `step_wait` of its wait unless it is resuming a preempted service (`wait` is `None`).
+    #[inline]
+    pub fn dequeued(&mut self, s: usize, since: f64, now: f64, counted: bool, wait: Option<f64>) {
+        let st = &mut self.steps[s];
+        if st.waiting > st.max_waiting && now >= self.w.warmup {
+            st.max_waiting = st.waiting;
+        }
+        st.waiting -= 1;
+        st.queue.add(since, now, &self.w);
+        if let Some(w) = wait.filter(|_| counted) {
+            st.waits += 1;
+            st.wait_sum += w;
+        }
+    }
+
     #[inline]
     pub fn step_served(&mut self, s: usize, counted: bool) {
         if counted {
@@ -285,8 +304,9 @@ impl Observer {
         }
     }
 
+    /// `work` is `None` when it equals `cycle` (no work calendar): `finish` copies the sum.
     #[inline(always)]
-    pub fn served(&mut self, ct: usize, counted: bool, wait: f64, cycle: f64, work: f64, arrival: f64) {
+    pub fn served(&mut self, ct: usize, counted: bool, wait: f64, cycle: f64, work: Option<f64>, arrival: f64) {
         // Through u32 (saturating like `as usize`, and cheaper): past the bins either way.
         let b = (arrival / self.w.bin_width) as u32 as usize;
         if let Some(bin) = self.wait_bins.get_mut(b) {
@@ -308,7 +328,9 @@ impl Observer {
         t.waited += u64::from(wait > 0.0);
         t.within_sl += u64::from(wait <= sl);
         t.satisfied += u64::from(wait <= t.tolerance);
-        t.work_sum += work;
+        if let Some(work) = work {
+            t.work_sum += work;
+        }
         t.wait_hist.add(wait);
         t.cycle_hist.add(cycle);
     }
@@ -331,6 +353,12 @@ impl Observer {
         let mut kpis = vec![f64::NAN; layout.len()];
         let window_hours = (w.horizon - w.warmup) / 60.0;
         let mut overall = TypeStats::default();
+        for t in &mut self.types {
+            t.arrived += t.served + t.reneged + t.balked;
+            if m.work_calendar.is_none() {
+                t.work_sum = t.cycle_sum;
+            }
+        }
         for (c, t) in self.types.iter().enumerate() {
             overall.merge(t);
             t.write(&mut kpis[layout.customer(c)..], window_hours);

@@ -529,7 +529,7 @@ fn variant_summary(v: &VariantResult, tu: TimeUnit, multi_day: bool) -> VariantS
         wait_by_arrival: BandOut::from(&v.wait_band(), 1.0 / tu.minutes()),
     };
     let dist = |h: &crate::stats::Histogram| Distribution {
-        n: h.n,
+        n: h.n(),
         bins: h.bins().into_iter().map(|(a, b, c)| (tu.from_minutes(a), tu.from_minutes(b), c)).collect(),
     };
     let distributions = Distributions {

@@ -25,7 +25,6 @@ pub struct Histogram {
     zero: u64,
     base: usize,
     counts: Vec<u64>,
-    pub n: u64,
 }
 
 /// The serialised form: non-empty buckets by absolute index, and the total.
@@ -37,7 +36,7 @@ struct Wire {
 
 impl From<Histogram> for Wire {
     fn from(h: Histogram) -> Wire {
-        Wire { counts: h.nonzero().collect(), n: h.n }
+        Wire { n: h.n(), counts: h.nonzero().collect() }
     }
 }
 
@@ -60,7 +59,7 @@ impl TryFrom<Wire> for Histogram {
 
 impl PartialEq for Histogram {
     fn eq(&self, other: &Self) -> bool {
-        self.n == other.n && self.nonzero().eq(other.nonzero())
+        self.nonzero().eq(other.nonzero())
     }
 }
 
@@ -99,7 +98,6 @@ impl Histogram {
     /// Adds `c` values to bucket `b` (< BUCKETS).
     #[inline]
     fn add_count(&mut self, b: usize, c: u64) {
-        self.n += c;
         if b == 0 {
             self.zero += c;
             return;
@@ -172,15 +170,19 @@ impl Histogram {
 
     pub fn merge(&mut self, other: &Histogram) {
         self.zero += other.zero;
-        self.n += other.zero;
         if let Some(last) = other.counts.len().checked_sub(1) {
             self.cover_range(other.base, other.base + last);
             let off = other.base - self.base;
             for (a, b) in self.counts[off..].iter_mut().zip(&other.counts) {
                 *a += *b;
             }
-            self.n += other.counts.iter().sum::<u64>();
         }
+    }
+
+    /// How many values were added. Summed when read (a few hundred buckets at most) rather
+    /// than counted per value: values are added far more often than counted.
+    pub fn n(&self) -> u64 {
+        self.zero + self.counts.iter().sum::<u64>()
     }
 
     /// The p-quantile (0 < p <= 1), NaN when empty: the smallest bucket whose cumulative
@@ -192,10 +194,11 @@ impl Histogram {
     /// Several quantiles in one pass over the buckets (`ps` in increasing order).
     pub fn quantiles<const N: usize>(&self, ps: [f64; N]) -> [f64; N] {
         let mut out = [f64::NAN; N];
-        if self.n == 0 {
+        let n = self.n();
+        if n == 0 {
             return out;
         }
-        let rank = ps.map(|p| ((p * self.n as f64).ceil() as u64).clamp(1, self.n));
+        let rank = ps.map(|p| ((p * n as f64).ceil() as u64).clamp(1, n));
         let mut k = 0;
         let mut acc = 0;
         for (b, c) in self.nonzero() {
@@ -216,11 +219,12 @@ impl Histogram {
 
     /// Share of values <= x (bucket resolution).
     pub fn cdf(&self, x: f64) -> f64 {
-        if self.n == 0 {
+        let n = self.n();
+        if n == 0 {
             return f64::NAN;
         }
         let b = bucket(x);
-        self.nonzero().take_while(|(i, _)| *i <= b).map(|(_, c)| c).sum::<u64>() as f64 / self.n as f64
+        self.nonzero().take_while(|(i, _)| *i <= b).map(|(_, c)| c).sum::<u64>() as f64 / n as f64
     }
 
     /// Non-empty buckets as (lower edge, upper edge, count), for charts.
@@ -297,7 +301,7 @@ mod tests {
         let mut b = Histogram::default();
         b.add(5.0);
         a.merge(&b);
-        assert_eq!(a.n, 4);
+        assert_eq!(a.n(), 4);
         assert_eq!(a.quantile(0.5), 0.0);
         assert!((a.quantile(0.9) - 5.0).abs() < 0.05);
         assert!((a.cdf(0.0) - 0.5).abs() < 1e-12);
@@ -323,7 +327,7 @@ mod tests {
         let expect: Vec<(u32, u64)> =
             dense.iter().enumerate().filter(|(_, c)| **c > 0).map(|(i, c)| (i as u32, *c)).collect();
         assert_eq!(a.to_sparse(), expect);
-        assert_eq!(a.n, 5000);
+        assert_eq!(a.n(), 5000);
         let mut c = Histogram::default();
         c.merge_sparse(&expect);
         assert_eq!(c, a);
