@@ -12,7 +12,7 @@ pub mod observer;
 use std::collections::VecDeque;
 
 use crate::model::{APPOINTMENT_LEAD, Model, Rng, Staffing, draw_rng, replication_seed, stream, uniform01};
-use customers::{NO_GROUP, Slab, State};
+use customers::{Customer, NO_GROUP, Slab, State};
 use events::{Event, EventList};
 use observer::Observer;
 pub use observer::ReplicationResult;
@@ -205,6 +205,15 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
                 let Some((t, ev)) = self.events.pop_heap() else { break };
                 if self.tick(t, cancel) {
                     break;
+                }
+                // Most heap events end a service: one comparison instead of the jump table
+                // (nothing admits a customer there; compaction is for full models).
+                if let Event::Done { slot, token } = ev {
+                    self.on_done(slot, token);
+                    if FULL && self.after_event(true) {
+                        break;
+                    }
+                    continue;
                 }
                 // Only arrivals and booked customers (a full-model feature) enter the system.
                 let may_admit = FULL || matches!(ev, Event::Arrival { .. });
@@ -511,13 +520,14 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
                 (c.id, c.visits)
             };
             if FULL && step.pass_through {
-                match self.route(slot, s, ct) {
+                let c = *self.slab.get(slot);
+                match self.route(&c, s, ct) {
                     Some(next) => {
                         s = next;
                         continue;
                     }
                     None => {
-                        self.depart(slot);
+                        self.depart(slot, &c);
                         return;
                     }
                 }
@@ -552,7 +562,8 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
                             if self.obs.waiting(s) >= limit {
                                 let counted = self.slab.get(slot).counted;
                                 self.obs.balk(ct, counted);
-                                self.leave(slot);
+                                let arrival = self.slab.get(slot).arrival;
+                                self.leave(slot, arrival);
                                 return;
                             }
                         }
@@ -777,20 +788,22 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
                 }
             }
         }
-        match self.route(slot, s, ct) {
+        // `c` is still the customer's record: nothing since it was read changes the fields
+        // that routing and departure read (identity, visits, arrival, wait, type).
+        match self.route(&c, s, ct) {
             Some(next) => self.enter(slot, next),
-            None => self.depart(slot),
+            None => self.depart(slot, &c),
         }
     }
 
+    /// Where customer `c` (of type `ct`) goes after step `s`, `None` when it leaves.
     #[inline(always)]
-    fn route(&mut self, slot: u32, s: usize, ct: usize) -> Option<usize> {
+    fn route(&self, c: &Customer, s: usize, ct: usize) -> Option<usize> {
         let step = &self.m.steps[s];
         let route = &step.route[ct];
         if route.to.is_empty() {
             return None;
         }
-        let c = self.slab.get(slot);
         route.pick(uniform01(&mut draw_rng(self.rng.rep_seed, step.routing_key, c.id, c.visits)))
     }
 
@@ -806,22 +819,22 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
         self.waiting_p[p] -= 1;
         self.obs.queue_leave(s, c.since, self.now);
         self.obs.renege(c.ctype as usize, c.counted);
-        self.leave(slot);
+        self.leave(slot, c.arrival);
     }
 
+    /// The customer in `slot`, whose record is `c`, leaves served.
     #[inline(always)]
-    fn depart(&mut self, slot: u32) {
+    fn depart(&mut self, slot: u32, c: &Customer) {
         let m = self.m;
-        let c = *self.slab.get(slot);
         let cycle = self.now - c.arrival;
         let work = m.work_calendar.filter(|_| FULL).map(|k| m.calendars[k].worked(c.arrival, self.now));
         self.obs.served(c.ctype as usize, c.counted, c.wait, cycle, work, c.arrival);
-        self.leave(slot);
+        self.leave(slot, c.arrival);
     }
 
+    /// The customer in `slot`, arrived at `arrival`, leaves the system.
     #[inline(always)]
-    fn leave(&mut self, slot: u32) {
-        let arrival = self.slab.get(slot).arrival;
+    fn leave(&mut self, slot: u32, arrival: f64) {
         self.obs.left(arrival, self.now);
         self.slab.remove(slot);
     }

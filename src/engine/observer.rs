@@ -318,7 +318,6 @@ impl Observer {
         }
         let sl = self.service_level;
         let t = &mut self.types[ct];
-        t.served += 1;
         t.wait_sum += wait;
         t.cycle_sum += cycle;
         if wait > t.wait_max {
@@ -354,6 +353,8 @@ impl Observer {
         let window_hours = (w.horizon - w.warmup) / 60.0;
         let mut overall = TypeStats::default();
         for t in &mut self.types {
+            // Every counted customer served adds its wait to the histogram.
+            t.served = t.wait_hist.n();
             t.arrived += t.served + t.reneged + t.balked;
             if m.work_calendar.is_none() {
                 t.work_sum = t.cycle_sum;
