@@ -210,6 +210,7 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
                 // (nothing admits a customer there; compaction is for full models).
                 if let Event::Done { slot, token } = ev {
                     self.on_done(slot, token);
+                    self.events.settle();
                     if FULL && self.after_event(true) {
                         break;
                     }
@@ -238,6 +239,7 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
                         }
                     }
                 }
+                self.events.settle();
                 if self.after_event(may_admit) {
                     break;
                 }
