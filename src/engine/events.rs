@@ -52,7 +52,6 @@ const PAD: Entry = Entry { ord: u128::MAX, event: Event::Arrival { stream: u32::
 ///   memory and the smallest child is picked with fixed, branch-free selects. Which child is
 ///   smallest is a coin toss the branch predictor cannot learn: with branches, sifting down
 ///   caused about two thirds of all the engine's mispredictions in a model with patience.
-///
 /// - The root taken by `pop_heap` stays in place until the event is handled, so that the
 ///   service end a service end usually schedules replaces it in one pass (`settle`).
 ///
