@@ -212,9 +212,46 @@ fn flow_is_conserved() {
     )[0];
     let (a, s, ab, u) = (v.find("arrived"), v.find("served"), v.find("abandoned"), v.find("unfinished"));
     let (Some(a), Some(s), Some(ab), Some(u)) = (a, s, ab, u) else { panic!("KPIs missing") };
+    // The engine derives `arrived` from this identity (it does not count arrivals one by
+    // one): the next test counts them independently, from the arrival stream.
     for row in &v.rows {
         assert_eq!(row[a], row[s] + row[ab] + row[u], "arrived = served + abandoned + in system at the end");
         assert_eq!(row[u], 0.0, "customers inside at the horizon are served to completion");
+    }
+}
+
+/// `arrived` must be the arrivals the stream produced inside the window, counted here from
+/// the stream itself, also in a run stopped with customers still inside (after a warm-up,
+/// with and without reneging, so both engine instantiations are covered).
+#[test]
+fn arrivals_are_those_the_stream_produced_in_the_window() {
+    use branchsim::engine::{Stop, arrivals::next_arrival, simulate};
+    use branchsim::kpi::Layout;
+    for patience in ["", r#"patience = { dist = "exponential", mean = "60min" }"#] {
+        let text = single_station(2.0, 1, r#"{ dist = "exponential", mean = "1min" }"#, patience, 30.0, 2000.0, 7);
+        let loaded = branchsim::scenario::load_str(&text, "test").unwrap_or_else(|e| panic!("{}", e.render()));
+        let mut m = loaded.baseline().model.clone();
+        m.limits.max_events = 1500;
+        let res = simulate(&m, 7, 3);
+        assert_eq!(res.stop, Stop::EventLimit(1500));
+        let layout = Layout::of(&m);
+        let k = |i: usize| res.kpis[layout.customer(0) + i];
+        let unfinished = res.kpis[layout.overall_extra() + 1];
+        assert!(unfinished > 20.0 && k(1) > 100.0, "customers left inside ({unfinished}) and served ({})", k(1));
+        assert_eq!(k(3) > 0.0, !patience.is_empty(), "reneged {}", k(3));
+
+        let a = &m.arrivals[0];
+        let mut rng = branchsim::model::stream(7, 3, a.key);
+        let (mut t, mut expected) = (0.0, 0.0);
+        while let Some(next) = next_arrival(&a.profile, t, m.horizon, &mut rng) {
+            if next >= res.end_time {
+                break;
+            }
+            t = next;
+            expected += f64::from(u8::from(t >= m.warmup));
+        }
+        assert!(expected > 500.0);
+        assert_eq!(k(0), expected, "arrived");
     }
 }
 

@@ -846,60 +846,6 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
 mod tests {
     use super::*;
 
-    /// Arrivals are not counted one by one: `finish` derives them (served, reneged, balked or
-    /// still inside). A run stopped with customers inside, after a warm-up, must still report
-    /// exactly the arrivals its stream produced inside the window, counted here from the
-    /// stream itself, in the lean and the full instantiation.
-    #[test]
-    fn arrivals_are_those_the_stream_produced_in_the_window() {
-        for patience in ["", "patience = { dist = \"exponential\", mean = \"60min\" }"] {
-            let text = format!(
-                r#"
-name = "overloaded"
-horizon = "2000min"
-warmup = "30min"
-[[customers]]
-name = "c"
-first_step = "s"
-{patience}
-[[arrivals]]
-customer = "c"
-rate = "2/min"
-[[resources]]
-name = "r"
-staff = 1
-[[steps]]
-name = "s"
-resource = "r"
-service = {{ dist = "exponential", mean = "1min" }}
-"#
-            );
-            let loaded = crate::scenario::load_str(&text, "test").unwrap_or_else(|e| panic!("{}", e.render()));
-            let mut m = loaded.baseline().model.clone();
-            m.limits.max_events = 1500;
-            let res = simulate(&m, 7, 3);
-            assert_eq!(res.stop, Stop::EventLimit(1500));
-            let layout = crate::kpi::Layout::of(&m);
-            let k = |i: usize| res.kpis[layout.customer(0) + i];
-            let unfinished = res.kpis[layout.overall_extra() + 1];
-            assert!(unfinished > 20.0 && k(1) > 100.0, "customers left inside ({unfinished}) and served ({})", k(1));
-            assert_eq!(k(3) > 0.0, !patience.is_empty(), "reneged {}", k(3));
-
-            let a = &m.arrivals[0];
-            let mut rng = stream(7, 3, a.key);
-            let (mut t, mut expected) = (0.0, 0.0);
-            while let Some(next) = arrivals::next_arrival(&a.profile, t, m.horizon, &mut rng) {
-                if next >= res.end_time {
-                    break;
-                }
-                t = next;
-                expected += f64::from(u8::from(t >= m.warmup));
-            }
-            assert!(expected > 500.0);
-            assert_eq!(k(0), expected, "arrived");
-        }
-    }
-
     /// Every model of every shipped scenario (variants included) that the lean instantiation
     /// accepts gives byte-for-byte the same replication in both.
     #[test]

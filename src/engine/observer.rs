@@ -151,6 +151,18 @@ struct StepStats {
     failed: u64,
 }
 
+impl StepStats {
+    /// See `Observer::queue_leave`.
+    #[inline(always)]
+    fn leave_queue(&mut self, since: f64, now: f64, w: &Window) {
+        if self.waiting > self.max_waiting && now >= w.warmup {
+            self.max_waiting = self.waiting;
+        }
+        self.waiting -= 1;
+        self.queue.add(since, now, w);
+    }
+}
+
 pub struct Observer {
     w: Window,
     service_level: f64,
@@ -216,12 +228,7 @@ impl Observer {
     /// then, even if it was reached before.
     #[inline]
     pub fn queue_leave(&mut self, s: usize, since: f64, now: f64) {
-        let st = &mut self.steps[s];
-        if st.waiting > st.max_waiting && now >= self.w.warmup {
-            st.max_waiting = st.waiting;
-        }
-        st.waiting -= 1;
-        st.queue.add(since, now, &self.w);
+        self.steps[s].leave_queue(since, now, &self.w);
     }
 
     /// A customer still waiting at step `s` when the run ends: its wait so far counts up to
@@ -251,11 +258,7 @@ impl Observer {
     #[inline]
     pub fn dequeued(&mut self, s: usize, since: f64, now: f64, counted: bool, wait: Option<f64>) {
         let st = &mut self.steps[s];
-        if st.waiting > st.max_waiting && now >= self.w.warmup {
-            st.max_waiting = st.waiting;
-        }
-        st.waiting -= 1;
-        st.queue.add(since, now, &self.w);
+        st.leave_queue(since, now, &self.w);
         if let Some(w) = wait.filter(|_| counted) {
             st.waits += 1;
             st.wait_sum += w;
