@@ -206,8 +206,9 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
                 if self.tick(t, cancel) {
                     break;
                 }
-                // Most heap events end a service: one comparison instead of the jump table
-                // (nothing admits a customer there; compaction is for full models).
+                // Most heap events end a service: tested first, one comparison instead of
+                // `on_event`'s jump table; in a lean model nothing follows it (nothing enters
+                // the system at a service end, and only full models compact).
                 if let Event::Done { slot, token } = ev {
                     self.on_done(slot, token);
                     self.events.settle();
@@ -218,30 +219,36 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
                 }
                 // Only arrivals and booked customers (a full-model feature) enter the system.
                 let may_admit = FULL || matches!(ev, Event::Arrival { .. });
-                match ev {
-                    Event::Arrival { stream } => {
-                        if let Some(t) = self.following_arrival(stream as usize) {
-                            self.events.push(t, Event::Arrival { stream });
-                        }
-                        self.on_arrival(stream as usize)
-                    }
-                    Event::Done { slot, token } => self.on_done(slot, token),
-                    Event::Renege { slot, token } => self.on_renege(slot, token),
-                    Event::Staff { resource } => self.on_staff(resource as usize),
-                    Event::Batch { step } => self.on_batch_time(step as usize),
-                    Event::Slot { stream } => self.on_slot(stream as usize),
-                    Event::Booked { stream, n } => self.on_booked(stream as usize, n),
-                    Event::Rework { slot, token } => {
-                        let c = self.slab.get(slot);
-                        if c.token == token && c.state == State::Busy {
-                            let s = c.step as usize;
-                            self.enter(slot, s);
-                        }
-                    }
-                }
+                self.on_event(ev);
                 self.events.settle();
                 if self.after_event(may_admit) {
                     break;
+                }
+            }
+        }
+    }
+
+    /// Handles an event taken from the heap.
+    #[inline(always)]
+    fn on_event(&mut self, ev: Event) {
+        match ev {
+            Event::Arrival { stream } => {
+                if let Some(t) = self.following_arrival(stream as usize) {
+                    self.events.push(t, Event::Arrival { stream });
+                }
+                self.on_arrival(stream as usize)
+            }
+            Event::Done { slot, token } => self.on_done(slot, token),
+            Event::Renege { slot, token } => self.on_renege(slot, token),
+            Event::Staff { resource } => self.on_staff(resource as usize),
+            Event::Batch { step } => self.on_batch_time(step as usize),
+            Event::Slot { stream } => self.on_slot(stream as usize),
+            Event::Booked { stream, n } => self.on_booked(stream as usize, n),
+            Event::Rework { slot, token } => {
+                let c = self.slab.get(slot);
+                if c.token == token && c.state == State::Busy {
+                    let s = c.step as usize;
+                    self.enter(slot, s);
                 }
             }
         }
@@ -330,9 +337,7 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
         // Customers still inside (a run stopped early) stay, wait or hold their staff until
         // the horizon, as the levels they make up would.
         let until = end.max(self.m.horizon);
-        let mut unfinished = 0;
         for c in self.slab.inside() {
-            unfinished += 1;
             self.obs.unfinished(c.ctype as usize, c.counted);
             self.obs.left(c.arrival, until);
             let s = c.step as usize;
@@ -344,7 +349,7 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
             }
         }
         let events = self.n_events();
-        self.obs.finish(self.m, end, events, unfinished, self.stop.clone())
+        self.obs.finish(self.m, end, events, self.stop.clone())
     }
 
     /// Whether a repeating event (calendar staffing, batch release) at `t` still matters:

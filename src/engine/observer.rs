@@ -61,10 +61,11 @@ impl Stop {
 
 #[derive(Clone, Debug, Default)]
 struct TypeStats {
-    /// Counted customers still inside at the end until `finish`, then all that arrived: every
-    /// arrival is served, reneges, balks or is still inside, so arrivals are not counted one
-    /// by one.
+    /// Set by `finish`: every arrival is served, reneges, balks or is still `inside`, so
+    /// arrivals are not counted one by one.
     arrived: u64,
+    /// Counted customers still inside when the run ends.
+    inside: u64,
     served: u64,
     reneged: u64,
     balked: u64,
@@ -174,6 +175,8 @@ pub struct Observer {
     /// time-weighted update at every arrival and departure.
     stay_area: f64,
     wait_bins: Vec<(f64, u64)>,
+    /// Customers still inside when the run ends, counted or not.
+    unfinished: u64,
 }
 
 impl Observer {
@@ -189,13 +192,15 @@ impl Observer {
             busy: (0..m.resources.len()).map(|_| Occupancy::new(m.n_bins)).collect(),
             stay_area: 0.0,
             wait_bins: vec![(0.0, 0); m.n_bins],
+            unfinished: 0,
         }
     }
 
     /// A customer of type `ct` still inside when the run ends (see `TypeStats::arrived`).
     pub fn unfinished(&mut self, ct: usize, counted: bool) {
+        self.unfinished += 1;
         if counted {
-            self.types[ct].arrived += 1;
+            self.types[ct].inside += 1;
         }
     }
 
@@ -337,9 +342,9 @@ impl Observer {
         t.cycle_hist.add(cycle);
     }
 
-    /// The replication's results; `unfinished` customers were still in the system at `end`
-    /// (their stays and waits so far are already recorded).
-    pub fn finish(mut self, m: &Model, end: f64, events: u64, unfinished: u64, stop: Stop) -> ReplicationResult {
+    /// The replication's results (the stays and waits of customers still inside are already
+    /// recorded, see `unfinished`).
+    pub fn finish(mut self, m: &Model, end: f64, events: u64, stop: Stop) -> ReplicationResult {
         let w = self.w;
         for st in &mut self.steps {
             st.queue.finish(&w);
@@ -358,7 +363,7 @@ impl Observer {
         for t in &mut self.types {
             // Every counted customer served adds its wait to the histogram.
             t.served = t.wait_hist.n();
-            t.arrived += t.served + t.reneged + t.balked;
+            t.arrived = t.served + t.reneged + t.balked + t.inside;
             if m.work_calendar.is_none() {
                 t.work_sum = t.cycle_sum;
             }
@@ -384,7 +389,7 @@ impl Observer {
             debug_assert_eq!(vals.len(), RESOURCE_KPIS.len());
             kpis[o..o + vals.len()].copy_from_slice(&vals);
         }
-        let extra = [in_system_mean, unfinished as f64, total_cost];
+        let extra = [in_system_mean, self.unfinished as f64, total_cost];
         debug_assert_eq!(extra.len(), OVERALL_EXTRA_KPIS.len());
         let o = layout.overall_extra();
         kpis[o..o + extra.len()].copy_from_slice(&extra);
@@ -484,7 +489,7 @@ service = { dist = "exponential", mean = "0.5min" }
         o.queue_leave(0, 1.0, 4.0); // 3 → 2 before the warm-up
         o.queue_leave(0, 2.0, 12.0); // 2 → 1 after it: 2 was held at the warm-up
         o.queue_leave(0, 3.0, 13.0);
-        let r = o.finish(&m, 100.0, 0, 0, Stop::Completed);
+        let r = o.finish(&m, 100.0, 0, Stop::Completed);
         let layout = Layout::of(&m);
         let k = &r.kpis[layout.step(0)..];
         assert_eq!(k[2], 2.0, "queue_max");
