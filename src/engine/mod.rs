@@ -670,7 +670,7 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
             c.token = c.token.wrapping_add(1);
             let resumed = FULL && c.remaining > 0.0;
             let (s, ct, counted, since) = (c.step as usize, c.ctype as usize, c.counted, c.since);
-            self.obs.dequeued(s, since, now, counted, (!resumed).then_some(w));
+            self.obs.dequeued(s, since, now, counted, resumed);
             self.start_service(slot, s, r, ct);
         }
     }
@@ -707,7 +707,7 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
             c.wait += w;
             c.state = State::Busy;
             let (counted, token) = (c.counted, c.token);
-            self.obs.dequeued(s, since, now, counted, Some(w));
+            self.obs.dequeued(s, since, now, counted, false);
             self.events.push(now + d, Event::Done { slot, token });
         }
     }

@@ -259,14 +259,17 @@ impl Observer {
     }
 
     /// A customer that waited at step `s` since `since` is served now: `queue_leave`, and
-    /// `step_wait` of its wait unless it is resuming a preempted service (`wait` is `None`).
+    /// its wait `now - since` added to the step's wait sum. A visit is counted once, at its
+    /// first service start; a customer `resumed` after preemption adds the time it spent back
+    /// in the queue to the same visit's wait, so that a step's `wait_mean` is the whole queue
+    /// time of a visit (for a one-step process it equals the customer-level wait).
     #[inline]
-    pub fn dequeued(&mut self, s: usize, since: f64, now: f64, counted: bool, wait: Option<f64>) {
+    pub fn dequeued(&mut self, s: usize, since: f64, now: f64, counted: bool, resumed: bool) {
         let st = &mut self.steps[s];
         st.leave_queue(since, now, &self.w);
-        if let Some(w) = wait.filter(|_| counted) {
-            st.waits += 1;
-            st.wait_sum += w;
+        if counted {
+            st.waits += u64::from(!resumed);
+            st.wait_sum += now - since;
         }
     }
 
