@@ -598,6 +598,10 @@ pub struct Model {
     pub drain: f64,
     /// Safety caps so a runaway model stops with a clear message instead of exhausting memory.
     pub limits: Limits,
+    /// Expected events per replication (arrivals and step visits, from the traffic
+    /// equations; may be infinite): a run refuses a model whose expectation exceeds its
+    /// events cap before simulating anything.
+    pub expected_events: f64,
 }
 
 impl Model {
@@ -626,11 +630,16 @@ impl Model {
 pub struct Limits {
     pub max_events: u64,
     pub max_in_system: usize,
+    /// Step visits of one customer (each pass through a step counts, removed steps and
+    /// delays included): a routing loop that rarely exits stops the run here, in
+    /// milliseconds, instead of running to the events cap (and the visit counter, which
+    /// keys the customer's random draws, never wraps).
+    pub max_visits: u32,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_events: 2_000_000_000, max_in_system: 5_000_000 }
+        Limits { max_events: 2_000_000_000, max_in_system: 5_000_000, max_visits: 1_000_000 }
     }
 }
 

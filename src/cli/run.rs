@@ -77,19 +77,48 @@ pub fn halted(h: Halt, warnings: &scenario::Diagnostics) -> Fail {
                     "customers arrive faster than they are served, so the queues grow without bound",
                     "--max-in-system",
                 ),
+                Stop::VisitLimit(n) => (
+                    format!(
+                        "in replication {replication} of `{variant}` a customer made more than {n} step visits (the visits-per-customer cap)"
+                    ),
+                    "a routing loop (rework, `repeat_info`, or a delay step that sends customers back) rarely lets customers leave",
+                    "",
+                ),
                 Stop::Completed | Stop::Cancelled => {
                     (format!("replication {replication} of `{variant}` stopped early"), "", "--max-events")
                 }
             };
             let mut msg = format!("the run was stopped: {what}\n  cause: {cause}");
-            for d in warnings.items.iter().filter(|d| d.key.starts_with("resources[") && d.message.contains("(load ")) {
-                msg.push_str(&format!("\n  see the warning: {}", d.message));
+            push_load_warnings(&mut msg, warnings);
+            if flag.is_empty() {
+                msg.push_str("\n  nothing was written; fix the routing so that customers leave");
+            } else {
+                msg.push_str(&format!(
+                    "\n  nothing was written; fix the scenario, or raise the cap with {flag} N if the model really is this large"
+                ));
             }
-            msg.push_str(&format!(
-                "\n  nothing was written; fix the scenario, or raise the cap with {flag} N if the model really is this large"
-            ));
             Fail::Input(msg)
         }
+        Halt::TooLarge { variant, expected, cap } => {
+            let expected =
+                if expected.is_finite() { format!("about {expected:.3e}") } else { "an unbounded number of".into() };
+            let mut msg = format!(
+                "`{variant}` is expected to need {expected} events per replication, more than the events-per-replication cap ({cap}); nothing was simulated\n  cause: very high arrival rates, a very long horizon or a routing loop that rarely lets customers leave"
+            );
+            push_load_warnings(&mut msg, warnings);
+            msg.push_str("\n  nothing was written; fix the scenario, or raise the cap with --max-events N if the model really is this large");
+            Fail::Input(msg)
+        }
+    }
+}
+
+/// Adds the scenario's load and visits warnings, which explain most runaway models.
+fn push_load_warnings(msg: &mut String, warnings: &scenario::Diagnostics) {
+    let explains = |d: &&scenario::diag::Diagnostic| {
+        (d.key.starts_with("resources[") && d.message.contains("(load ")) || d.message.contains("step visits each")
+    };
+    for d in warnings.items.iter().filter(explains) {
+        msg.push_str(&format!("\n  see the warning: {}", d.message));
     }
 }
 

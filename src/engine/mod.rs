@@ -26,6 +26,8 @@ pub enum Stop {
     EventLimit(u64),
     /// The customers-in-system cap was hit (the model is running away).
     CustomerLimit(usize),
+    /// A customer made more step visits than the visits cap (a loop that rarely exits).
+    VisitLimit(u32),
     /// Stopped from outside (`simulate_until`'s check said so): the run was cancelled.
     Cancelled,
 }
@@ -288,9 +290,22 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
         self.check_at - self.left
     }
 
+    /// Stops the run at the next event (a cap hit while handling this one): the customer
+    /// concerned is left where it is, as at any early stop.
+    #[cold]
+    #[inline(never)]
+    fn halt(&mut self, stop: Stop) {
+        self.stop = stop;
+        self.check_at -= self.left - 1;
+        self.left = 1;
+    }
+
     #[cold]
     #[inline(never)]
     fn check(&mut self, cancel: &dyn Fn() -> bool) -> bool {
+        if self.stop != Stop::Completed {
+            return true;
+        }
         let max = self.m.limits.max_events;
         let n = self.n_events();
         if n > max {
@@ -526,6 +541,10 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
                 c.visits += 1;
                 (c.id, c.visits)
             };
+            if visit > m.limits.max_visits {
+                self.halt(Stop::VisitLimit(m.limits.max_visits));
+                return;
+            }
             if FULL && step.pass_through {
                 let c = *self.slab.get(slot);
                 match self.route(&c, s, ct) {

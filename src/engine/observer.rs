@@ -54,6 +54,9 @@ impl Stop {
             Stop::CustomerLimit(n) => {
                 format!("stopped with more than {n} customers in the system (the customers-in-system cap)")
             }
+            Stop::VisitLimit(n) => {
+                format!("stopped when a customer made more than {n} step visits (the visits-per-customer cap)")
+            }
             Stop::Cancelled => "cancelled before it finished".into(),
         }
     }

@@ -47,6 +47,14 @@ pub enum Halt {
     Cancelled,
     /// Replication `replication` of variant `variant` hit a safety cap (`stop` says which).
     Cap { variant: String, replication: u64, stop: engine::Stop },
+    /// Variant `variant` is expected to need more events per replication than the events
+    /// cap allows (`Model::expected_events`): refused before simulating anything.
+    TooLarge { variant: String, expected: f64, cap: u64 },
+}
+
+/// Whether a replication's stop is a safety cap.
+fn is_cap(stop: &engine::Stop) -> bool {
+    matches!(stop, engine::Stop::EventLimit(_) | engine::Stop::CustomerLimit(_) | engine::Stop::VisitLimit(_))
 }
 
 /// Runs replications `from..to` of `model` and folds them into `acc` in order.
@@ -74,6 +82,13 @@ pub fn run_range_ctl(
     ctl: &Control<'_>,
 ) -> Result<(), Halt> {
     use std::sync::atomic::{AtomicBool, Ordering};
+    // A model that needs more events than the cap allows would only be stopped by the cap
+    // after minutes of work: refuse it at once (the expectation comes from the traffic
+    // equations; a NaN expectation is an overflow and refused too).
+    let cap = model.limits.max_events;
+    if ctl.stop_on_cap && from < to && !(model.expected_events <= cap as f64) {
+        return Err(Halt::TooLarge { variant: acc.name.clone(), expected: model.expected_events, cap });
+    }
     acc.reserve(to.saturating_sub(from) as usize);
     // Set by the first replication that hits a cap, so that the others of its chunk stop too.
     let capped = AtomicBool::new(false);
@@ -83,7 +98,7 @@ pub fn run_range_ctl(
             return None;
         }
         let r = engine::simulate_until(model, seed, i, &stop);
-        if ctl.stop_on_cap && matches!(r.stop, engine::Stop::EventLimit(_) | engine::Stop::CustomerLimit(_)) {
+        if ctl.stop_on_cap && is_cap(&r.stop) {
             capped.store(true, Ordering::Relaxed);
         }
         Some(r)
@@ -109,11 +124,10 @@ pub fn run_range_ctl(
             || (start..end).into_par_iter().map(simulate).collect::<Vec<_>>(),
         );
         if ctl.stop_on_cap {
-            let first_cap = next.iter().enumerate().find_map(|(k, r)| {
-                r.as_ref()
-                    .filter(|r| matches!(r.stop, engine::Stop::EventLimit(_) | engine::Stop::CustomerLimit(_)))
-                    .map(|r| (start + k as u64, r.stop.clone()))
-            });
+            let first_cap = next
+                .iter()
+                .enumerate()
+                .find_map(|(k, r)| r.as_ref().filter(|r| is_cap(&r.stop)).map(|r| (start + k as u64, r.stop.clone())));
             if let Some((replication, stop)) = first_cap {
                 return Err(Halt::Cap { variant: acc.name.clone(), replication, stop });
             }

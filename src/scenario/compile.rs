@@ -431,7 +431,16 @@ pub fn compile_with(s: &Scenario, removed: &[String], d: &mut Diagnostics) -> Op
         }
     }
     check_flow(s, &customers, &arrivals, &resources, &pools, &steps, d);
-    check_load(s, &customers, &arrivals, &resources, &pools, &steps, &dist_means_for_load(&steps, &dists), d);
+    let load = super::load::analyse(
+        s,
+        &customers,
+        &arrivals,
+        &resources,
+        &pools,
+        &steps,
+        &dist_means_for_load(&steps, &dists),
+        d,
+    );
     if d.has_errors() {
         return None;
     }
@@ -468,6 +477,7 @@ pub fn compile_with(s: &Scenario, removed: &[String], d: &mut Diagnostics) -> Op
         work_calendar,
         drain: DRAIN_DAYS * DAY,
         limits: model::Limits::default(),
+        expected_events: load.expected_events,
     })
 }
 
@@ -662,72 +672,6 @@ fn check_flow(
 
 fn dist_means_for_load(steps: &[Step], dists: &[Dist]) -> Vec<Vec<f64>> {
     steps.iter().map(|st| st.service.iter().map(|&i| dists.get(i).map_or(0.0, dist_mean)).collect()).collect()
-}
-
-/// Warns about resources offered more work than their staff can do on average over the
-/// horizon (traffic equations per customer type, average arrival rates): their queues grow
-/// without bound, so steady-state results would be meaningless. Peaks above capacity (a
-/// lunch rush) are normal and not warned about. Skills are checked per work queue against all
-/// the staff groups that can serve it (an optimistic bound when groups are shared).
-#[allow(clippy::too_many_arguments)]
-fn check_load(
-    s: &Scenario,
-    customers: &[CustomerType],
-    arrivals: &[ArrivalStream],
-    resources: &[Resource],
-    pools: &[Pool],
-    steps: &[Step],
-    means: &[Vec<f64>],
-    d: &mut Diagnostics,
-) {
-    let n = steps.len();
-    let mut load = vec![0.0; pools.len()];
-    for (ci, _) in customers.iter().enumerate() {
-        let mut ext = vec![0.0; n];
-        for a in arrivals.iter().filter(|a| a.customer == ci) {
-            ext[a.first_step] += expected_arrivals(a, s.horizon) / s.horizon;
-        }
-        if ext.iter().all(|&x| x <= 0.0) {
-            continue;
-        }
-        let routing: Vec<Vec<f64>> = (0..n)
-            .map(|i| {
-                let mut row = vec![0.0; n];
-                for (t, p) in steps[i].outcomes(i, ci) {
-                    row[t] += p;
-                }
-                row
-            })
-            .collect();
-        let Some(lam) = crate::theory::jackson_arrival_rates(&ext, &routing) else { continue };
-        for (i, st) in steps.iter().enumerate() {
-            if let (Some(p), false) = (st.pool, st.pass_through) {
-                let speed = pools[p].groups.first().map_or(1.0, |&g| resources[g].speed);
-                load[p] += lam[i] * means[i][ci] * speed;
-            }
-        }
-    }
-    for (p, pool) in pools.iter().enumerate() {
-        let staff: f64 =
-            pool.groups.iter().map(|&g| resources[g].staff.staff_minutes(0.0, s.horizon) / s.horizon).sum();
-        // No staff at all is warned about by `check_flow` (with the step that needs it).
-        if load[p] > 0.0 && staff > 0.0 && load[p] >= staff {
-            let what = if p < resources.len() { "resource" } else { "skill" };
-            let span = s.resources.get(p).map(|r| r.name.span.clone());
-            d.warning(
-                span,
-                format!("resources[{p}]"),
-                format!(
-                    "{what} `{}` is offered {:.2} staff of work on average but has {:.2} scheduled (load {:.0}%): its queue grows without bound unless customers abandon",
-                    pool.name,
-                    load[p],
-                    staff,
-                    100.0 * load[p] / staff.max(1e-12)
-                ),
-            )
-            .with_help("add staff, shorten service, or shift demand; patience and balking only cap the damage");
-        }
-    }
 }
 
 /// Expected arrivals of a stream over [0, horizon) (appointments: slots times show-up rate).

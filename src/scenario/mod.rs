@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod compile;
 pub mod diag;
 pub mod limits;
+pub mod load;
 pub mod reader;
 pub mod schema;
 pub mod tree;
