@@ -86,7 +86,8 @@ pub fn run_range_ctl(
     // after minutes of work: refuse it at once (the expectation comes from the traffic
     // equations; a NaN expectation is an overflow and refused too).
     let cap = model.limits.max_events;
-    if ctl.stop_on_cap && from < to && !(model.expected_events <= cap as f64) {
+    let expected = model.expected_events;
+    if ctl.stop_on_cap && from < to && (expected.is_nan() || expected > cap as f64) {
         return Err(Halt::TooLarge { variant: acc.name.clone(), expected: model.expected_events, cap });
     }
     acc.reserve(to.saturating_sub(from) as usize);
