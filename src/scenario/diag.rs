@@ -96,17 +96,23 @@ impl Diagnostics {
 
     /// Renders every diagnostic as `file:line:col: error: ...` followed by the source line
     /// (at most `MAX_RENDERED` of them: a broken generated file can hold thousands).
+    ///
+    /// Errors come first (each group in position order): a file with many warnings and one
+    /// error must show the error, which is what stops the run.
     pub fn render(&self, file: &str, source: &str) -> String {
         let mut out = String::new();
-        for d in self.items.iter().take(MAX_RENDERED) {
+        let file_label = printable(file);
+        let mut ordered: Vec<&Diagnostic> = self.items.iter().filter(|d| d.severity == Severity::Error).collect();
+        ordered.extend(self.items.iter().filter(|d| d.severity != Severity::Error));
+        for d in ordered.iter().take(MAX_RENDERED) {
             out.push_str(&d.render(file, source));
         }
-        if self.items.len() > MAX_RENDERED {
-            let rest = &self.items[MAX_RENDERED..];
+        if ordered.len() > MAX_RENDERED {
+            let rest = &ordered[MAX_RENDERED..];
             let errors = rest.iter().filter(|d| d.severity == Severity::Error).count();
             let _ = writeln!(
                 out,
-                "{file}: ... and {} more problem(s) not shown ({errors} error(s), {} warning(s)); fix the ones above first",
+                "{file_label}: ... and {} more problem(s) not shown ({errors} error(s), {} warning(s)); fix the ones above first",
                 rest.len(),
                 rest.len() - errors
             );
@@ -128,6 +134,9 @@ impl Diagnostic {
             Severity::Warning => "warning",
         };
         let loc = self.span.as_ref().map(|s| line_col(source, s.start));
+        // Key paths hold names written as keys (`calendars.NAME`, `service_for.NAME`): cleaned
+        // like the message.
+        let file = printable(file);
         match loc {
             Some((line, col)) => {
                 let _ = write!(out, "{file}:{line}:{col}: {level}");
@@ -137,10 +146,10 @@ impl Diagnostic {
             }
         }
         if let Some(v) = &self.variant {
-            let _ = write!(out, " in variant `{v}`");
+            let _ = write!(out, " in variant `{}`", printable(v));
         }
         if !self.key.is_empty() {
-            let _ = write!(out, " at `{}`", self.key);
+            let _ = write!(out, " at `{}`", printable(&self.key));
         }
         let _ = writeln!(out, ": {}", printable(&self.message));
         if let (Some((line, col)), Some(span)) = (loc, &self.span) {
@@ -152,8 +161,8 @@ impl Diagnostic {
                     .take_while(|c| *c != '\n')
                     .count()
                     .max(1);
-                // Control characters would garble the terminal: shown as U+FFFD (one column).
-                let clean = |c: char| if c.is_control() && c != '\t' { '\u{FFFD}' } else { c };
+                // Control and bidi characters would garble the terminal: shown as U+FFFD.
+                let clean = |c: char| if c != '\t' && unsafe_for_terminal(c) { '\u{FFFD}' } else { c };
                 let n_chars = text.chars().count();
                 let (text, col) = if n_chars > MAX_LINE_CHARS {
                     let from = (col - 1).saturating_sub(MAX_LINE_CHARS / 3);
@@ -181,9 +190,22 @@ impl Diagnostic {
 }
 
 /// Text for a terminal: control characters (an escape sequence in a name quoted by a message)
-/// become U+FFFD.
+/// and bidirectional formatting characters become U+FFFD.
 pub fn printable(s: &str) -> String {
-    s.chars().map(|c| if c.is_control() && c != '\n' && c != '\t' { '\u{FFFD}' } else { c }).collect()
+    s.chars().map(|c| if c != '\n' && c != '\t' && unsafe_for_terminal(c) { '\u{FFFD}' } else { c }).collect()
+}
+
+/// Bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069): they
+/// reorder the text that follows them on screen, so a name could make a message or a table
+/// row read differently from what it says ("Trojan Source", CVE-2021-42574). Other format
+/// characters (zero-width joiners, soft hyphens) are ordinary parts of names in many scripts.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Characters never written raw to a terminal: control characters and bidi controls.
+pub fn unsafe_for_terminal(c: char) -> bool {
+    c.is_control() || is_bidi_control(c)
 }
 
 /// 1-based line and column (in characters) of a byte offset.
