@@ -262,6 +262,47 @@ mod tests {
     }
 
     #[test]
+    fn errors_are_rendered_first_and_never_pushed_out_by_warnings() {
+        let src = (0..40).map(|i| format!("k{i} = 1\n")).collect::<String>();
+        let mut d = Diagnostics::default();
+        for i in 0..30 {
+            let at = src.find(&format!("k{i} ")).unwrap_or(0);
+            d.warning(Some(at..at + 2), format!("k{i}"), format!("warning number {i}"));
+        }
+        let last = src.find("k39 ").unwrap_or(0);
+        d.error(Some(last..last + 3), "k39", "the one error");
+        d.sort();
+        let out = d.render("f.toml", &src);
+        let first = out.lines().next().unwrap_or("");
+        assert_eq!(first, "f.toml:40:1: error at `k39`: the one error");
+        assert_eq!(out.matches(": warning at").count(), MAX_RENDERED - 1);
+        // Warnings keep their order (top to bottom) after the errors.
+        let w0 = out.find("warning number 0").unwrap_or(usize::MAX);
+        let w1 = out.find("warning number 1\n").unwrap_or(usize::MAX);
+        assert!(w0 < w1, "{out}");
+        assert!(out.contains("... and 11 more problem(s) not shown (0 error(s), 11 warning(s))"), "{out}");
+    }
+
+    #[test]
+    fn bidi_controls_are_cleaned_everywhere_a_diagnostic_prints_text() {
+        for c in ['\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}'] {
+            assert!(is_bidi_control(c) && unsafe_for_terminal(c));
+            assert_eq!(printable(&format!("a{c}b")), "a\u{FFFD}b");
+        }
+        // Joiners and marks that names in many scripts need are kept.
+        let persian = "می\u{200C}خواهم";
+        assert_eq!(printable(persian), persian);
+        assert_eq!(printable("👩\u{200D}💼 城东"), "👩\u{200D}💼 城东");
+        let src = "[calendars.\"x\u{202E}y\"] # \u{2066}note\n";
+        let mut d = Diagnostics::default();
+        d.error(Some(11..18), "calendars.x\u{202E}y", "bad \u{2067}name").with_help("help \u{2068}here");
+        d.items[0].variant = Some("v\u{2069}".into());
+        let out = d.render("f\u{202D}.toml", src);
+        assert!(!out.chars().any(is_bidi_control), "{out:?}");
+        assert!(out.contains("at `calendars.x\u{FFFD}y`"), "{out}");
+    }
+
+    #[test]
     fn suggests_typos_only() {
         assert_eq!(suggest("teler", ["teller", "advisor"]), Some("teller"));
         assert_eq!(suggest("replicatons", ["replications", "seed"]), Some("replications"));
