@@ -175,7 +175,10 @@ fn bidi_controls_never_reach_the_terminal() {
         for cmd in ["validate", "run"] {
             let (code, stdout, stderr) = run(&[cmd, &file, "--out", &out_s][..if cmd == "run" { 4 } else { 2 }]);
             assert_eq!(code, Some(2), "{cmd} case {i}: {stderr}");
-            assert!(stderr.contains("a name must not contain bidirectional control characters (found U+202E)"), "{stderr}");
+            assert!(
+                stderr.contains("a name must not contain bidirectional control characters (found U+202E)"),
+                "{stderr}"
+            );
             assert!(!has_bidi(&stdout) && !has_bidi(&stderr), "{cmd} case {i} printed a bidi control: {stderr:?}");
         }
     }

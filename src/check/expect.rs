@@ -349,7 +349,11 @@ fn limit(o: &Obj<'_>, key: &str, kpi_name: &str, tu: TimeUnit, source: &str, d: 
                 return None;
             }
             if duration && x < 0.0 {
-                d.error(Some(n.span.clone()), o.key(key), format!("`{}` is negative; durations must be >= 0", number(x)));
+                d.error(
+                    Some(n.span.clone()),
+                    o.key(key),
+                    format!("`{}` is negative; durations must be >= 0", number(x)),
+                );
                 return None;
             }
             let text = written.unwrap_or_else(|| number(x));

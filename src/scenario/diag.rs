@@ -285,7 +285,9 @@ mod tests {
 
     #[test]
     fn bidi_controls_are_cleaned_everywhere_a_diagnostic_prints_text() {
-        for c in ['\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}'] {
+        for c in
+            ['\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}']
+        {
             assert!(is_bidi_control(c) && unsafe_for_terminal(c));
             assert_eq!(printable(&format!("a{c}b")), "a\u{FFFD}b");
         }
