@@ -99,6 +99,14 @@ fn check_case(name: &str, file: &str, args: Option<String>, out: &Path) -> Vec<S
     if o.stderr.contains("panicked") || o.stderr.contains("RUST_BACKTRACE") {
         problems.push(format!("{name}: the binary panicked\n{}", o.stderr));
     }
+    // Nothing from the file reaches the terminal raw: no control characters (escape sequences)
+    // and no bidirectional controls (they reorder the text that follows them).
+    let raw = |c: char| {
+        (c.is_control() && c != '\n' && c != '\t') || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    };
+    if let Some(c) = o.stdout.chars().chain(o.stderr.chars()).find(|&c| raw(c)) {
+        problems.push(format!("{name}: the output holds the raw character U+{:04X}", u32::from(c)));
+    }
     problems.extend(golden(name, &render(&args, &o)));
     if default {
         // `run` reads the file the same way: same diagnostics (without validate's count line).

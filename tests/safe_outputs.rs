@@ -150,6 +150,53 @@ fn hostile_names_write_only_inside_out() {
     assert!(temps.is_empty(), "{temps:?}");
 }
 
+fn has_bidi(s: &str) -> bool {
+    s.chars().any(|c| matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'))
+}
+
+/// Bidirectional overrides and isolates reorder what follows them on a terminal: names with
+/// them are rejected (whichever kind of name), and the description, which may hold them, is
+/// printed cleaned, like the KPI table and every diagnostic.
+#[test]
+fn bidi_controls_never_reach_the_terminal() {
+    let dir = scratch("bidi");
+    let out = dir.join("out");
+    let out_s = out.to_string_lossy().into_owned();
+    let bad = "tel\u{202E}ler";
+    let cases = [
+        (bad, "walk_in", "counter", "teller", "more"),
+        ("Branch", bad, "counter", "teller", "more"),
+        ("Branch", "walk_in", bad, "teller", "more"),
+        ("Branch", "walk_in", "counter", bad, "more"),
+        ("Branch", "walk_in", "counter", "teller", bad),
+    ];
+    for (i, (name, customer, step, resource, variant)) in cases.into_iter().enumerate() {
+        let file = scenario(&dir, &format!("b{i}.toml"), name, customer, step, resource, variant);
+        for cmd in ["validate", "run"] {
+            let (code, stdout, stderr) = run(&[cmd, &file, "--out", &out_s][..if cmd == "run" { 4 } else { 2 }]);
+            assert_eq!(code, Some(2), "{cmd} case {i}: {stderr}");
+            assert!(
+                stderr.contains("a name must not contain bidirectional control characters (found U+202E)"),
+                "{stderr}"
+            );
+            assert!(!has_bidi(&stdout) && !has_bidi(&stderr), "{cmd} case {i} printed a bidi control: {stderr:?}");
+        }
+    }
+    assert!(!out.exists(), "a rejected scenario wrote results");
+
+    // Names in other scripts (a zero-width non-joiner is part of Persian words) are fine; the
+    // description may hold bidi controls and is printed with U+FFFD in their place.
+    let file = scenario(&dir, "ok.toml", "城东 weekday", "walk_in", "می\u{200C}خواهم", "柜员", "more");
+    let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{e}"));
+    let text = format!("description = \"opens \u{202E}late\u{2069} today\" # note \u{2066}here\n{text}");
+    std::fs::write(&file, text).unwrap_or_else(|e| panic!("{e}"));
+    let (code, stdout, stderr) = run(&["run", &file, "--out", &out_s, "--no-charts"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(!has_bidi(&stdout) && !has_bidi(&stderr), "{stdout}");
+    assert!(stdout.contains("opens \u{FFFD}late\u{FFFD} today"), "{stdout}");
+    assert!(stdout.contains("柜员") && stdout.contains("می\u{200C}خواهم"), "the KPI table lost a name:\n{stdout}");
+}
+
 /// Every cell of a CSV file, parsed.
 fn cells(path: &Path) -> Vec<Vec<String>> {
     let mut r = csv::ReaderBuilder::new()

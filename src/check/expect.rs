@@ -20,7 +20,7 @@ use crate::kpi::{self, Group};
 use crate::model::Model;
 use crate::scenario::Loaded;
 use crate::scenario::diag::{Diagnostics, did_you_mean, line_col, suggest};
-use crate::scenario::reader::Obj;
+use crate::scenario::reader::{Obj, number};
 use crate::scenario::schema::tables;
 use crate::scenario::tree::{Node, Table, Val};
 use crate::scenario::units::{self, TimeUnit};
@@ -80,6 +80,9 @@ pub struct Target<'a> {
     /// Every KPI path of any variant, first-seen order, for suggestions.
     pub all_paths: Vec<String>,
     pub time_unit: TimeUnit,
+    /// False when the scenario itself did not load: only what can be checked without its
+    /// variants and KPIs (keys, types, bounds) is checked.
+    pub known: bool,
 }
 
 impl<'a> Target<'a> {
@@ -92,7 +95,12 @@ impl<'a> Target<'a> {
                 all_paths.push(p.clone());
             }
         }
-        Target { names, paths, all_paths, time_unit: loaded.baseline().model.time_unit }
+        Target { names, paths, all_paths, time_unit: loaded.baseline().model.time_unit, known: true }
+    }
+
+    /// For a scenario with errors: its variants and KPIs are not known, so names are not checked.
+    pub fn unknown(time_unit: TimeUnit) -> Target<'a> {
+        Target { names: Vec::new(), paths: Vec::new(), all_paths: Vec::new(), time_unit, known: false }
     }
 
     fn has(&self, variant: &str, path: &str) -> bool {
@@ -151,7 +159,7 @@ fn read_one(
 
     // The KPI path must exist in at least one variant.
     let kpi = kpi.and_then(|k| {
-        if t.all_paths.contains(&k.v) {
+        if !t.known || t.all_paths.contains(&k.v) {
             Some(k)
         } else {
             let refs: Vec<&str> = t.all_paths.iter().map(String::as_str).collect();
@@ -203,7 +211,7 @@ fn read_one(
             }
         },
     };
-    if let Some(list) = &explicit {
+    if let Some(list) = explicit.as_ref().filter(|_| t.known) {
         for (v, span) in list {
             if !t.names.contains(&v.as_str()) {
                 d.error(Some(span.clone()), o.key("variant"), format!("unknown variant `{v}`"))
@@ -242,10 +250,10 @@ fn read_one(
             )
             .with_help("write two [[expect]] tables");
         }
-        if !t.names.contains(&b.v.as_str()) {
+        if t.known && !t.names.contains(&b.v.as_str()) {
             d.error(Some(b.span.clone()), o.key("better_than"), format!("unknown variant `{}`", b.v))
                 .with_help(did_you_mean(&b.v, &t.names));
-        } else if let Some(k) = &kpi {
+        } else if let Some(k) = kpi.as_ref().filter(|_| t.known) {
             if !t.has(&b.v, &k.v) {
                 d.error(
                     Some(b.span.clone()),
@@ -305,7 +313,7 @@ fn read_one(
         Kind::Bound { min, max }
     };
 
-    if d.error_count() > errors_before {
+    if d.error_count() > errors_before || !t.known {
         return None;
     }
     let kpi = kpi?;
@@ -341,10 +349,14 @@ fn limit(o: &Obj<'_>, key: &str, kpi_name: &str, tu: TimeUnit, source: &str, d: 
                 return None;
             }
             if duration && x < 0.0 {
-                d.error(Some(n.span.clone()), o.key(key), format!("`{x}` is negative; durations must be >= 0"));
+                d.error(
+                    Some(n.span.clone()),
+                    o.key(key),
+                    format!("`{}` is negative; durations must be >= 0", number(x)),
+                );
                 return None;
             }
-            let text = written.unwrap_or_else(|| x.to_string());
+            let text = written.unwrap_or_else(|| number(x));
             let text = if duration { format!("{text} {tu}") } else { text };
             return Some(Limit { value: x, text });
         }
@@ -392,7 +404,7 @@ fn limit(o: &Obj<'_>, key: &str, kpi_name: &str, tu: TimeUnit, source: &str, d: 
     };
     let text = match &n.val {
         Val::Str(s) => s.clone(),
-        _ => value.to_string(),
+        _ => number(value),
     };
     Some(Limit { value, text })
 }

@@ -331,17 +331,20 @@ pub fn write_outputs(out: &RunOutput) -> std::io::Result<()> {
 
 fn print_summary(out: &RunOutput, a: &RunArgs) {
     let r = &out.results;
-    println!("{} — {} replications, seed {}", r.scenario.name, r.replications, r.seed);
+    // Names cannot hold control or bidi characters (validation rejects them) and the
+    // description can: everything from the scenario is cleaned before it reaches the terminal.
+    let clean = scenario::diag::printable;
+    println!("{} — {} replications, seed {}", clean(&r.scenario.name), r.replications, r.seed);
     if !r.scenario.description.is_empty() {
-        println!("{}", scenario::diag::printable(&r.scenario.description));
+        println!("{}", clean(&r.scenario.description));
     }
     println!();
-    print!("{}", table::kpi_table(r));
+    print!("{}", clean(&table::kpi_table(r)));
     println!("\nWhere to act next:");
-    print!("{}", table::bottleneck_lines(r));
+    print!("{}", clean(&table::bottleneck_lines(r)));
     if r.comparison.is_some() {
         println!("\nVariants against the baseline (common random numbers):");
-        print!("{}", table::comparison_table(r));
+        print!("{}", clean(&table::comparison_table(r)));
     }
     if let Some(p) = &r.precision {
         println!("\nPrecision targets ({} replications):", p.replications);

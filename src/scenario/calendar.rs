@@ -5,7 +5,7 @@
 //! simulation time (t = 0 is `start` on `start_day`). The engine then only walks timelines.
 
 use super::diag::{Diagnostics, did_you_mean};
-use super::reader::Sp;
+use super::reader::{Sp, name_ok};
 use super::schema::{CalendarSpec, WEEKDAYS};
 use super::tree::{Node, Val};
 use super::units;
@@ -15,14 +15,20 @@ const CAL_KEYS: &[&str] = &["mon", "tue", "wed", "thu", "fri", "sat", "sun", "we
 
 /// Reads `[calendars.NAME]`: `mon = "09:00-17:00"`, `sat = "closed"`,
 /// `weekdays = ["08:30-12:00", "13:00-17:00"]` (Monday to Friday). Days not given are closed.
+///
+/// A calendar with a bad day is still returned (that day closed; the error stops the load):
+/// its name stays known, so every use of it is not also reported as "unknown calendar".
 pub fn read_calendar(name: Sp<String>, n: &Node, path: &str, d: &mut Diagnostics) -> Option<CalendarSpec> {
     let cpath = format!("{path}.{}", name.v);
+    if !name_ok(&name.v, &name.span, &cpath, d) {
+        return None;
+    }
+    let mut hours: [Vec<(f64, f64)>; 7] = Default::default();
     let Some(t) = n.as_table() else {
         d.error(Some(n.span.clone()), cpath, format!("expected a table of opening hours, found {}", n.type_name()))
             .with_help("e.g. [calendars.office] weekdays = \"09:00-17:00\"");
-        return None;
+        return Some(CalendarSpec { name, hours });
     };
-    let mut hours: [Vec<(f64, f64)>; 7] = Default::default();
     let errors = d.error_count();
     // Group keys first so that a single day can override them.
     let order = ["weekdays", "weekend", "mon", "tue", "wed", "thu", "fri", "sat", "sun"];
@@ -55,7 +61,7 @@ pub fn read_calendar(name: Sp<String>, n: &Node, path: &str, d: &mut Diagnostics
         d.error(Some(n.span.clone()), cpath, format!("calendar `{}` is never open", name.v))
             .with_help("give opening hours, e.g. weekdays = \"09:00-17:00\"");
     }
-    (d.error_count() == errors).then_some(CalendarSpec { name, hours })
+    Some(CalendarSpec { name, hours })
 }
 
 /// `"09:00-17:00"`, `"closed"`, or an array of ranges; "24:00" is accepted as an end.

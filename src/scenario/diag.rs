@@ -96,17 +96,23 @@ impl Diagnostics {
 
     /// Renders every diagnostic as `file:line:col: error: ...` followed by the source line
     /// (at most `MAX_RENDERED` of them: a broken generated file can hold thousands).
+    ///
+    /// Errors come first (each group in position order): a file with many warnings and one
+    /// error must show the error, which is what stops the run.
     pub fn render(&self, file: &str, source: &str) -> String {
         let mut out = String::new();
-        for d in self.items.iter().take(MAX_RENDERED) {
+        let file_label = printable(file);
+        let mut ordered: Vec<&Diagnostic> = self.items.iter().filter(|d| d.severity == Severity::Error).collect();
+        ordered.extend(self.items.iter().filter(|d| d.severity != Severity::Error));
+        for d in ordered.iter().take(MAX_RENDERED) {
             out.push_str(&d.render(file, source));
         }
-        if self.items.len() > MAX_RENDERED {
-            let rest = &self.items[MAX_RENDERED..];
+        if ordered.len() > MAX_RENDERED {
+            let rest = &ordered[MAX_RENDERED..];
             let errors = rest.iter().filter(|d| d.severity == Severity::Error).count();
             let _ = writeln!(
                 out,
-                "{file}: ... and {} more problem(s) not shown ({errors} error(s), {} warning(s)); fix the ones above first",
+                "{file_label}: ... and {} more problem(s) not shown ({errors} error(s), {} warning(s)); fix the ones above first",
                 rest.len(),
                 rest.len() - errors
             );
@@ -128,6 +134,9 @@ impl Diagnostic {
             Severity::Warning => "warning",
         };
         let loc = self.span.as_ref().map(|s| line_col(source, s.start));
+        // Key paths hold names written as keys (`calendars.NAME`, `service_for.NAME`): cleaned
+        // like the message.
+        let file = printable(file);
         match loc {
             Some((line, col)) => {
                 let _ = write!(out, "{file}:{line}:{col}: {level}");
@@ -137,10 +146,10 @@ impl Diagnostic {
             }
         }
         if let Some(v) = &self.variant {
-            let _ = write!(out, " in variant `{v}`");
+            let _ = write!(out, " in variant `{}`", printable(v));
         }
         if !self.key.is_empty() {
-            let _ = write!(out, " at `{}`", self.key);
+            let _ = write!(out, " at `{}`", printable(&self.key));
         }
         let _ = writeln!(out, ": {}", printable(&self.message));
         if let (Some((line, col)), Some(span)) = (loc, &self.span) {
@@ -152,8 +161,8 @@ impl Diagnostic {
                     .take_while(|c| *c != '\n')
                     .count()
                     .max(1);
-                // Control characters would garble the terminal: shown as U+FFFD (one column).
-                let clean = |c: char| if c.is_control() && c != '\t' { '\u{FFFD}' } else { c };
+                // Control and bidi characters would garble the terminal: shown as U+FFFD.
+                let clean = |c: char| if c != '\t' && unsafe_for_terminal(c) { '\u{FFFD}' } else { c };
                 let n_chars = text.chars().count();
                 let (text, col) = if n_chars > MAX_LINE_CHARS {
                     let from = (col - 1).saturating_sub(MAX_LINE_CHARS / 3);
@@ -181,9 +190,22 @@ impl Diagnostic {
 }
 
 /// Text for a terminal: control characters (an escape sequence in a name quoted by a message)
-/// become U+FFFD.
+/// and bidirectional formatting characters become U+FFFD.
 pub fn printable(s: &str) -> String {
-    s.chars().map(|c| if c.is_control() && c != '\n' && c != '\t' { '\u{FFFD}' } else { c }).collect()
+    s.chars().map(|c| if c != '\n' && c != '\t' && unsafe_for_terminal(c) { '\u{FFFD}' } else { c }).collect()
+}
+
+/// Bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069): they
+/// reorder the text that follows them on screen, so a name could make a message or a table
+/// row read differently from what it says ("Trojan Source", CVE-2021-42574). Other format
+/// characters (zero-width joiners, soft hyphens) are ordinary parts of names in many scripts.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Characters never written raw to a terminal: control characters and bidi controls.
+pub fn unsafe_for_terminal(c: char) -> bool {
+    c.is_control() || is_bidi_control(c)
 }
 
 /// 1-based line and column (in characters) of a byte offset.
@@ -237,6 +259,49 @@ mod tests {
         assert_eq!(line_col(src, off), (3, 1));
         let off = src.find('"').unwrap_or(0) + 1;
         assert_eq!(line_col(src, off), (2, 9));
+    }
+
+    #[test]
+    fn errors_are_rendered_first_and_never_pushed_out_by_warnings() {
+        let src = (0..40).map(|i| format!("k{i} = 1\n")).collect::<String>();
+        let mut d = Diagnostics::default();
+        for i in 0..30 {
+            let at = src.find(&format!("k{i} ")).unwrap_or(0);
+            d.warning(Some(at..at + 2), format!("k{i}"), format!("warning number {i}"));
+        }
+        let last = src.find("k39 ").unwrap_or(0);
+        d.error(Some(last..last + 3), "k39", "the one error");
+        d.sort();
+        let out = d.render("f.toml", &src);
+        let first = out.lines().next().unwrap_or("");
+        assert_eq!(first, "f.toml:40:1: error at `k39`: the one error");
+        assert_eq!(out.matches(": warning at").count(), MAX_RENDERED - 1);
+        // Warnings keep their order (top to bottom) after the errors.
+        let w0 = out.find("warning number 0").unwrap_or(usize::MAX);
+        let w1 = out.find("warning number 1\n").unwrap_or(usize::MAX);
+        assert!(w0 < w1, "{out}");
+        assert!(out.contains("... and 11 more problem(s) not shown (0 error(s), 11 warning(s))"), "{out}");
+    }
+
+    #[test]
+    fn bidi_controls_are_cleaned_everywhere_a_diagnostic_prints_text() {
+        for c in
+            ['\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}']
+        {
+            assert!(is_bidi_control(c) && unsafe_for_terminal(c));
+            assert_eq!(printable(&format!("a{c}b")), "a\u{FFFD}b");
+        }
+        // Joiners and marks that names in many scripts need are kept.
+        let persian = "می\u{200C}خواهم";
+        assert_eq!(printable(persian), persian);
+        assert_eq!(printable("👩\u{200D}💼 城东"), "👩\u{200D}💼 城东");
+        let src = "[calendars.\"x\u{202E}y\"] # \u{2066}note\n";
+        let mut d = Diagnostics::default();
+        d.error(Some(11..18), "calendars.x\u{202E}y", "bad \u{2067}name").with_help("help \u{2068}here");
+        d.items[0].variant = Some("v\u{2069}".into());
+        let out = d.render("f\u{202D}.toml", src);
+        assert!(!out.chars().any(is_bidi_control), "{out:?}");
+        assert!(out.contains("at `calendars.x\u{FFFD}y`"), "{out}");
     }
 
     #[test]

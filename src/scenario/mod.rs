@@ -128,7 +128,37 @@ pub fn load_str(text: &str, label: &str) -> Result<Loaded, LoadError> {
     if d.has_errors() {
         return Err(fail(d));
     }
-    load_tree(root, text, label)
+    // `[[expect]]` tables are part of the scenario: every command that reads the file checks
+    // them, so a typo in one fails `validate` and `run`, not only `check` later in CI.
+    let expect = root.get("expect").is_some().then(|| {
+        let mut t = tree::Table::default();
+        t.entries.extend(root.entries.iter().filter(|(k, _)| k.name == "expect").cloned());
+        t
+    });
+    let time_unit = root.get("time_unit").and_then(|n| n.as_str()).and_then(units::TimeUnit::parse);
+    let loaded = load_tree(root, text, label);
+    let Some(expect) = expect else { return loaded };
+    let mut d = Diagnostics::default();
+    match loaded {
+        Ok(mut l) => {
+            let target = crate::check::expect::Target::of(&l);
+            crate::check::expect::read(&expect, label, text, &target, &mut d);
+            if !d.has_errors() {
+                return Ok(l);
+            }
+            d.extend(std::mem::take(&mut l.warnings));
+            d.sort();
+            Err(fail(d))
+        }
+        Err(mut e) => {
+            // The variants and KPIs are unknown; keys, types and bounds are still checked.
+            let target = crate::check::expect::Target::unknown(time_unit.unwrap_or(units::TimeUnit::Minutes));
+            crate::check::expect::read(&expect, label, text, &target, &mut d);
+            e.diags.extend(d);
+            e.diags.sort();
+            Err(e)
+        }
+    }
 }
 
 /// Validates and compiles an already parsed document (`source` is the text its spans refer

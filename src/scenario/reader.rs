@@ -3,7 +3,7 @@
 //! Each table is opened with the list of keys it may hold; unknown keys are errors with a
 //! "did you mean" suggestion (a typo such as `replicatons` must never be silently ignored).
 
-use super::diag::{Diagnostics, did_you_mean};
+use super::diag::{Diagnostics, did_you_mean, unsafe_for_terminal};
 use super::tree::{Node, Span, Table, Val};
 use super::units::{self, TimeUnit};
 
@@ -88,18 +88,7 @@ impl<'a> Obj<'a> {
     pub fn str(&self, key: &str, d: &mut Diagnostics) -> Option<Sp<String>> {
         let n = self.get(key)?;
         match &n.val {
-            // Names reach terminals, file names, charts and reports: no control characters
-            // (an escape sequence could rewrite the terminal of whoever runs the file).
-            Val::Str(s) if key == "name" && s.chars().any(char::is_control) => {
-                let c = s.chars().find(|c| c.is_control()).map_or(0, u32::from);
-                d.error(
-                    Some(n.span.clone()),
-                    self.key(key),
-                    format!("a name must not contain control characters (found U+{c:04X})"),
-                )
-                .with_help("write names as plain text on one line");
-                None
-            }
+            Val::Str(s) if key == "name" && !name_ok(s, &n.span, &self.key(key), d) => None,
             Val::Str(s) => Some(Sp::new(s.clone(), n.span.clone())),
             _ => {
                 self.wrong_type(n, key, "a string", d);
@@ -191,6 +180,19 @@ impl<'a> Obj<'a> {
     }
 }
 
+/// Names reach terminals, file names, charts and reports: no control characters (an escape
+/// sequence could rewrite the terminal of whoever runs the file) and no bidirectional controls
+/// (they reorder what follows on screen). Reports the problem and returns false.
+pub fn name_ok(s: &str, span: &Span, key: &str, d: &mut Diagnostics) -> bool {
+    let Some(c) = s.chars().find(|&c| unsafe_for_terminal(c)) else {
+        return true;
+    };
+    let what = if c.is_control() { "control characters" } else { "bidirectional control characters" };
+    d.error(Some(span.clone()), key, format!("a name must not contain {what} (found U+{:04X})", u32::from(c)))
+        .with_help("write names as plain text on one line");
+    false
+}
+
 pub fn int_value(n: &Node, key: &str, min: i64, max: i64, d: &mut Diagnostics) -> Option<Sp<i64>> {
     let v = match &n.val {
         Val::Int(i) => *i,
@@ -244,6 +246,6 @@ pub fn rate_value(n: &Node, key: &str, unit: TimeUnit, d: &mut Diagnostics) -> O
 }
 
 /// A number as a planner wrote it: `1e300`, not three hundred digits.
-fn number(x: f64) -> String {
+pub fn number(x: f64) -> String {
     if x != 0.0 && (x.abs() >= 1e15 || x.abs() < 1e-6) { format!("{x:e}") } else { x.to_string() }
 }

@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use super::diag::{Diagnostics, did_you_mean};
-use super::reader::{Obj, Sp, duration_value, int_value, rate_value};
+use super::reader::{Obj, Sp, duration_value, int_value, name_ok, number, rate_value};
 use super::tree::{Node, Table, Val};
 use super::units::{self, TimeUnit};
 
@@ -410,7 +410,7 @@ fn full_day(w: &str) -> &'static str {
 fn prob(o: &Obj<'_>, key: &str, d: &mut Diagnostics) -> Option<Sp<f64>> {
     match o.float(key, d) {
         Some(p) if !(0.0..=1.0).contains(&p.v) => {
-            d.error(Some(p.span.clone()), o.key(key), format!("probability {} is outside [0, 1]", p.v));
+            d.error(Some(p.span.clone()), o.key(key), format!("probability {} is outside [0, 1]", number(p.v)));
             None
         }
         other => other,
@@ -422,7 +422,7 @@ fn factor(o: &Obj<'_>, key: &str, allow_zero: bool, d: &mut Diagnostics) -> Opti
     let f = o.float(key, d)?;
     if !f.v.is_finite() || f.v < 0.0 || (!allow_zero && f.v == 0.0) || f.v > 1000.0 {
         let what = if allow_zero { "from 0 to 1000" } else { "greater than 0 and at most 1000" };
-        d.error(Some(f.span.clone()), o.key(key), format!("`{key}` must be a number {what}, found {}", f.v));
+        d.error(Some(f.span.clone()), o.key(key), format!("`{key}` must be a number {what}, found {}", number(f.v)));
         return None;
     }
     Some(f.v)
@@ -588,6 +588,7 @@ fn read_arrival(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> Optio
                 );
             }
         }
+        // A bad appointment value is reported; the stream is kept so that nothing cascades.
         let appointments = read_appointments(an, &o.key("appointments"), u, d);
         return Some(ArrivalSpec {
             name,
@@ -598,7 +599,7 @@ fn read_arrival(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> Optio
             first_step,
             calendar,
             day_factors,
-            appointments: Some(appointments?),
+            appointments,
         });
     }
     let scale = match o.float("scale", d) {
@@ -725,6 +726,8 @@ fn read_resource(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> Opti
             .iter()
             .enumerate()
             .filter_map(|(i, n)| match n.as_str() {
+                // A skill that is no resource's name becomes a work queue with its own KPIs.
+                Some(s) if !name_ok(s, &n.span, &format!("{}[{i}]", o.key("skills")), d) => None,
                 Some(s) => Some(Sp::new(s.to_string(), n.span.clone())),
                 None => {
                     d.error(
@@ -830,7 +833,6 @@ fn read_step(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> Option<S
             }
         }
     }
-    let errors = d.error_count();
     let automation = match (o.get("success"), o.get("on_failure")) {
         (None, None) => {
             if o.get("touchless").is_some() {
@@ -838,11 +840,14 @@ fn read_step(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> Option<S
             }
             None
         }
+        // The value given is checked too: fixing the missing key must not reveal a new error.
         (Some(_), None) => {
+            let _ = prob(&o, "success", d);
             o.missing("on_failure", "the step that handles failed automated work, e.g. \"exception_review\"", d);
             None
         }
         (None, Some(_)) => {
+            let _ = o.str("on_failure", d);
             o.missing("success", "the probability that the automated work succeeds, e.g. 0.85", d);
             None
         }
@@ -902,7 +907,8 @@ fn read_step(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> Option<S
             at.sort_by(f64::total_cmp);
             at.dedup();
         }
-        if size.is_none() && bo.get("at").is_none() {
+        // Only when `size` is absent: a bad `size` is reported by itself.
+        if bo.get("size").is_none() && bo.get("at").is_none() {
             d.error(
                 Some(bn.span.clone()),
                 o.key("batch"),
@@ -914,9 +920,8 @@ fn read_step(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> Option<S
     });
     let context_factor =
         if o.get("context_factor").is_some() { factor(&o, "context_factor", false, d).unwrap_or(1.0) } else { 1.0 };
-    if d.error_count() > errors {
-        return None;
-    }
+    // A bad value is already reported (and stops compilation); keeping the step keeps its name
+    // known, so routes, `first_step` and `on_failure` naming it are not "unknown step".
     Some(StepSpec {
         name: name?,
         resource,
@@ -956,7 +961,7 @@ fn read_routes(n: &Node, path: &str, d: &mut Diagnostics) -> Option<Vec<RouteSpe
             }
             Some(_) => match o.float("p", d) {
                 Some(p) if !(0.0..=1.0).contains(&p.v) => {
-                    d.error(Some(p.span.clone()), o.key("p"), format!("probability {} is outside [0, 1]", p.v));
+                    d.error(Some(p.span.clone()), o.key("p"), format!("probability {} is outside [0, 1]", number(p.v)));
                     None
                 }
                 other => other,
