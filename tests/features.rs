@@ -231,6 +231,53 @@ resources = [{ name = "desk", on_shift_end = "finish" }]
     assert!(preempt > 1.1 * finish, "preempt {preempt} against finish {finish}");
 }
 
+/// Issue #18, item 3: a capacity drop interrupts the service that started last. Three booked
+/// customers start at 00:00 (c, 5 min), 00:01 (a, 100 min) and 00:02 (b, 100 min); c's end
+/// reorders the list of services in progress, and at 00:20 the staff drops from 3 to 1. The
+/// latest start, b, is interrupted: a finishes at 01:41 (cycle 100), b resumes with 82 minutes
+/// left and finishes at 03:03 (cycle 181). Interrupting a instead would give a 182 and b 100.
+#[test]
+fn preemption_interrupts_the_latest_started_service() {
+    let slot = |ty: &str, at: &str, to: &str| {
+        format!(
+            "[[arrivals]]\ncustomer = \"{ty}\"\nappointments = {{ every = \"8h\", from = \"{at}\", to = \"{to}\" }}\n"
+        )
+    };
+    let mut text = String::from(
+        r#"
+start = "00:00"
+horizon = "1h"
+seed = 1
+[[customers]]
+name = "c"
+first_step = "desk"
+[[customers]]
+name = "a"
+first_step = "desk"
+[[customers]]
+name = "b"
+first_step = "desk"
+[[resources]]
+name = "desk"
+interval = "20min"
+staff = [3, 1, 1]
+on_shift_end = "preempt"
+[[steps]]
+name = "desk"
+resource = "desk"
+service = "100min"
+service_for = { c = "5min" }
+"#,
+    );
+    text.push_str(&slot("c", "00:00", "00:01"));
+    text.push_str(&slot("a", "00:01", "00:02"));
+    text.push_str(&slot("b", "00:02", "00:03"));
+    let v = &run_text(&text, 1)[0];
+    assert_eq!(kpi(v, "customers.c.cycle_time_mean").mean, 5.0);
+    assert_eq!(kpi(v, "customers.a.cycle_time_mean").mean, 100.0);
+    assert_eq!(kpi(v, "customers.b.cycle_time_mean").mean, 181.0);
+}
+
 #[test]
 fn pooling_two_single_servers_gives_erlang_c_for_two() {
     // Two dedicated M/M/1 queues (λ = 0.8, E[S] = 1) against one pool of two servers: the

@@ -425,11 +425,22 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
     }
 
     /// Interrupts the most recently started service of group `r` that does not end at this
-    /// very moment: the customer goes back to the front of its queue with the rest of its
-    /// service time. Returns false when there is none to interrupt.
+    /// very moment (the latest start; among equal starts the one listed last): the customer
+    /// goes back to the front of its own priority level's queue with the rest of its service
+    /// time. Returns false when there is none to interrupt.
+    ///
+    /// The list is not in start order (a finished service is swap-removed), so the latest
+    /// start is searched for; preemption happens only at capacity drops, so the scan is rare.
     fn preempt(&mut self, r: usize) -> bool {
         let now = self.now;
-        let Some(i) = self.in_service[r].iter().rposition(|&slot| self.slab.get(slot).svc_end > now) else {
+        let mut pick: Option<(usize, f64)> = None;
+        for (i, &slot) in self.in_service[r].iter().enumerate() {
+            let c = self.slab.get(slot);
+            if c.svc_end > now && pick.is_none_or(|(_, since)| c.since >= since) {
+                pick = Some((i, c.since));
+            }
+        }
+        let Some((i, _)) = pick else {
             return false;
         };
         let slot = self.in_service[r].swap_remove(i);
