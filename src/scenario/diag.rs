@@ -127,66 +127,128 @@ impl Diagnostic {
         self
     }
 
+    /// Renders the diagnostic the way rustc does (with `annotate-snippets`): a title with the
+    /// key path, `--> file:line:col`, the source line with the span underlined — placed by
+    /// display width, so a line holding Chinese text still points at the right column — and
+    /// the help. Coloured when `set_color(true)` was called (a terminal, `--color always`).
     pub fn render(&self, file: &str, source: &str) -> String {
-        let mut out = String::new();
+        self.render_styled(file, source, color())
+    }
+
+    /// `render`, with colour chosen by the caller.
+    pub fn render_styled(&self, file: &str, source: &str, styled: bool) -> String {
+        use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
         let level = match self.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
+            Severity::Error => Level::ERROR,
+            Severity::Warning => Level::WARNING,
         };
-        let loc = self.span.as_ref().map(|s| line_col(source, s.start));
         // Key paths hold names written as keys (`calendars.NAME`, `service_for.NAME`): cleaned
         // like the message.
-        let file = printable(file);
-        match loc {
-            Some((line, col)) => {
-                let _ = write!(out, "{file}:{line}:{col}: {level}");
-            }
-            None => {
-                let _ = write!(out, "{file}: {level}");
-            }
-        }
+        let mut title = String::new();
         if let Some(v) = &self.variant {
-            let _ = write!(out, " in variant `{}`", printable(v));
+            let _ = write!(title, "in variant `{}` ", printable(v));
         }
         if !self.key.is_empty() {
-            let _ = write!(out, " at `{}`", printable(&self.key));
+            let _ = write!(title, "at `{}` ", printable(&self.key));
         }
-        let _ = writeln!(out, ": {}", printable(&self.message));
-        if let (Some((line, col)), Some(span)) = (loc, &self.span) {
-            if let Some(text) = source.lines().nth(line - 1) {
-                let width = line.to_string().len();
-                let text = text.trim_end_matches('\r');
-                let span_len = source[span.start.min(source.len())..span.end.min(source.len())]
-                    .chars()
-                    .take_while(|c| *c != '\n')
-                    .count()
-                    .max(1);
-                // Control and bidi characters would garble the terminal: shown as U+FFFD.
-                let clean = |c: char| if c != '\t' && unsafe_for_terminal(c) { '\u{FFFD}' } else { c };
-                let n_chars = text.chars().count();
-                let (text, col) = if n_chars > MAX_LINE_CHARS {
-                    let from = (col - 1).saturating_sub(MAX_LINE_CHARS / 3);
-                    let to = (from + MAX_LINE_CHARS).min(n_chars);
-                    let mut cut: String = if from > 0 { "…".into() } else { String::new() };
-                    cut.extend(text.chars().skip(from).take(to - from).map(clean));
-                    if to < n_chars {
-                        cut.push('…');
-                    }
-                    (cut, col - from + usize::from(from > 0))
-                } else {
-                    (text.chars().map(clean).collect(), col)
-                };
-                let _ = writeln!(out, "{:width$} |", "");
-                let _ = writeln!(out, "{line} | {text}");
-                let pad: String = text.chars().take(col - 1).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
-                let _ = writeln!(out, "{:width$} | {pad}{}", "", "^".repeat(span_len.min(80)));
+        let title = if title.is_empty() {
+            printable(&self.message)
+        } else {
+            format!("{}: {}", title.trim_end(), printable(&self.message))
+        };
+        let file = printable(file);
+        let mut group = Group::with_title(level.primary_title(title));
+        match self.span.as_ref().and_then(|span| excerpt(source, span)) {
+            Some(x) => {
+                group = group.element(
+                    Snippet::source(x.text)
+                        .line_start(x.line)
+                        .path(file.as_str())
+                        .fold(false)
+                        .annotation(AnnotationKind::Primary.span(x.range)),
+                );
             }
+            None => group = group.element(Origin::path(file.as_str())),
         }
         if let Some(h) = &self.help {
-            let _ = writeln!(out, "  = help: {}", printable(h));
+            group = group.element(Level::HELP.message(printable(h)));
         }
+        let renderer = if styled { Renderer::styled() } else { Renderer::plain() };
+        let mut out = renderer.render(&[group]);
+        out.push('\n');
         out
     }
+}
+
+/// Whether diagnostics are rendered with colour (ANSI styles). Set once by the command line
+/// (`--color`, `NO_COLOR`, whether stderr is a terminal); plain text otherwise.
+static COLOR: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+pub fn set_color(on: bool) {
+    COLOR.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+fn color() -> bool {
+    COLOR.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// The source line a span starts on, cleaned for a terminal and cut to `MAX_LINE_CHARS`
+/// around the span, with the span as a byte range into it.
+struct Excerpt {
+    text: String,
+    line: usize,
+    range: Range<usize>,
+}
+
+fn excerpt(source: &str, span: &Range<usize>) -> Option<Excerpt> {
+    let (line, col) = line_col(source, span.start);
+    let text = source.lines().nth(line - 1)?.trim_end_matches('\r');
+    let span_chars = source[span.start.min(source.len())..span.end.min(source.len())]
+        .chars()
+        .take_while(|c| *c != '\n')
+        .count()
+        .clamp(1, 80);
+    // Control and bidi characters would garble the terminal: shown as U+FFFD (tabs as a space,
+    // whose width is known).
+    let clean = |c: char| {
+        if c == '\t' {
+            ' '
+        } else if unsafe_for_terminal(c) {
+            '\u{FFFD}'
+        } else {
+            c
+        }
+    };
+    let chars: Vec<char> = text.chars().map(clean).collect();
+    let (from, to) = if chars.len() > MAX_LINE_CHARS {
+        let from = (col - 1).saturating_sub(MAX_LINE_CHARS / 3);
+        (from, (from + MAX_LINE_CHARS).min(chars.len()))
+    } else {
+        (0, chars.len())
+    };
+    let mut out = String::new();
+    if from > 0 {
+        out.push('…');
+    }
+    let mut start = None;
+    let mut end = None;
+    for (i, &c) in chars.iter().enumerate().take(to).skip(from) {
+        if i == col - 1 {
+            start = Some(out.len());
+        }
+        if i == col - 1 + span_chars {
+            end = Some(out.len());
+        }
+        out.push(c);
+    }
+    let len = out.len();
+    if to < chars.len() {
+        out.push('…');
+    }
+    // A span at the end of the line (a missing value) points just past it.
+    let start = start.unwrap_or(len);
+    let end = end.unwrap_or(len).max(start);
+    Some(Excerpt { text: out, line, range: start..end })
 }
 
 /// Text for a terminal: control characters (an escape sequence in a name quoted by a message)
@@ -262,6 +324,35 @@ mod tests {
     }
 
     #[test]
+    fn the_caret_is_placed_by_display_width() {
+        // Six double-width characters before the value: a caret placed by character count
+        // would land six columns to the left of it.
+        let src = "name = \"城东支行分行\" ; bad = oops\n";
+        let at = src.find("oops").unwrap_or(0);
+        let mut d = Diagnostics::default();
+        d.error(Some(at..at + 4), "bad", "not a number");
+        let out = d.render("f.toml", src);
+        let lines: Vec<&str> = out.lines().collect();
+        let code = lines.iter().find(|l| l.contains("oops")).unwrap_or(&"");
+        let caret = lines.iter().find(|l| l.contains('^')).unwrap_or(&"");
+        let width = |s: &str| unicode_width::UnicodeWidthStr::width(s);
+        let code_col = width(&code[..code.find("oops").unwrap_or(0)]);
+        let caret_col = width(&caret[..caret.find('^').unwrap_or(0)]);
+        assert_eq!(code_col, caret_col, "{out}");
+        assert_eq!(caret.matches('^').count(), 4, "{out}");
+        assert!(out.contains("--> f.toml:1:"), "{out}");
+    }
+
+    #[test]
+    fn colour_only_when_asked() {
+        let mut d = Diagnostics::default();
+        d.error(Some(0..4), "name", "bad");
+        assert!(!d.items[0].render_styled("f.toml", "name = 1\n", false).contains('\u{1b}'));
+        let styled = d.items[0].render_styled("f.toml", "name = 1\n", true);
+        assert!(styled.contains("\u{1b}["), "{styled:?}");
+    }
+
+    #[test]
     fn errors_are_rendered_first_and_never_pushed_out_by_warnings() {
         let src = (0..40).map(|i| format!("k{i} = 1\n")).collect::<String>();
         let mut d = Diagnostics::default();
@@ -274,8 +365,8 @@ mod tests {
         d.sort();
         let out = d.render("f.toml", &src);
         let first = out.lines().next().unwrap_or("");
-        assert_eq!(first, "f.toml:40:1: error at `k39`: the one error");
-        assert_eq!(out.matches(": warning at").count(), MAX_RENDERED - 1);
+        assert_eq!(first, "error: at `k39`: the one error");
+        assert_eq!(out.matches("warning: at").count(), MAX_RENDERED - 1);
         // Warnings keep their order (top to bottom) after the errors.
         let w0 = out.find("warning number 0").unwrap_or(usize::MAX);
         let w1 = out.find("warning number 1\n").unwrap_or(usize::MAX);
