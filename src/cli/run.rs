@@ -114,7 +114,8 @@ pub fn run(a: &RunArgs) -> i32 {
     let dir = output_dir(&a.out, &loaded);
     // Everything that can refuse the run is checked before a replication runs: the folder
     // (locked, writable, no link), the font, the budgets.
-    let (_lock, mut stage) = match prepare_output(&dir, a.font.as_deref(), !a.no_charts) {
+    let prepared = check_plan(&loaded, a, Some(&dir)).and_then(|()| prepare_output(&dir, a.font.as_deref(), !a.no_charts));
+    let (_lock, mut stage) = match prepared {
         Ok(x) => x,
         Err(e) => {
             error(&e);
@@ -287,12 +288,19 @@ pub fn plan<'a>(loaded: &'a Loaded, a: &RunArgs) -> Result<Plan<'a>, String> {
 
 /// Runs the experiment described by the file and the flags; stops early (with `Err`) on
 /// SIGINT/SIGTERM or when a replication hits a safety cap.
+/// Checks the flags against the scenario and the estimates against the budgets (see
+/// `simulate` for `out`).
+pub fn check_plan(loaded: &Loaded, a: &RunArgs, out: Option<&Path>) -> Result<(), String> {
+    let Plan { replications: reps, jobs, precision, .. } = plan(loaded, a)?;
+    let held = precision.as_ref().map_or(reps, |p| reps.max(p.max_replications));
+    a.caps.budget.check(&work(&jobs, held, out.is_some()), out)
+}
+
 /// `out`: the folder the run will write (its free space and the disk budget are checked);
 /// `None` for commands that write no replication rows (`check`, `record`).
 pub fn simulate(loaded: &Loaded, a: &RunArgs, out: Option<&Path>) -> Result<RunOutput, Fail> {
+    check_plan(loaded, a, out)?;
     let Plan { seed, replications: reps, jobs, precision, opts } = plan(loaded, a)?;
-    let held = precision.as_ref().map_or(reps, |p| reps.max(p.max_replications));
-    a.caps.budget.check(&work(&jobs, held, out.is_some()), out)?;
     let pool = build_pool(a.threads)?;
     let total = match &precision {
         Some(p) => reps.min(p.max_replications) * jobs.len() as u64,
