@@ -28,7 +28,9 @@ impl std::fmt::Display for ReadError {
             ReadError::TooLarge { size: Some(n), limit } => {
                 write!(f, "the file is {n} bytes; the limit is {limit} bytes")
             }
-            ReadError::TooLarge { size: None, limit } => write!(f, "the input is larger than the limit of {limit} bytes"),
+            ReadError::TooLarge { size: None, limit } => {
+                write!(f, "the input is larger than the limit of {limit} bytes")
+            }
         }
     }
 }

@@ -181,7 +181,8 @@ fn inconsistent_shards_and_baselines_are_refused() {
     let merge = || run(&["merge", &s(&shards), "--out", &s(&dir.join("merged")), "--no-charts", "-q"]);
     let (code, err) = merge();
     assert_eq!(code, Some(0), "the untouched shards merge: {err}");
-    let edits: Vec<(&str, Box<dyn Fn(&mut serde_json::Value)>)> = vec![
+    type Edit = Box<dyn Fn(&mut serde_json::Value)>;
+    let edits: Vec<(&str, Edit)> = vec![
         (
             "a histogram count of 2^64 - 1",
             Box::new(|v| {

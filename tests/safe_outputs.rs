@@ -394,7 +394,8 @@ fn a_failure_before_publishing_keeps_the_earlier_run_whole() {
     let before = files_with_bytes(&folder);
     let bad_font = dir.join("bad.ttf");
     std::fs::write(&bad_font, "not a font").unwrap_or_else(|e| panic!("{e}"));
-    let (code, _, err) = run(&["run", &file, "--out", &o, "--quiet", "--seed", "2", "--font", &bad_font.to_string_lossy()]);
+    let (code, _, err) =
+        run(&["run", &file, "--out", &o, "--quiet", "--seed", "2", "--font", &bad_font.to_string_lossy()]);
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("cannot use font"), "{err}");
     assert!(files_with_bytes(&folder) == before, "a failed run changed the folder");

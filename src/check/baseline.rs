@@ -136,10 +136,17 @@ impl Baseline {
                     return Err(format!("{at}: `mean` is infinite"));
                 }
                 if r.n > self.replications {
-                    return Err(format!("{at}: `n` is {} but the baseline has {} replications", r.n, self.replications));
+                    return Err(format!(
+                        "{at}: `n` is {} but the baseline has {} replications",
+                        r.n, self.replications
+                    ));
                 }
                 let [lo, hi] = r.ci95;
-                if lo.is_infinite() || hi.is_infinite() || lo > hi || (r.mean.is_finite() && (r.mean < lo || r.mean > hi)) {
+                if lo.is_infinite()
+                    || hi.is_infinite()
+                    || lo > hi
+                    || (r.mean.is_finite() && (r.mean < lo || r.mean > hi))
+                {
                     return Err(format!("{at}: `ci95` [{lo}, {hi}] is not an interval around the mean {}", r.mean));
                 }
             }

@@ -114,7 +114,8 @@ pub fn run(a: &RunArgs) -> i32 {
     let dir = output_dir(&a.out, &loaded);
     // Everything that can refuse the run is checked before a replication runs: the folder
     // (locked, writable, no link), the font, the budgets.
-    let prepared = check_plan(&loaded, a, Some(&dir)).and_then(|()| prepare_output(&dir, a.font.as_deref(), !a.no_charts));
+    let prepared =
+        check_plan(&loaded, a, Some(&dir)).and_then(|()| prepare_output(&dir, a.font.as_deref(), !a.no_charts));
     let (_lock, mut stage) = match prepared {
         Ok(x) => x,
         Err(e) => {
@@ -135,11 +136,15 @@ pub fn run(a: &RunArgs) -> i32 {
             return Ok(());
         }
         // Charts are drawn in parallel, on as many threads as the simulation had.
-        build_pool(a.threads)
-            .and_then(|pool| pool.install(|| charts::stage_charts_and_report(&out.results, &mut stage, a.font.as_deref())))
+        build_pool(a.threads).and_then(|pool| {
+            pool.install(|| charts::stage_charts_and_report(&out.results, &mut stage, a.font.as_deref()))
+        })
     });
     if let Err(e) = staged {
-        error(&format!("cannot write the results: {e}; nothing was written, earlier results in {} are unchanged", dir.display()));
+        error(&format!(
+            "cannot write the results: {e}; nothing was written, earlier results in {} are unchanged",
+            dir.display()
+        ));
         return EXIT_BAD_INPUT;
     }
     match publish(stage, &dir) {
@@ -192,7 +197,10 @@ pub fn publish(stage: files::Stage, dir: &Path) -> Result<Option<i32>, i32> {
     if let Some(code) = signals::received() {
         return Ok(Some(signals::stopped(
             code,
-            &format!("the signal came while the results were published; {} holds the complete new results", dir.display()),
+            &format!(
+                "the signal came while the results were published; {} holds the complete new results",
+                dir.display()
+            ),
         )));
     }
     Ok(None)
@@ -340,7 +348,10 @@ pub fn progress_bar(total: u64, quiet: bool) -> Option<ProgressBar> {
 pub fn work<'a>(jobs: &[Job<'a>], replications: u64, writes_rows: bool) -> super::budget::Work<'a> {
     super::budget::Work {
         replications,
-        variants: jobs.iter().map(|j| (j.name, crate::kpi::catalogue(j.model).iter().map(|id| id.path()).collect())).collect(),
+        variants: jobs
+            .iter()
+            .map(|j| (j.name, crate::kpi::catalogue(j.model).iter().map(|id| id.path()).collect()))
+            .collect(),
         provenance: 16 + 20 + 8 + env!("CARGO_PKG_VERSION").len() as u64 + 4,
         writes_rows,
     }
@@ -353,7 +364,9 @@ pub fn write_outputs(out: &RunOutput, stage: &mut files::Stage) -> std::io::Resu
     stage.write("summary.json", r.to_json().as_bytes())?;
     stage.write("kpis.csv", &csv_out::kpis_csv(r))?;
     let prov = csv_out::Provenance::of(r);
-    stage.write_with("replications.csv", |w| csv_out::write_replications_csv(w, &out.variants, r.scenario.time_unit, &prov))?;
+    stage.write_with("replications.csv", |w| {
+        csv_out::write_replications_csv(w, &out.variants, r.scenario.time_unit, &prov)
+    })?;
     stage.write("timeseries.csv", &csv_out::timeseries_csv(r))?;
     match csv_out::compare_csv(r) {
         Some(c) => stage.write("compare.csv", &c)?,

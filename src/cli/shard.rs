@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use clap::Args;
 use serde::{Deserialize, Serialize};
 
-use super::run::{Fail, Plan, RunOutput, build_pool, halted, plan, prepare_output, progress_bar, publish, work, write_outputs};
+use super::run::{
+    Fail, Plan, RunOutput, build_pool, halted, plan, prepare_output, progress_bar, publish, work, write_outputs,
+};
 use super::{EXIT_BAD_INPUT, EXIT_OK, RunArgs, error, signals};
 use crate::experiment::{self, PartialVariant, VariantResult};
 use crate::report::results::CompareOptions;
@@ -184,7 +186,8 @@ fn merge_inner(a: &MergeArgs) -> Result<Merged, String> {
     let mut shards: Vec<ShardFile> = Vec::new();
     for p in shard_files(&a.inputs)? {
         let bytes = crate::input::read_limited(&p, MAX_SHARD_BYTES).map_err(|e| format!("{}: {e}", p.display()))?;
-        let text = String::from_utf8(bytes).map_err(|_| format!("{} is not a branchsim shard file (not UTF-8)", p.display()))?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| format!("{} is not a branchsim shard file (not UTF-8)", p.display()))?;
         let s: ShardFile = serde_json::from_str(&text).map_err(|e| {
             // A shard of another format version names itself; say so rather than quote serde.
             #[derive(Deserialize)]

@@ -6,8 +6,8 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
-use super::run::{Fail, halted};
 use super::budget::{MAX_SWEEP_POINTS, check_replications};
+use super::run::{Fail, halted};
 use super::{Caps, EXIT_BAD_INPUT, EXIT_OK, error, signals};
 use crate::experiment::sweep::{self, Param};
 use crate::experiment::{self, Job};
@@ -215,7 +215,8 @@ pub fn sweep(a: &SweepArgs) -> i32 {
         error(&format!("cannot write sweep results to {}: {e}; nothing was written", dir.display()));
         return EXIT_BAD_INPUT;
     }
-    let drawn = cost_chart(&mut stage, &out).and_then(|()| if out.params.len() == 2 { sweep_charts(&mut stage, &out) } else { Ok(()) });
+    let drawn = cost_chart(&mut stage, &out)
+        .and_then(|()| if out.params.len() == 2 { sweep_charts(&mut stage, &out) } else { Ok(()) });
     if let Err(e) = drawn {
         error(&format!("the sweep charts could not be drawn: {e}; nothing was written"));
         return EXIT_BAD_INPUT;

@@ -175,13 +175,17 @@ impl PartialVariant {
         for (label, h) in [("waiting", &self.wait_hist), ("cycle", &self.cycle_hist)] {
             let parts = h.iter().skip(1).try_fold(0u64, |acc, t| acc.checked_add(t.n()));
             if h.first().map(Histogram::n) != parts {
-                return bad(&format!("the {label}-time histograms of the customer types do not add up to the overall one"));
+                return bad(&format!(
+                    "the {label}-time histograms of the customer types do not add up to the overall one"
+                ));
             }
         }
         if let Some((rep, why)) = self.stops.first() {
             // `run --shard` stops the whole shard at a capped replication, so it never
             // writes one: any entry was made up.
-            return bad(&format!("it records an early stop of replication {rep} ({why:?}), which `run --shard` never writes"));
+            return bad(&format!(
+                "it records an early stop of replication {rep} ({why:?}), which `run --shard` never writes"
+            ));
         }
         Ok(())
     }

@@ -53,15 +53,15 @@ impl OutputDir {
             }
         }
         let lock = open_dir(path).map_err(|e| format!("cannot open the output folder {shown}: {e}"))?;
-        match lock.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => {
+        match try_lock(&lock) {
+            Ok(true) => {}
+            Ok(false) => {
                 return Err(format!(
                     "another branchsim command is writing to {shown} right now: refusing to mix two runs in one \
                      folder; wait for it to finish, or write to another folder with --out"
                 ));
             }
-            Err(std::fs::TryLockError::Error(e)) => return Err(format!("cannot lock the output folder {shown}: {e}")),
+            Err(e) => return Err(format!("cannot lock the output folder {shown}: {e}")),
         }
         let d = OutputDir { path: path.to_path_buf(), _lock: lock };
         d.recover().map_err(|e| format!("cannot tidy the output folder {shown}: {e}"))?;
@@ -213,7 +213,11 @@ fn publish_ready(out: &Path, stage: &Path) -> io::Result<()> {
     entries.sort_by_key(|(n, _)| (n == "summary.json", n.clone()));
     for (name, is_dir) in entries {
         let (new, target) = (stage.join(&name), out.join(&name));
-        if is_dir { swap_dir(&new, &target, &stage.join(format!("{OLD_PREFIX}{name}")))? } else { std::fs::rename(&new, &target)? }
+        if is_dir {
+            swap_dir(&new, &target, &stage.join(format!("{OLD_PREFIX}{name}")))?
+        } else {
+            std::fs::rename(&new, &target)?
+        }
     }
     for name in removals.lines().filter(|l| !l.is_empty() && !l.contains(['/', '\\']) && *l != "..") {
         let target = out.join(name);
@@ -301,6 +305,22 @@ fn open_dir(path: &Path) -> io::Result<File> {
     std::fs::OpenOptions::new().read(true).custom_flags(flags.bits() as i32).open(path)
 }
 
+/// Takes the folder's exclusive lock without waiting: `Ok(false)` when another process holds
+/// it. (`flock`: released by the kernel when the process ends, however it ends.)
+#[cfg(unix)]
+fn try_lock(f: &File) -> io::Result<bool> {
+    match rustix::fs::flock(f, rustix::fs::FlockOperation::NonBlockingLockExclusive) {
+        Ok(()) => Ok(true),
+        Err(e) if e == rustix::io::Errno::WOULDBLOCK => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(not(unix))]
+fn try_lock(_: &File) -> io::Result<bool> {
+    Ok(true)
+}
+
 #[cfg(not(unix))]
 fn open_dir(path: &Path) -> io::Result<File> {
     std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(false).open(path.join(".branchsim.lock"))
@@ -337,4 +357,74 @@ pub fn available_bytes(path: &Path) -> Option<u64> {
 #[cfg(not(unix))]
 pub fn available_bytes(_: &Path) -> Option<u64> {
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("branchsim-files-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        d
+    }
+
+    /// A process killed after its stage was complete but before every rename was done: the
+    /// next command into the folder finishes the publish (roll forward), so the folder ends
+    /// up the new run whole, with the removals done too.
+    #[test]
+    fn a_ready_stage_left_by_a_killed_process_is_published_by_the_next_one() {
+        let dir = scratch("roll-forward");
+        std::fs::create_dir_all(dir.join("charts")).unwrap();
+        for (name, text) in [("summary.json", "old"), ("compare.csv", "old"), ("charts/a.svg", "old")] {
+            std::fs::write(dir.join(name), text).unwrap();
+        }
+        {
+            let out = OutputDir::open(&dir).unwrap();
+            let mut stage = out.stage().unwrap();
+            stage.write("summary.json", b"new").unwrap();
+            stage.write("charts/b.svg", b"new").unwrap();
+            stage.remove("compare.csv");
+            // What `publish` does before its first rename; then the process "dies".
+            let root = stage.dir.take().unwrap().keep();
+            std::fs::write(root.join(READY), "compare.csv").unwrap();
+        }
+        assert_eq!(std::fs::read_to_string(dir.join("summary.json")).unwrap(), "old");
+        let _again = OutputDir::open(&dir).unwrap();
+        assert_eq!(std::fs::read_to_string(dir.join("summary.json")).unwrap(), "new");
+        assert_eq!(std::fs::read_to_string(dir.join("charts/b.svg")).unwrap(), "new");
+        assert!(!dir.join("charts/a.svg").exists() && !dir.join("compare.csv").exists());
+        let left: Vec<_> = std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.file_name()).collect();
+        assert_eq!(left.len(), 2, "{left:?}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A stage that was not complete is discarded: the earlier results stay.
+    #[test]
+    fn an_incomplete_stage_is_discarded() {
+        let dir = scratch("discard");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("summary.json"), "old").unwrap();
+        {
+            let out = OutputDir::open(&dir).unwrap();
+            let mut stage = out.stage().unwrap();
+            stage.write("summary.json", b"new").unwrap();
+            let _ = stage.dir.take().unwrap().keep();
+        }
+        let _again = OutputDir::open(&dir).unwrap();
+        assert_eq!(std::fs::read_to_string(dir.join("summary.json")).unwrap(), "old");
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// The lock is per folder and per open: a second open while the first is held is refused.
+    #[test]
+    fn a_locked_folder_is_refused() {
+        let dir = scratch("lock");
+        let first = OutputDir::open(&dir).unwrap();
+        assert!(OutputDir::open(&dir).is_err_and(|e| e.contains("another branchsim command")));
+        drop(first);
+        assert!(OutputDir::open(&dir).is_ok());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
