@@ -23,7 +23,7 @@ fn results(fixture: &str) -> Results {
     else {
         unreachable!()
     };
-    run::simulate(&loaded, &args).unwrap().results
+    run::simulate(&loaded, &args, None).unwrap().results
 }
 
 fn temp_dir(name: &str) -> PathBuf {

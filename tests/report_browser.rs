@@ -39,7 +39,7 @@ fn write_report(fixture: &str, dir: &Path) {
     else {
         unreachable!()
     };
-    let r = run::simulate(&loaded, &args).unwrap().results;
+    let r = run::simulate(&loaded, &args, None).unwrap().results;
     let _ = std::fs::remove_dir_all(dir);
     charts::write_charts_and_report(&r, dir, None).unwrap();
 }

@@ -313,3 +313,166 @@ fn merge_refuses_shards_of_different_scenarios_or_seeds() {
     assert!(err.contains("refusing to mix"), "{err}");
     assert!(!out.join("merge-test").join("summary.json").exists());
 }
+
+/// A scenario whose run takes a few seconds with `-n 20` (for things that must happen while
+/// it runs).
+fn slow_scenario(dir: &Path, name: &str) -> String {
+    let text = format!(
+        "name = \"{name}\"\nhorizon = \"1000d\"\nreplications = 2\nseed = 1\n\n[[customers]]\nname = \"c\"\nfirst_step = \"s\"\n\n\
+         [[arrivals]]\ncustomer = \"c\"\nrate = \"40/h\"\n\n[[resources]]\nname = \"r\"\nstaff = 1\n\n[[steps]]\nname = \"s\"\n\
+         resource = \"r\"\nservice = {{ dist = \"exponential\", mean = \"1min\" }}\n"
+    );
+    let p = dir.join(format!("{}.toml", slug(name)));
+    std::fs::write(&p, text).unwrap_or_else(|e| panic!("{e}"));
+    p.to_string_lossy().into_owned()
+}
+
+fn spawn(args: &[&str]) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_branchsim"))
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Issue #18, item 4: temporaries were `.NAME.tmp-PID`, opened without O_EXCL or O_NOFOLLOW,
+/// so links planted in the output folder while a run simulated were followed and files
+/// outside the folder overwritten. Now every file goes through a staging folder with an
+/// unpredictable name and is renamed into place, which replaces a link instead of following
+/// it; an output folder that is itself a link is refused.
+#[cfg(unix)]
+#[test]
+fn links_planted_in_the_output_folder_are_never_followed() {
+    use std::os::unix::fs::symlink;
+    let dir = scratch("links");
+    let out = dir.join("out");
+    let o = out.to_string_lossy().into_owned();
+    let file = slow_scenario(&dir, "Link test");
+    let (code, _, err) = run(&["run", &file, "--out", &o, "-n", "1", "--quiet"]);
+    assert_eq!(code, Some(0), "{err}");
+    let folder = out.join("link-test");
+    let victim = dir.join("victim.txt");
+    std::fs::write(&victim, "precious").unwrap_or_else(|e| panic!("{e}"));
+    let victim_dir = dir.join("victim-dir");
+    std::fs::create_dir_all(&victim_dir).unwrap_or_else(|e| panic!("{e}"));
+    // A run of several seconds; the links are planted while it simulates, with the names the
+    // old temporaries had (the PID is known to anyone who can list processes).
+    let mut child = spawn(&["run", &file, "--out", &o, "-n", "20", "--threads", "1", "--quiet", "--seed", "2"]);
+    let pid = child.id();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let names = ["summary.json", "kpis.csv", "replications.csv", "timeseries.csv", "report.html"];
+    for n in names {
+        let _ = symlink(&victim, folder.join(format!(".{n}.tmp-{pid}")));
+        let _ = std::fs::remove_file(folder.join(n));
+        symlink(&victim, folder.join(n)).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let _ = std::fs::remove_dir_all(folder.join("charts"));
+    symlink(&victim_dir, folder.join("charts")).unwrap_or_else(|e| panic!("{e}"));
+    let status = child.wait().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(status.code(), Some(0));
+    assert_eq!(std::fs::read_to_string(&victim).unwrap_or_default(), "precious", "a link was followed");
+    assert_eq!(std::fs::read_dir(&victim_dir).map(|d| d.count()).unwrap_or(99), 0, "charts/ link was followed");
+    for n in names.iter().chain(&["charts"]) {
+        let m = std::fs::symlink_metadata(folder.join(n)).unwrap_or_else(|e| panic!("{n}: {e}"));
+        assert!(!m.file_type().is_symlink(), "{n} is still a link");
+    }
+    let summary = std::fs::read_to_string(folder.join("summary.json")).unwrap_or_default();
+    assert!(summary.contains("\"seed\": 2"), "the new results were not published");
+    // Single files: record --to and check --junit replace a link, never write through it.
+    let golden = dir.join("golden.json");
+    symlink(&victim, &golden).unwrap_or_else(|e| panic!("{e}"));
+    let (code, _, err) = run(&["record", &file, "--to", &golden.to_string_lossy(), "-n", "2", "--quiet"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(std::fs::read_to_string(&victim).unwrap_or_default(), "precious");
+    assert!(!std::fs::symlink_metadata(&golden).is_ok_and(|m| m.file_type().is_symlink()));
+    // An output folder that is a link is refused before anything runs.
+    let linked_out = dir.join("linked");
+    std::fs::create_dir_all(&linked_out).unwrap_or_else(|e| panic!("{e}"));
+    symlink(&victim_dir, linked_out.join("link-test")).unwrap_or_else(|e| panic!("{e}"));
+    let (code, _, err) = run(&["run", &file, "--out", &linked_out.to_string_lossy(), "-n", "1", "--quiet"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("symbolic link"), "{err}");
+    assert_eq!(std::fs::read_dir(&victim_dir).map(|d| d.count()).unwrap_or(99), 0);
+}
+
+/// Issue #18, item 5: two runs into one folder mixed their files. The folder is locked: the
+/// second run is refused at once with a message, the first one finishes.
+#[test]
+fn a_second_run_into_a_busy_folder_is_refused() {
+    let dir = scratch("lock");
+    let o = dir.join("out").to_string_lossy().into_owned();
+    let file = slow_scenario(&dir, "Lock test");
+    let mut first = spawn(&["run", &file, "--out", &o, "-n", "20", "--threads", "1", "--quiet"]);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let (code, _, err) = run(&["run", &file, "--out", &o, "-n", "1", "--quiet", "--seed", "7"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("another branchsim command is writing to"), "{err}");
+    let (code, _, err) = run(&["report", &dir.join("out").join("lock-test").to_string_lossy()]);
+    assert_eq!(code, Some(2), "{err}");
+    let status = first.wait().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(status.code(), Some(0));
+    let summary = std::fs::read_to_string(dir.join("out/lock-test/summary.json")).unwrap_or_default();
+    assert!(summary.contains("\"seed\": 1") && summary.contains("\"replications\": 20"), "{summary}");
+    // The lock goes with the process: the next run proceeds.
+    let (code, _, err) = run(&["run", &file, "--out", &o, "-n", "1", "--quiet", "--seed", "7"]);
+    assert_eq!(code, Some(0), "{err}");
+}
+
+fn files_with_bytes(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut v: Vec<(PathBuf, Vec<u8>)> =
+        walk(dir).into_iter().map(|p| (p.clone(), std::fs::read(&p).unwrap_or_default())).collect();
+    v.sort();
+    v
+}
+
+/// Issue #18, item 5: a bad `--font`, or a `charts` that cannot be replaced, failed after
+/// summary.json and the CSVs were already replaced, leaving a folder of two runs. Both are
+/// now found before simulating, and the folder keeps the earlier run whole.
+#[test]
+fn a_failure_before_publishing_keeps_the_earlier_run_whole() {
+    let dir = scratch("whole");
+    let out = dir.join("out");
+    let o = out.to_string_lossy().into_owned();
+    let file = scenario(&dir, "w.toml", "Whole test", "walk_in", "counter", "teller", "more");
+    let (code, _, err) = run(&["run", &file, "--out", &o, "--quiet"]);
+    assert_eq!(code, Some(0), "{err}");
+    let folder = out.join("whole-test");
+    let before = files_with_bytes(&folder);
+    let bad_font = dir.join("bad.ttf");
+    std::fs::write(&bad_font, "not a font").unwrap_or_else(|e| panic!("{e}"));
+    let (code, _, err) =
+        run(&["run", &file, "--out", &o, "--quiet", "--seed", "2", "--font", &bad_font.to_string_lossy()]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("cannot use font"), "{err}");
+    assert!(files_with_bytes(&folder) == before, "a failed run changed the folder");
+    // charts/ holding a folder branchsim did not write: refused before simulating.
+    std::fs::create_dir_all(folder.join("charts/mine")).unwrap_or_else(|e| panic!("{e}"));
+    let before = files_with_bytes(&folder);
+    let (code, _, err) = run(&["run", &file, "--out", &o, "--quiet", "--seed", "2"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("did not write"), "{err}");
+    assert!(files_with_bytes(&folder) == before, "a refused run changed the folder");
+    std::fs::remove_dir(folder.join("charts/mine")).unwrap_or_else(|e| panic!("{e}"));
+    // A file of the user's own in charts/ survives a new run; stale charts do not.
+    std::fs::write(folder.join("charts/notes.txt"), "mine").unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(folder.join("charts/old-step.svg"), "<svg/>").unwrap_or_else(|e| panic!("{e}"));
+    let (code, _, err) = run(&["run", &file, "--out", &o, "--quiet", "--seed", "2"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(std::fs::read_to_string(folder.join("charts/notes.txt")).unwrap_or_default(), "mine");
+    assert!(!folder.join("charts/old-step.svg").exists());
+    // Every published file is of the new run.
+    let html = std::fs::read_to_string(folder.join("report.html")).unwrap_or_default();
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(folder.join("summary.json")).unwrap_or_default())
+            .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(summary["seed"], 2);
+    assert!(html.contains("seed 2"), "report.html is not of the new run");
+    // --no-charts: charts and report of the earlier run are removed, not left beside new results.
+    let (code, _, err) = run(&["run", &file, "--out", &o, "--quiet", "--seed", "3", "--no-charts"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(!folder.join("report.html").exists() && !folder.join("charts").exists());
+    let hidden: Vec<PathBuf> =
+        walk(&folder).into_iter().filter(|p| p.to_string_lossy().contains(".branchsim-stage-")).collect();
+    assert!(hidden.is_empty(), "{hidden:?}");
+}

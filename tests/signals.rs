@@ -146,13 +146,89 @@ fn sigkill_mid_run_leaves_earlier_results_intact() {
     let file = scenario(&dir, "100d", "40/h", 1);
     let out = dir.join("out");
     let before = earlier_results(&file, &out);
-    let mut child = start_long_run(&file, &out, "10000000");
+    let mut child = start_long_run(&file, &out, "100000");
     std::thread::sleep(Duration::from_millis(1500));
     assert!(child.try_wait().ok().flatten().is_none(), "the long run ended before it could be killed");
     child.kill().unwrap_or_else(|e| panic!("{e}"));
     let status = child.wait().unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(status.code(), None, "SIGKILL ends the process without an exit code");
     assert_intact(&before, &out, "after SIGKILL");
+    // The killed run's staging folder is removed by the next run into the folder (and only
+    // it: a file branchsim did not create stays).
+    let folder = out.join("signal-test");
+    assert!(staging_folders(&folder) == 1, "the killed run staged in a hidden folder");
+    std::fs::write(folder.join(".summary.json.tmp-1"), "not ours").unwrap_or_else(|e| panic!("{e}"));
+    let o = bin()
+        .args(["run", &file, "--out", &out.to_string_lossy(), "-n", "1", "--quiet", "--no-charts"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(staging_folders(&folder), 0, "the staging folder of the killed run is still there");
+    assert!(folder.join(".summary.json.tmp-1").exists(), "a file branchsim did not create was removed");
+}
+
+fn staging_folders(dir: &Path) -> usize {
+    std::fs::read_dir(dir)
+        .map(|rd| rd.flatten().filter(|e| e.file_name().to_string_lossy().starts_with(".branchsim-stage-")).count())
+        .unwrap_or(0)
+}
+
+/// Every file under `dir` by its path inside `dir`.
+fn relative(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    snapshot(dir).into_iter().map(|(p, b)| (p.strip_prefix(dir).map(Path::to_path_buf).unwrap_or(p), b)).collect()
+}
+
+/// Issue #18, item 5: a signal while results were written left summary.json of one run
+/// beside report.html of another (6/150 SIGINT, 33/150 SIGTERM trials). Signals at moments
+/// spread over a whole run, writing included, must leave the folder the earlier run or the
+/// new one, file for file.
+#[test]
+fn signals_at_any_moment_leave_the_old_or_the_new_run() {
+    let dir = scratch("any-moment");
+    let file = scenario(&dir, "100d", "40/h", 1);
+    let out = dir.join("out");
+    earlier_results(&file, &out);
+    let old = relative(&out);
+    // The new run's files, written undisturbed elsewhere (same bytes for the same seed).
+    let reference = dir.join("reference");
+    let t = Instant::now();
+    let o = bin()
+        .args(["run", &file, "--out", &reference.to_string_lossy(), "-n", "2", "--seed", "6", "--quiet"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(o.status.code(), Some(0));
+    let span = t.elapsed();
+    let new = relative(&reference);
+    let (mut saw_old, mut saw_new) = (0, 0);
+    for i in 0..24u32 {
+        let mut child = bin()
+            .args(["run", &file, "--out", &out.to_string_lossy(), "-n", "2", "--seed", "6", "--quiet"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{e}"));
+        std::thread::sleep(span * i / 20);
+        send(&child, if i % 2 == 0 { "-INT" } else { "-TERM" });
+        let (code, stderr) = wait_within(&mut child, Duration::from_secs(30));
+        // `None`: the signal came before the handlers were installed and ended the process.
+        assert!(matches!(code, None | Some(0 | 130 | 143)), "{code:?}: {stderr}");
+        let now = relative(&out);
+        let visible: BTreeMap<PathBuf, Vec<u8>> =
+            now.into_iter().filter(|(p, _)| !p.to_string_lossy().contains(".branchsim-stage-")).collect();
+        if visible == old {
+            saw_old += 1;
+        } else if visible == new {
+            saw_new += 1;
+            // Back to the earlier run for the next trial.
+            let _ = std::fs::remove_dir_all(&out);
+            earlier_results(&file, &out);
+        } else {
+            let differ: Vec<&PathBuf> = visible.keys().filter(|p| old.get(*p) != visible.get(*p)).collect();
+            panic!("trial {i}: the folder mixes two runs: {differ:?}");
+        }
+    }
+    assert!(saw_old > 0, "no signal came early enough to stop the run");
+    eprintln!("{saw_old} trials kept the earlier run, {saw_new} published the new one");
 }
 
 #[test]
@@ -162,7 +238,7 @@ fn sigint_and_sigterm_stop_promptly_and_write_nothing() {
     let out = dir.join("out");
     let before = earlier_results(&file, &out);
     for (signal, code, name) in [("-INT", 130, "SIGINT"), ("-TERM", 143, "SIGTERM")] {
-        let mut child = start_long_run(&file, &out, "10000000");
+        let mut child = start_long_run(&file, &out, "100000");
         std::thread::sleep(Duration::from_millis(1500));
         send(&child, signal);
         let (got, stderr) = wait_within(&mut child, Duration::from_secs(5));

@@ -114,7 +114,44 @@ impl Baseline {
                 ver.map_or_else(|| "(missing)".to_string(), |x| x.to_string())
             ));
         }
-        serde_json::from_value(v).map_err(|e| format!("invalid branchsim baseline file: {e}"))
+        let b: Baseline = serde_json::from_value(v).map_err(|e| format!("invalid branchsim baseline file: {e}"))?;
+        b.consistent().map_err(|e| format!("invalid branchsim baseline file: {e}"))?;
+        Ok(b)
+    }
+
+    /// Refuses what `record` can never write: a Welch test fed a negative `sd`, an `n` beyond
+    /// the replications or a reversed interval would give a verdict on nonsense.
+    fn consistent(&self) -> Result<(), String> {
+        let max = crate::cli::budget::MAX_REPLICATIONS;
+        if !(2..=max).contains(&self.replications) {
+            return Err(format!("`replications` is {}; a baseline holds 2 to {max}", self.replications));
+        }
+        for (variant, kpis) in &self.variants {
+            for (path, r) in kpis {
+                let at = format!("variant `{variant}`, KPI `{path}`");
+                if r.sd < 0.0 || r.sd.is_infinite() {
+                    return Err(format!("{at}: `sd` is {}; a standard deviation is a finite number >= 0", r.sd));
+                }
+                if r.mean.is_infinite() {
+                    return Err(format!("{at}: `mean` is infinite"));
+                }
+                if r.n > self.replications {
+                    return Err(format!(
+                        "{at}: `n` is {} but the baseline has {} replications",
+                        r.n, self.replications
+                    ));
+                }
+                let [lo, hi] = r.ci95;
+                if lo.is_infinite()
+                    || hi.is_infinite()
+                    || lo > hi
+                    || (r.mean.is_finite() && (r.mean < lo || r.mean > hi))
+                {
+                    return Err(format!("{at}: `ci95` [{lo}, {hi}] is not an interval around the mean {}", r.mean));
+                }
+            }
+        }
+        Ok(())
     }
 }
 

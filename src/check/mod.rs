@@ -26,7 +26,7 @@ use clap::{Args, Parser};
 
 use crate::cli::run::{Fail, RunOutput, simulate};
 use crate::cli::{Caps, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, RunArgs, error, signals};
-use crate::report::files::write_atomic;
+use crate::report::files::write_file;
 use crate::scenario::diag::{Diagnostics, Severity, did_you_mean, line_col};
 use crate::scenario::{self, Loaded, tree};
 use baseline::Baseline;
@@ -125,6 +125,7 @@ fn run_scenario(
     replications: Option<u64>,
     threads: Option<usize>,
     quiet: bool,
+    budget: &crate::cli::budget::Budget,
 ) -> Result<RunOutput, Fail> {
     #[derive(Parser)]
     struct Wrap {
@@ -139,7 +140,8 @@ fn run_scenario(
     w.run.threads = threads;
     w.run.quiet = quiet;
     w.run.no_charts = true;
-    simulate(loaded, &w.run)
+    w.run.caps.budget = budget.clone();
+    simulate(loaded, &w.run, None)
 }
 
 /// Parses "5%" or "0.05" as a share.
@@ -215,14 +217,7 @@ impl From<String> for DocError {
 
 fn read_expect_doc(path: &Path) -> Result<ExpectDoc, DocError> {
     let label = path.display().to_string();
-    let meta = std::fs::metadata(path).map_err(|e| format!("{label}: cannot read: {e}"))?;
-    if meta.is_dir() {
-        return Err(format!("{label}: is a folder; --expect takes a TOML file").into());
-    }
-    if meta.len() > MAX_EXPECT_BYTES {
-        return Err(format!("{label}: the file is too large ({} bytes)", meta.len()).into());
-    }
-    let bytes = std::fs::read(path).map_err(|e| format!("{label}: cannot read: {e}"))?;
+    let bytes = read_input(path, MAX_EXPECT_BYTES)?;
     let text = String::from_utf8(bytes).map_err(|_| format!("{label}: the file is not valid UTF-8"))?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text).to_string();
     let mut d = Diagnostics::default();
@@ -232,13 +227,15 @@ fn read_expect_doc(path: &Path) -> Result<ExpectDoc, DocError> {
     }
 }
 
+/// Reads an input file within `limit` bytes (never a device or a folder).
+fn read_input(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
+    crate::input::read_limited(path, limit).map_err(|e| format!("{}: {e}", path.display()))
+}
+
 fn read_baseline(path: &Path) -> Result<Baseline, String> {
     let label = path.display().to_string();
-    let meta = std::fs::metadata(path).map_err(|e| format!("{label}: cannot read: {e}"))?;
-    if meta.len() > baseline::MAX_BYTES {
-        return Err(format!("{label}: the file is too large ({} bytes)", meta.len()));
-    }
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{label}: cannot read: {e}"))?;
+    let bytes = read_input(path, baseline::MAX_BYTES)?;
+    let text = String::from_utf8(bytes).map_err(|_| format!("{label}: the file is not valid UTF-8"))?;
     Baseline::from_json(&text).map_err(|e| format!("{label}: {e}"))
 }
 
@@ -475,7 +472,7 @@ pub fn run_check(a: &CheckArgs) -> i32 {
         }
         let seed = a.seed.or(baseline.as_ref().map(|b| b.seed));
         let reps = a.replications.or(baseline.as_ref().map(|b| b.replications));
-        let out = match run_scenario(l, seed, reps, a.threads, a.quiet || a.json) {
+        let out = match run_scenario(l, seed, reps, a.threads, a.quiet || a.json, &a.caps.budget) {
             Ok(o) => o,
             Err(Fail::Input(e)) => {
                 sink.bad(&format!("{}: {e}", l.path), Some(&l.path));
@@ -556,7 +553,7 @@ pub fn run_check(a: &CheckArgs) -> i32 {
     drop(stdout);
     sink.annotate(&output::annotations(&rep));
     if let Some(path) = &a.junit {
-        if let Err(e) = write_atomic(path, output::junit(&rep).as_bytes()) {
+        if let Err(e) = write_file(path, output::junit(&rep).as_bytes()) {
             sink.bad(&format!("cannot write the JUnit report {}: {e}", path.display()), None);
             return EXIT_BAD_INPUT;
         }
@@ -588,7 +585,7 @@ pub fn run_record(a: &RecordArgs) -> i32 {
         error(&e);
         return EXIT_BAD_INPUT;
     }
-    let out = match run_scenario(&loaded, a.seed, a.replications, a.threads, a.quiet) {
+    let out = match run_scenario(&loaded, a.seed, a.replications, a.threads, a.quiet, &a.caps.budget) {
         Ok(o) => o,
         Err(f) => return f.report(None),
     };
@@ -596,7 +593,7 @@ pub fn run_record(a: &RecordArgs) -> i32 {
         return signals::stopped(code, &format!("nothing was written; {} is unchanged", a.to.display()));
     }
     let b = Baseline::from_results(&loaded, &out.results);
-    if let Err(e) = write_atomic(&a.to, b.to_json().as_bytes()) {
+    if let Err(e) = write_file(&a.to, b.to_json().as_bytes()) {
         error(&format!("cannot write {}: {e}", a.to.display()));
         return EXIT_BAD_INPUT;
     }

@@ -3,6 +3,7 @@
 //! Exit codes: 0 success, 1 failed checks, 2 bad input or usage (also a run stopped by a
 //! safety cap), 130 / 143 stopped by SIGINT / SIGTERM (see `signals`).
 
+pub mod budget;
 mod report;
 pub mod run;
 mod shard;
@@ -67,6 +68,8 @@ pub struct Caps {
     /// (a runaway, overloaded model) stops the run with exit code 2.
     #[arg(long, value_name = "N")]
     pub max_in_system: Option<usize>,
+    #[command(flatten)]
+    pub budget: budget::Budget,
 }
 
 impl Caps {
@@ -169,10 +172,9 @@ pub fn main() -> i32 {
             return code;
         }
     };
-    // Commands that simulate or write results stop cleanly on SIGINT/SIGTERM.
-    // (`validate` writes nothing; `report` only re-renders: the default action of the signal,
-    // ending the process, is safe there because every file is replaced by a rename.)
-    let writes = !matches!(cli.command, Command::Validate(_) | Command::Report(_));
+    // Commands that simulate or write results stop cleanly on SIGINT/SIGTERM: a signal only
+    // sets a flag, so publishing a run's files is never cut short (`validate` writes nothing).
+    let writes = !matches!(cli.command, Command::Validate(_));
     if writes {
         if let Err(e) = signals::install() {
             error(&e);

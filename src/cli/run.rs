@@ -141,44 +141,98 @@ pub fn run(a: &RunArgs) -> i32 {
         return super::shard::run_shard(&loaded, a, spec);
     }
     let dir = output_dir(&a.out, &loaded);
-    let out = match simulate(&loaded, a) {
+    // Everything that can refuse the run is checked before a replication runs: the folder
+    // (locked, writable, no link), the font, the budgets.
+    let prepared =
+        check_plan(&loaded, a, Some(&dir)).and_then(|()| prepare_output(&dir, a.font.as_deref(), !a.no_charts));
+    let (_lock, mut stage) = match prepared {
+        Ok(x) => x,
+        Err(e) => {
+            error(&e);
+            return EXIT_BAD_INPUT;
+        }
+    };
+    let out = match simulate(&loaded, a, Some(&dir)) {
         Ok(o) => o,
         Err(f) => return f.report(Some(&dir)),
     };
-    // A signal that arrived after the last replication: still nothing written.
-    if let Some(code) = signals::received() {
-        return Fail::Signal(code).report(Some(&out.dir));
-    }
-    // From here on a signal waits until the folder holds the complete new results (each file
-    // is renamed into place; stopping between files would mix two runs).
-    if let Err(e) = write_outputs(&out) {
-        error(&format!("cannot write results to {}: {e}", out.dir.display()));
+    // Every file of the run is staged first; nothing reaches the folder until all are written.
+    let staged = write_outputs(&out, &mut stage).map_err(|e| e.to_string()).and_then(|()| {
+        if a.no_charts {
+            // Charts of an earlier run would describe other results.
+            stage.remove("charts");
+            stage.remove("report.html");
+            return Ok(());
+        }
+        // Charts are drawn in parallel, on as many threads as the simulation had.
+        build_pool(a.threads).and_then(|pool| {
+            pool.install(|| charts::stage_charts_and_report(&out.results, &mut stage, a.font.as_deref()))
+        })
+    });
+    if let Err(e) = staged {
+        error(&format!(
+            "cannot write the results: {e}; nothing was written, earlier results in {} are unchanged",
+            dir.display()
+        ));
         return EXIT_BAD_INPUT;
     }
-    if !a.no_charts && signals::received().is_none() {
-        // Charts are drawn in parallel, on as many threads as the simulation had.
-        let drawn = build_pool(a.threads).and_then(|pool| {
-            pool.install(|| charts::write_charts_and_report(&out.results, &out.dir, a.font.as_deref()))
-        });
-        if let Err(e) = drawn {
-            error(&format!("cannot write charts or the report in {}: {e}", out.dir.display()));
-            return EXIT_BAD_INPUT;
-        }
-    }
-    if let Some(code) = signals::received() {
-        return signals::stopped(
-            code,
-            &format!(
-                "the signal came while results were written; {} holds the complete new results{}",
-                out.dir.display(),
-                if a.no_charts { "" } else { " (charts and report.html may be those of the earlier run)" }
-            ),
-        );
+    match publish(stage, &dir) {
+        Ok(None) => {}
+        Ok(Some(code)) => return code,
+        Err(code) => return code,
     }
     if !a.quiet {
         print_summary(&out, a);
     }
     EXIT_OK
+}
+
+/// Opens and locks the output folder, checks that the files of a run can replace the
+/// earlier ones and that the font loads, and makes the staging folder: all before simulating.
+pub fn prepare_output(
+    dir: &Path,
+    font: Option<&Path>,
+    with_charts: bool,
+) -> Result<(files::OutputDir, files::Stage), String> {
+    let out = files::OutputDir::open(dir)?;
+    out.preflight(&RUN_FILES, &["charts"])?;
+    if with_charts {
+        if let Some(f) = font {
+            charts::fonts::choose(Some(f), &[])?;
+        }
+    }
+    let stage = out.stage().map_err(|e| format!("cannot write to the output folder {}: {e}", dir.display()))?;
+    Ok((out, stage))
+}
+
+/// The files a run publishes at the top of its folder.
+pub const RUN_FILES: [&str; 6] =
+    ["summary.json", "kpis.csv", "replications.csv", "timeseries.csv", "compare.csv", "report.html"];
+
+/// Publishes a complete stage, unless a signal came first (then nothing is written).
+/// `Ok(None)`: published; `Ok(Some(code))` / `Err(code)`: the exit code to return.
+pub fn publish(stage: files::Stage, dir: &Path) -> Result<Option<i32>, i32> {
+    if let Some(code) = signals::received() {
+        return Ok(Some(Fail::Signal(code).report(Some(dir))));
+    }
+    // A signal from here on only sets the flag: the renames below always finish.
+    if let Err(e) = stage.publish() {
+        error(&format!(
+            "publishing the results in {} failed: {e}; the next branchsim command into this folder completes it",
+            dir.display()
+        ));
+        return Err(EXIT_BAD_INPUT);
+    }
+    if let Some(code) = signals::received() {
+        return Ok(Some(signals::stopped(
+            code,
+            &format!(
+                "the signal came while the results were published; {} holds the complete new results",
+                dir.display()
+            ),
+        )));
+    }
+    Ok(None)
 }
 
 /// OUT/<slug of the scenario name>: the only place a run writes to.
@@ -223,6 +277,8 @@ pub fn plan<'a>(loaded: &'a Loaded, a: &RunArgs) -> Result<Plan<'a>, String> {
     if reps == 0 {
         return Err("--replications must be at least 1".into());
     }
+    super::budget::check_replications("--replications", reps)?;
+    super::budget::check_replications("--max-replications", a.max_replications)?;
     for v in &a.variants {
         if !loaded.variants.iter().any(|x| &x.name == v) {
             let names: Vec<&str> = loaded.variants.iter().map(|x| x.name.as_str()).collect();
@@ -269,7 +325,18 @@ pub fn plan<'a>(loaded: &'a Loaded, a: &RunArgs) -> Result<Plan<'a>, String> {
 
 /// Runs the experiment described by the file and the flags; stops early (with `Err`) on
 /// SIGINT/SIGTERM or when a replication hits a safety cap.
-pub fn simulate(loaded: &Loaded, a: &RunArgs) -> Result<RunOutput, Fail> {
+/// Checks the flags against the scenario and the estimates against the budgets (see
+/// `simulate` for `out`).
+pub fn check_plan(loaded: &Loaded, a: &RunArgs, out: Option<&Path>) -> Result<(), String> {
+    let Plan { replications: reps, jobs, precision, .. } = plan(loaded, a)?;
+    let held = precision.as_ref().map_or(reps, |p| reps.max(p.max_replications));
+    a.caps.budget.check(&work(&jobs, held, out.is_some()), out)
+}
+
+/// `out`: the folder the run will write (its free space and the disk budget are checked);
+/// `None` for commands that write no replication rows (`check`, `record`).
+pub fn simulate(loaded: &Loaded, a: &RunArgs, out: Option<&Path>) -> Result<RunOutput, Fail> {
+    check_plan(loaded, a, out)?;
     let Plan { seed, replications: reps, jobs, precision, opts } = plan(loaded, a)?;
     let pool = build_pool(a.threads)?;
     let total = match &precision {
@@ -306,25 +373,33 @@ pub fn progress_bar(total: u64, quiet: bool) -> Option<ProgressBar> {
     Some(bar)
 }
 
-/// Writes summary.json and the CSV files, each atomically.
-pub fn write_outputs(out: &RunOutput) -> std::io::Result<()> {
+/// What a plan holds in memory and writes, for the budgets.
+pub fn work<'a>(jobs: &[Job<'a>], replications: u64, writes_rows: bool) -> super::budget::Work<'a> {
+    super::budget::Work {
+        replications,
+        variants: jobs
+            .iter()
+            .map(|j| (j.name, crate::kpi::catalogue(j.model).iter().map(|id| id.path()).collect()))
+            .collect(),
+        provenance: 16 + 20 + 8 + env!("CARGO_PKG_VERSION").len() as u64 + 4,
+        writes_rows,
+    }
+}
+
+/// Stages summary.json and the CSV files (compare.csv is removed when there is nothing to
+/// compare).
+pub fn write_outputs(out: &RunOutput, stage: &mut files::Stage) -> std::io::Result<()> {
     let r = &out.results;
-    let dir: &Path = &out.dir;
-    std::fs::create_dir_all(dir)?;
-    files::remove_stale_temps(dir);
-    files::remove_stale_temps(&dir.join("charts"));
-    files::write_atomic(&dir.join("summary.json"), r.to_json().as_bytes())?;
-    files::write_atomic(&dir.join("kpis.csv"), &csv_out::kpis_csv(r))?;
+    stage.write("summary.json", r.to_json().as_bytes())?;
+    stage.write("kpis.csv", &csv_out::kpis_csv(r))?;
     let prov = csv_out::Provenance::of(r);
-    files::write_atomic_with(&dir.join("replications.csv"), |w| {
+    stage.write_with("replications.csv", |w| {
         csv_out::write_replications_csv(w, &out.variants, r.scenario.time_unit, &prov)
     })?;
-    files::write_atomic(&dir.join("timeseries.csv"), &csv_out::timeseries_csv(r))?;
+    stage.write("timeseries.csv", &csv_out::timeseries_csv(r))?;
     match csv_out::compare_csv(r) {
-        Some(c) => files::write_atomic(&dir.join("compare.csv"), &c)?,
-        None => {
-            let _ = std::fs::remove_file(dir.join("compare.csv"));
-        }
+        Some(c) => stage.write("compare.csv", &c)?,
+        None => stage.remove("compare.csv"),
     }
     Ok(())
 }

@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use clap::Args;
 use serde::{Deserialize, Serialize};
 
-use super::run::{Fail, Plan, RunOutput, build_pool, halted, plan, progress_bar, write_outputs};
+use super::run::{
+    Fail, Plan, RunOutput, build_pool, halted, plan, prepare_output, progress_bar, publish, work, write_outputs,
+};
 use super::{EXIT_BAD_INPUT, EXIT_OK, RunArgs, error, signals};
 use crate::experiment::{self, PartialVariant, VariantResult};
 use crate::report::results::CompareOptions;
@@ -51,7 +53,13 @@ pub struct MergeArgs {
     pub font: Option<PathBuf>,
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    #[command(flatten)]
+    pub budget: super::budget::Budget,
 }
+
+/// Shard files larger than this are refused (10⁷ replications of a large model in one shard
+/// are about this size; split such a run into more shards).
+pub const MAX_SHARD_BYTES: u64 = 1 << 30;
 
 fn parse_spec(spec: &str) -> Result<(u64, u64), String> {
     let bad = || format!("--shard `{spec}`: expected K/N with 0 <= K < N, e.g. 0/4");
@@ -73,6 +81,9 @@ pub fn run_shard(loaded: &scenario::Loaded, a: &RunArgs, spec: &str) -> i32 {
             ));
         }
         let (from, to) = experiment::shard_range(replications, k, n);
+        let dir = a.out.join(scenario::slug(&loaded.baseline().model.name)).join("shards");
+        // A shard holds its replications' rows in memory and writes them as JSON.
+        a.caps.budget.check(&work(&jobs, to - from, true), Some(&dir))?;
         let pool = build_pool(a.threads)?;
         let bar = progress_bar((to - from) * jobs.len() as u64, a.quiet);
         let tick = |x: u64| {
@@ -103,10 +114,9 @@ pub fn run_shard(loaded: &scenario::Loaded, a: &RunArgs, spec: &str) -> i32 {
             indifference: opts.indifference,
             variants: res.iter().map(VariantResult::to_partial).collect(),
         };
-        let dir = a.out.join(scenario::slug(&loaded.baseline().model.name)).join("shards");
         let path = dir.join(format!("shard-{k}-of-{n}.json"));
         let json = serde_json::to_string(&file).map_err(|e| e.to_string())?;
-        files::write_atomic(&path, json.as_bytes()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        files::write_file(&path, json.as_bytes()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         Ok(path)
     };
     match go() {
@@ -155,7 +165,7 @@ fn shard_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
 
 pub fn merge(a: &MergeArgs) -> i32 {
     match merge_inner(a) {
-        Ok(Err((code, dir))) => Fail::Signal(code).report(Some(&dir)),
+        Ok(Err(code)) => code,
         Ok(Ok(dir)) => {
             if !a.quiet {
                 println!("Merged results written to {}", dir.display());
@@ -169,13 +179,15 @@ pub fn merge(a: &MergeArgs) -> i32 {
     }
 }
 
-/// The merged folder, or (signal exit code, folder) when a signal came before writing.
-type Merged = Result<PathBuf, (i32, PathBuf)>;
+/// The merged folder, or the exit code of a signal (already reported).
+type Merged = Result<PathBuf, i32>;
 
 fn merge_inner(a: &MergeArgs) -> Result<Merged, String> {
     let mut shards: Vec<ShardFile> = Vec::new();
     for p in shard_files(&a.inputs)? {
-        let text = std::fs::read_to_string(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+        let bytes = crate::input::read_limited(&p, MAX_SHARD_BYTES).map_err(|e| format!("{}: {e}", p.display()))?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| format!("{} is not a branchsim shard file (not UTF-8)", p.display()))?;
         let s: ShardFile = serde_json::from_str(&text).map_err(|e| {
             // A shard of another format version names itself; say so rather than quote serde.
             #[derive(Deserialize)]
@@ -214,6 +226,8 @@ fn merge_inner(a: &MergeArgs) -> Result<Merged, String> {
             ));
         }
     }
+    let first_replications = first.replications;
+    super::budget::check_replications("the shards' replications", first_replications)?;
     let (n, scenario_file, seed, objective, maximise, indifference, content_hash) = (
         first.shards,
         first.scenario_file.clone(),
@@ -234,14 +248,30 @@ fn merge_inner(a: &MergeArgs) -> Result<Merged, String> {
         return Err("the same shard is given twice".into());
     }
     let path = a.scenario.clone().unwrap_or_else(|| PathBuf::from(&scenario_file));
-    let loaded =
-        scenario::load_file(&path).map_err(|e| format!("{}\ncannot load the scenario of the shards", e.render()))?;
-    if loaded.content_hash != content_hash {
+    // The file a shard names is only parsed (and quoted in messages) once its bytes are
+    // proven to be the scenario the shards ran: a shard naming any other file, or a device,
+    // learns nothing about it.
+    let bytes = crate::input::read_limited(&path, scenario::MAX_FILE_BYTES)
+        .map_err(|e| format!("cannot read the scenario of the shards {}: {e}", path.display()))?;
+    let text = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(&bytes);
+    if scenario::content_hash(text) != content_hash {
         return Err(format!(
-            "{} has changed since the shards were run (content hash differs): refusing to merge",
+            "{} is not the scenario file the shards ran (content hash differs; it changed since, or the shards \
+             name another file): refusing to merge",
             path.display()
         ));
     }
+    let loaded = scenario::load_bytes(&bytes, &path.display().to_string())
+        .map_err(|e| format!("{}\ncannot load the scenario of the shards", e.render()))?;
+    let dir = a.out.join(scenario::slug(&loaded.baseline().model.name));
+    let (_lock, mut stage) = prepare_output(&dir, a.font.as_deref(), !a.no_charts)?;
+    let jobs: Vec<experiment::Job<'_>> = loaded
+        .variants
+        .iter()
+        .filter(|v| names.contains(&v.name))
+        .map(|v| experiment::Job { name: &v.name, description: &v.description, model: &v.model })
+        .collect();
+    a.budget.check(&work(&jobs, first_replications, true), Some(&dir))?;
     let mut accs: Vec<VariantResult> = Vec::new();
     for name in &names {
         let v = loaded
@@ -262,16 +292,24 @@ fn merge_inner(a: &MergeArgs) -> Result<Merged, String> {
             acc.absorb(p)?;
         }
     }
+    if accs.iter().any(|acc| acc.replications() as u64 != first_replications) {
+        return Err(format!("the shards do not hold the {first_replications} replications they announce"));
+    }
     let opts = CompareOptions { objective, maximise, indifference };
     let results = Results::build(&loaded, seed, &accs, None, &opts);
-    let dir = a.out.join(scenario::slug(&loaded.baseline().model.name));
     let out = RunOutput { results, variants: accs, dir: dir.clone() };
     if let Some(code) = signals::received() {
-        return Ok(Err((code, dir)));
+        return Ok(Err(Fail::Signal(code).report(Some(&dir))));
     }
-    write_outputs(&out).map_err(|e| format!("cannot write results to {}: {e}", dir.display()))?;
-    if !a.no_charts {
-        charts::write_charts_and_report(&out.results, &dir, a.font.as_deref())?;
+    write_outputs(&out, &mut stage).map_err(|e| format!("cannot write results to {}: {e}", dir.display()))?;
+    if a.no_charts {
+        stage.remove("charts");
+        stage.remove("report.html");
+    } else {
+        charts::stage_charts_and_report(&out.results, &mut stage, a.font.as_deref())?;
+    }
+    if let Err(code) | Ok(Some(code)) = publish(stage, &dir) {
+        return Ok(Err(code));
     }
     Ok(Ok(dir))
 }

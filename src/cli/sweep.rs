@@ -6,6 +6,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
+use super::budget::{MAX_SWEEP_POINTS, check_replications};
 use super::run::{Fail, halted};
 use super::{Caps, EXIT_BAD_INPUT, EXIT_OK, error, signals};
 use crate::experiment::sweep::{self, Param};
@@ -73,6 +74,17 @@ pub fn sweep(a: &SweepArgs) -> i32 {
             return EXIT_BAD_INPUT;
         }
     };
+    // The grid is counted before it is built: three --set of 1000 values are 10⁹ points.
+    let size = params.iter().try_fold(1u64, |acc, p| acc.checked_mul(p.values.len() as u64));
+    if size.is_none_or(|n| n > MAX_SWEEP_POINTS) {
+        let counts: Vec<String> = params.iter().map(|p| p.values.len().to_string()).collect();
+        error(&format!(
+            "the sweep grid has {} points ({}), more than the limit of {MAX_SWEEP_POINTS}: sweep fewer values",
+            size.map_or_else(|| "more than 2^64".to_string(), |n| n.to_string()),
+            counts.join(" × ")
+        ));
+        return EXIT_BAD_INPUT;
+    }
     let mut root = loaded.tree.clone();
     root.remove("variants");
     let points = sweep::grid(&params);
@@ -113,6 +125,26 @@ pub fn sweep(a: &SweepArgs) -> i32 {
         error("--replications must be at least 1");
         return EXIT_BAD_INPUT;
     }
+    let dir = a.out.join(scenario::slug(&base.name));
+    // One point's replication rows are held at a time; sweep.csv has a line per point and KPI.
+    let prepared = check_replications("--replications", reps)
+        .and_then(|()| {
+            let job = [Job { name: "baseline", description: "", model: &models[0] }];
+            a.caps.budget.check(&super::run::work(&job, reps, false), Some(&dir))
+        })
+        .and_then(|()| {
+            let out = files::OutputDir::open(&dir)?;
+            out.preflight(&["sweep.json", "sweep.csv"], &["sweep-charts"])?;
+            let stage = out.stage().map_err(|e| format!("cannot write to {}: {e}", dir.display()))?;
+            Ok((out, stage))
+        });
+    let (_lock, mut stage) = match prepared {
+        Ok(x) => x,
+        Err(e) => {
+            error(&e);
+            return EXIT_BAD_INPUT;
+        }
+    };
     let pool = match super::run::build_pool(a.threads) {
         Ok(p) => p,
         Err(e) => {
@@ -132,7 +164,6 @@ pub fn sweep(a: &SweepArgs) -> i32 {
     };
     let tu = base.time_unit;
     let mut out_points = Vec::new();
-    let dir = a.out.join(scenario::slug(&base.name));
     let ctl = experiment::Control { cancel: &signals::cancelled, stop_on_cap: true };
     for (values, m) in points.iter().zip(&models) {
         let jobs = [Job { name: "baseline", description: "", model: m }];
@@ -180,17 +211,19 @@ pub fn sweep(a: &SweepArgs) -> i32 {
         params: params.iter().map(|p| p.path.clone()).collect(),
         points: out_points,
     };
-    if let Err(e) = write(&dir, &out) {
-        error(&format!("cannot write sweep results to {}: {e}", dir.display()));
+    if let Err(e) = write(&mut stage, &out) {
+        error(&format!("cannot write sweep results to {}: {e}; nothing was written", dir.display()));
         return EXIT_BAD_INPUT;
     }
-    if let Err(e) = cost_chart(&dir, &out) {
-        error(&format!("sweep results written, but the cost chart could not be drawn: {e}"));
+    let drawn = cost_chart(&mut stage, &out)
+        .and_then(|()| if out.params.len() == 2 { sweep_charts(&mut stage, &out) } else { Ok(()) });
+    if let Err(e) = drawn {
+        error(&format!("the sweep charts could not be drawn: {e}; nothing was written"));
+        return EXIT_BAD_INPUT;
     }
-    if out.params.len() == 2 {
-        if let Err(e) = sweep_charts(&dir, &out) {
-            error(&format!("sweep results written, but the sweep heatmaps could not be drawn: {e}"));
-        }
+    match super::run::publish(stage, &dir) {
+        Ok(None) => {}
+        Ok(Some(code)) | Err(code) => return code,
     }
     if !a.quiet {
         print_table(&out);
@@ -199,11 +232,10 @@ pub fn sweep(a: &SweepArgs) -> i32 {
     EXIT_OK
 }
 
-fn write(dir: &std::path::Path, out: &SweepOut) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
+fn write(stage: &mut files::Stage, out: &SweepOut) -> std::io::Result<()> {
     let mut json = serde_json::to_string_pretty(out).map_err(std::io::Error::other)?;
     json.push('\n');
-    files::write_atomic(&dir.join("sweep.json"), json.as_bytes())?;
+    stage.write("sweep.json", json.as_bytes())?;
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut header: Vec<String> = vec!["point".into()];
     header.extend(out.params.iter().cloned());
@@ -230,7 +262,7 @@ fn write(dir: &std::path::Path, out: &SweepOut) -> std::io::Result<()> {
         }
     }
     let bytes = w.into_inner().map_err(|e| std::io::Error::other(e.to_string()))?;
-    files::write_atomic(&dir.join("sweep.csv"), &bytes)
+    stage.write("sweep.csv", &bytes)
 }
 
 fn print_table(out: &SweepOut) {
@@ -256,7 +288,7 @@ fn print_table(out: &SweepOut) {
 }
 
 /// Two-parameter sweeps get a heatmap per headline KPI in `sweep-charts/` (PNG + SVG).
-fn sweep_charts(dir: &std::path::Path, out: &SweepOut) -> Result<(), String> {
+fn sweep_charts(stage: &mut files::Stage, out: &SweepOut) -> Result<(), String> {
     use crate::report::charts::{self, SweepGrid, fonts};
     let mut xs: Vec<String> = Vec::new();
     let mut ys: Vec<String> = Vec::new();
@@ -294,17 +326,16 @@ fn sweep_charts(dir: &std::path::Path, out: &SweepOut) -> Result<(), String> {
             percent,
         };
         let r = charts::sweep_heatmap(&grid, &font)?;
-        let base = dir.join("sweep-charts");
         let (svg, png) = stamped(out, &r.svg, &r.png);
-        files::write_atomic(&base.join(format!("sweep-{k}.svg")), svg.as_bytes()).map_err(|e| e.to_string())?;
-        files::write_atomic(&base.join(format!("sweep-{k}.png")), &png).map_err(|e| e.to_string())?;
+        stage.write(&format!("sweep-charts/sweep-{k}.svg"), svg.as_bytes()).map_err(|e| e.to_string())?;
+        stage.write(&format!("sweep-charts/sweep-{k}.png"), &png).map_err(|e| e.to_string())?;
     }
     Ok(())
 }
 
 /// Cost against service level, one labelled point per sweep point, the efficient ones
 /// highlighted: `sweep-charts/sweep-cost-vs-service.{png,svg}`.
-fn cost_chart(dir: &std::path::Path, out: &SweepOut) -> Result<(), String> {
+fn cost_chart(stage: &mut files::Stage, out: &SweepOut) -> Result<(), String> {
     use crate::report::charts::{self, CostServicePoint, cost::CostChart, fonts};
     let font = fonts::choose(None, &[out.scenario.as_str()])?;
     let points: Vec<CostServicePoint> = out
@@ -331,10 +362,9 @@ fn cost_chart(dir: &std::path::Path, out: &SweepOut) -> Result<(), String> {
         threshold: "the threshold".into(),
     };
     let (svg, png) = charts::render(&chart)?;
-    let base = dir.join("sweep-charts");
     let (svg, png) = stamped(out, &svg, &png);
-    files::write_atomic(&base.join("sweep-cost-vs-service.svg"), svg.as_bytes()).map_err(|e| e.to_string())?;
-    files::write_atomic(&base.join("sweep-cost-vs-service.png"), &png).map_err(|e| e.to_string())
+    stage.write("sweep-charts/sweep-cost-vs-service.svg", svg.as_bytes()).map_err(|e| e.to_string())?;
+    stage.write("sweep-charts/sweep-cost-vs-service.png", &png).map_err(|e| e.to_string())
 }
 
 /// A sweep chart with the sweep's provenance stamped in (see `report::stamp`).

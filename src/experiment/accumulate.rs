@@ -159,6 +159,38 @@ fn opt64(x: f64) -> Option<f64> {
     x.is_finite().then_some(x)
 }
 
+impl PartialVariant {
+    /// Refuses what no run can produce: a time-series bin holding more values than the shard
+    /// has replications or whose parts disagree, per-type histograms that do not add up to
+    /// the overall one, and early stops. (A shard is a file anyone can edit; merge must not report it.)
+    fn consistent(&self) -> Result<(), String> {
+        let bad = |what: &str| Err(format!("shard of `{}` is inconsistent: {what}", self.name));
+        let reps = self.rows.len() as u64;
+        let bins = self.queue_bins.iter().chain(&self.util_bins).flatten().chain(&self.wait_bins);
+        for b in bins {
+            if !b.consistent() || b.n() > reps {
+                return bad("a time-series bin does not match the shard's replications");
+            }
+        }
+        for (label, h) in [("waiting", &self.wait_hist), ("cycle", &self.cycle_hist)] {
+            let parts = h.iter().skip(1).try_fold(0u64, |acc, t| acc.checked_add(t.n()));
+            if h.first().map(Histogram::n) != parts {
+                return bad(&format!(
+                    "the {label}-time histograms of the customer types do not add up to the overall one"
+                ));
+            }
+        }
+        if let Some((rep, why)) = self.stops.first() {
+            // `run --shard` stops the whole shard at a capped replication, so it never
+            // writes one: any entry was made up.
+            return bad(&format!(
+                "it records an early stop of replication {rep} ({why:?}), which `run --shard` never writes"
+            ));
+        }
+        Ok(())
+    }
+}
+
 impl VariantResult {
     pub fn to_partial(&self) -> PartialVariant {
         PartialVariant {
@@ -182,15 +214,19 @@ impl VariantResult {
             return Err(format!("shard of `{}` starts at replication {}, expected {next}", p.name, p.first_rep));
         }
         let width = self.catalogue.len();
-        if p.rows.iter().any(|r| r.len() != width) || p.wait_hist.len() != self.wait_hist.len() {
+        if p.rows.iter().any(|r| r.len() != width)
+            || p.wait_hist.len() != self.wait_hist.len()
+            || p.cycle_hist.len() != self.cycle_hist.len()
+        {
             return Err(format!("shard of `{}` does not match the scenario's KPI layout", p.name));
         }
+        p.consistent()?;
         self.rows.extend(p.rows.into_iter().map(|r| r.into_iter().map(|x| x.unwrap_or(f64::NAN)).collect()));
         for (a, b) in self.wait_hist.iter_mut().zip(&p.wait_hist) {
-            a.merge(b);
+            a.try_merge(b)?;
         }
         for (a, b) in self.cycle_hist.iter_mut().zip(&p.cycle_hist) {
-            a.merge(b);
+            a.try_merge(b)?;
         }
         let mismatch = || "shard time series do not match the scenario".to_string();
         let absorb_series = |dst: &mut Vec<Vec<BandAcc>>, src: &[Vec<BandAcc>]| -> Result<(), String> {
@@ -198,7 +234,7 @@ impl VariantResult {
                 return Err(mismatch());
             }
             for (b, sb) in dst.iter_mut().flatten().zip(src.iter().flatten()) {
-                b.merge(sb);
+                b.try_merge(sb)?;
             }
             Ok(())
         };
@@ -208,8 +244,9 @@ impl VariantResult {
             return Err(mismatch());
         }
         for (b, sb) in self.wait_bins.iter_mut().zip(&p.wait_bins) {
-            b.merge(sb);
+            b.try_merge(sb)?;
         }
+        self.events = self.events.checked_add(p.events).ok_or("shard event counts overflow")?;
         self.events += p.events;
         self.stops.extend(p.stops);
         Ok(())

@@ -73,17 +73,21 @@ pub fn load_file(path: &Path) -> Result<Loaded, LoadError> {
         d.error(None, "", msg);
         LoadError { path: label.clone(), source: String::new(), diags: d }
     };
-    let meta = std::fs::metadata(path).map_err(|e| fail(format!("cannot read the file: {e}")))?;
-    if meta.is_dir() {
-        return Err(fail("is a directory, not a scenario file".into()));
-    }
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(fail(format!(
-            "the file is {} bytes; scenario files are limited to {MAX_FILE_BYTES} bytes",
-            meta.len()
-        )));
-    }
-    let bytes = std::fs::read(path).map_err(|e| fail(format!("cannot read the file: {e}")))?;
+    // Bounded: metadata says nothing about a pipe or a device (`/dev/zero` never ends).
+    let bytes = crate::input::read_limited(path, MAX_FILE_BYTES).map_err(|e| {
+        use crate::input::ReadError;
+        fail(match e {
+            ReadError::NotAFile("a folder") => "is a directory, not a scenario file".into(),
+            ReadError::NotAFile(what) => format!("is {what}, not a scenario file"),
+            ReadError::TooLarge { size: Some(n), .. } => {
+                format!("the file is {n} bytes; scenario files are limited to {MAX_FILE_BYTES} bytes")
+            }
+            ReadError::TooLarge { size: None, .. } => {
+                format!("the input is larger than {MAX_FILE_BYTES} bytes, the limit of scenario files")
+            }
+            ReadError::Io(e) => format!("cannot read the file: {e}"),
+        })
+    })?;
     load_bytes(&bytes, &label)
 }
 

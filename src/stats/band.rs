@@ -70,6 +70,35 @@ impl BandAcc {
         self.sum = ((s >> 64) as u64, s as u64);
     }
 
+    /// Whether the parts agree (an accumulator read from a file): the histogram holds `n`
+    /// values, `min <= max` within the clamped range, and the sum is at most `n` × the clamp.
+    pub fn consistent(&self) -> bool {
+        if self.hist.n() != self.n {
+            return false;
+        }
+        if self.n == 0 {
+            return self.sum_u128() == 0;
+        }
+        let bounded = |x: f64| (0.0..=CLAMP).contains(&x);
+        let max_sum = u128::from(self.n) * (CLAMP * SCALE) as u128;
+        bounded(self.min) && bounded(self.max) && self.min <= self.max && self.sum_u128() <= max_sum
+    }
+
+    /// How many values the bin holds.
+    pub fn n(&self) -> u64 {
+        self.n
+    }
+
+    /// `merge`, refusing counts or sums that would wrap.
+    pub fn try_merge(&mut self, o: &BandAcc) -> Result<(), String> {
+        let overflow = || "time-series counts overflow".to_string();
+        self.n.checked_add(o.n).ok_or_else(overflow)?;
+        self.sum_u128().checked_add(o.sum_u128()).ok_or_else(overflow)?;
+        self.hist.n().checked_add(o.hist.n()).ok_or_else(overflow)?;
+        self.merge(o);
+        Ok(())
+    }
+
     /// Mean of the values, NaN when there are none.
     pub fn mean(&self) -> f64 {
         if self.n == 0 { f64::NAN } else { self.sum_u128() as f64 / SCALE / self.n as f64 }

@@ -45,14 +45,18 @@ impl TryFrom<Wire> for Histogram {
 
     fn try_from(w: Wire) -> Result<Histogram, String> {
         let mut h = Histogram::default();
+        // The total bounds every bucket, so no count can wrap once it fits in 64 bits.
+        let mut total: u64 = 0;
         for (i, c) in w.counts {
             if i >= BUCKETS {
                 return Err(format!("histogram bucket {i} out of range"));
             }
+            total = total.checked_add(c).ok_or("histogram counts overflow 64 bits")?;
             h.add_count(i, c);
         }
-        // The total is recomputed from the buckets: a file cannot make them disagree.
-        let _ = w.n;
+        if total != w.n {
+            return Err(format!("histogram total {} does not match its buckets ({total})", w.n));
+        }
         Ok(h)
     }
 }
@@ -166,6 +170,13 @@ impl Histogram {
                 self.add_count(i as usize, c);
             }
         }
+    }
+
+    /// `merge`, refusing counts that would wrap (histograms read from files).
+    pub fn try_merge(&mut self, other: &Histogram) -> Result<(), String> {
+        self.n().checked_add(other.n()).ok_or("histogram counts overflow 64 bits")?;
+        self.merge(other);
+        Ok(())
     }
 
     pub fn merge(&mut self, other: &Histogram) {

@@ -26,6 +26,9 @@ pub const EMBEDDED_FAMILY: &str = "DejaVu Sans, Bitstream Vera Sans, Verdana, sa
 /// Folders searched for a font covering characters the embedded font lacks.
 const SYSTEM_FONT_DIRS: &[&str] = &["/usr/share/fonts", "/usr/local/share/fonts", "/usr/X11R6/lib/X11/fonts"];
 
+/// Font files larger than this are refused (a full CJK collection is about 20–40 MB).
+pub const MAX_FONT_BYTES: u64 = 128 * 1024 * 1024;
+
 /// The font chosen for one rendering.
 #[derive(Clone, Debug)]
 pub struct ChartFont {
@@ -75,7 +78,8 @@ fn load_file(path: &Path) -> Result<&'static Loaded, String> {
             return hit.ok_or_else(|| "not a usable TrueType/OpenType font".to_string());
         }
     }
-    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    // Bounded, and only a regular file (or a pipe): `--font /dev/zero` must not read forever.
+    let bytes = crate::input::read_limited(path, MAX_FONT_BYTES).map_err(|e| e.to_string())?;
     let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());
     // The file name (letters only) leads the CSS list; browsers skip names they do not know.
     let stem: String = path
@@ -205,7 +209,7 @@ fn candidate_missing(path: &Path, chars: &[char]) -> Option<usize> {
     if size > 64 * 1024 * 1024 {
         return None;
     }
-    let bytes = std::fs::read(path).ok()?;
+    let bytes = crate::input::read_limited(path, MAX_FONT_BYTES).ok()?;
     let font = FontRef::try_from_slice(&bytes).ok()?;
     Some(missing(&font, chars).len())
 }

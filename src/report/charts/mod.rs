@@ -27,7 +27,7 @@ use plotters::prelude::*;
 use rayon::prelude::*;
 
 use crate::report::Results;
-use crate::report::files::write_atomic;
+use crate::report::files;
 pub use cost::CostServicePoint;
 pub use heatmap::{SweepGrid, sweep_heatmap};
 
@@ -217,12 +217,25 @@ impl<'a> Job<'a> {
     }
 }
 
-/// Writes `charts/*.png|svg` and `report.html` into `dir` from the results alone.
+/// Writes `charts/*.png|svg` and `report.html` into `dir` from the results alone, all or
+/// nothing (through a `files::Stage`; the folder is locked meanwhile).
 pub fn write_charts_and_report(results: &Results, dir: &Path, font: Option<&Path>) -> Result<(), String> {
+    let out = files::OutputDir::open(dir)?;
+    out.preflight(&["report.html"], &["charts"])?;
+    let mut stage = out.stage().map_err(|e| format!("cannot write to {}: {e}", dir.display()))?;
+    stage_charts_and_report(results, &mut stage, font)?;
+    stage.publish().map_err(|e| format!("cannot publish the charts in {}: {e}", dir.display()))
+}
+
+/// Stages `charts/*.png|svg` and `report.html`; the whole `charts/` folder replaces the
+/// earlier one when the stage is published, so no chart of another run stays behind.
+pub fn stage_charts_and_report(results: &Results, stage: &mut files::Stage, font: Option<&Path>) -> Result<(), String> {
     let font = fonts::choose(font, &chart_texts(results))?;
     let (charts, failed) = render_all(results, &font);
-    let chart_dir = dir.join("charts");
-    let io = |p: &Path, e: std::io::Error| format!("{}: {e}", p.display());
+    if !failed.is_empty() {
+        return Err(failed.iter().map(|f| format!("chart {}: {}", f.stem, f.error)).collect::<Vec<_>>().join("; "));
+    }
+    let io = |p: &str, e: std::io::Error| format!("{p}: {e}");
     let mut written = HashSet::new();
     let v = &results.branchsim_version;
     let note = crate::report::stamp::note(&results.scenario.content_hash, results.seed, results.replications, v);
@@ -230,36 +243,17 @@ pub fn write_charts_and_report(results: &Results, dir: &Path, font: Option<&Path
         let png = crate::report::stamp::png(&c.png, &note, v);
         let svg = crate::report::stamp::svg(&c.svg, &note);
         for (ext, bytes) in [("png", png.as_slice()), ("svg", svg.as_bytes())] {
-            let name = format!("{}.{ext}", c.stem);
-            let p = chart_dir.join(&name);
-            write_atomic(&p, bytes).map_err(|e| io(&p, e))?;
-            written.insert(name);
+            let name = format!("charts/{}.{ext}", c.stem);
+            if written.insert(name.clone()) {
+                stage.write(&name, bytes).map_err(|e| io(&name, e))?;
+            }
         }
     }
-    remove_stale(&chart_dir, &written);
+    if written.is_empty() {
+        stage.remove("charts");
+    }
     let html = crate::report::html::render(results, &charts, &failed, &font);
-    let p = dir.join("report.html");
-    write_atomic(&p, html.as_bytes()).map_err(|e| io(&p, e))?;
-    if failed.is_empty() {
-        Ok(())
-    } else {
-        Err(failed.iter().map(|f| format!("chart {}: {}", f.stem, f.error)).collect::<Vec<_>>().join("; "))
-    }
-}
-
-/// Removes chart files of an earlier run that this run did not draw (a step renamed or
-/// removed), so the folder never mixes results of two runs.
-fn remove_stale(chart_dir: &Path, written: &HashSet<String>) {
-    let Ok(rd) = std::fs::read_dir(chart_dir) else {
-        return;
-    };
-    for e in rd.flatten() {
-        let name = e.file_name().to_string_lossy().into_owned();
-        let ours = name.ends_with(".png") || name.ends_with(".svg");
-        if ours && !written.contains(&name) {
-            let _ = std::fs::remove_file(e.path());
-        }
-    }
+    stage.write("report.html", html.as_bytes()).map_err(|e| io("report.html", e))
 }
 
 #[cfg(test)]
