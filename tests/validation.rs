@@ -188,3 +188,43 @@ fn run_exit_codes() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read the file"));
 }
+
+/// The "real output of `branchsim validate`" quoted in scenarios/README.md is exactly what the
+/// current build prints for the shipped downtown scenario with the five mistakes below, so the
+/// documented example cannot drift (`UPDATE_DOCS=1` rewrites the block after an intended change).
+#[test]
+fn the_documented_validate_output_is_real() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let mut text = std::fs::read_to_string(format!("{root}/scenarios/downtown_branch.toml")).unwrap_or_default();
+    for (from, to) in [
+        ("replications = 200", "replicatons = 200"),
+        ("mean = \"20min\" }", "mean = \"20 mins\" }"),
+        ("staff = [4, 4, 4, 3, 3, 4, 4, 4]", "staff = [4, 4, 4, 3, 3, 4, 4]"),
+        ("next = [{ step = \"teller\", p = 0.8 }", "next = [{ step = \"teller\", p = 0.9 }"),
+        ("resource = \"teller\"", "resource = \"teler\""),
+    ] {
+        assert!(text.contains(from), "downtown_branch.toml no longer holds `{from}`");
+        text = text.replacen(from, to, 1);
+    }
+    let dir = std::env::temp_dir().join(format!("branchsim-docs-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    let _ = std::fs::write(dir.join("broken.toml"), &text);
+    let out = Command::new(bin())
+        .args(["validate", "broken.toml"])
+        .current_dir(&dir)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run branchsim: {e}"));
+    assert_eq!(out.status.code(), Some(2));
+    let actual = String::from_utf8_lossy(&out.stderr).into_owned();
+    let readme_path = format!("{root}/scenarios/README.md");
+    let readme = std::fs::read_to_string(&readme_path).unwrap_or_default();
+    let marker =
+        "Real output of `branchsim validate` on a copy of `downtown_branch.toml` with five mistakes:\n\n```text\n";
+    let start = readme.find(marker).map(|i| i + marker.len()).unwrap_or_else(|| panic!("marker not in README"));
+    let end = start + readme[start..].find("```\n").unwrap_or(0);
+    if std::env::var_os("UPDATE_DOCS").is_some() {
+        let _ = std::fs::write(&readme_path, format!("{}{}{}", &readme[..start], actual, &readme[end..]));
+        return;
+    }
+    assert_eq!(&readme[start..end], actual, "scenarios/README.md quotes stale output; rerun with UPDATE_DOCS=1");
+}

@@ -28,6 +28,30 @@ pub const EXIT_BAD_INPUT: i32 = 2;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Colour in diagnostics: `auto` (when stderr is a terminal and NO_COLOR is not set),
+    /// `always` or `never`.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+/// When diagnostics are coloured.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    /// `auto` follows the NO_COLOR convention (no-color.org: set and non-empty means no
+    /// colour) and colours only a terminal.
+    pub fn resolve(self, no_color: Option<&std::ffi::OsStr>, terminal: bool) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => no_color.is_none_or(|v| v.is_empty()) && terminal,
+        }
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -172,6 +196,10 @@ pub fn main() -> i32 {
             return code;
         }
     };
+    use std::io::IsTerminal as _;
+    crate::scenario::diag::set_color(
+        cli.color.resolve(std::env::var_os("NO_COLOR").as_deref(), std::io::stderr().is_terminal()),
+    );
     // Commands that simulate or write results stop cleanly on SIGINT/SIGTERM: a signal only
     // sets a flag, so publishing a run's files is never cut short (`validate` writes nothing).
     let writes = !matches!(cli.command, Command::Validate(_));
@@ -195,4 +223,20 @@ pub fn main() -> i32 {
 /// Prints an error line to stderr in one consistent form.
 pub fn error(msg: &str) {
     eprintln!("error: {msg}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ColorChoice;
+    use std::ffi::OsStr;
+
+    #[test]
+    fn colour_follows_the_flag_no_color_and_the_terminal() {
+        assert!(ColorChoice::Auto.resolve(None, true));
+        assert!(!ColorChoice::Auto.resolve(None, false));
+        assert!(!ColorChoice::Auto.resolve(Some(OsStr::new("1")), true));
+        assert!(ColorChoice::Auto.resolve(Some(OsStr::new("")), true));
+        assert!(ColorChoice::Always.resolve(Some(OsStr::new("1")), false));
+        assert!(!ColorChoice::Never.resolve(None, true));
+    }
 }
