@@ -70,28 +70,30 @@ fn has_meta(s: &str) -> bool {
     s.contains(['*', '?', '['])
 }
 
-/// Every `*.toml` file under `dir`; hidden entries and symbolic links to folders are skipped
-/// (no cycles).
+/// Entries not to descend into or list: hidden names (`.git`, editor backups, branchsim's own
+/// staging folders).
+fn hidden(e: &walkdir::DirEntry) -> bool {
+    e.depth() > 0 && e.file_name().to_string_lossy().starts_with('.')
+}
+
+/// Every `*.toml` file under `dir`, sorted by name; hidden entries are skipped and symbolic
+/// links to folders are not followed (no cycles).
 fn walk_toml(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
-    entries.sort_by_key(|e| e.file_name());
-    for e in entries {
-        let name = e.file_name();
-        if name.to_string_lossy().starts_with('.') {
-            continue;
-        }
-        let ft = e.file_type()?;
+    for e in walkdir::WalkDir::new(dir).sort_by_file_name().into_iter().filter_entry(|e| !hidden(e)) {
+        let e = e.map_err(std::io::Error::other)?;
         let path = e.path();
-        if ft.is_dir() {
-            walk_toml(&path, out)?;
-        } else if path.extension().is_some_and(|x| x == "toml") && path.is_file() {
-            out.push(path);
+        if e.file_type().is_file() && path.extension().is_some_and(|x| x == "toml") {
+            out.push(path.to_path_buf());
         }
     }
     Ok(())
 }
 
-/// Expands a glob pattern component by component from its literal prefix.
+/// Expands a glob pattern: its literal leading folders are the base walked with `walkdir`; the
+/// rest is matched, path relative to the base, by the `glob` crate's `Pattern`, which matches
+/// by character (`?` matches `城`; globset and a hand-written matcher matched bytes), with `*`
+/// staying within one folder, `**` crossing folders and hidden names matched only by a
+/// pattern that starts with a dot.
 fn glob(pattern: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
     let mut base = PathBuf::new();
     let mut rest: Vec<String> = Vec::new();
@@ -103,159 +105,51 @@ fn glob(pattern: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
             rest.push(s);
         }
     }
+    let pat = glob::Pattern::new(&rest.join("/")).map_err(|e| format!("not a valid pattern: {}", e.msg))?;
+    let options =
+        glob::MatchOptions { case_sensitive: true, require_literal_separator: true, require_literal_leading_dot: true };
     let start = if base.as_os_str().is_empty() { PathBuf::from(".") } else { base.clone() };
-    let prefix_dot = base.as_os_str().is_empty();
-    walk_glob(&start, prefix_dot, &rest, out);
+    let mut walk = walkdir::WalkDir::new(&start).min_depth(1).sort_by_file_name();
+    if !rest.iter().any(|c| c.contains("**")) {
+        walk = walk.max_depth(rest.len());
+    }
+    // A hidden entry is matched only by a pattern component that itself starts with a dot.
+    let dot_ok = rest.iter().any(|c| c.starts_with('.'));
+    for e in walk.into_iter().filter_entry(|e| dot_ok || !hidden(e)).flatten() {
+        let Ok(rel) = e.path().strip_prefix(&start) else { continue };
+        if pat.matches_path_with(rel, options) {
+            out.push(if base.as_os_str().is_empty() { rel.to_path_buf() } else { e.path().to_path_buf() });
+        }
+    }
     Ok(())
-}
-
-fn walk_glob(dir: &Path, strip_dot: bool, pats: &[String], out: &mut Vec<PathBuf>) {
-    let Some((first, rest)) = pats.split_first() else {
-        out.push(dir.to_path_buf());
-        return;
-    };
-    let join = |name: &std::ffi::OsStr| {
-        if strip_dot { PathBuf::from(name) } else { dir.join(name) }
-    };
-    if first == "**" {
-        // Zero folders...
-        walk_glob(dir, strip_dot, rest, out);
-        // ...or one more folder, then `**` again.
-        for (name, is_dir) in list(dir) {
-            if is_dir && !name.to_string_lossy().starts_with('.') {
-                walk_glob(&join(&name), false, pats, out);
-            }
-        }
-        return;
-    }
-    for (name, is_dir) in list(dir) {
-        let s = name.to_string_lossy();
-        if s.starts_with('.') && !first.starts_with('.') {
-            continue;
-        }
-        if matches(first.as_bytes(), s.as_bytes()) {
-            if rest.is_empty() {
-                out.push(join(&name));
-            } else if is_dir {
-                walk_glob(&join(&name), false, rest, out);
-            }
-        }
-    }
-}
-
-/// Entries of a folder, sorted by name, with whether each is a real (not linked) folder.
-fn list(dir: &Path) -> Vec<(std::ffi::OsString, bool)> {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut v: Vec<(std::ffi::OsString, bool)> = rd
-        .filter_map(Result::ok)
-        .map(|e| {
-            let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
-            (e.file_name(), is_dir)
-        })
-        .collect();
-    v.sort();
-    v
-}
-
-/// Shell-style matching of one path component: `*`, `?`, `[abc]`, `[a-z]`, `[!a]`.
-pub fn matches(pat: &[u8], name: &[u8]) -> bool {
-    let (mut p, mut n) = (0usize, 0usize);
-    let mut star: Option<(usize, usize)> = None;
-    while n < name.len() {
-        if p < pat.len() {
-            match pat[p] {
-                b'*' => {
-                    star = Some((p, n));
-                    p += 1;
-                    continue;
-                }
-                b'?' => {
-                    p += 1;
-                    n += 1;
-                    continue;
-                }
-                b'[' => {
-                    if let Some((ok, len)) = class(&pat[p..], name[n]) {
-                        if ok {
-                            p += len;
-                            n += 1;
-                            continue;
-                        }
-                    } else if name[n] == b'[' {
-                        p += 1;
-                        n += 1;
-                        continue;
-                    }
-                }
-                c => {
-                    if c == name[n] {
-                        p += 1;
-                        n += 1;
-                        continue;
-                    }
-                }
-            }
-        }
-        match star {
-            Some((sp, sn)) => {
-                p = sp + 1;
-                n = sn + 1;
-                star = Some((sp, sn + 1));
-            }
-            None => return false,
-        }
-    }
-    pat[p..].iter().all(|c| *c == b'*')
-}
-
-/// Matches a `[...]` class at the start of `pat`: (matched, length of the class), or `None`
-/// when the bracket is not closed (then it is a literal `[`).
-fn class(pat: &[u8], c: u8) -> Option<(bool, usize)> {
-    let mut i = 1;
-    let negate = pat.get(i).is_some_and(|x| *x == b'!' || *x == b'^');
-    if negate {
-        i += 1;
-    }
-    let mut hit = false;
-    let mut first = true;
-    while i < pat.len() {
-        let x = pat[i];
-        if x == b']' && !first {
-            return Some((hit != negate, i + 1));
-        }
-        first = false;
-        if i + 2 < pat.len() && pat[i + 1] == b'-' && pat[i + 2] != b']' {
-            if pat[i] <= c && c <= pat[i + 2] {
-                hit = true;
-            }
-            i += 3;
-        } else {
-            if x == c {
-                hit = true;
-            }
-            i += 1;
-        }
-    }
-    None
 }
 
 #[cfg(test)]
 mod tests {
-    use super::matches;
+    use super::expand;
 
     #[test]
-    fn component_patterns() {
-        assert!(matches(b"*.toml", b"a.toml"));
-        assert!(!matches(b"*.toml", b"a.json"));
-        assert!(matches(b"a?c", b"abc"));
-        assert!(matches(b"[ab]*", b"branch"));
-        assert!(!matches(b"[!ab]*", b"branch"));
-        assert!(matches(b"[a-c]x", b"bx"));
-        assert!(matches(b"*", b""));
-        assert!(matches(b"x*y*z", b"xaaybbz"));
-        assert!(!matches(b"x*y*z", b"xaaybb"));
-        assert!(matches(b"[x", b"[x"));
+    fn patterns_match_characters_not_bytes() {
+        let dir = std::env::temp_dir().join(format!("branchsim-globs-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        for f in ["g/城.toml", "g/ab.toml", "g/a.toml", "g/sub/deep.toml", "g/.hidden.toml", "g/x.json"] {
+            let p = dir.join(f);
+            let _ = std::fs::create_dir_all(p.parent().unwrap_or(&dir));
+            let _ = std::fs::write(&p, "");
+        }
+        let names = |pat: &str| -> Vec<String> {
+            let files = expand(&[dir.join(pat)]).unwrap_or_default();
+            files.iter().map(|f| f.strip_prefix(&dir).unwrap_or(f).to_string_lossy().into_owned()).collect()
+        };
+        // `?` is one character: the three-byte `城` matches (a bytewise matcher skipped it).
+        assert_eq!(names("g/?.toml"), ["g/a.toml", "g/城.toml"]);
+        assert_eq!(names("g/*.toml"), ["g/a.toml", "g/ab.toml", "g/城.toml"]);
+        assert_eq!(names("g/**/*.toml"), ["g/a.toml", "g/ab.toml", "g/sub/deep.toml", "g/城.toml"]);
+        assert_eq!(names("g/[!a]*.toml"), ["g/城.toml"]);
+        assert_eq!(names("g/.*.toml"), ["g/.hidden.toml"]);
+        // A folder: every *.toml inside, hidden ones skipped.
+        assert_eq!(names("g"), ["g/a.toml", "g/ab.toml", "g/sub/deep.toml", "g/城.toml"]);
+        assert!(expand(&[dir.join("g/*.nothing")]).is_err());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
