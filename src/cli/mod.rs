@@ -70,6 +70,18 @@ pub enum Command {
     Check(crate::check::CheckArgs),
     /// Run a scenario and record its KPIs as a golden baseline for `check --baseline`.
     Record(crate::check::RecordArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
+    #[command(
+        after_help = "Examples:\n  branchsim completions bash > ~/.local/share/bash-completion/completions/branchsim\n  branchsim completions zsh > ~/.zfunc/_branchsim"
+    )]
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) to stdout.
+    #[command(after_help = "Example:\n  branchsim man > branchsim.1 && man ./branchsim.1")]
+    Man,
 }
 
 #[derive(Args, Debug)]
@@ -202,7 +214,7 @@ pub fn main() -> i32 {
     );
     // Commands that simulate or write results stop cleanly on SIGINT/SIGTERM: a signal only
     // sets a flag, so publishing a run's files is never cut short (`validate` writes nothing).
-    let writes = !matches!(cli.command, Command::Validate(_));
+    let writes = !matches!(cli.command, Command::Validate(_) | Command::Completions { .. } | Command::Man);
     if writes {
         if let Err(e) = signals::install() {
             error(&e);
@@ -217,6 +229,23 @@ pub fn main() -> i32 {
         Command::Merge(a) => shard::merge(&a),
         Command::Check(a) => crate::check::run_check(&a),
         Command::Record(a) => crate::check::run_record(&a),
+        Command::Completions { shell } => {
+            use clap::CommandFactory as _;
+            clap_complete::generate(shell, &mut Cli::command(), "branchsim", &mut std::io::stdout());
+            EXIT_OK
+        }
+        Command::Man => {
+            use clap::CommandFactory as _;
+            match clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout()) {
+                Ok(()) => EXIT_OK,
+                // `branchsim man | head` closes the pipe early: not an error.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
+                Err(e) => {
+                    error(&format!("cannot write the manual page: {e}"));
+                    EXIT_BAD_INPUT
+                }
+            }
+        }
     }
 }
 
