@@ -342,3 +342,114 @@ fn single_variant_and_sweep_heatmap() {
         assert!(has(&texts, want), "sweep heatmap lacks {want:?}: {texts:?}");
     }
 }
+
+/// Steps each customer type can reach, following every outcome with a positive probability
+/// from its arrival streams' first steps (independent of the diagram's own search).
+fn reach(m: &branchsim::model::Model) -> Vec<Vec<bool>> {
+    let mut out = vec![vec![false; m.steps.len()]; m.customers.len()];
+    for (ci, row) in out.iter_mut().enumerate() {
+        let mut todo: Vec<usize> = m.arrivals.iter().filter(|a| a.customer == ci).map(|a| a.first_step).collect();
+        while let Some(s) = todo.pop() {
+            if !std::mem::replace(&mut row[s], true) {
+                todo.extend(m.steps[s].outcomes(s, ci).into_iter().filter(|o| o.1 > 0.0).map(|o| o.0));
+            }
+        }
+    }
+    out
+}
+
+/// The process diagram tells the truth (issue #19 item 2): for every variant of loan_approval,
+/// every non-zero outcome of `Step::outcomes` (rework, automation failure, touchless, routing)
+/// and the share that leaves appear in the diagram's edge list with their probability, and
+/// every edge label is drawn in the SVG. The old diagram, built from `next` alone, drew no
+/// arrow out of `manual_scoring`'s failure source and labelled credit_scoring → underwriting
+/// 100% in `auto_prescreen`.
+#[test]
+fn process_diagram_shows_every_outcome_of_the_compiled_model() {
+    use branchsim::report::charts::diagram::{diagram_edges, process_svg};
+    use branchsim::report::results::ModelInfo;
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/loan_approval.toml");
+    let loaded = scenario::load_file(&path).unwrap_or_else(|e| panic!("{}", e.render()));
+    let pct = |p: f64| {
+        let v = p * 100.0;
+        if (v - v.round()).abs() < 0.05 { format!("{v:.0}%") } else { format!("{v:.1}%") }
+    };
+    for v in &loaded.variants {
+        let m = &v.model;
+        let info = ModelInfo::of(m);
+        let flow = &info.flow;
+        let reach = reach(m);
+        for (si, st) in m.steps.iter().enumerate() {
+            for (ci, c) in m.customers.iter().enumerate() {
+                if !reach[ci][si] {
+                    continue;
+                }
+                // Truth: outcomes per target (None: leaves), summed over reasons.
+                let mut truth: Vec<(Option<String>, f64)> = Vec::new();
+                let outcomes = st.outcomes(si, ci);
+                let leave = 1.0 - outcomes.iter().map(|o| o.1).sum::<f64>();
+                for (t, p) in
+                    outcomes.into_iter().map(|(t, p)| (Some(m.steps[t].name.clone()), p)).chain([(None, leave)])
+                {
+                    if p > 1e-12 {
+                        match truth.iter_mut().find(|x| x.0 == t) {
+                            Some(x) => x.1 += p,
+                            None => truth.push((t, p)),
+                        }
+                    }
+                }
+                let drawn: Vec<(Option<String>, f64)> = flow
+                    .edges
+                    .iter()
+                    .filter(|e| e.from == st.name)
+                    .filter_map(|e| e.p.get(&c.name).map(|p| (e.to.clone(), *p)))
+                    .fold(Vec::new(), |mut acc, (t, p)| {
+                        match acc.iter_mut().find(|x: &&mut (Option<String>, f64)| x.0 == t) {
+                            Some(x) => x.1 += p,
+                            None => acc.push((t, p)),
+                        }
+                        acc
+                    });
+                for (t, p) in &truth {
+                    let d = drawn.iter().find(|x| &x.0 == t).map_or(0.0, |x| x.1);
+                    assert!(
+                        (d - p).abs() < 1e-9,
+                        "{}: {} → {t:?} for {}: simulated {p}, drawn {d}",
+                        v.name,
+                        st.name,
+                        c.name
+                    );
+                }
+                assert_eq!(truth.len(), drawn.len(), "{}: {} for {}: {drawn:?} vs {truth:?}", v.name, st.name, c.name);
+            }
+        }
+        let svg = process_svg(&info, "min", &v.name);
+        let texts = svg_texts(&svg);
+        for e in diagram_edges(&info) {
+            assert!(texts.contains(&e.label), "{}: label {:?} ({} → {:?}) not drawn", v.name, e.label, e.from, e.to);
+        }
+        // Batches are drawn with their release rule.
+        for st in m.steps.iter().filter(|s| s.batch.is_some() && !s.pass_through) {
+            assert!(texts.iter().any(|t| t.starts_with("batch: ")), "{}: batch {} not shown", v.name, st.name);
+        }
+        if v.name == "auto_prescreen" {
+            let edges = diagram_edges(&info);
+            let label = |from: &str, to: Option<&str>| {
+                edges.iter().find(|e| e.from == from && e.to.as_deref() == to).map(|e| e.label.clone())
+            };
+            assert_eq!(label("credit_scoring", Some("manual_scoring")).as_deref(), Some("fails 10%"));
+            assert_eq!(
+                label("credit_scoring", Some("offer")).as_deref(),
+                Some(format!("touchless {}", pct(0.9 * 0.45)).as_str())
+            );
+            assert_eq!(label("credit_scoring", Some("underwriting")).as_deref(), Some(pct(0.9 * 0.55).as_str()));
+            assert!(label("manual_scoring", Some("underwriting")).is_some(), "manual_scoring has no arrow");
+            assert!(label("manual_scoring", Some("doc_check")).is_some_and(|l| l.starts_with("rework ")));
+        }
+        if v.name == "baseline" {
+            let edges = diagram_edges(&info);
+            let doc = edges.iter().find(|e| e.from == "doc_check" && e.to.as_deref() == Some("doc_check"));
+            assert_eq!(doc.map(|e| e.label.as_str()), Some("rework 30%"), "doc_check redo loop");
+        }
+    }
+}

@@ -446,6 +446,7 @@ fn flow_differs(a: &ModelInfo, b: &ModelInfo) -> bool {
                 })
         })
         || a.customers.iter().zip(&b.customers).any(|(x, y)| x.first_step != y.first_step)
+        || a.flow != b.flow
 }
 
 fn same(a: f64, b: f64) -> bool {

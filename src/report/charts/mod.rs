@@ -12,6 +12,7 @@
 pub mod cost;
 pub mod diagram;
 pub mod dist;
+pub mod flow;
 pub mod fonts;
 pub mod heatmap;
 pub mod kpis;
