@@ -223,8 +223,11 @@ fn cjk_names_render_and_reach_the_svg_text() {
     let dir = temp_dir("cjk");
     charts::write_charts_and_report(&r, &dir, None).unwrap();
     let cd = dir.join("charts");
+    // Nobody can abandon (no patience): that chart is left out.
+    assert!(!cd.join("kpi-abandon-rate.png").exists());
     // Non-ASCII step names get numbered ASCII file names.
-    for stem in ALWAYS.iter().map(|s| s.to_string()).chain(["queue-1".into(), "queue-2".into()]) {
+    let shown = ALWAYS.iter().filter(|s| **s != "kpi-abandon-rate").map(|s| s.to_string());
+    for stem in shown.chain(["queue-1".into(), "queue-2".into()]) {
         png_size(&cd.join(format!("{stem}.png")));
         check_svg(&cd.join(format!("{stem}.svg")));
     }
@@ -318,11 +321,14 @@ fn single_variant_and_sweep_heatmap() {
     r.comparison = None;
     let dir = temp_dir("single");
     charts::write_charts_and_report(&r, &dir, None).unwrap();
-    for stem in ALWAYS {
+    // One variant with fixed staffing: its staff cost is one number, said in the report.
+    for stem in ALWAYS.iter().filter(|s| **s != "kpi-staff-cost") {
         assert!(dir.join(format!("charts/{stem}.svg")).exists(), "{stem}");
     }
+    assert!(!dir.join("charts/kpi-staff-cost.svg").exists());
     let html = read(&dir.join("report.html"));
     assert!(html.contains("Only the baseline was simulated"));
+    assert!(html.contains("No staff cost chart: it is"), "omitted chart not explained");
 
     let font = fonts::choose(None, &["teller"]).unwrap();
     let grid = SweepGrid {
@@ -450,6 +456,103 @@ fn process_diagram_shows_every_outcome_of_the_compiled_model() {
             let edges = diagram_edges(&info);
             let doc = edges.iter().find(|e| e.from == "doc_check" && e.to.as_deref() == Some("doc_check"));
             assert_eq!(doc.map(|e| e.label.as_str()), Some("rework 30%"), "doc_check redo loop");
+        }
+    }
+}
+
+/// Charts without information are not written, and the report says which were left out and
+/// why (issue #19 item 8): no abandonment chart when nobody can abandon, no staff-cost chart
+/// when the cost is fixed and equal in every variant, no queue chart for a pure delay.
+#[test]
+fn degenerate_charts_are_left_out_and_the_report_says_so() {
+    let r = results("degenerate.toml");
+    let dir = temp_dir("degenerate");
+    charts::write_charts_and_report(&r, &dir, None).unwrap();
+    let cd = dir.join("charts");
+    let exists = |stem: &str| cd.join(format!("{stem}.png")).exists();
+    for gone in ["kpi-abandon-rate", "kpi-staff-cost", "queue-1-app-form"] {
+        assert!(!exists(gone), "{gone} was written although it carries no information");
+    }
+    for kept in ["queue-2-teller", "kpi-wait-mean", "wait-by-arrival-hour"] {
+        assert!(exists(kept), "{kept} missing");
+    }
+    let html = read(&dir.join("report.html"));
+    for want in [
+        "No queue chart for “app_form”: nobody waited there",
+        "No abandonment chart: it is 0% in every replication of every variant",
+        "No staff cost chart: it is 120 in every replication of every variant",
+    ] {
+        assert!(html.contains(want), "report does not say {want:?}");
+    }
+}
+
+/// Draws characters in equal cells, black on white, in one font family.
+struct GlyphCells {
+    family: &'static str,
+    chars: Vec<char>,
+}
+
+const CELL: u32 = 120;
+
+impl charts::Chart for GlyphCells {
+    fn size(&self) -> (u32, u32) {
+        (CELL * self.chars.len() as u32, CELL)
+    }
+    fn draw<DB: plotters::prelude::DrawingBackend>(
+        &self,
+        root: &plotters::prelude::DrawingArea<DB, plotters::coord::Shift>,
+    ) -> Result<(), String> {
+        use plotters::prelude::*;
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        for (i, c) in self.chars.iter().enumerate() {
+            let style = TextStyle::from((self.family, 80.0).into_font()).color(&BLACK);
+            root.draw(&Text::new(c.to_string(), (i as i32 * CELL as i32 + 20, 20), style))
+                .map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
+}
+
+/// A Chinese scenario title renders with real glyphs in the PNG (issue #19 item 12): the font
+/// is found through the platform's font list, and each character's pixels differ from the
+/// missing-glyph box and from each other (boxes are all alike). Skipped with a notice when
+/// the machine has no CJK font (CI installs fonts-noto-cjk).
+#[test]
+fn chinese_title_renders_real_glyphs_in_png() {
+    let title = "城东支行";
+    let font = fonts::choose(None, &[title]).unwrap();
+    if !font.missing.is_empty() {
+        eprintln!("notice: no CJK font installed (install fonts-noto-cjk); glyph check skipped ({font:?})");
+        return;
+    }
+    // A private-use character no font has: drawn as the font's missing-glyph box.
+    let mut chars: Vec<char> = title.chars().collect();
+    chars.push('\u{10FFFD}');
+    let (_, png) = charts::render(&GlyphCells { family: font.family, chars: chars.clone() }).unwrap();
+    let mut dec = png::Decoder::new(std::io::Cursor::new(png)).read_info().unwrap();
+    let mut buf = vec![0; dec.output_buffer_size()];
+    let info = dec.next_frame(&mut buf).unwrap();
+    let w = info.width as usize;
+    // Ink mask of each cell.
+    let cell = |k: usize| -> Vec<bool> {
+        let mut m = Vec::new();
+        for y in 0..CELL as usize {
+            for x in k * CELL as usize..(k + 1) * CELL as usize {
+                m.push(buf[(y * w + x) * 3] < 128);
+            }
+        }
+        m
+    };
+    let notdef = cell(chars.len() - 1);
+    let glyphs: Vec<Vec<bool>> = (0..title.chars().count()).map(cell).collect();
+    let differ = |a: &[bool], b: &[bool]| a.iter().zip(b).filter(|(x, y)| x != y).count();
+    for (k, g) in glyphs.iter().enumerate() {
+        let ink = g.iter().filter(|x| **x).count();
+        assert!(ink > 200, "character {k} of {title:?} has no ink ({ink} pixels) in {}", font.source);
+        // A real glyph differs from the box in many pixels (anti-aliasing alone moves few).
+        assert!(differ(g, &notdef) > 300, "character {k} of {title:?} renders as the missing-glyph box");
+        for (j, h) in glyphs.iter().enumerate().skip(k + 1) {
+            assert!(differ(g, h) > 300, "characters {k} and {j} of {title:?} render alike (boxes)");
         }
     }
 }

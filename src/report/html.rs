@@ -978,6 +978,9 @@ fn charts_section(h: &mut String, r: &Results, charts: &[Rendered], failed: &[Fa
             escape(&sample)
         );
     }
+    for note in crate::report::charts::omitted(r) {
+        let _ = writeln!(h, "<p class=\"note omitted\">{}</p>", escape(&note));
+    }
     for f in failed {
         let _ = writeln!(
             h,

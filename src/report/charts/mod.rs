@@ -16,6 +16,7 @@ pub mod flow;
 pub mod fonts;
 pub mod heatmap;
 pub mod kpis;
+pub mod omit;
 pub mod style;
 pub mod timeseries;
 
@@ -31,6 +32,7 @@ use crate::report::Results;
 use crate::report::files::write_atomic;
 pub use cost::CostServicePoint;
 pub use heatmap::{SweepGrid, sweep_heatmap};
+pub use omit::omitted;
 
 pub const WIDTH: u32 = 1200;
 pub const HEIGHT: u32 = 700;

@@ -19,6 +19,7 @@ pub fn queue_jobs<'a>(cx: &'a Ctx<'a>) -> Vec<Job<'a>> {
     steps
         .into_iter()
         .enumerate()
+        .filter(|(_, step)| !super::omit::queue_never_forms(cx.results, step))
         .map(|(i, step)| {
             let part = file_part(step);
             let stem = if part.is_empty() { format!("queue-{}", i + 1) } else { format!("queue-{}-{part}", i + 1) };
@@ -163,6 +164,9 @@ impl Chart for QueueChart<'_> {
 }
 
 pub fn wait_by_hour_jobs<'a>(cx: &'a Ctx<'a>) -> Vec<Job<'a>> {
+    if cx.results.variants.is_empty() || super::omit::no_waiting(cx.results) {
+        return Vec::new();
+    }
     let title = cx.title("mean wait by arrival hour");
     let caption = format!(
         "Mean waiting time of served customers by the hour in which they arrived, per variant \
