@@ -556,3 +556,100 @@ fn chinese_title_renders_real_glyphs_in_png() {
         }
     }
 }
+
+/// Simulates a shipped scenario with few replications.
+fn shipped(file: &str, reps: &str) -> Results {
+    let path = format!("{}/scenarios/{file}", env!("CARGO_MANIFEST_DIR"));
+    let loaded = scenario::load_file(Path::new(&path)).unwrap_or_else(|e| panic!("{}", e.render()));
+    let Command::Run(args) =
+        Cli::try_parse_from(["branchsim", "run", &path, "-q", "--threads", "2", "--replications", reps])
+            .unwrap()
+            .command
+    else {
+        unreachable!()
+    };
+    run::simulate(&loaded, &args).unwrap().results
+}
+
+/// (x, y, text) of every `<text>` element with numeric x and y attributes.
+fn svg_placed_texts(svg: &str) -> Vec<(f64, f64, String)> {
+    let attr = |tag: &str, name: &str| -> Option<f64> {
+        let i = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+        tag[i..].split('"').next()?.parse().ok()
+    };
+    let mut out = Vec::new();
+    let mut rest = svg;
+    while let Some(i) = rest.find("<text") {
+        rest = &rest[i..];
+        let (Some(gt), Some(end)) = (rest.find('>'), rest.find("</text>")) else { break };
+        if let (Some(x), Some(y)) = (attr(&rest[..gt], "x"), attr(&rest[..gt], "y")) {
+            out.push((x, y, rest[gt + 1..end].trim().to_string()));
+        }
+        rest = &rest[end + 7..];
+    }
+    out
+}
+
+/// Multi-day charts are readable (issue #19 item 6): on loan_approval (35 days, 4 h bins, an
+/// office calendar) the heatmap and the wait-by-arrival chart name their real bin in the
+/// title, leave out the closed nights and weekends, label days instead of overprinted clock
+/// times, and no two axis labels overlap. The old charts said "by hour" and wrote a clock
+/// label every 12 h ("d1 08:00", "d1 20:00", …) that overprinted each other.
+#[test]
+fn multi_day_charts_state_their_bin_and_labels_do_not_overlap() {
+    let r = shipped("loan_approval.toml", "4");
+    let dir = temp_dir("multiday");
+    charts::write_charts_and_report(&r, &dir, None).unwrap();
+    let cd = dir.join("charts");
+    for (stem, title) in [
+        ("utilisation-heatmap", "staff utilisation per 4 h, open hours only"),
+        ("wait-by-arrival-hour", "mean wait by arrival time (per 4 h, open hours only)"),
+    ] {
+        let svg = read(&cd.join(format!("{stem}.svg")));
+        let texts = svg_placed_texts(&svg);
+        assert!(texts.iter().any(|t| t.2.ends_with(title)), "{stem}: title lacks the bin: {:?}", &texts[..3]);
+        assert!(!texts.iter().any(|t| t.2.contains("by hour")), "{stem} says by hour");
+        // Axis labels: day numbers, at most a handful per row, never overlapping.
+        let days: Vec<&(f64, f64, String)> = texts.iter().filter(|t| t.2.starts_with("day ")).collect();
+        assert!(days.len() >= 3, "{stem}: no day labels: {texts:?}");
+        assert!(!texts.iter().any(|t| t.2.starts_with("d1 ")), "{stem}: clock labels on a multi-day axis");
+        let mut rows: std::collections::BTreeMap<i64, Vec<(f64, usize)>> = Default::default();
+        for (x, y, t) in &days {
+            rows.entry(y.round() as i64).or_default().push((*x, t.chars().count()));
+        }
+        for (y, mut row) in rows {
+            row.sort_by(|a, b| a.0.total_cmp(&b.0));
+            assert!(row.len() <= 16, "{stem}: {} labels in row {y}", row.len());
+            for w in row.windows(2) {
+                // A tick label is drawn centred, about 0.6 em (16 px) a character.
+                let room = (w[0].1 + w[1].1) as f64 / 2.0 * 9.6;
+                assert!(w[1].0 - w[0].0 > room, "{stem}: labels at x = {} and {} overlap", w[0].0, w[1].0);
+            }
+        }
+    }
+}
+
+/// Queue charts of three or more variants are small multiples (issue #19 item 7): one panel
+/// per variant on one scale, each with the baseline as a dashed reference, so no variant's
+/// band hides another and the baseline is always visible.
+#[test]
+fn queue_chart_gives_each_variant_a_panel_with_the_baseline() {
+    let r = results("tiny.toml");
+    let dir = temp_dir("multiples");
+    charts::write_charts_and_report(&r, &dir, None).unwrap();
+    let p = dir.join("charts/queue-2-teller.png");
+    let (_, h) = png_size(&p);
+    assert!(h >= 120 + 230 * 3, "three panels need room: {h}");
+    let texts = svg_texts(&read(&dir.join("charts/queue-2-teller.svg")));
+    for caption in ["baseline (baseline)", "extra_teller", "fewer_visits"] {
+        assert!(texts.iter().any(|t| t == caption), "no panel {caption:?}: {texts:?}");
+    }
+    assert!(has(&texts, "dashed: baseline mean"));
+    // Two variants: one overlaid panel still reads well.
+    let mut two = r.clone();
+    two.variants.truncate(2);
+    two.comparison = None;
+    let dir2 = temp_dir("two-variants");
+    charts::write_charts_and_report(&two, &dir2, None).unwrap();
+    assert_eq!(png_size(&dir2.join("charts/queue-2-teller.png")).1, 700);
+}
