@@ -49,7 +49,7 @@ pub fn omitted(r: &Results) -> Vec<String> {
             never.join(", ")
         ));
     }
-    if r.variants.len() > 0 && no_waiting(r) {
+    if !r.variants.is_empty() && no_waiting(r) {
         out.push("No wait-by-arrival chart: no served customer waited in any variant.".into());
     }
     for &(kpi, what, _, pct) in super::kpis::HEADLINE {

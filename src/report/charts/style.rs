@@ -471,7 +471,9 @@ impl TimeAxis {
         open: impl Fn(usize, usize) -> bool,
     ) -> TimeAxis {
         // The finest whole-hour (or longer) block whose open columns fit in `max_groups`.
-        let mut chosen: Option<(Vec<(usize, usize)>, usize, bool)> = None;
+        // (columns, bins a column, closed columns left out)
+        type Choice = (Vec<(usize, usize)>, usize, bool);
+        let mut chosen: Option<Choice> = None;
         for block in [60.0, 120.0, 240.0, 360.0, 720.0, 1440.0, 10080.0] {
             let k = block / bin_minutes;
             let per = if bin_minutes.is_finite() && bin_minutes > 0.0 && k >= 1.0 && (k - k.round()).abs() < 1e-9 {
