@@ -3,7 +3,8 @@
 //! Charts must render on a machine with no system fonts, so DejaVu Sans is embedded in the
 //! binary and registered with plotters' ab_glyph text renderer. `--font PATH` replaces it.
 //! When names in the results use characters DejaVu Sans lacks (Chinese, Japanese, Korean …),
-//! an installed font that has them (Noto Sans CJK first) is picked automatically; without
+//! an installed font that has them (Noto Sans CJK first; the platform's fonts are listed with
+//! `fontdb` on Linux, macOS and Windows) is picked automatically; without
 //! one the PNG shows empty boxes for those characters, the SVG still holds the right text
 //! (browsers render it with their own fonts), and nothing fails.
 //!

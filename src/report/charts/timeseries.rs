@@ -92,7 +92,15 @@ fn queue_panel<DB: DrawingBackend>(
         b.caption(c, (font, style::LEGEND_SIZE + 2.0));
     }
     let mut chart = b.build_cartesian_2d(style::Keyed::wrap(0.0..clock.horizon, ticks), 0.0..ymax).or_err()?;
-    let xf = |x: &f64| clock.label(*x);
+    // Ticks at midnight on a multi-day axis name the day that starts there.
+    let xf = |x: &f64| {
+        let d = (clock.start + x) / 1440.0;
+        if clock.multi_day && (d - d.round()).abs() < 1e-6 {
+            format!("day {}", d.round() as i64 + 1)
+        } else {
+            clock.label(*x)
+        }
+    };
     let yf = |y: &f64| num(*y);
     let mut mesh = chart.configure_mesh();
     mesh.x_label_formatter(&xf)
