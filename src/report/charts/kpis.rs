@@ -176,7 +176,10 @@ impl Chart for KpiChart<'_> {
                 Swatch::Whisker(c),
             ));
         }
-        items.push(LegendItem::new("dot: mean; bar: 95% CI", Swatch::None));
+        items.push(LegendItem::new(
+            if fixed { "dot: the same in every replication" } else { "dot: mean; bar: 95% CI" },
+            Swatch::None,
+        ));
         if base.is_some() {
             items.push(LegendItem::new("baseline level", Swatch::Dashed(GREY)));
         }
