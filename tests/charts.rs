@@ -223,8 +223,11 @@ fn cjk_names_render_and_reach_the_svg_text() {
     let dir = temp_dir("cjk");
     charts::write_charts_and_report(&r, &dir, None).unwrap();
     let cd = dir.join("charts");
+    // Nobody can abandon (no patience): that chart is left out.
+    assert!(!cd.join("kpi-abandon-rate.png").exists());
     // Non-ASCII step names get numbered ASCII file names.
-    for stem in ALWAYS.iter().map(|s| s.to_string()).chain(["queue-1".into(), "queue-2".into()]) {
+    let shown = ALWAYS.iter().filter(|s| **s != "kpi-abandon-rate").map(|s| s.to_string());
+    for stem in shown.chain(["queue-1".into(), "queue-2".into()]) {
         png_size(&cd.join(format!("{stem}.png")));
         check_svg(&cd.join(format!("{stem}.svg")));
     }
@@ -318,11 +321,14 @@ fn single_variant_and_sweep_heatmap() {
     r.comparison = None;
     let dir = temp_dir("single");
     charts::write_charts_and_report(&r, &dir, None).unwrap();
-    for stem in ALWAYS {
+    // One variant with fixed staffing: its staff cost is one number, said in the report.
+    for stem in ALWAYS.iter().filter(|s| **s != "kpi-staff-cost") {
         assert!(dir.join(format!("charts/{stem}.svg")).exists(), "{stem}");
     }
+    assert!(!dir.join("charts/kpi-staff-cost.svg").exists());
     let html = read(&dir.join("report.html"));
     assert!(html.contains("Only the baseline was simulated"));
+    assert!(html.contains("No staff cost chart: it is"), "omitted chart not explained");
 
     let font = fonts::choose(None, &["teller"]).unwrap();
     let grid = SweepGrid {
@@ -341,4 +347,309 @@ fn single_variant_and_sweep_heatmap() {
     for want in ["resources.teller.staff", "arrival scale", "mean wait (min)", "9.5", "–", "grey: not run"] {
         assert!(has(&texts, want), "sweep heatmap lacks {want:?}: {texts:?}");
     }
+}
+
+/// Steps each customer type can reach, following every outcome with a positive probability
+/// from its arrival streams' first steps (independent of the diagram's own search).
+fn reach(m: &branchsim::model::Model) -> Vec<Vec<bool>> {
+    let mut out = vec![vec![false; m.steps.len()]; m.customers.len()];
+    for (ci, row) in out.iter_mut().enumerate() {
+        let mut todo: Vec<usize> = m.arrivals.iter().filter(|a| a.customer == ci).map(|a| a.first_step).collect();
+        while let Some(s) = todo.pop() {
+            if !std::mem::replace(&mut row[s], true) {
+                todo.extend(m.steps[s].outcomes(s, ci).into_iter().filter(|o| o.1 > 0.0).map(|o| o.0));
+            }
+        }
+    }
+    out
+}
+
+/// The process diagram tells the truth (issue #19 item 2): for every variant of loan_approval,
+/// every non-zero outcome of `Step::outcomes` (rework, automation failure, touchless, routing)
+/// and the share that leaves appear in the diagram's edge list with their probability, and
+/// every edge label is drawn in the SVG. The old diagram, built from `next` alone, drew no
+/// arrow out of `manual_scoring`'s failure source and labelled credit_scoring → underwriting
+/// 100% in `auto_prescreen`.
+#[test]
+fn process_diagram_shows_every_outcome_of_the_compiled_model() {
+    use branchsim::report::charts::diagram::{diagram_edges, process_svg};
+    use branchsim::report::results::ModelInfo;
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/loan_approval.toml");
+    let loaded = scenario::load_file(&path).unwrap_or_else(|e| panic!("{}", e.render()));
+    let pct = |p: f64| {
+        let v = p * 100.0;
+        if (v - v.round()).abs() < 0.05 { format!("{v:.0}%") } else { format!("{v:.1}%") }
+    };
+    for v in &loaded.variants {
+        let m = &v.model;
+        let info = ModelInfo::of(m);
+        let flow = &info.flow;
+        let reach = reach(m);
+        for (si, st) in m.steps.iter().enumerate() {
+            for (ci, c) in m.customers.iter().enumerate() {
+                if !reach[ci][si] {
+                    continue;
+                }
+                // Truth: outcomes per target (None: leaves), summed over reasons.
+                let mut truth: Vec<(Option<String>, f64)> = Vec::new();
+                let outcomes = st.outcomes(si, ci);
+                let leave = 1.0 - outcomes.iter().map(|o| o.1).sum::<f64>();
+                for (t, p) in
+                    outcomes.into_iter().map(|(t, p)| (Some(m.steps[t].name.clone()), p)).chain([(None, leave)])
+                {
+                    if p > 1e-12 {
+                        match truth.iter_mut().find(|x| x.0 == t) {
+                            Some(x) => x.1 += p,
+                            None => truth.push((t, p)),
+                        }
+                    }
+                }
+                let drawn: Vec<(Option<String>, f64)> = flow
+                    .edges
+                    .iter()
+                    .filter(|e| e.from == st.name)
+                    .filter_map(|e| e.p.get(&c.name).map(|p| (e.to.clone(), *p)))
+                    .fold(Vec::new(), |mut acc, (t, p)| {
+                        match acc.iter_mut().find(|x: &&mut (Option<String>, f64)| x.0 == t) {
+                            Some(x) => x.1 += p,
+                            None => acc.push((t, p)),
+                        }
+                        acc
+                    });
+                for (t, p) in &truth {
+                    let d = drawn.iter().find(|x| &x.0 == t).map_or(0.0, |x| x.1);
+                    assert!(
+                        (d - p).abs() < 1e-9,
+                        "{}: {} → {t:?} for {}: simulated {p}, drawn {d}",
+                        v.name,
+                        st.name,
+                        c.name
+                    );
+                }
+                assert_eq!(truth.len(), drawn.len(), "{}: {} for {}: {drawn:?} vs {truth:?}", v.name, st.name, c.name);
+            }
+        }
+        let svg = process_svg(&info, "min", &v.name);
+        let texts = svg_texts(&svg);
+        for e in diagram_edges(&info) {
+            assert!(texts.contains(&e.label), "{}: label {:?} ({} → {:?}) not drawn", v.name, e.label, e.from, e.to);
+        }
+        // Batches are drawn with their release rule.
+        for st in m.steps.iter().filter(|s| s.batch.is_some() && !s.pass_through) {
+            assert!(texts.iter().any(|t| t.starts_with("batch: ")), "{}: batch {} not shown", v.name, st.name);
+        }
+        if v.name == "auto_prescreen" {
+            let edges = diagram_edges(&info);
+            let label = |from: &str, to: Option<&str>| {
+                edges.iter().find(|e| e.from == from && e.to.as_deref() == to).map(|e| e.label.clone())
+            };
+            assert_eq!(label("credit_scoring", Some("manual_scoring")).as_deref(), Some("fails 10%"));
+            assert_eq!(
+                label("credit_scoring", Some("offer")).as_deref(),
+                Some(format!("touchless {}", pct(0.9 * 0.45)).as_str())
+            );
+            assert_eq!(label("credit_scoring", Some("underwriting")).as_deref(), Some(pct(0.9 * 0.55).as_str()));
+            assert!(label("manual_scoring", Some("underwriting")).is_some(), "manual_scoring has no arrow");
+            assert!(label("manual_scoring", Some("doc_check")).is_some_and(|l| l.starts_with("rework ")));
+        }
+        if v.name == "baseline" {
+            let edges = diagram_edges(&info);
+            let doc = edges.iter().find(|e| e.from == "doc_check" && e.to.as_deref() == Some("doc_check"));
+            assert_eq!(doc.map(|e| e.label.as_str()), Some("rework 30%"), "doc_check redo loop");
+        }
+    }
+}
+
+/// Charts without information are not written, and the report says which were left out and
+/// why (issue #19 item 8): no abandonment chart when nobody can abandon, no staff-cost chart
+/// when the cost is fixed and equal in every variant, no queue chart for a pure delay.
+#[test]
+fn degenerate_charts_are_left_out_and_the_report_says_so() {
+    let r = results("degenerate.toml");
+    let dir = temp_dir("degenerate");
+    charts::write_charts_and_report(&r, &dir, None).unwrap();
+    let cd = dir.join("charts");
+    let exists = |stem: &str| cd.join(format!("{stem}.png")).exists();
+    for gone in ["kpi-abandon-rate", "kpi-staff-cost", "queue-1-app-form"] {
+        assert!(!exists(gone), "{gone} was written although it carries no information");
+    }
+    for kept in ["queue-2-teller", "kpi-wait-mean", "wait-by-arrival-hour"] {
+        assert!(exists(kept), "{kept} missing");
+    }
+    let html = read(&dir.join("report.html"));
+    for want in [
+        "No queue chart for “app_form”: nobody waited there",
+        "No abandonment chart: it is 0% in every replication of every variant",
+        "No staff cost chart: it is 120 in every replication of every variant",
+    ] {
+        assert!(html.contains(want), "report does not say {want:?}");
+    }
+}
+
+/// Draws characters in equal cells, black on white, in one font family.
+struct GlyphCells {
+    family: &'static str,
+    chars: Vec<char>,
+}
+
+const CELL: u32 = 120;
+
+impl charts::Chart for GlyphCells {
+    fn size(&self) -> (u32, u32) {
+        (CELL * self.chars.len() as u32, CELL)
+    }
+    fn draw<DB: plotters::prelude::DrawingBackend>(
+        &self,
+        root: &plotters::prelude::DrawingArea<DB, plotters::coord::Shift>,
+    ) -> Result<(), String> {
+        use plotters::prelude::*;
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        for (i, c) in self.chars.iter().enumerate() {
+            let style = TextStyle::from((self.family, 80.0).into_font()).color(&BLACK);
+            root.draw(&Text::new(c.to_string(), (i as i32 * CELL as i32 + 20, 20), style))
+                .map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
+}
+
+/// A Chinese scenario title renders with real glyphs in the PNG (issue #19 item 12): the font
+/// is found through the platform's font list, and each character's pixels differ from the
+/// missing-glyph box and from each other (boxes are all alike). Skipped with a notice when
+/// the machine has no CJK font (CI installs fonts-noto-cjk).
+#[test]
+fn chinese_title_renders_real_glyphs_in_png() {
+    let title = "城东支行";
+    let font = fonts::choose(None, &[title]).unwrap();
+    if !font.missing.is_empty() {
+        eprintln!("notice: no CJK font installed (install fonts-noto-cjk); glyph check skipped ({font:?})");
+        return;
+    }
+    // A private-use character no font has: drawn as the font's missing-glyph box.
+    let mut chars: Vec<char> = title.chars().collect();
+    chars.push('\u{10FFFD}');
+    let (_, png) = charts::render(&GlyphCells { family: font.family, chars: chars.clone() }).unwrap();
+    let mut dec = png::Decoder::new(std::io::Cursor::new(png)).read_info().unwrap();
+    let mut buf = vec![0; dec.output_buffer_size()];
+    let info = dec.next_frame(&mut buf).unwrap();
+    let w = info.width as usize;
+    // Ink mask of each cell.
+    let cell = |k: usize| -> Vec<bool> {
+        let mut m = Vec::new();
+        for y in 0..CELL as usize {
+            for x in k * CELL as usize..(k + 1) * CELL as usize {
+                m.push(buf[(y * w + x) * 3] < 128);
+            }
+        }
+        m
+    };
+    let notdef = cell(chars.len() - 1);
+    let glyphs: Vec<Vec<bool>> = (0..title.chars().count()).map(cell).collect();
+    let differ = |a: &[bool], b: &[bool]| a.iter().zip(b).filter(|(x, y)| x != y).count();
+    for (k, g) in glyphs.iter().enumerate() {
+        let ink = g.iter().filter(|x| **x).count();
+        assert!(ink > 200, "character {k} of {title:?} has no ink ({ink} pixels) in {}", font.source);
+        // A real glyph differs from the box in many pixels (anti-aliasing alone moves few).
+        assert!(differ(g, &notdef) > 300, "character {k} of {title:?} renders as the missing-glyph box");
+        for (j, h) in glyphs.iter().enumerate().skip(k + 1) {
+            assert!(differ(g, h) > 300, "characters {k} and {j} of {title:?} render alike (boxes)");
+        }
+    }
+}
+
+/// Simulates a shipped scenario with few replications.
+fn shipped(file: &str, reps: &str) -> Results {
+    let path = format!("{}/scenarios/{file}", env!("CARGO_MANIFEST_DIR"));
+    let loaded = scenario::load_file(Path::new(&path)).unwrap_or_else(|e| panic!("{}", e.render()));
+    let Command::Run(args) =
+        Cli::try_parse_from(["branchsim", "run", &path, "-q", "--threads", "2", "--replications", reps])
+            .unwrap()
+            .command
+    else {
+        unreachable!()
+    };
+    run::simulate(&loaded, &args).unwrap().results
+}
+
+/// (x, y, text) of every `<text>` element with numeric x and y attributes.
+fn svg_placed_texts(svg: &str) -> Vec<(f64, f64, String)> {
+    let attr = |tag: &str, name: &str| -> Option<f64> {
+        let i = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+        tag[i..].split('"').next()?.parse().ok()
+    };
+    let mut out = Vec::new();
+    let mut rest = svg;
+    while let Some(i) = rest.find("<text") {
+        rest = &rest[i..];
+        let (Some(gt), Some(end)) = (rest.find('>'), rest.find("</text>")) else { break };
+        if let (Some(x), Some(y)) = (attr(&rest[..gt], "x"), attr(&rest[..gt], "y")) {
+            out.push((x, y, rest[gt + 1..end].trim().to_string()));
+        }
+        rest = &rest[end + 7..];
+    }
+    out
+}
+
+/// Multi-day charts are readable (issue #19 item 6): on loan_approval (35 days, 4 h bins, an
+/// office calendar) the heatmap and the wait-by-arrival chart name their real bin in the
+/// title, leave out the closed nights and weekends, label days instead of overprinted clock
+/// times, and no two axis labels overlap. The old charts said "by hour" and wrote a clock
+/// label every 12 h ("d1 08:00", "d1 20:00", …) that overprinted each other.
+#[test]
+fn multi_day_charts_state_their_bin_and_labels_do_not_overlap() {
+    let r = shipped("loan_approval.toml", "4");
+    let dir = temp_dir("multiday");
+    charts::write_charts_and_report(&r, &dir, None).unwrap();
+    let cd = dir.join("charts");
+    for (stem, title) in [
+        ("utilisation-heatmap", "staff utilisation per 4 h, open hours only"),
+        ("wait-by-arrival-hour", "mean wait by arrival time (per 4 h, open hours only)"),
+    ] {
+        let svg = read(&cd.join(format!("{stem}.svg")));
+        let texts = svg_placed_texts(&svg);
+        assert!(texts.iter().any(|t| t.2.ends_with(title)), "{stem}: title lacks the bin: {:?}", &texts[..3]);
+        assert!(!texts.iter().any(|t| t.2.contains("by hour")), "{stem} says by hour");
+        // Axis labels: day numbers, at most a handful per row, never overlapping.
+        let days: Vec<&(f64, f64, String)> = texts.iter().filter(|t| t.2.starts_with("day ")).collect();
+        assert!(days.len() >= 3, "{stem}: no day labels: {texts:?}");
+        assert!(!texts.iter().any(|t| t.2.starts_with("d1 ")), "{stem}: clock labels on a multi-day axis");
+        let mut rows: std::collections::BTreeMap<i64, Vec<(f64, usize)>> = Default::default();
+        for (x, y, t) in &days {
+            rows.entry(y.round() as i64).or_default().push((*x, t.chars().count()));
+        }
+        for (y, mut row) in rows {
+            row.sort_by(|a, b| a.0.total_cmp(&b.0));
+            assert!(row.len() <= 16, "{stem}: {} labels in row {y}", row.len());
+            for w in row.windows(2) {
+                // A tick label is drawn centred, about 0.6 em (16 px) a character.
+                let room = (w[0].1 + w[1].1) as f64 / 2.0 * 9.6;
+                assert!(w[1].0 - w[0].0 > room, "{stem}: labels at x = {} and {} overlap", w[0].0, w[1].0);
+            }
+        }
+    }
+}
+
+/// Queue charts of three or more variants are small multiples (issue #19 item 7): one panel
+/// per variant on one scale, each with the baseline as a dashed reference, so no variant's
+/// band hides another and the baseline is always visible.
+#[test]
+fn queue_chart_gives_each_variant_a_panel_with_the_baseline() {
+    let r = results("tiny.toml");
+    let dir = temp_dir("multiples");
+    charts::write_charts_and_report(&r, &dir, None).unwrap();
+    let p = dir.join("charts/queue-2-teller.png");
+    let (_, h) = png_size(&p);
+    assert!(h >= 120 + 230 * 3, "three panels need room: {h}");
+    let texts = svg_texts(&read(&dir.join("charts/queue-2-teller.svg")));
+    for caption in ["baseline (baseline)", "extra_teller", "fewer_visits"] {
+        assert!(texts.iter().any(|t| t == caption), "no panel {caption:?}: {texts:?}");
+    }
+    assert!(has(&texts, "dashed: baseline mean"));
+    // Two variants: one overlaid panel still reads well.
+    let mut two = r.clone();
+    two.variants.truncate(2);
+    two.comparison = None;
+    let dir2 = temp_dir("two-variants");
+    charts::write_charts_and_report(&two, &dir2, None).unwrap();
+    assert_eq!(png_size(&dir2.join("charts/queue-2-teller.png")).1, 700);
 }

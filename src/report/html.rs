@@ -446,6 +446,7 @@ fn flow_differs(a: &ModelInfo, b: &ModelInfo) -> bool {
                 })
         })
         || a.customers.iter().zip(&b.customers).any(|(x, y)| x.first_step != y.first_step)
+        || a.flow != b.flow
 }
 
 fn same(a: f64, b: f64) -> bool {
@@ -976,6 +977,9 @@ fn charts_section(h: &mut String, r: &Results, charts: &[Rendered], failed: &[Fa
             escape(&font.source),
             escape(&sample)
         );
+    }
+    for note in crate::report::charts::omitted(r) {
+        let _ = writeln!(h, "<p class=\"note omitted\">{}</p>", escape(&note));
     }
     for f in failed {
         let _ = writeln!(

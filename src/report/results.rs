@@ -123,6 +123,10 @@ pub struct ModelInfo {
     pub arrivals: Vec<ArrivalInfo>,
     pub resources: Vec<ResourceInfo>,
     pub steps: Vec<StepInfo>,
+    /// Every outcome of every step (rework, automation, routing, leaving) with its
+    /// probability, for the process diagram (absent in older summary.json files).
+    #[serde(default)]
+    pub flow: crate::report::charts::flow::Flow,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -269,6 +273,7 @@ impl ModelInfo {
                     removed: s.pass_through,
                 })
                 .collect(),
+            flow: crate::report::charts::flow::Flow::of(m),
         }
     }
 }

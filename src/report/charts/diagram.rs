@@ -2,16 +2,17 @@
 //! drawn by hand (boxes in columns by distance from the arrivals, arrows labelled with the
 //! probability of taking them; loops back are drawn as arcs under the boxes).
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
+use super::flow::{EdgeKind, Flow, FlowEdge, FlowEntry, FlowStep};
 use super::style::{PALETTE, num};
 use crate::report::html::escape;
 use crate::report::results::ModelInfo;
 
 const COL: f64 = 215.0;
-const NODE_W: f64 = 172.0;
-const NODE_H: f64 = 60.0;
+const NODE_W: f64 = 184.0;
+const NODE_H: f64 = 68.0;
 const ROW: f64 = 100.0;
 const PAD: f64 = 24.0;
 
@@ -34,13 +35,127 @@ fn pct(p: f64) -> String {
     if (v - v.round()).abs() < 0.05 { format!("{v:.0}%") } else { format!("{v:.1}%") }
 }
 
-fn cut(s: &str, n: usize) -> String {
-    let s = super::fonts::clean(s, n);
-    escape(&s)
+/// Rough advance width of `text` at `size` px: DejaVu Sans averages about 0.6 em a
+/// character (0.66 em bold), CJK and other wide characters take a full em.
+fn text_width(text: &str, size: f64, bold: bool) -> f64 {
+    let narrow = if bold { 0.66 } else { 0.6 };
+    text.chars().map(|c| if is_wide(c) { 1.0 } else { narrow }).sum::<f64>() * size
+}
+
+fn is_wide(c: char) -> bool {
+    matches!(c as u32, 0x1100..=0x115F | 0x2E80..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFE30..=0xFE4F
+        | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6 | 0x20000..=0x3FFFD)
+}
+
+/// A centred `<text>` that stays inside a box: a text wider than the box is first cut with an
+/// ellipsis to at most 1.4 times the room, then squeezed to the room with `textLength`.
+fn text_in(cx: f64, y: f64, text: &str, size: f64, bold: bool, fill: &str) -> String {
+    let room = NODE_W - 14.0;
+    let mut t = super::fonts::clean(text, 60);
+    while text_width(&t, size, bold) > room * 1.4 && t.chars().count() > 4 {
+        let n = t.chars().count();
+        t = super::fonts::clean(&t.trim_end_matches('…').chars().take(n - 2).collect::<String>(), n - 2);
+        if !t.ends_with('…') {
+            t.push('…');
+        }
+    }
+    let squeeze = if text_width(&t, size, bold) > room {
+        format!(r#" textLength="{room:.0}" lengthAdjust="spacingAndGlyphs""#)
+    } else {
+        String::new()
+    };
+    format!(
+        r##"<text x="{cx:.1}" y="{y:.1}" text-anchor="middle" font-size="{size}"{} fill="{fill}"{squeeze}>{}</text>"##,
+        if bold { r#" font-weight="bold""# } else { "" },
+        escape(&t)
+    )
 }
 
 fn rgb(c: plotters::style::RGBColor) -> String {
     format!("#{:02x}{:02x}{:02x}", c.0, c.1, c.2)
+}
+
+/// The flow to draw: the saved one, or for a summary.json written before it was saved, the
+/// routing alone (entries from the customer types, every route and the rest leaving).
+fn flow_of(m: &ModelInfo) -> Flow {
+    if m.flow.steps.len() == m.steps.len() && !m.flow.steps.is_empty() {
+        return m.flow.clone();
+    }
+    let mut f = Flow::default();
+    for c in &m.customers {
+        f.entries.push(FlowEntry {
+            stream: c.name.clone(),
+            customer: c.name.clone(),
+            channel: None,
+            to: c.first_step.clone(),
+        });
+    }
+    for st in &m.steps {
+        f.steps.push(FlowStep { name: st.name.clone(), batch: None, automated: None });
+        for (cust, list) in &st.routes {
+            let mut add = |to: Option<String>, kind: EdgeKind, p: f64| {
+                if p <= 1e-12 {
+                    return;
+                }
+                match f.edges.iter_mut().find(|e| e.from == st.name && e.to == to && e.kind == kind) {
+                    Some(e) => *e.p.entry(cust.clone()).or_insert(0.0) += p,
+                    None => f.edges.push(FlowEdge {
+                        from: st.name.clone(),
+                        to,
+                        kind,
+                        p: [(cust.clone(), p)].into_iter().collect(),
+                    }),
+                }
+            };
+            for ri in list {
+                add(Some(ri.to.clone()), EdgeKind::Route, ri.p);
+            }
+            add(None, EdgeKind::Leave, 1.0 - list.iter().map(|ri| ri.p).sum::<f64>());
+        }
+    }
+    f
+}
+
+/// One arrow of the diagram as drawn: its end nodes and label (several outcomes between the
+/// same two boxes share an arrow and list their labels).
+pub struct DiagramEdge {
+    pub from: String,
+    /// `None`: leaves the process.
+    pub to: Option<String>,
+    pub label: String,
+}
+
+/// The labelled arrows the diagram draws between steps, from the flow. Each label is
+/// "[fails|touchless|rework ]NN%" for every outcome between the two boxes, per customer type
+/// where the types that reach the step differ.
+pub fn diagram_edges(m: &ModelInfo) -> Vec<DiagramEdge> {
+    let f = flow_of(m);
+    let mut out: Vec<DiagramEdge> = Vec::new();
+    for e in &f.edges {
+        let reaching: Vec<&String> = {
+            let mut v: Vec<&String> = f.edges.iter().filter(|x| x.from == e.from).flat_map(|x| x.p.keys()).collect();
+            v.sort();
+            v.dedup();
+            v
+        };
+        let first = e.p.values().next().copied().unwrap_or(0.0);
+        let same = e.p.len() == reaching.len() && e.p.values().all(|p| (p - first).abs() < 1e-9);
+        let label = if same {
+            format!("{}{}", e.kind.word(), pct(first))
+        } else {
+            let per: Vec<String> =
+                e.p.iter().map(|(c, p)| format!("{} {}", super::fonts::clean(c, 12), pct(*p))).collect();
+            format!("{}{}", e.kind.word(), per.join(" · "))
+        };
+        match out.iter_mut().find(|d| d.from == e.from && d.to == e.to) {
+            Some(d) => {
+                d.label.push_str(" + ");
+                d.label.push_str(&label);
+            }
+            None => out.push(DiagramEdge { from: e.from.clone(), to: e.to.clone(), label }),
+        }
+    }
+    out
 }
 
 /// The diagram as an `<svg>` element (empty string when there are no steps). `unit` is the
@@ -51,48 +166,37 @@ pub fn process_svg(m: &ModelInfo, unit: &str, id: &str) -> String {
     if ns == 0 {
         return String::new();
     }
+    let flow = flow_of(m);
     let index: HashMap<&str, usize> = m.steps.iter().enumerate().map(|(i, s)| (s.name.as_str(), i)).collect();
-    // Steps each customer type can reach (so labels show only types that get there).
-    let mut visits: Vec<Vec<bool>> = vec![vec![false; m.customers.len()]; ns];
-    for (ci, c) in m.customers.iter().enumerate() {
-        let Some(&first) = index.get(c.first_step.as_str()) else {
-            continue;
-        };
-        let mut q = VecDeque::from([first]);
-        visits[first][ci] = true;
-        while let Some(s) = q.pop_front() {
-            if let Some(list) = m.steps[s].routes.get(&c.name) {
-                for ri in list {
-                    let (to, p) = (&ri.to, &ri.p);
-                    if let Some(&t) = index.get(to.as_str()) {
-                        if *p > 0.0 && !visits[t][ci] {
-                            visits[t][ci] = true;
-                            q.push_back(t);
-                        }
-                    }
-                }
-            }
-        }
-    }
+    let dedges = diagram_edges(m);
     // Layers: longest path from the entry steps once the edges that loop back (found by a
     // depth-first search) are set aside, so the main flow reads left to right.
     let succ: Vec<Vec<usize>> = m
         .steps
         .iter()
         .map(|st| {
-            let mut v: Vec<usize> = st
-                .routes
-                .values()
-                .flatten()
-                .filter(|ri| ri.p > 0.0)
-                .filter_map(|ri| index.get(ri.to.as_str()).copied())
+            let mut v: Vec<usize> = dedges
+                .iter()
+                .filter(|e| e.from == st.name)
+                .filter_map(|e| e.to.as_deref().and_then(|t| index.get(t).copied()))
                 .collect();
             v.sort_unstable();
             v.dedup();
             v
         })
         .collect();
-    let mut roots: Vec<usize> = m.customers.iter().filter_map(|c| index.get(c.first_step.as_str()).copied()).collect();
+    // Entry nodes: one per (customer type, channel, first step).
+    let mut entries: Vec<(String, Option<String>, usize, Vec<usize>)> = Vec::new();
+    for e in &flow.entries {
+        let Some(&to) = index.get(e.to.as_str()) else { continue };
+        let ai: Vec<usize> =
+            m.arrivals.iter().enumerate().filter(|(_, a)| a.name == e.stream).map(|(i, _)| i).collect();
+        match entries.iter_mut().find(|x| x.0 == e.customer && x.1 == e.channel && x.2 == to) {
+            Some(x) => x.3.extend(ai),
+            None => entries.push((e.customer.clone(), e.channel.clone(), to, ai)),
+        }
+    }
+    let mut roots: Vec<usize> = entries.iter().map(|e| e.2).collect();
     roots.extend(0..ns);
     let mut state = vec![0u8; ns]; // 0 new, 1 on stack, 2 done
     let mut back: Vec<(usize, usize)> = Vec::new();
@@ -131,7 +235,7 @@ pub fn process_svg(m: &ModelInfo, unit: &str, id: &str) -> String {
         }
     }
     let max_layer = layer.iter().copied().max().unwrap_or(0);
-    // Nodes: each arrival just left of its first step, steps in 1 + layer, leaving at the end.
+    // Nodes: each entry just left of its first step, steps in 1 + layer, leaving at the end.
     let mut nodes: Vec<Node> = Vec::new();
     let mut by_col: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     let mut push = |kind: Kind, col: usize, nodes: &mut Vec<Node>| {
@@ -141,9 +245,8 @@ pub fn process_svg(m: &ModelInfo, unit: &str, id: &str) -> String {
     for (s, l) in layer.iter().enumerate() {
         push(Kind::Step(s), 1 + l, &mut nodes);
     }
-    for (ci, c) in m.customers.iter().enumerate() {
-        let col = index.get(c.first_step.as_str()).map_or(0, |f| layer[*f]);
-        push(Kind::Arrival(ci), col, &mut nodes);
+    for (ei, e) in entries.iter().enumerate() {
+        push(Kind::Arrival(ei), layer[e.2], &mut nodes);
     }
     let leave_col = max_layer + 2;
     push(Kind::Leave, leave_col, &mut nodes);
@@ -160,57 +263,23 @@ pub fn process_svg(m: &ModelInfo, unit: &str, id: &str) -> String {
     let node_of = |k: Kind| nodes.iter().position(|n| n.kind == k);
     // Edges: (from node, to node, label).
     let mut edges: Vec<(usize, usize, String)> = Vec::new();
-    for (ci, c) in m.customers.iter().enumerate() {
-        let (Some(a), Some(s)) =
-            (node_of(Kind::Arrival(ci)), index.get(c.first_step.as_str()).and_then(|s| node_of(Kind::Step(*s))))
-        else {
+    for (ei, e) in entries.iter().enumerate() {
+        let (Some(a), Some(s)) = (node_of(Kind::Arrival(ei)), node_of(Kind::Step(e.2))) else {
             continue;
         };
-        edges.push((a, s, String::new()));
+        let label = e.1.as_deref().map(|c| format!("via {}", super::fonts::clean(c, 20))).unwrap_or_default();
+        edges.push((a, s, label));
     }
-    for (si, st) in m.steps.iter().enumerate() {
-        let Some(from) = node_of(Kind::Step(si)) else {
+    for d in &dedges {
+        let Some(from) = index.get(d.from.as_str()).and_then(|s| node_of(Kind::Step(*s))) else {
             continue;
         };
-        // Probabilities per target, per customer type that reaches this step.
-        let mut targets: BTreeMap<Option<usize>, Vec<(String, f64)>> = BTreeMap::new();
-        for (cust, list) in &st.routes {
-            let Some(ci) = m.customers.iter().position(|c| &c.name == cust) else {
-                continue;
-            };
-            if !visits[si][ci] {
-                continue;
-            }
-            for ri in list {
-                if ri.p > 0.0 {
-                    if let Some(&t) = index.get(ri.to.as_str()) {
-                        targets.entry(Some(t)).or_default().push((cust.clone(), ri.p));
-                    }
-                }
-            }
-            let leave = 1.0 - list.iter().map(|ri| ri.p).sum::<f64>();
-            if leave > 1e-9 {
-                targets.entry(None).or_default().push((cust.clone(), leave));
-            }
-        }
-        let reaching = visits[si].iter().filter(|v| **v).count();
-        for (t, ps) in targets {
-            let to = match t {
-                Some(t) => node_of(Kind::Step(t)),
-                None => node_of(Kind::Leave),
-            };
-            let Some(to) = to else { continue };
-            let same = ps.len() == reaching && ps.iter().all(|p| (p.1 - ps[0].1).abs() < 1e-9);
-            let label = if same {
-                pct(ps[0].1)
-            } else {
-                ps.iter()
-                    .map(|(c, p)| format!("{} {}", super::fonts::clean(c, 12), pct(*p)))
-                    .collect::<Vec<_>>()
-                    .join(" · ")
-            };
-            edges.push((from, to, label));
-        }
+        let to = match &d.to {
+            Some(t) => index.get(t.as_str()).and_then(|s| node_of(Kind::Step(*s))),
+            None => node_of(Kind::Leave),
+        };
+        let Some(to) = to else { continue };
+        edges.push((from, to, d.label.clone()));
     }
     let cols: Vec<i64> = nodes.iter().map(|n| n.layer as i64).collect();
     let span = |a: usize, b: usize| cols[b] - cols[a];
@@ -275,30 +344,27 @@ pub fn process_svg(m: &ModelInfo, unit: &str, id: &str) -> String {
     }
     for n in &nodes {
         let (x, y) = (n.x, n.y);
+        let cx = x + NODE_W / 2.0;
         match n.kind {
-            Kind::Arrival(ci) => {
-                let c = &m.customers[ci];
+            Kind::Arrival(ei) => {
+                let (cust, channel, _, streams) = &entries[ei];
+                let ci = m.customers.iter().position(|c| &c.name == cust).unwrap_or(0);
                 let colour = rgb(PALETTE[(ci + 1) % PALETTE.len()]);
-                let rate: Vec<f64> = m
-                    .arrivals
+                let rate: f64 = streams
                     .iter()
-                    .filter(|a| a.customer == c.name)
+                    .filter_map(|a| m.arrivals.get(*a))
                     .map(|a| a.rates_per_hour.iter().sum::<f64>() / a.rates_per_hour.len().max(1) as f64)
-                    .collect();
-                let sub = if rate.is_empty() {
-                    "arrivals".to_string()
-                } else {
-                    format!("arrive ≈ {:.0}/h on average", rate.iter().sum::<f64>())
-                };
+                    .sum();
+                let mut sub =
+                    if streams.is_empty() { "arrivals".to_string() } else { format!("≈ {rate:.0}/h on average") };
+                if let Some(c) = channel {
+                    sub = format!("{} · {sub}", super::fonts::clean(c, 14));
+                }
                 let _ = writeln!(
                     s,
-                    r##"<rect x="{x:.1}" y="{y:.1}" width="{NODE_W}" height="{NODE_H}" rx="28" fill="#fff" stroke="{colour}" stroke-width="3"/><text x="{:.1}" y="{:.1}" text-anchor="middle" font-size="15" font-weight="bold" fill="#222">{}</text><text x="{:.1}" y="{:.1}" text-anchor="middle" font-size="12.5" fill="#444">{}</text>"##,
-                    x + NODE_W / 2.0,
-                    y + 25.0,
-                    cut(&c.name, 22),
-                    x + NODE_W / 2.0,
-                    y + 45.0,
-                    escape(&sub)
+                    r##"<rect x="{x:.1}" y="{y:.1}" width="{NODE_W}" height="{NODE_H}" rx="28" fill="#fff" stroke="{colour}" stroke-width="3"/>{}{}"##,
+                    text_in(cx, y + 30.0, cust, 15.0, true, "#222"),
+                    text_in(cx, y + 50.0, &sub, 12.5, false, "#444"),
                 );
             }
             Kind::Step(si) => {
@@ -317,24 +383,29 @@ pub fn process_svg(m: &ModelInfo, unit: &str, id: &str) -> String {
                 } else {
                     ("#eef4fa", "#0072b2", "", "")
                 };
-                let _ = writeln!(
+                let fs = flow.steps.iter().find(|f| f.name == st.name);
+                let extra = fs.and_then(|f| {
+                    f.batch.clone().or_else(|| f.automated.map(|p| format!("automated: {} succeed", pct(p))))
+                });
+                let (y1, y2) = if extra.is_some() { (y + 22.0, y + 41.0) } else { (y + 28.0, y + 50.0) };
+                let _ = write!(
                     s,
-                    r##"<rect x="{x:.1}" y="{y:.1}" width="{NODE_W}" height="{NODE_H}" rx="6" fill="{fill}" stroke="{stroke}" stroke-width="2"{dash}/><text x="{:.1}" y="{:.1}" text-anchor="middle" font-size="15" font-weight="bold" fill="#222">{}{note}</text><text x="{:.1}" y="{:.1}" text-anchor="middle" font-size="12.5" fill="#444">{} · mean {}</text>"##,
-                    x + NODE_W / 2.0,
-                    y + 25.0,
-                    cut(&st.name, if st.removed { 12 } else { 22 }),
-                    x + NODE_W / 2.0,
-                    y + 45.0,
-                    escape(&res),
-                    escape(&mean)
+                    r##"<rect x="{x:.1}" y="{y:.1}" width="{NODE_W}" height="{NODE_H}" rx="6" fill="{fill}" stroke="{stroke}" stroke-width="{}"{dash}/>{}{}"##,
+                    if extra.as_deref().is_some_and(|e| e.starts_with("batch")) { 3.5 } else { 2.0 },
+                    text_in(cx, y1, &format!("{}{note}", super::fonts::clean(&st.name, 40)), 15.0, true, "#222"),
+                    text_in(cx, y2, &format!("{res} · mean {mean}"), 12.5, false, "#444"),
                 );
+                if let Some(e) = extra {
+                    s.push_str(&text_in(cx, y + 59.0, &e, 12.5, false, "#8a4b00"));
+                }
+                s.push('\n');
             }
             Kind::Leave => {
                 let _ = writeln!(
                     s,
                     r##"<rect x="{x:.1}" y="{y:.1}" width="{NODE_W}" height="{NODE_H}" rx="28" fill="#f4f4f4" stroke="#666" stroke-width="2"/><text x="{:.1}" y="{:.1}" text-anchor="middle" font-size="15" font-weight="bold" fill="#222">leave the branch</text>"##,
                     x + NODE_W / 2.0,
-                    y + 35.0
+                    y + 39.0
                 );
             }
         }

@@ -3,7 +3,8 @@
 //! Charts must render on a machine with no system fonts, so DejaVu Sans is embedded in the
 //! binary and registered with plotters' ab_glyph text renderer. `--font PATH` replaces it.
 //! When names in the results use characters DejaVu Sans lacks (Chinese, Japanese, Korean …),
-//! an installed font that has them (Noto Sans CJK first) is picked automatically; without
+//! an installed font that has them (Noto Sans CJK first; the platform's fonts are listed with
+//! `fontdb` on Linux, macOS and Windows) is picked automatically; without
 //! one the PNG shows empty boxes for those characters, the SVG still holds the right text
 //! (browsers render it with their own fonts), and nothing fails.
 //!
@@ -22,9 +23,6 @@ static EMBEDDED: &[u8] = include_bytes!("../../../assets/DejaVuSans.ttf");
 
 /// CSS font list for the embedded font: Verdana and Bitstream Vera share DejaVu's metrics.
 pub const EMBEDDED_FAMILY: &str = "DejaVu Sans, Bitstream Vera Sans, Verdana, sans-serif";
-
-/// Folders searched for a font covering characters the embedded font lacks.
-const SYSTEM_FONT_DIRS: &[&str] = &["/usr/share/fonts", "/usr/local/share/fonts", "/usr/X11R6/lib/X11/fonts"];
 
 /// Font files larger than this are refused (a full CJK collection is about 20–40 MB).
 pub const MAX_FONT_BYTES: u64 = 128 * 1024 * 1024;
@@ -114,40 +112,32 @@ fn missing(font: &FontRef<'_>, chars: &[char]) -> Vec<char> {
     chars.iter().copied().filter(|c| font.glyph_id(*c).0 == 0).collect()
 }
 
-/// Font files under the system font folders, CJK fonts first, at most `limit`.
+/// Installed font files (regular faces of every family the system knows, found by `fontdb`
+/// the way the platform lists them: fontconfig's folders on Linux, the system and user font
+/// folders on macOS and Windows), CJK sans fonts first, at most `limit`.
 fn system_fonts(limit: usize) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack: Vec<PathBuf> = SYSTEM_FONT_DIRS.iter().map(PathBuf::from).collect();
-    let mut dirs_seen = 0;
-    while let Some(dir) = stack.pop() {
-        dirs_seen += 1;
-        if dirs_seen > 2000 || out.len() >= limit {
-            break;
-        }
-        let Ok(rd) = std::fs::read_dir(&dir) else {
-            continue;
+    let mut db = fontdb::Database::new();
+    db.load_system_fonts();
+    let mut out: Vec<(PathBuf, bool, String)> = Vec::new();
+    for face in db.faces() {
+        let path = match &face.source {
+            fontdb::Source::File(p) | fontdb::Source::SharedFile(p, _) => p.clone(),
+            fontdb::Source::Binary(_) => continue,
         };
-        let mut entries: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
-        entries.sort();
-        for p in entries {
-            if p.is_dir() {
-                stack.push(p);
-            } else if let Some(ext) = p.extension().and_then(|e| e.to_str()) {
-                if matches!(ext.to_ascii_lowercase().as_str(), "ttf" | "otf" | "ttc" | "otc") {
-                    out.push(p);
-                }
-            }
-        }
+        // The chosen file is registered by path (its first face): prefer plain faces.
+        let plain = face.style == fontdb::Style::Normal && face.weight == fontdb::Weight::NORMAL;
+        let family = face.families.first().map(|f| f.0.clone()).unwrap_or_default();
+        out.push((path, plain, family));
     }
-    let rank = |p: &Path| {
+    let rank = |(p, plain, family): &(PathBuf, bool, String)| {
         let n = p.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-        let sans_cjk = n.starts_with("NotoSansCJK") || n.starts_with("NotoSansSC") || n.contains("SansCJK");
-        let bold = n.contains("Bold") || n.contains("Italic") || n.contains("Oblique");
-        (!sans_cjk, !n.contains("CJK"), bold, n)
+        let cjk = family.contains("CJK") || n.contains("CJK");
+        let sans_cjk = cjk && (family.contains("Sans") || n.contains("Sans"));
+        (!sans_cjk, !cjk, !*plain, n)
     };
-    out.sort_by_key(|p| rank(p));
-    out.truncate(limit);
-    out
+    out.sort_by_key(rank);
+    let mut seen = std::collections::HashSet::new();
+    out.into_iter().map(|x| x.0).filter(|p| seen.insert(p.clone())).take(limit).collect()
 }
 
 /// Picks and registers the font for charts whose text is `texts`.

@@ -146,7 +146,9 @@ fn colour_bar<DB: DrawingBackend>(
         y += 24;
     }
     let top = y + 14;
-    let bottom = (h as i32 - 40 - 26 * notes.len() as i32).max(top + 60);
+    // Notes wrap to the legend's width, so none is cut off.
+    let note_lines: Vec<String> = notes.iter().flat_map(|n| wrap(n, 26)).collect();
+    let bottom = (h as i32 - 40 - 22 * note_lines.len() as i32).max(top + 60);
     let (x0, x1) = (24, 60);
     let steps = 100;
     for k in 0..steps {
@@ -166,10 +168,10 @@ fn colour_bar<DB: DrawingBackend>(
     }
     let note = style::text_style(font, NOTE_SIZE, DARK, HPos::Left, VPos::Top);
     let mut ny = bottom + 20;
-    for n in notes {
+    for n in &note_lines {
         let t = style::fit(area, n, &note, w.saturating_sub(24));
         area.draw(&Text::new(t, (16, ny), note.clone())).or_err()?;
-        ny += 26;
+        ny += 22;
     }
     Ok(())
 }
@@ -197,13 +199,35 @@ pub fn utilisation_jobs<'a>(cx: &'a Ctx<'a>) -> Vec<Job<'a>> {
     if cx.results.variants.values().all(|v| v.timeseries.utilisation.is_empty()) {
         return Vec::new();
     }
-    let title = cx.title("staff utilisation by hour");
+    let axis = util_axis(cx);
+    let title = cx.title(&format!("staff utilisation {}", axis.title_part()));
     let caption = format!(
-        "Utilisation of each resource (busy staff / scheduled staff) by hour, per variant, \
-         mean across {} replications. Grey cells: no staff scheduled.",
-        cx.results.replications
+        "Utilisation of each resource (busy staff / scheduled staff) {}, per variant, \
+         mean across {} replications. Grey cells: no staff scheduled.{}",
+        axis.title_part().replace(", open hours only", ""),
+        cx.results.replications,
+        if axis.closed_left_out {
+            " Periods when no resource of any variant is busy (closed hours) are left out."
+        } else {
+            ""
+        }
     );
     vec![Job::new("utilisation-heatmap", title.clone(), caption, Utilisation { cx, title })]
+}
+
+/// The columns of the utilisation heatmap: periods when some resource of some variant is
+/// busy.
+fn util_axis(cx: &Ctx<'_>) -> style::TimeAxis {
+    let r = cx.results;
+    let mpu = cx.minutes_per_unit();
+    let clock = Clock::new(r.scenario.start_minutes, (r.scenario.horizon * mpu).max(1.0));
+    let (bw, n) =
+        r.variants.values().next().map_or((60.0, 0), |v| (v.timeseries.bin_width * mpu, v.timeseries.bin_start.len()));
+    style::TimeAxis::new(&clock, bw, n, 96, 14, |a, k| {
+        // A column where nobody is scheduled, or only idle automation runs (a bot at night),
+        // carries nothing to read.
+        r.variants.values().any(|v| v.timeseries.utilisation.values().any(|b| style::group_mean(&b.mean, a, k) > 0.0))
+    })
 }
 
 pub struct Utilisation<'a> {
@@ -214,17 +238,13 @@ pub struct Utilisation<'a> {
 impl Utilisation<'_> {
     fn grids(&self) -> Vec<(String, Grid)> {
         let r = self.cx.results;
-        let mpu = self.cx.minutes_per_unit();
-        let clock = Clock::new(r.scenario.start_minutes, (r.scenario.horizon * mpu).max(1.0));
+        let axis = util_axis(self.cx);
+        let groups = &axis.groups;
         r.variants
             .iter()
             .map(|(name, v)| {
                 let ts = &v.timeseries;
-                let groups = style::hour_groups(ts.bin_start.len(), ts.bin_width * mpu, 72);
-                let cols = groups
-                    .iter()
-                    .map(|(a, _)| clock.label(ts.bin_start.get(*a).copied().unwrap_or(0.0) * mpu))
-                    .collect();
+                let cols = axis.ticks.clone();
                 let rows = ts.utilisation.keys().cloned().collect();
                 let values = ts
                     .utilisation
@@ -263,10 +283,19 @@ impl Chart for Utilisation<'_> {
             } else {
                 rest.split_vertically(ph)
             };
-            panel(&this, font, &format!("variant: {}", fonts::clean(name, 40)), g, &scale, None, None, 16)?;
+            let cols = g.cols.len();
+            panel(&this, font, &format!("variant: {}", fonts::clean(name, 40)), g, &scale, None, None, cols)?;
             rest = below;
         }
-        colour_bar(&leg, font, &scale, &["columns: hour starting at".into(), "grey: no staff scheduled".into()])
+        let axis = util_axis(self.cx);
+        let mut notes = vec![format!("one column per {}", axis.bin), "grey: no staff scheduled".to_string()];
+        if axis.closed_left_out {
+            notes.push("closed periods left out".into());
+        }
+        if axis.multi_day {
+            notes.push("labels: first column of the day".into());
+        }
+        colour_bar(&leg, font, &scale, &notes)
     }
 }
 

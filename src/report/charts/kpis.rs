@@ -22,6 +22,7 @@ pub fn jobs<'a>(cx: &'a Ctx<'a>) -> Vec<Job<'a>> {
     HEADLINE
         .iter()
         .filter(|(k, ..)| cx.results.variants.values().any(|v| v.kpis.contains_key(*k)))
+        .filter(|(k, ..)| super::omit::kpi_constant(cx.results, k).is_none())
         .map(|&(kpi, what, axis, pct)| {
             let title = cx.title(&format!("{what} by variant"));
             let axis = if crate::kpi::is_duration(kpi) {
@@ -89,7 +90,14 @@ impl Chart for KpiChart<'_> {
         let span = (hi - lo).max(hi.abs().max(1e-9) * 0.02);
         // Every headline KPI is non-negative (shares at most 100%): the axis stays in range and
         // a confidence interval reaching past it is cut at the edge.
-        let y0 = (lo - span * 0.35).max(0.0);
+        // A KPI with no spread in any variant (a fixed staff cost) is shown from zero: there
+        // is no interval to zoom in on, and a cut axis would magnify a small difference.
+        let fixed = r
+            .variants
+            .values()
+            .filter_map(|v| v.kpis.get(self.kpi))
+            .all(|s| s.max - s.min <= 1e-9 * s.max.abs().max(1.0));
+        let y0 = if fixed { 0.0 } else { (lo - span * 0.35).max(0.0) };
         let mut y1 = hi + span * 0.45;
         if self.pct {
             y1 = y1.min(100.0 + span * 0.45);
@@ -168,7 +176,10 @@ impl Chart for KpiChart<'_> {
                 Swatch::Whisker(c),
             ));
         }
-        items.push(LegendItem::new("dot: mean; bar: 95% CI", Swatch::None));
+        items.push(LegendItem::new(
+            if fixed { "dot: the same in every replication" } else { "dot: mean; bar: 95% CI" },
+            Swatch::None,
+        ));
         if base.is_some() {
             items.push(LegendItem::new("baseline level", Swatch::Dashed(GREY)));
         }

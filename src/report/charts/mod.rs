@@ -4,17 +4,22 @@
 //! an SVG string and once into an in-memory bitmap that is encoded as PNG; both go to
 //! `charts/` beside summary.json, and the SVGs are also inlined into `report.html`.
 //!
-//! Charts: queue length over the day (one per step), cycle-time and waiting-time
-//! distributions, mean wait by arrival hour, one KPI comparison per headline KPI, the
-//! utilisation heatmap and cost against service level. `sweep_heatmap` renders the grid of a
+//! Charts: queue length over the day (one per step; one panel per variant from three
+//! variants on, the baseline repeated as a reference), cycle-time and waiting-time
+//! distributions, mean wait by arrival time, one KPI comparison per headline KPI, the
+//! utilisation heatmap and cost against service level. Time axes leave out closed periods
+//! and label days on multi-day runs (`style::TimeAxis`). Charts that would carry no
+//! information are left out and listed in the report (`omit`). `sweep_heatmap` renders the grid of a
 //! two-parameter sweep (for a later `sweep` command).
 
 pub mod cost;
 pub mod diagram;
 pub mod dist;
+pub mod flow;
 pub mod fonts;
 pub mod heatmap;
 pub mod kpis;
+pub mod omit;
 pub mod style;
 pub mod timeseries;
 
@@ -30,6 +35,7 @@ use crate::report::Results;
 use crate::report::files;
 pub use cost::CostServicePoint;
 pub use heatmap::{SweepGrid, sweep_heatmap};
+pub use omit::omitted;
 
 pub const WIDTH: u32 = 1200;
 pub const HEIGHT: u32 = 700;

@@ -441,3 +441,108 @@ mod tests {
         assert_eq!(r.len(), 2);
     }
 }
+
+/// The columns of a chart over time bins (heatmap cells, bars): groups of bins, with the
+/// groups where nothing happens in any variant (a calendar closed at night and at weekends)
+/// left out, and tick labels that stay readable for any horizon: clock times over one day,
+/// day numbers over several.
+#[derive(Clone, Debug)]
+pub struct TimeAxis {
+    /// (first bin, bins) of each column shown.
+    pub groups: Vec<(usize, usize)>,
+    /// Label under each column ("" where none is drawn, so labels never overprint).
+    pub ticks: Vec<String>,
+    /// Width of a column in words: "hour", "4 h", "day".
+    pub bin: String,
+    /// Some columns were left out because nothing happened in them.
+    pub closed_left_out: bool,
+    pub multi_day: bool,
+}
+
+impl TimeAxis {
+    /// `open(first, n)`: whether anything happens in the group (any variant, any row).
+    /// `max_ticks`: most labels along the axis.
+    pub fn new(
+        clock: &Clock,
+        bin_minutes: f64,
+        n_bins: usize,
+        max_groups: usize,
+        max_ticks: usize,
+        open: impl Fn(usize, usize) -> bool,
+    ) -> TimeAxis {
+        // The finest whole-hour (or longer) block whose open columns fit in `max_groups`.
+        // (columns, bins a column, closed columns left out)
+        type Choice = (Vec<(usize, usize)>, usize, bool);
+        let mut chosen: Option<Choice> = None;
+        for block in [60.0, 120.0, 240.0, 360.0, 720.0, 1440.0, 10080.0] {
+            let k = block / bin_minutes;
+            let per = if bin_minutes.is_finite() && bin_minutes > 0.0 && k >= 1.0 && (k - k.round()).abs() < 1e-9 {
+                k.round() as usize
+            } else if block == 60.0 {
+                1
+            } else {
+                continue;
+            };
+            let all: Vec<(usize, usize)> =
+                (0..n_bins.div_ceil(per)).map(|g| (g * per, per.min(n_bins - g * per))).collect();
+            let open_groups: Vec<(usize, usize)> = all.iter().copied().filter(|(a, n)| open(*a, *n)).collect();
+            let closed = !open_groups.is_empty() && open_groups.len() < all.len();
+            let groups = if open_groups.is_empty() { all } else { open_groups };
+            let fits = groups.len() <= max_groups;
+            chosen = Some((groups, per, closed));
+            if fits {
+                break;
+            }
+        }
+        let (groups, per, closed_left_out) = chosen.unwrap_or_default();
+        let width = per as f64 * bin_minutes;
+        let bin = if (width - 60.0).abs() < 1e-9 {
+            "hour".to_string()
+        } else if (width - 1440.0).abs() < 1e-9 {
+            "day".to_string()
+        } else if (width - 10080.0).abs() < 1e-9 {
+            "week".to_string()
+        } else {
+            units::human_duration(width).replace("min", " min").replace('h', " h")
+        };
+        let start = |g: &(usize, usize)| g.0 as f64 * bin_minutes;
+        let ticks = if !clock.multi_day {
+            let step = groups.len().div_ceil(max_ticks.max(1)).max(1);
+            groups
+                .iter()
+                .enumerate()
+                .map(|(i, g)| if i % step == 0 { clock.label(start(g)) } else { String::new() })
+                .collect()
+        } else {
+            // One label at the first column of a day, every k-th day.
+            let day = |g: &(usize, usize)| ((clock.start + start(g)) / units::MINUTES_PER_DAY).floor() as i64;
+            // Over more than two weeks, whole weeks: labels fall on the same weekday.
+            let span = groups.last().map_or(0, day) - groups.first().map_or(0, day) + 1;
+            let m = max_ticks.max(1) as i64;
+            let k =
+                if span > 14 { 7 * (span + 7 * m - 1).div_euclid(7 * m) } else { (span + m - 1).div_euclid(m) }.max(1);
+            let first_day = groups.first().map_or(0, day);
+            let mut prev = None;
+            groups
+                .iter()
+                .map(|g| {
+                    let d = day(g);
+                    let first = prev != Some(d);
+                    prev = Some(d);
+                    if first && (d - first_day) % k == 0 { format!("day {}", d + 1) } else { String::new() }
+                })
+                .collect()
+        };
+        TimeAxis { groups, ticks, bin, closed_left_out, multi_day: clock.multi_day }
+    }
+
+    /// "by hour", "per 4 h", with ", open hours only" when closed columns were left out.
+    pub fn title_part(&self) -> String {
+        let by = if ["hour", "day", "week"].contains(&self.bin.as_str()) {
+            format!("by {}", self.bin)
+        } else {
+            format!("per {}", self.bin)
+        };
+        if self.closed_left_out { format!("{by}, open hours only") } else { by }
+    }
+}
