@@ -568,8 +568,8 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
                         if let Some(limit) = cust.and_then(|c| c.balk_at) {
                             if self.obs.waiting(s) >= limit {
                                 let counted = self.slab.get(slot).counted;
-                                self.obs.balk(ct, counted);
                                 let arrival = self.slab.get(slot).arrival;
+                                self.obs.balk(ct, counted, arrival);
                                 self.leave(slot, arrival);
                                 return;
                             }
@@ -825,7 +825,7 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
         };
         self.waiting_p[p] -= 1;
         self.obs.queue_leave(s, c.since, self.now);
-        self.obs.renege(c.ctype as usize, c.counted);
+        self.obs.renege(c.ctype as usize, c.counted, c.arrival);
         self.leave(slot, c.arrival);
     }
 
