@@ -8,6 +8,7 @@
 
 pub mod evaluate;
 pub mod search;
+pub mod shifts;
 pub mod sipp;
 pub mod target;
 
