@@ -7,6 +7,7 @@ mod report;
 pub mod run;
 mod shard;
 pub mod signals;
+mod staff;
 mod sweep;
 mod validate;
 
@@ -45,6 +46,8 @@ pub enum Command {
     Check(crate::check::CheckArgs),
     /// Run a scenario and record its KPIs as a golden baseline for `check --baseline`.
     Record(crate::check::RecordArgs),
+    /// Find the least staff per interval, and the cheapest shift rota, that meet service targets.
+    Staff(staff::StaffArgs),
 }
 
 #[derive(Args, Debug)]
@@ -187,6 +190,7 @@ pub fn main() -> i32 {
         Command::Merge(a) => shard::merge(&a),
         Command::Check(a) => crate::check::run_check(&a),
         Command::Record(a) => crate::check::run_record(&a),
+        Command::Staff(a) => staff::staff(&a),
     }
 }
 

@@ -338,7 +338,7 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
         // the horizon, as the levels they make up would.
         let until = end.max(self.m.horizon);
         for c in self.slab.inside() {
-            self.obs.unfinished(c.ctype as usize, c.counted);
+            self.obs.unfinished(c.ctype as usize, c.counted, c.arrival);
             self.obs.left(c.arrival, until);
             let s = c.step as usize;
             if c.state == State::Waiting {

@@ -26,8 +26,9 @@ pub struct ReplicationResult {
     pub util_series: Vec<Vec<f64>>,
     /// Mean wait of served customers by arrival bin (NaN where nobody arrived).
     pub wait_series: Vec<f64>,
-    /// Per arrival bin: customers served, of them within the service-level wait, and
-    /// customers who abandoned (reneged or balked). For per-interval targets (`staff`).
+    /// Per arrival bin: customers served, of them within the service-level wait, customers
+    /// who abandoned (reneged or balked) and customers still inside at the end. For
+    /// per-interval targets (`branchsim staff`).
     #[serde(default)]
     pub bin_counts: Vec<BinCounts>,
     pub events: u64,
@@ -69,6 +70,7 @@ pub struct BinCounts {
     pub served: u64,
     pub within_sl: u64,
     pub abandoned: u64,
+    pub unfinished: u64,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -190,6 +192,7 @@ pub struct Observer {
     /// Served within the service-level wait and abandoned, per arrival bin.
     sl_bins: Vec<u64>,
     abandon_bins: Vec<u64>,
+    unfinished_bins: Vec<u64>,
     /// Customers still inside when the run ends, counted or not.
     unfinished: u64,
 }
@@ -209,13 +212,17 @@ impl Observer {
             wait_bins: vec![(0.0, 0); m.n_bins],
             sl_bins: vec![0; m.n_bins],
             abandon_bins: vec![0; m.n_bins],
+            unfinished_bins: vec![0; m.n_bins],
             unfinished: 0,
         }
     }
 
     /// A customer of type `ct` still inside when the run ends (see `TypeStats::arrived`).
-    pub fn unfinished(&mut self, ct: usize, counted: bool) {
+    pub fn unfinished(&mut self, ct: usize, counted: bool, arrival: f64) {
         self.unfinished += 1;
+        if let Some(n) = self.unfinished_bins.get_mut((arrival / self.w.bin_width) as u32 as usize) {
+            *n += 1;
+        }
         if counted {
             self.types[ct].inside += 1;
         }
@@ -462,6 +469,7 @@ impl Observer {
                 served: self.wait_bins[b].1,
                 within_sl: self.sl_bins[b],
                 abandoned: self.abandon_bins[b],
+                unfinished: self.unfinished_bins[b],
             })
             .collect();
         let mut wait_hist = vec![overall.wait_hist.to_sparse()];

@@ -10,6 +10,7 @@
 use rayon::prelude::*;
 
 use super::target::{Estimate, Measure, Target};
+use crate::engine::observer::BinCounts;
 use crate::engine::{self, ReplicationResult};
 use crate::model::{Model, Staffing};
 
@@ -42,6 +43,10 @@ pub struct Problem {
     pub resources: Vec<usize>,
     pub targets: Vec<Target>,
     pub seed: u64,
+    /// An interval meets a target when the one-sided confidence that it does is at least
+    /// this (0.9 by default): a plan is not accepted on an estimate that merely grazes the
+    /// target by luck of the sample.
+    pub level: f64,
 }
 
 impl Problem {
@@ -79,7 +84,7 @@ impl Problem {
         }
         model.bin_width = width;
         model.n_bins = n;
-        Ok(Problem { model, grid: Grid { width, n }, resources, targets, seed })
+        Ok(Problem { model, grid: Grid { width, n }, resources, targets, seed, level: 0.9 })
     }
 
     /// The model with `plan`'s schedules.
@@ -96,7 +101,7 @@ impl Problem {
         let m = self.model_for(plan);
         let reps: Vec<ReplicationResult> =
             (first..first + n).into_par_iter().map(|i| engine::simulate(&m, self.seed, i)).collect();
-        Evaluation::from_replications(self, &reps)
+        Evaluation::from_replications(self, &reps, self.level)
     }
 
     /// The resource indices (into `resources`) a target concerns (utilisation targets).
@@ -121,11 +126,16 @@ pub struct Evaluation {
     pub queue: Vec<Vec<f64>>,
     /// Utilisation per staffed resource and interval.
     pub util: Vec<Vec<f64>>,
+    /// See `Problem::level`.
+    pub level: f64,
 }
 
 impl Evaluation {
-    fn from_replications(p: &Problem, reps: &[ReplicationResult]) -> Evaluation {
+    fn from_replications(p: &Problem, reps: &[ReplicationResult], level: f64) -> Evaluation {
         let n = p.grid.n;
+        // Customers who abandoned or were never served count against the service level:
+        // otherwise leaving a resource unstaffed would "meet" it by serving nobody late.
+        let arrived = |c: BinCounts| (c.served + c.abandoned + c.unfinished) as f64;
         let bins = |b: usize| reps.iter().map(move |r| r.bin_counts.get(b).copied().unwrap_or_default());
         let util_est = |k: usize, b: usize| {
             let r = p.resources[k];
@@ -141,11 +151,9 @@ impl Evaluation {
                 (0..n)
                     .map(|b| match &t.measure {
                         Measure::ServiceLevel { .. } => {
-                            Estimate::ratio(bins(b).map(|c| (c.within_sl as f64, c.served as f64)))
+                            Estimate::ratio(bins(b).map(|c| (c.within_sl as f64, arrived(c))))
                         }
-                        Measure::AbandonRate => {
-                            Estimate::ratio(bins(b).map(|c| (c.abandoned as f64, (c.served + c.abandoned) as f64)))
-                        }
+                        Measure::AbandonRate => Estimate::ratio(bins(b).map(|c| (c.abandoned as f64, arrived(c)))),
                         Measure::WaitMean => Estimate::ratio(reps.iter().map(|r| {
                             let s = r.bin_counts.get(b).map_or(0, |c| c.served) as f64;
                             if s > 0.0 { (r.wait_series[b] * s, s) } else { (0.0, 0.0) }
@@ -180,7 +188,7 @@ impl Evaluation {
             })
             .collect();
         let util = (0..p.resources.len()).map(|k| (0..n).map(|b| util_est(k, b).value).collect()).collect();
-        Evaluation { kpi, queue, util }
+        Evaluation { kpi, queue, util, level }
     }
 
     /// Intervals (in time order) where some target is missed, skipping `ignore`d ones.
@@ -190,7 +198,7 @@ impl Evaluation {
     }
 
     pub fn meets(&self, targets: &[Target], i: usize) -> bool {
-        targets.iter().zip(&self.kpi).all(|(t, k)| t.met_by(k[i].value))
+        targets.iter().zip(&self.kpi).all(|(t, k)| k[i].confidence(t) >= self.level)
     }
 
     /// Summed shortfall of interval `i` over targets (for comparing infeasible intervals).

@@ -7,6 +7,8 @@
 //! (`output`).
 
 pub mod evaluate;
+pub mod output;
+pub mod rota;
 pub mod search;
 pub mod shifts;
 pub mod sipp;
