@@ -114,7 +114,7 @@ fn staff_inner(a: &StaffArgs) -> Result<i32, String> {
             b.set_position(n as u64);
         }
     };
-    let (req, rota, verification, minimal) = pool.install(|| -> Result<_, String> {
+    let (req, rota, verification, sipp, minimal) = pool.install(|| -> Result<_, String> {
         if let Some(b) = &bar {
             b.set_message("requirement: candidate plans simulated");
         }
@@ -131,19 +131,20 @@ fn staff_inner(a: &StaffArgs) -> Result<i32, String> {
             if let Some(b) = &bar {
                 b.set_message("rota: candidate rotas simulated");
             }
-            Some(rota::plan(&problem, &settings, &templates, &req, &tick)?)
+            Some(rota::plan(&problem, &templates, &req, (first, a.verify_replications), &tick)?)
         };
         let fin = rota.as_ref().map_or(&req.plan, |r| &r.staff);
         // A third sample, used by neither the search nor the confirmation.
         let third = 2 << 32;
         let v = search::verify(&problem, fin, third, a.verify_replications);
+        let sipp = search::verify(&problem, &req.sipp, third, a.verify_replications);
         let minimal = a.check_minimal.then(|| {
             if let Some(b) = &bar {
                 b.set_message("minimality: one-fewer plans re-simulated");
             }
             search::minimality(&problem, fin, third, a.verify_replications, &tick)
         });
-        Ok((req, rota, v, minimal))
+        Ok((req, rota, v, sipp, minimal))
     })?;
     if let Some(b) = &bar {
         b.finish_and_clear();
@@ -155,6 +156,7 @@ fn staff_inner(a: &StaffArgs) -> Result<i32, String> {
         final_plan,
         rota: rota.as_ref(),
         verification: &verification,
+        sipp: &sipp,
     };
     let dir = a.out.join(scenario::slug(&problem.model.name)).join("staffing");
     let existing: Vec<String> = loaded.variants.iter().map(|v| v.name.clone()).collect();

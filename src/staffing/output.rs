@@ -18,6 +18,9 @@ pub struct Report<'a> {
     pub final_plan: &'a Plan,
     pub rota: Option<&'a super::rota::RotaPlan>,
     pub verification: &'a Verification,
+    /// The SIPP plan re-simulated on the same replications as `verification`: what the
+    /// naive practice achieves.
+    pub sipp: &'a Verification,
 }
 
 impl Report<'_> {
@@ -66,6 +69,7 @@ impl Report<'_> {
             }
         }
         for t in &p.targets {
+            head.push(format!("SIPP {}", t.text));
             head.push(t.text.clone());
             head.push("95% CI".into());
             head.push("confidence".into());
@@ -88,6 +92,7 @@ impl Report<'_> {
                 for (t, row) in v.eval.kpi.iter().enumerate() {
                     let e = row[i];
                     let (lo, hi) = e.ci95();
+                    r.push(self.value(t, self.sipp.eval.kpi[t][i].value));
                     r.push(self.value(t, e.value));
                     r.push(if e.value.is_nan() {
                         "-".into()

@@ -8,7 +8,7 @@
 //! and keep each cheaper rota that still meets every target.
 
 use super::evaluate::{Evaluation, Plan, Problem};
-use super::search::{Requirement, Settings};
+use super::search::Requirement;
 use super::shifts::{self, Column, Rota, Template};
 
 #[derive(Clone, Debug)]
@@ -26,11 +26,13 @@ pub struct RotaPlan {
     pub solves: usize,
 }
 
+/// `sample` is (first replication, replications) of the sample rotas are judged on: the
+/// requirement's confirmation sample, so the rota meets the targets where it was confirmed.
 pub fn plan(
     p: &Problem,
-    s: &Settings,
     templates: &[Template],
     req: &Requirement,
+    sample: (u64, u64),
     progress: &dyn Fn(usize),
 ) -> Result<RotaPlan, String> {
     let resource_of = |name: &str| {
@@ -53,7 +55,7 @@ pub fn plan(
     let mut simulate = |plan: &Plan| {
         evals += 1;
         progress(evals);
-        p.evaluate(plan, 0, s.replications)
+        p.evaluate(plan, sample.0, sample.1)
     };
     let failing = |e: &Evaluation| e.failing(&p.targets, &req.infeasible);
     // Raise until the rota meets every target.
