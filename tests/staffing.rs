@@ -111,3 +111,105 @@ fn erlang_a_abandonment_targets() {
     let p = problem(10.0, 1.0, Some(2.0), "abandon_rate<=0.05");
     assert_eq!(run(&p, Some(c + 2)), vec![c; INTERVALS]);
 }
+
+const BIN: &str = env!("CARGO_BIN_EXE_branchsim");
+
+fn staff_cli(args: &[&str], out: &std::path::Path) -> (i32, String, String) {
+    let o = std::process::Command::new(BIN).arg("staff").args(args).arg("--out").arg(out).output().unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+fn scenario(name: &str) -> String {
+    format!("{}/scenarios/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// End to end on the shipped lunch-peak scenario with its shift templates: exit 0, the CSV's
+/// rostered staff is what the written variant schedules, the variant loads as a scenario and
+/// every interval of it meets the target in the CSV, and the same seed gives the same bytes
+/// with one thread and with two.
+#[test]
+fn staff_writes_a_variant_that_loads_and_meets_the_target() {
+    let tmp = std::env::temp_dir().join(format!("branchsim-staff-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let file = scenario("lunch_peak_phone.toml");
+    let common = [file.as_str(), "--target", "service_level>=0.8", "-n", "30", "--verify-replications", "60"];
+    let (code, stdout, stderr) = staff_cli(&[&common[..], &["--threads", "1"]].concat(), &tmp.join("a"));
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stdout.contains("rota (cost"), "{stdout}");
+    let dir = tmp.join("a/lunch-peak-phone-team/staffing");
+    let csv_text = std::fs::read_to_string(dir.join("staffing.csv")).unwrap();
+    let mut rd = csv::Reader::from_reader(csv_text.as_bytes());
+    let head: Vec<String> = rd.headers().unwrap().iter().map(str::to_string).collect();
+    let col = |name: &str| head.iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name}: {head:?}"));
+    let (rostered, value) = (col("agent rostered"), col("service_level>=0.8"));
+    let rows: Vec<csv::StringRecord> = rd.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 20);
+    let staff: Vec<u32> = rows.iter().map(|r| r[rostered].parse().unwrap()).collect();
+    for r in &rows {
+        let v: f64 = r[value].parse().unwrap();
+        assert!(v >= 0.8, "interval {} at {v}", &r[0]);
+    }
+    let variant = dir.join("lunch_peak_phone.staffed.toml");
+    let loaded = branchsim::scenario::load_file(&variant).unwrap_or_else(|e| panic!("{}", e.render()));
+    let v = loaded.variants.iter().find(|v| v.name == "staffed").expect("variant `staffed`");
+    let agent = &v.model.resources[0];
+    let scheduled: Vec<u32> = (0..20).map(|i| agent.staff.at(i as f64 * 30.0 + 1.0)).collect();
+    assert_eq!(scheduled, staff);
+    assert!(svg_ok(&std::fs::read_to_string(dir.join("staffing.svg")).unwrap()));
+    // Reproducible whatever the thread count.
+    let (code2, _, _) = staff_cli(&[&common[..], &["--threads", "2"]].concat(), &tmp.join("b"));
+    assert_eq!(code2, 0);
+    let csv_b = std::fs::read_to_string(tmp.join("b/lunch-peak-phone-team/staffing/staffing.csv")).unwrap();
+    assert_eq!(csv_text, csv_b);
+    let _ = std::fs::remove_dir_all(&tmp);
+}
+
+fn svg_ok(s: &str) -> bool {
+    s.starts_with("<svg") && s.trim_end().ends_with("</svg>") && s.contains("agent rostered")
+}
+
+/// An unreachable target (answer within 10 seconds, 99.9% of the time, with at most 3 agents)
+/// exits with 1 and names the interval, its best value and the cap; a typo in a target is
+/// bad input (exit 2) with the nearest KPI name.
+#[test]
+fn infeasible_targets_and_bad_targets() {
+    let tmp = std::env::temp_dir().join(format!("branchsim-staff-inf-{}", std::process::id()));
+    let file = scenario("lunch_peak_phone.toml");
+    let (code, stdout, _) = staff_cli(
+        &[
+            &file,
+            "--target",
+            "service_level(10s)>=0.999",
+            "--max-staff",
+            "3",
+            "-n",
+            "10",
+            "--verify-replications",
+            "10",
+        ],
+        &tmp,
+    );
+    assert_eq!(code, 1, "{stdout}");
+    assert!(stdout.contains("infeasible: interval 1 (08:00)") && stdout.contains("staff cap of 3"), "{stdout}");
+    let (code, _, stderr) = staff_cli(&[&file, "--target", "service_levl>=0.8"], &tmp);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("service_level"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&tmp);
+}
+
+/// `[[shifts]]` is validated like every other table: an unknown key is an error with the
+/// line, column and the nearest valid key; an unknown resource names the nearest one.
+#[test]
+fn shift_templates_are_validated() {
+    let base = std::fs::read_to_string(scenario("lunch_peak_phone.toml")).unwrap();
+    let bad = base.replace("max = 8", "maks = 8");
+    let e = branchsim::scenario::load_str(&bad, "bad.toml").unwrap_err().render();
+    assert!(e.contains("maks") && e.contains("max") && e.contains("bad.toml:"), "{e}");
+    let bad = base.replace("resource = \"agent\"\nstarts = [\"10:00\"", "resource = \"agnet\"\nstarts = [\"10:00\"");
+    let e = branchsim::scenario::load_str(&bad, "bad.toml").unwrap_err().render();
+    assert!(e.contains("agnet") && e.contains("agent"), "{e}");
+}

@@ -40,6 +40,10 @@ pub struct StaffArgs {
     /// interval), re-simulated independently, must miss a target.
     #[arg(long)]
     pub check_minimal: bool,
+    /// An interval meets a target when the one-sided confidence that it does, from the
+    /// replications, is at least this.
+    #[arg(long, default_value_t = 0.95)]
+    pub confidence: f64,
     /// Most staff of one resource in one interval.
     #[arg(long, default_value_t = 50)]
     pub max_staff: u32,
@@ -102,7 +106,11 @@ fn staff_inner(a: &StaffArgs) -> Result<i32, String> {
         return Err("--max-staff must be at least 1".into());
     }
     let seed = a.seed.unwrap_or(model.seed);
-    let problem = Problem::new(model, width, resources, targets, seed)?;
+    if !(0.5..1.0).contains(&a.confidence) {
+        return Err("--confidence must be at least 0.5 and below 1".into());
+    }
+    let mut problem = Problem::new(model, width, resources, targets, seed)?;
+    problem.level = a.confidence;
     let mut d = scenario::Diagnostics::default();
     let names: Vec<&str> = problem.model.resources.iter().map(|r| r.name.as_str()).collect();
     let templates = shifts::read(&loaded.tree, problem.model.time_unit, &names, &mut d);
