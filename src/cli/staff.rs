@@ -226,25 +226,32 @@ fn staff_inner(a: &StaffArgs) -> Result<i32, String> {
             println!("the rota could not be made to meet every target (see the table)");
         }
         if let Some(m) = &minimal {
-            let kept = m.iter().filter(|x| x.2.is_none()).count();
-            println!("minimality: {} of {} one-fewer plans miss a target; weakest:", m.len() - kept, m.len());
-            if let Some((k, i, Some((t, j, c)))) =
-                m.iter().filter(|x| x.2.is_some()).min_by(|a, b| a.2.unwrap().2.total_cmp(&b.2.unwrap().2))
-            {
+            let level = problem.level;
+            let broken = m.iter().filter(|x| x.4 < level).count();
+            println!(
+                "minimality: {broken} of {} plans with one person fewer miss a target (confidence below {:.0}%) on the independent replications",
+                m.len(),
+                100.0 * level
+            );
+            let name = |k: usize| &problem.model.resources[problem.resources[k]].name;
+            if let Some(&(k, i, t, j, c)) = m.iter().filter(|x| x.4 < level).max_by(|a, b| a.4.total_cmp(&b.4)) {
                 println!(
-                    "  one {} fewer at {} breaks `{}` at {} with confidence {:.1}%",
-                    problem.model.resources[problem.resources[*k]].name,
-                    report_clock(&problem, *i),
-                    problem.targets[*t].text,
-                    report_clock(&problem, *j),
+                    "  least clear-cut: one {} fewer at {} leaves `{}` at {} met with confidence {:.1}%",
+                    name(k),
+                    report_clock(&problem, i),
+                    problem.targets[t].text,
+                    report_clock(&problem, j),
                     100.0 * c
                 );
             }
-            for (k, i, _) in m.iter().filter(|x| x.2.is_none()) {
+            for &(k, i, t, j, c) in m.iter().filter(|x| x.4 >= level) {
                 println!(
-                    "  one {} fewer at {} still meets every target",
-                    problem.model.resources[problem.resources[*k]].name,
-                    report_clock(&problem, *i)
+                    "  one {} fewer at {} still meets every target (least sure: `{}` at {}, {:.1}%)",
+                    name(k),
+                    report_clock(&problem, i),
+                    problem.targets[t].text,
+                    report_clock(&problem, j),
+                    100.0 * c
                 );
             }
         }

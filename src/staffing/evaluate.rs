@@ -58,7 +58,7 @@ impl Problem {
         targets: Vec<Target>,
         seed: u64,
     ) -> Result<Problem, String> {
-        if !(width > 0.0) {
+        if width.is_nan() || width <= 0.0 {
             return Err("the staffing interval must be longer than zero".into());
         }
         let n = (model.horizon / width - 1e-9).ceil().max(1.0) as usize;

@@ -54,25 +54,37 @@ pub struct Requirement {
 /// candidate.
 pub fn search(p: &Problem, s: &Settings, start: Option<Plan>, progress: &dyn Fn(usize)) -> Requirement {
     let sipp = super::sipp::plan(p, s.max_staff);
-    let mut plan = start.unwrap_or_else(|| sipp.clone());
+    let plan = start.unwrap_or_else(|| sipp.clone());
+    let mut req = Requirement { sipp, plan, infeasible: vec![false; p.grid.n], eval: empty(p), evaluations: 0 };
+    raise_lower(p, s, &mut req, (0, s.replications), progress);
+    req
+}
+
+fn empty(p: &Problem) -> Evaluation {
+    Evaluation { kpi: Vec::new(), queue: Vec::new(), util: Vec::new(), level: p.level }
+}
+
+/// Raises `req.plan` until every feasible interval meets its targets on the replications
+/// `sample` = (first, count), then lowers it one person at a time (see the module doc).
+fn raise_lower(p: &Problem, s: &Settings, req: &mut Requirement, sample: (u64, u64), progress: &dyn Fn(usize)) {
     let n = p.grid.n;
-    let evals = std::cell::Cell::new(0usize);
+    let evals = std::cell::Cell::new(req.evaluations);
     let eval = |plan: &Plan| {
         evals.set(evals.get() + 1);
         progress(evals.get());
-        p.evaluate(plan, 0, s.replications)
+        p.evaluate(plan, sample.0, sample.1)
     };
-    let mut infeasible = vec![false; n];
-    let mut cur = eval(&plan);
+    let (plan, infeasible) = (&mut req.plan, &mut req.infeasible);
+    let mut cur = eval(plan);
     // Raise.
     loop {
-        let failing = cur.failing(&p.targets, &infeasible);
+        let failing = cur.failing(&p.targets, infeasible);
         if failing.is_empty() || evals.get() >= s.max_evaluations {
             break;
         }
         let mut raised = false;
         for i in failing {
-            match bottleneck(p, &cur, &plan, i, s.max_staff) {
+            match bottleneck(p, &cur, plan, i, s.max_staff) {
                 Some(k) => {
                     plan.staff[k][i] += 1;
                     raised = true;
@@ -81,7 +93,7 @@ pub fn search(p: &Problem, s: &Settings, start: Option<Plan>, progress: &dyn Fn(
             }
         }
         if raised {
-            cur = eval(&plan);
+            cur = eval(plan);
         }
     }
     // Lower, one person at a time, in time order; costlier staff are tried first.
@@ -94,8 +106,8 @@ pub fn search(p: &Problem, s: &Settings, start: Option<Plan>, progress: &dyn Fn(
         for &k in &order {
             while plan.staff[k][i] > 0 && evals.get() < s.max_evaluations {
                 plan.staff[k][i] -= 1;
-                let trial = eval(&plan);
-                if trial.failing(&p.targets, &infeasible).is_empty() {
+                let trial = eval(plan);
+                if trial.failing(&p.targets, infeasible).is_empty() {
                     cur = trial;
                 } else {
                     plan.staff[k][i] += 1;
@@ -104,7 +116,8 @@ pub fn search(p: &Problem, s: &Settings, start: Option<Plan>, progress: &dyn Fn(
             }
         }
     }
-    Requirement { sipp, plan, infeasible, eval: cur, evaluations: evals.get() }
+    req.eval = cur;
+    req.evaluations = evals.get();
 }
 
 /// The resource to add to in failing interval `i`: among those below the cap, the one with
@@ -149,9 +162,10 @@ pub fn verify(p: &Problem, plan: &Plan, first: u64, replications: u64) -> Verifi
 }
 
 /// Minimality check: for each (resource, interval) with staff, the plan with one person fewer
-/// there, re-simulated on independent replications: the interval that then misses its target
-/// worst and the confidence that it misses it. `None` where the removal breaks nothing.
-pub type Removal = (usize, usize, Option<(usize, usize, f64)>);
+/// there, re-simulated on independent replications: (resource, interval, target, the interval
+/// least sure to meet it, that confidence). The removal breaks the plan when that confidence
+/// is below `Problem::level`, the rule the search accepts plans by.
+pub type Removal = (usize, usize, usize, usize, f64);
 
 pub fn minimality(p: &Problem, plan: &Plan, first: u64, replications: u64, progress: &dyn Fn(usize)) -> Vec<Removal> {
     let mut out = Vec::new();
@@ -166,22 +180,22 @@ pub fn minimality(p: &Problem, plan: &Plan, first: u64, replications: u64, progr
             let v = verify(p, &less, first, replications);
             done += 1;
             progress(done);
-            // The broken (target, interval) with the lowest confidence of being met.
-            let worst = (0..p.targets.len())
+            // The (target, interval) with the lowest confidence of being met.
+            let (t, j, c) = (0..p.targets.len())
                 .flat_map(|t| (0..p.grid.n).map(move |j| (t, j)))
-                .filter(|&(t, j)| !p.targets[t].met_by(v.eval.kpi[t][j].value))
-                .map(|(t, j)| (t, j, 1.0 - v.confidence[t][j]))
-                .max_by(|a, b| a.2.total_cmp(&b.2));
-            out.push((k, i, worst));
+                .map(|(t, j)| (t, j, v.confidence[t][j]))
+                .min_by(|a, b| a.2.total_cmp(&b.2))
+                .unwrap_or((0, 0, 1.0));
+            out.push((k, i, t, j, c));
         }
     }
     out
 }
 
-/// Re-simulates the requirement on independent replications (`first` on) and raises it
-/// wherever an interval falls short there, until every feasible interval meets every target
-/// on that sample too. A search on one sample picks, among near-equal plans, those the
-/// sample flatters; this second sample removes that optimism.
+/// Repeats the search (raise, then lower) from the requirement found, on independent
+/// replications (`first` on, `replications` of them, usually more than the search's). A search
+/// on one sample picks, among near-equal plans, those the sample flatters; the second pass
+/// removes that optimism, and lowers again where its own raises overshot.
 pub fn confirm(
     p: &Problem,
     s: &Settings,
@@ -190,20 +204,5 @@ pub fn confirm(
     replications: u64,
     progress: &dyn Fn(usize),
 ) {
-    let mut rounds = 0;
-    loop {
-        let e = p.evaluate(&req.plan, first, replications);
-        rounds += 1;
-        progress(rounds);
-        let failing = e.failing(&p.targets, &req.infeasible);
-        if failing.is_empty() || rounds > 200 {
-            return;
-        }
-        for i in failing {
-            match bottleneck(p, &e, &req.plan, i, s.max_staff) {
-                Some(k) => req.plan.staff[k][i] += 1,
-                None => req.infeasible[i] = true,
-            }
-        }
-    }
+    raise_lower(p, s, req, (first, replications), progress);
 }

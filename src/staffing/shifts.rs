@@ -126,7 +126,7 @@ pub fn read(root: &Table, u: TimeUnit, resources: &[&str], d: &mut Diagnostics) 
             Some((from, to, len))
         });
         let cost_per_hour = o.float("cost_per_hour", d).map(|c| c.v);
-        if cost_per_hour.is_some_and(|c| !(c >= 0.0) || !c.is_finite()) {
+        if cost_per_hour.is_some_and(|c| c.is_nan() || c < 0.0 || !c.is_finite()) {
             d.error(Some(o.span_of("cost_per_hour")), o.key("cost_per_hour"), "the cost per hour must be zero or more");
         }
         let min = o.int("min", 0, 100_000, d).map_or(0, |x| x.v as u32);

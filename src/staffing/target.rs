@@ -143,7 +143,7 @@ impl Estimate {
             return 1.0;
         }
         let margin = if target.at_least { self.value - target.value } else { target.value - self.value };
-        if !(self.se > 0.0) || self.n < 2 {
+        if self.se.is_nan() || self.se <= 0.0 || self.n < 2 {
             return if margin >= 0.0 { 1.0 } else { 0.0 };
         }
         t_cdf(margin / self.se, (self.n - 1) as f64)
