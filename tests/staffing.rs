@@ -168,8 +168,17 @@ fn staff_writes_a_variant_that_loads_and_meets_the_target() {
     let _ = std::fs::remove_dir_all(&tmp);
 }
 
+/// The chart has the staff lines with their legend and, per target, a KPI panel with one
+/// point per interval for the plan (filled) and for SIPP (hollow).
 fn svg_ok(s: &str) -> bool {
-    s.starts_with("<svg") && s.trim_end().ends_with("</svg>") && s.contains("agent rostered")
+    let filled = s.matches("fill=\"#1f77b4\"").count();
+    let hollow = s.matches("fill=\"none\" stroke=\"#555\"").count();
+    s.starts_with("<svg")
+        && s.trim_end().ends_with("</svg>")
+        && s.contains("agent rostered")
+        && s.contains("service_level&gt;=0.8 by arrival interval")
+        && filled == 20
+        && hollow == 20
 }
 
 /// An unreachable target (answer within 10 seconds, 99.9% of the time, with at most 3 agents)

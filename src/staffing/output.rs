@@ -220,7 +220,73 @@ impl Report<'_> {
                 path(&self.final_plan.staff[k])
             );
         }
+        s = s.replacen(&format!("height=\"{h}\""), &format!("height=\"{}\"", h + 260.0 * p.targets.len() as f64), 1);
+        for t in 0..p.targets.len() {
+            self.kpi_panel(&mut s, t, (w, left, right, h + 260.0 * t as f64), &x);
+        }
         s + "</svg>\n"
+    }
+
+    /// A panel under the staff chart: target `t` per interval for the final plan (points
+    /// with 95% CI bars) and for SIPP (hollow), against the target line.
+    fn kpi_panel(&self, s: &mut String, t: usize, (w, left, right, y0): (f64, f64, f64, f64), x: &dyn Fn(f64) -> f64) {
+        let (ph, pad) = (200.0, 30.0);
+        let kpi = &self.verification.eval.kpi[t];
+        let sipp = &self.sipp.eval.kpi[t];
+        let target = &self.problem.targets[t];
+        let vals = kpi.iter().flat_map(|e| [e.ci95().0, e.ci95().1]).chain(sipp.iter().map(|e| e.value));
+        let (mut lo, mut hi) = vals
+            .chain([target.value])
+            .filter(|v| v.is_finite())
+            .fold((f64::MAX, f64::MIN), |(a, b), v| (a.min(v), b.max(v)));
+        if hi - lo < 1e-9 {
+            (lo, hi) = (lo - 0.05, hi + 0.05);
+        }
+        let y = |v: f64| y0 + pad + ph * (1.0 - (v - lo) / (hi - lo));
+        let _ = writeln!(
+            s,
+            "<text x=\"{left}\" y=\"{}\" font-size=\"13\">{} by arrival interval: plan (95% CI) and SIPP (hollow)</text>",
+            y0 + 18.0,
+            xml(&target.text)
+        );
+        for v in [lo, target.value, hi] {
+            let _ = writeln!(
+                s,
+                "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>",
+                left - 6.0,
+                y(v) + 4.0,
+                self.value(t, v)
+            );
+        }
+        let _ = writeln!(
+            s,
+            "<line x1=\"{left}\" x2=\"{0}\" y1=\"{1}\" y2=\"{1}\" stroke=\"#d62728\" stroke-dasharray=\"5,3\"/>",
+            w - right,
+            y(target.value)
+        );
+        for (i, (e, q)) in kpi.iter().zip(sipp).enumerate() {
+            let cx = (x(i as f64) + x(i as f64 + 1.0)) / 2.0;
+            if e.value.is_finite() {
+                let (a, b) = e.ci95();
+                if a.is_finite() && b.is_finite() {
+                    let _ = writeln!(
+                        s,
+                        "<line x1=\"{cx}\" x2=\"{cx}\" y1=\"{}\" y2=\"{}\" stroke=\"#1f77b4\"/>",
+                        y(a),
+                        y(b)
+                    );
+                }
+                let _ = writeln!(s, "<circle cx=\"{cx}\" cy=\"{}\" r=\"3\" fill=\"#1f77b4\"/>", y(e.value));
+            }
+            if q.value.is_finite() {
+                let _ = writeln!(
+                    s,
+                    "<circle cx=\"{}\" cy=\"{}\" r=\"3\" fill=\"none\" stroke=\"#555\"/>",
+                    cx + 4.0,
+                    y(q.value)
+                );
+            }
+        }
     }
 
     /// The scenario's own text with the optimised schedule appended as a variant.
