@@ -222,3 +222,28 @@ fn shift_templates_are_validated() {
     let e = branchsim::scenario::load_str(&bad, "bad.toml").unwrap_err().render();
     assert!(e.contains("agnet") && e.contains("agent"), "{e}");
 }
+
+/// The per-arrival-bin counts the staffing targets are built on add up to the replication's
+/// own KPIs: served, served within the service-level wait, abandoned (reneged and balked,
+/// the branch has both) and arrived (with those still inside at the end).
+#[test]
+fn bin_counts_add_up_to_the_kpis() {
+    let loaded = branchsim::scenario::load_file(std::path::Path::new(&scenario("downtown_branch.toml"))).unwrap();
+    let m = &loaded.baseline().model;
+    assert_eq!(m.warmup, 0.0, "every customer is counted in the KPIs");
+    let layout = branchsim::kpi::Layout::of(m);
+    let at = |name: &str| layout.overall() + branchsim::kpi::CUSTOMER_KPIS.iter().position(|k| *k == name).unwrap();
+    for rep in 0..5 {
+        let r = branchsim::engine::simulate(m, 42, rep);
+        let sum =
+            |f: &dyn Fn(&branchsim::engine::observer::BinCounts) -> u64| r.bin_counts.iter().map(f).sum::<u64>() as f64;
+        let served = sum(&|c| c.served);
+        assert_eq!(served, r.kpis[at("served")]);
+        assert_eq!(sum(&|c| c.abandoned), r.kpis[at("abandoned")]);
+        // Not vacuous: customers do abandon in this scenario.
+        assert!(r.kpis[at("abandoned")] > 0.0);
+        assert_eq!(sum(&|c| c.served + c.abandoned + c.unfinished), r.kpis[at("arrived")]);
+        let sl = sum(&|c| c.within_sl) / served;
+        assert!((sl - r.kpis[at("service_level")]).abs() < 1e-12, "{sl} vs {}", r.kpis[at("service_level")]);
+    }
+}
