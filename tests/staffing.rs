@@ -247,3 +247,24 @@ fn bin_counts_add_up_to_the_kpis() {
         assert!((sl - r.kpis[at("service_level")]).abs() < 1e-12, "{sl} vs {}", r.kpis[at("service_level")]);
     }
 }
+
+/// Ctrl-C during the search stops it with exit code 130 and writes nothing.
+#[test]
+fn sigint_stops_the_search_without_writing() {
+    let tmp = std::env::temp_dir().join(format!("branchsim-staff-sig-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let file = scenario("downtown_branch.toml");
+    let mut child = std::process::Command::new(BIN)
+        .args(["staff", &file, "--target", "service_level>=0.8", "-n", "400", "--out"])
+        .arg(&tmp)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    let ok = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(ok.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!tmp.exists(), "nothing may be written");
+}

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{Caps, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, error};
+use super::{Caps, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, error, signals};
 use crate::report::files;
 use crate::scenario;
 use crate::staffing::{Problem, Settings, Target, output, rota, search, shifts};
@@ -120,6 +120,14 @@ fn staff_inner(a: &StaffArgs) -> Result<i32, String> {
     let tick = |n: usize| {
         if let Some(b) = &bar {
             b.set_position(n as u64);
+        }
+        // Between candidate plans: nothing is written before the search ends, so stopping
+        // here leaves earlier results intact.
+        if let Some(code) = signals::received() {
+            if let Some(b) = &bar {
+                b.finish_and_clear();
+            }
+            std::process::exit(signals::stopped(code, "the staffing search was stopped; nothing was written"));
         }
     };
     let (req, rota, verification, sipp, minimal) = pool.install(|| -> Result<_, String> {
