@@ -254,7 +254,7 @@ fn sigint_stops_the_search_without_writing() {
     let tmp = std::env::temp_dir().join(format!("branchsim-staff-sig-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
     let file = scenario("downtown_branch.toml");
-    let mut child = std::process::Command::new(BIN)
+    let child = std::process::Command::new(BIN)
         .args(["staff", &file, "--target", "service_level>=0.8", "-n", "400", "--out"])
         .arg(&tmp)
         .stdout(std::process::Stdio::null())
