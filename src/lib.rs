@@ -17,5 +17,6 @@ pub mod kpi;
 pub mod model;
 pub mod report;
 pub mod scenario;
+pub mod staffing;
 pub mod stats;
 pub mod theory;

@@ -8,6 +8,7 @@ mod report;
 pub mod run;
 mod shard;
 pub mod signals;
+mod staff;
 mod sweep;
 mod validate;
 
@@ -82,6 +83,8 @@ pub enum Command {
     /// Print the manual page (roff) to stdout.
     #[command(after_help = "Example:\n  branchsim man > branchsim.1 && man ./branchsim.1")]
     Man,
+    /// Find the least staff per interval, and the cheapest shift rota, that meet service targets.
+    Staff(staff::StaffArgs),
 }
 
 #[derive(Args, Debug)]
@@ -246,6 +249,7 @@ pub fn main() -> i32 {
                 }
             }
         }
+        Command::Staff(a) => staff::staff(&a),
     }
 }
 

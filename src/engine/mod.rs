@@ -353,7 +353,7 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
         // the horizon, as the levels they make up would.
         let until = end.max(self.m.horizon);
         for c in self.slab.inside() {
-            self.obs.unfinished(c.ctype as usize, c.counted);
+            self.obs.unfinished(c.ctype as usize, c.counted, c.arrival);
             self.obs.left(c.arrival, until);
             let s = c.step as usize;
             if c.state == State::Waiting {
@@ -598,8 +598,8 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
                         if let Some(limit) = cust.and_then(|c| c.balk_at) {
                             if self.obs.waiting(s) >= limit {
                                 let counted = self.slab.get(slot).counted;
-                                self.obs.balk(ct, counted);
                                 let arrival = self.slab.get(slot).arrival;
+                                self.obs.balk(ct, counted, arrival);
                                 self.leave(slot, arrival);
                                 return;
                             }
@@ -855,7 +855,7 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
         };
         self.waiting_p[p] -= 1;
         self.obs.queue_leave(s, c.since, self.now);
-        self.obs.renege(c.ctype as usize, c.counted);
+        self.obs.renege(c.ctype as usize, c.counted, c.arrival);
         self.leave(slot, c.arrival);
     }
 

@@ -26,6 +26,11 @@ pub struct ReplicationResult {
     pub util_series: Vec<Vec<f64>>,
     /// Mean wait of served customers by arrival bin (NaN where nobody arrived).
     pub wait_series: Vec<f64>,
+    /// Per arrival bin: customers served, of them within the service-level wait, customers
+    /// who abandoned (reneged or balked) and customers still inside at the end. For
+    /// per-interval targets (`branchsim staff`).
+    #[serde(default)]
+    pub bin_counts: Vec<BinCounts>,
     pub events: u64,
     pub end_time: f64,
     pub stop: Stop,
@@ -60,6 +65,15 @@ impl Stop {
             Stop::Cancelled => "cancelled before it finished".into(),
         }
     }
+}
+
+/// Counts of one arrival bin (see `ReplicationResult::bin_counts`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct BinCounts {
+    pub served: u64,
+    pub within_sl: u64,
+    pub abandoned: u64,
+    pub unfinished: u64,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -178,6 +192,10 @@ pub struct Observer {
     /// time-weighted update at every arrival and departure.
     stay_area: f64,
     wait_bins: Vec<(f64, u64)>,
+    /// Served within the service-level wait and abandoned, per arrival bin.
+    sl_bins: Vec<u64>,
+    abandon_bins: Vec<u64>,
+    unfinished_bins: Vec<u64>,
     /// Customers still inside when the run ends, counted or not.
     unfinished: u64,
 }
@@ -195,13 +213,19 @@ impl Observer {
             busy: (0..m.resources.len()).map(|_| Occupancy::new(m.n_bins)).collect(),
             stay_area: 0.0,
             wait_bins: vec![(0.0, 0); m.n_bins],
+            sl_bins: vec![0; m.n_bins],
+            abandon_bins: vec![0; m.n_bins],
+            unfinished_bins: vec![0; m.n_bins],
             unfinished: 0,
         }
     }
 
     /// A customer of type `ct` still inside when the run ends (see `TypeStats::arrived`).
-    pub fn unfinished(&mut self, ct: usize, counted: bool) {
+    pub fn unfinished(&mut self, ct: usize, counted: bool, arrival: f64) {
         self.unfinished += 1;
+        if let Some(n) = self.unfinished_bins.get_mut((arrival / self.w.bin_width) as u32 as usize) {
+            *n += 1;
+        }
         if counted {
             self.types[ct].inside += 1;
         }
@@ -284,16 +308,26 @@ impl Observer {
     }
 
     #[inline]
-    pub fn renege(&mut self, ct: usize, counted: bool) {
+    pub fn renege(&mut self, ct: usize, counted: bool, arrival: f64) {
+        self.abandoned_at(arrival);
         if counted {
             self.types[ct].reneged += 1;
         }
     }
 
     #[inline]
-    pub fn balk(&mut self, ct: usize, counted: bool) {
+    pub fn balk(&mut self, ct: usize, counted: bool, arrival: f64) {
+        self.abandoned_at(arrival);
         if counted {
             self.types[ct].balked += 1;
+        }
+    }
+
+    /// An abandonment, by the customer's arrival bin (only models with patience or balking
+    /// get here, so the lean engine never pays for it).
+    fn abandoned_at(&mut self, arrival: f64) {
+        if let Some(n) = self.abandon_bins.get_mut((arrival / self.w.bin_width) as u32 as usize) {
+            *n += 1;
         }
     }
 
@@ -326,6 +360,7 @@ impl Observer {
         if let Some(bin) = self.wait_bins.get_mut(b) {
             bin.0 += wait;
             bin.1 += 1;
+            self.sl_bins[b] += u64::from(wait <= self.service_level);
         }
         if !counted {
             return;
@@ -435,6 +470,14 @@ impl Observer {
             })
             .collect();
         let wait_series = self.wait_bins.iter().map(|(s, n)| if *n > 0 { s / *n as f64 } else { f64::NAN }).collect();
+        let bin_counts = (0..self.wait_bins.len())
+            .map(|b| BinCounts {
+                served: self.wait_bins[b].1,
+                within_sl: self.sl_bins[b],
+                abandoned: self.abandon_bins[b],
+                unfinished: self.unfinished_bins[b],
+            })
+            .collect();
         let mut wait_hist = vec![overall.wait_hist.to_sparse()];
         let mut cycle_hist = vec![overall.cycle_hist.to_sparse()];
         for t in self.types {
@@ -448,6 +491,7 @@ impl Observer {
             queue_series,
             util_series,
             wait_series,
+            bin_counts,
             events,
             end_time: end,
             stop,

@@ -206,6 +206,7 @@ pub const TOP_KEYS: &[&str] = &[
     "calendar",
     "calendars",
     "channels",
+    "shifts",
 ];
 pub const CUSTOMER_KEYS: &[&str] = &["name", "first_step", "priority", "patience", "balk_at", "kind", "tolerance"];
 pub const ARRIVAL_KEYS: &[&str] = &[
@@ -355,6 +356,9 @@ impl Scenario {
         };
         let channels =
             tables(&top, "channels", d).into_iter().filter_map(|(n, path)| read_channel(n, &path, d)).collect();
+        // Shift templates are read by `branchsim staff`; checked here like every other table.
+        let names: Vec<&str> = Vec::<ResourceSpec>::as_slice(&resources).iter().map(|r| r.name.v.as_str()).collect();
+        crate::staffing::shifts::read(root, u, &names, d);
 
         Scenario {
             name,

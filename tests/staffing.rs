@@ -1,0 +1,270 @@
+//! `branchsim staff`: the simulated staffing requirement against queueing theory.
+//!
+//! In a stationary M/M/c queue the least staff meeting a service-level target is the Erlang C
+//! answer, and with exponential patience and an abandonment target the Erlang A answer. The
+//! search must find exactly that number in every interval, whether it starts below the answer
+//! (it must raise) or above it (it must lower). The loads cover light traffic and the
+//! square-root (quality-and-efficiency) regime, β = (c − a)/√a between 0.4 and 1.5. Each
+//! case is chosen so that the theoretical service level at c* and c* − 1 is at least 0.02 from
+//! the target (asserted below): with 20 replications of 480-minute intervals the standard
+//! error of an interval's estimate is below 0.005, so the answer is decided by the queue, not
+//! by noise. Seeds are fixed.
+
+use branchsim::staffing::{Plan, Problem, Settings, Target, search};
+use branchsim::theory::{erlang_a, mmc_service_level};
+
+const WIDTH: f64 = 480.0;
+const INTERVALS: usize = 2;
+
+fn problem(lambda: f64, mean: f64, patience: Option<f64>, target: &str) -> Problem {
+    let patience = patience.map(|p| format!("patience = {{ dist = \"exponential\", mean = {p} }}")).unwrap_or_default();
+    let text = format!(
+        r#"
+name = "mmc"
+horizon = {h}
+seed = 11
+[[customers]]
+name = "c"
+first_step = "s"
+{patience}
+[[arrivals]]
+customer = "c"
+rate = {lambda}
+[[resources]]
+name = "agent"
+staff = 1
+[[steps]]
+name = "s"
+resource = "agent"
+service = {{ dist = "exponential", mean = {mean} }}
+"#,
+        h = WIDTH * INTERVALS as f64
+    );
+    let loaded = branchsim::scenario::load_str(&text, "mmc.toml").unwrap_or_else(|e| panic!("{}", e.render()));
+    let m = loaded.baseline().model.clone();
+    let t = Target::parse(target, m.service_level).unwrap();
+    Problem::new(m, WIDTH, vec![0], vec![t], 5).unwrap()
+}
+
+fn settings() -> Settings {
+    Settings { replications: 20, max_staff: 80, ..Settings::default() }
+}
+
+/// Least c with the M/M/c service level at least `target` within `t`, after checking the
+/// case is decidable (0.02 margins on both sides).
+fn erlang_c_staff(lambda: f64, mean: f64, t: f64, target: f64) -> u32 {
+    let c = (1..200).find(|&c| mmc_service_level(lambda, mean, c, t) >= target).unwrap();
+    assert!(mmc_service_level(lambda, mean, c, t) - target >= 0.02, "case too close to call at c = {c}");
+    assert!(target - mmc_service_level(lambda, mean, c - 1, t) >= 0.02, "case too close to call at c - 1");
+    c
+}
+
+fn run(p: &Problem, start: Option<u32>) -> Vec<u32> {
+    let start = start.map(|c| Plan { staff: vec![vec![c; INTERVALS]] });
+    let r = search(p, &settings(), start, &|_| {});
+    assert!(r.infeasible.iter().all(|x| !x));
+    r.plan.staff[0].clone()
+}
+
+#[test]
+fn erlang_c_light_load_from_below() {
+    // a = 4, β = 1.5.
+    let c = erlang_c_staff(1.0, 4.0, 20.0 / 60.0, 0.8);
+    let p = problem(1.0, 4.0, None, "service_level(20s)>=0.8");
+    assert_eq!(run(&p, Some(1)), vec![c; INTERVALS]);
+}
+
+#[test]
+fn erlang_c_moderate_load_from_above() {
+    // a = 8, β = 1.06.
+    let c = erlang_c_staff(4.0, 2.0, 20.0 / 60.0, 0.8);
+    let p = problem(4.0, 2.0, None, "service_level(20s)>=0.8");
+    assert_eq!(run(&p, Some(c + 3)), vec![c; INTERVALS]);
+}
+
+#[test]
+fn erlang_c_square_root_regime() {
+    // a = 20, β = 0.89, starting from SIPP (which is Erlang C itself here).
+    let c = erlang_c_staff(10.0, 2.0, 20.0 / 60.0, 0.8);
+    let p = problem(10.0, 2.0, None, "service_level(20s)>=0.8");
+    assert_eq!(run(&p, None), vec![c; INTERVALS]);
+    // a = 50, β = 0.42, from below.
+    let c = erlang_c_staff(25.0, 2.0, 1.0, 0.8);
+    let p = problem(25.0, 2.0, None, "service_level(1min)>=0.8");
+    assert_eq!(run(&p, Some(c - 4)), vec![c; INTERVALS]);
+}
+
+/// Least c with Erlang A abandonment at most `target` (margins of at least 0.01 checked).
+fn erlang_a_staff(lambda: f64, mean: f64, patience: f64, target: f64) -> u32 {
+    let pa = |c| erlang_a(lambda, mean, c, patience).p_abandon;
+    let c = (1..200).find(|&c| pa(c) <= target).unwrap();
+    assert!(target - pa(c) >= 0.01 && pa(c - 1) - target >= 0.01, "case too close to call at c = {c}");
+    c
+}
+
+#[test]
+fn erlang_a_abandonment_targets() {
+    let c = erlang_a_staff(2.0, 2.0, 5.0, 0.05);
+    let p = problem(2.0, 2.0, Some(5.0), "abandon_rate<=0.05");
+    assert_eq!(run(&p, Some(1)), vec![c; INTERVALS]);
+    let c = erlang_a_staff(10.0, 1.0, 2.0, 0.05);
+    let p = problem(10.0, 1.0, Some(2.0), "abandon_rate<=0.05");
+    assert_eq!(run(&p, Some(c + 2)), vec![c; INTERVALS]);
+}
+
+const BIN: &str = env!("CARGO_BIN_EXE_branchsim");
+
+fn staff_cli(args: &[&str], out: &std::path::Path) -> (i32, String, String) {
+    let o = std::process::Command::new(BIN).arg("staff").args(args).arg("--out").arg(out).output().unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+fn scenario(name: &str) -> String {
+    format!("{}/scenarios/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// End to end on the shipped lunch-peak scenario with its shift templates: exit 0, the CSV's
+/// rostered staff is what the written variant schedules, the variant loads as a scenario and
+/// every interval of it meets the target in the CSV, and the same seed gives the same bytes
+/// with one thread and with two.
+#[test]
+fn staff_writes_a_variant_that_loads_and_meets_the_target() {
+    let tmp = std::env::temp_dir().join(format!("branchsim-staff-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let file = scenario("lunch_peak_phone.toml");
+    let common = [file.as_str(), "--target", "service_level>=0.8", "-n", "30", "--verify-replications", "60"];
+    let (code, stdout, stderr) = staff_cli(&[&common[..], &["--threads", "1"]].concat(), &tmp.join("a"));
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stdout.contains("rota (cost"), "{stdout}");
+    let dir = tmp.join("a/lunch-peak-phone-team/staffing");
+    let csv_text = std::fs::read_to_string(dir.join("staffing.csv")).unwrap();
+    let mut rd = csv::Reader::from_reader(csv_text.as_bytes());
+    let head: Vec<String> = rd.headers().unwrap().iter().map(str::to_string).collect();
+    let col = |name: &str| head.iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name}: {head:?}"));
+    let (rostered, value) = (col("agent rostered"), col("service_level>=0.8"));
+    let rows: Vec<csv::StringRecord> = rd.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 20);
+    let staff: Vec<u32> = rows.iter().map(|r| r[rostered].parse().unwrap()).collect();
+    for r in &rows {
+        let v: f64 = r[value].parse().unwrap();
+        assert!(v >= 0.8, "interval {} at {v}", &r[0]);
+    }
+    let variant = dir.join("lunch_peak_phone.staffed.toml");
+    let loaded = branchsim::scenario::load_file(&variant).unwrap_or_else(|e| panic!("{}", e.render()));
+    let v = loaded.variants.iter().find(|v| v.name == "staffed").expect("variant `staffed`");
+    let agent = &v.model.resources[0];
+    let scheduled: Vec<u32> = (0..20).map(|i| agent.staff.at(i as f64 * 30.0 + 1.0)).collect();
+    assert_eq!(scheduled, staff);
+    assert!(svg_ok(&std::fs::read_to_string(dir.join("staffing.svg")).unwrap()));
+    // Reproducible whatever the thread count.
+    let (code2, _, _) = staff_cli(&[&common[..], &["--threads", "2"]].concat(), &tmp.join("b"));
+    assert_eq!(code2, 0);
+    let csv_b = std::fs::read_to_string(tmp.join("b/lunch-peak-phone-team/staffing/staffing.csv")).unwrap();
+    assert_eq!(csv_text, csv_b);
+    let _ = std::fs::remove_dir_all(&tmp);
+}
+
+/// The chart has the staff lines with their legend and, per target, a KPI panel with one
+/// point per interval for the plan (filled) and for SIPP (hollow).
+fn svg_ok(s: &str) -> bool {
+    let filled = s.matches("fill=\"#1f77b4\"").count();
+    let hollow = s.matches("fill=\"none\" stroke=\"#555\"").count();
+    s.starts_with("<svg")
+        && s.trim_end().ends_with("</svg>")
+        && s.contains("agent rostered")
+        && s.contains("service_level&gt;=0.8 by arrival interval")
+        && filled == 20
+        && hollow == 20
+}
+
+/// An unreachable target (answer within 10 seconds, 99.9% of the time, with at most 3 agents)
+/// exits with 1 and names the interval, its best value and the cap; a typo in a target is
+/// bad input (exit 2) with the nearest KPI name.
+#[test]
+fn infeasible_targets_and_bad_targets() {
+    let tmp = std::env::temp_dir().join(format!("branchsim-staff-inf-{}", std::process::id()));
+    let file = scenario("lunch_peak_phone.toml");
+    let (code, stdout, _) = staff_cli(
+        &[
+            &file,
+            "--target",
+            "service_level(10s)>=0.999",
+            "--max-staff",
+            "3",
+            "-n",
+            "10",
+            "--verify-replications",
+            "10",
+        ],
+        &tmp,
+    );
+    assert_eq!(code, 1, "{stdout}");
+    assert!(stdout.contains("infeasible: interval 1 (08:00)") && stdout.contains("staff cap of 3"), "{stdout}");
+    let (code, _, stderr) = staff_cli(&[&file, "--target", "service_levl>=0.8"], &tmp);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("service_level"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&tmp);
+}
+
+/// `[[shifts]]` is validated like every other table: an unknown key is an error with the
+/// line, column and the nearest valid key; an unknown resource names the nearest one.
+#[test]
+fn shift_templates_are_validated() {
+    let base = std::fs::read_to_string(scenario("lunch_peak_phone.toml")).unwrap();
+    let bad = base.replace("max = 8", "maks = 8");
+    let e = branchsim::scenario::load_str(&bad, "bad.toml").unwrap_err().render();
+    assert!(e.contains("maks") && e.contains("max") && e.contains("bad.toml:"), "{e}");
+    let bad = base.replace("resource = \"agent\"\nstarts = [\"10:00\"", "resource = \"agnet\"\nstarts = [\"10:00\"");
+    let e = branchsim::scenario::load_str(&bad, "bad.toml").unwrap_err().render();
+    assert!(e.contains("agnet") && e.contains("agent"), "{e}");
+}
+
+/// The per-arrival-bin counts the staffing targets are built on add up to the replication's
+/// own KPIs: served, served within the service-level wait, abandoned (reneged and balked,
+/// the branch has both) and arrived (with those still inside at the end).
+#[test]
+fn bin_counts_add_up_to_the_kpis() {
+    let loaded = branchsim::scenario::load_file(std::path::Path::new(&scenario("downtown_branch.toml"))).unwrap();
+    let m = &loaded.baseline().model;
+    assert_eq!(m.warmup, 0.0, "every customer is counted in the KPIs");
+    let layout = branchsim::kpi::Layout::of(m);
+    let at = |name: &str| layout.overall() + branchsim::kpi::CUSTOMER_KPIS.iter().position(|k| *k == name).unwrap();
+    for rep in 0..5 {
+        let r = branchsim::engine::simulate(m, 42, rep);
+        let sum =
+            |f: &dyn Fn(&branchsim::engine::observer::BinCounts) -> u64| r.bin_counts.iter().map(f).sum::<u64>() as f64;
+        let served = sum(&|c| c.served);
+        assert_eq!(served, r.kpis[at("served")]);
+        assert_eq!(sum(&|c| c.abandoned), r.kpis[at("abandoned")]);
+        // Not vacuous: customers do abandon in this scenario.
+        assert!(r.kpis[at("abandoned")] > 0.0);
+        assert_eq!(sum(&|c| c.served + c.abandoned + c.unfinished), r.kpis[at("arrived")]);
+        let sl = sum(&|c| c.within_sl) / served;
+        assert!((sl - r.kpis[at("service_level")]).abs() < 1e-12, "{sl} vs {}", r.kpis[at("service_level")]);
+    }
+}
+
+/// Ctrl-C during the search stops it with exit code 130 and writes nothing.
+#[test]
+fn sigint_stops_the_search_without_writing() {
+    let tmp = std::env::temp_dir().join(format!("branchsim-staff-sig-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let file = scenario("downtown_branch.toml");
+    let child = std::process::Command::new(BIN)
+        .args(["staff", &file, "--target", "service_level>=0.8", "-n", "400", "--out"])
+        .arg(&tmp)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    let ok = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(ok.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!tmp.exists(), "nothing may be written");
+}
