@@ -568,7 +568,7 @@ fn shipped(file: &str, reps: &str) -> Results {
     else {
         unreachable!()
     };
-    run::simulate(&loaded, &args).unwrap().results
+    run::simulate(&loaded, &args, None).unwrap().results
 }
 
 /// (x, y, text) of every `<text>` element with numeric x and y attributes.
