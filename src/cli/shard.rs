@@ -262,7 +262,10 @@ fn merge_inner(a: &MergeArgs) -> Result<Merged, String> {
             acc.absorb(p)?;
         }
     }
-    let opts = CompareOptions { objective, maximise, indifference };
+    let opts = match (&objective, &loaded.baseline().scenario.objective) {
+        (None, Some(o)) => CompareOptions { indifference, ..CompareOptions::from_scenario(o) },
+        _ => CompareOptions { objective, maximise, indifference, constraint: None, source: "--objective".into() },
+    };
     let results = Results::build(&loaded, seed, &accs, None, &opts);
     let dir = a.out.join(scenario::slug(&loaded.baseline().model.name));
     let out = RunOutput { results, variants: accs, dir: dir.clone() };

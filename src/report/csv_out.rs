@@ -102,7 +102,7 @@ fn unit_of(name: &str, tu: &str) -> String {
         "1/h".into()
     } else if name == "staff_cost" {
         "currency".into()
-    } else if name.ends_with("rate") || name == "service_level" || name == "utilisation" || name == "wait_prob" {
+    } else if name.ends_with("rate") || kpi::is_share(name) {
         "share".into()
     } else {
         "count".into()

@@ -7,5 +7,6 @@ pub mod html;
 pub mod results;
 pub mod stamp;
 pub mod table;
+pub mod verdict;
 
 pub use results::Results;

@@ -52,13 +52,40 @@ impl Table {
     }
 }
 
+/// A number with precision suited to its size: 4337, 43.4, 4.34, 0.434; never "-0".
+pub fn fmt_num(x: f64) -> String {
+    if !x.is_finite() {
+        return "-".into();
+    }
+    let a = x.abs();
+    let digits = if a >= 100.0 {
+        0
+    } else if a >= 10.0 {
+        1
+    } else if a >= 1.0 {
+        2
+    } else {
+        3
+    };
+    let s = format!("{x:.digits$}");
+    no_negative_zero(s)
+}
+
+/// "-0.0" → "0.0": a rounded zero has no sign.
+pub fn no_negative_zero(s: String) -> String {
+    match s.strip_prefix('-') {
+        Some(rest) if rest.chars().all(|c| c == '0' || c == '.') => rest.to_string(),
+        _ => s,
+    }
+}
+
 /// "3.21 ± 0.12" with precision suited to the value.
 pub fn fmt_stat(s: &Stat, name: &str) -> String {
     if !s.mean.is_finite() {
         return "-".into();
     }
     let hw = s.half_width();
-    let pct = matches!(name, "abandon_rate" | "service_level" | "utilisation" | "wait_prob" | "satisfied_rate");
+    let pct = kpi::is_share(name);
     if pct {
         return if hw.is_finite() {
             format!("{:.1}% ± {:.1}", s.mean * 100.0, hw * 100.0)
@@ -90,6 +117,7 @@ pub const HEADLINE: &[&str] = &[
     "cycle_time_p90",
     "cycle_time_work_mean",
     "service_level",
+    "service_level_arrivals",
     "satisfied_rate",
     "throughput_per_hour",
     "staff_cost",
