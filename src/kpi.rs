@@ -67,7 +67,15 @@ pub fn service_level_definition(name: &str, threshold: &str) -> Option<String> {
 
 /// Whether larger is better (for comparisons and objective defaults).
 pub fn higher_is_better(name: &str) -> bool {
-    matches!(name, "served" | "service_level" | "service_level_arrivals" | "throughput_per_hour" | "utilisation" | "satisfied_rate")
+    matches!(
+        name,
+        "served"
+            | "service_level"
+            | "service_level_arrivals"
+            | "throughput_per_hour"
+            | "utilisation"
+            | "satisfied_rate"
+    )
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -186,3 +186,36 @@ fn objective_key_is_validated() {
     assert!(e.contains("service_level"), "{e}");
     assert!(scenario::load_str(&with("objective = \"wait_mean\""), "x.toml").is_ok());
 }
+
+/// The "changes against the baseline" cell of a variant in report.html.
+fn changes_cell(page: &str, variant: &str) -> String {
+    let row = format!("<tr><td>{variant}</td>");
+    let i = page.find(&row).unwrap_or_else(|| panic!("no row for {variant}"));
+    let rest = &page[i..];
+    let end = rest.find("</tr>").unwrap();
+    let cells: Vec<&str> = rest[..end].split("<td>").collect();
+    cells.last().unwrap().trim_end_matches("</td>").to_string()
+}
+
+/// Item 3: every change of the simulated model is listed, in plain words; channel shifts are
+/// moves between channels, not lost customers.
+#[test]
+fn changes_against_baseline_come_from_the_models() {
+    let r = shipped("smart_customer_service.toml", &["--replications", "2"]);
+    let page = render(&r);
+    let ctx = changes_cell(&page, "context_handover");
+    assert!(ctx.contains("step chatbot: next service takes ×0.7"), "{ctx}");
+    let app = changes_cell(&page, "app_first");
+    assert!(!app.contains("arrivals ×0.75"), "{app}");
+    assert!(app.contains("arrivals move between channels"), "{app}");
+    assert!(!page.contains("none in the process structure"));
+    let r = shipped("loan_approval.toml", &["--replications", "2"]);
+    let page = render(&r);
+    let crm = changes_cell(&page, "shared_crm");
+    assert!(crm.contains("step credit_scoring: information asked again 0% (was"), "{crm}");
+    let r = shipped("downtown_branch.toml", &["--replications", "2", "--variant", "universal_bankers"]);
+    let page = render(&r);
+    let ub = changes_cell(&page, "universal_bankers");
+    assert!(ub.contains("adds resource <strong>universal</strong> (staff 2, serves advisor then teller"), "{ub}");
+    assert!(ub.contains("advisor: staff 3 (was 5)"), "{ub}");
+}

@@ -180,6 +180,16 @@ pub struct ResourceInfo {
     pub staff: Vec<u32>,
     pub interval: Option<f64>,
     pub cost_per_hour: f64,
+    /// Work queues this group serves, in its order of preference (own queue first).
+    #[serde(default)]
+    pub skills: Vec<String>,
+    /// Service-time factor (1.1 = 10% slower).
+    #[serde(default = "one")]
+    pub speed: f64,
+}
+
+fn one() -> f64 {
+    1.0
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -198,6 +208,15 @@ pub struct StepInfo {
     pub routes: IndexMap<String, Vec<RouteInfo>>,
     /// Removed by this variant (customers pass through in zero time).
     pub removed: bool,
+    /// Probability that information is asked again (`repeat_info`), null without.
+    #[serde(default)]
+    pub repeat_p: Option<f64>,
+    /// Success probability of an automated step, null for a manual one.
+    #[serde(default)]
+    pub automation_success: Option<f64>,
+    /// Factor on the next service time after this step (context hand-over).
+    #[serde(default = "one")]
+    pub context_factor: f64,
 }
 
 /// Hour starts over the horizon, at most one week (for showing repeating profiles).
@@ -274,7 +293,21 @@ impl ModelInfo {
                             (hourly(m.horizon).map(|t| tl.at(t) as u32).collect(), Some(tu.from_minutes(60.0)))
                         }
                     };
-                    ResourceInfo { name: r.name.clone(), staff, interval, cost_per_hour: r.cost_per_hour }
+                    ResourceInfo {
+                        name: r.name.clone(),
+                        staff,
+                        interval,
+                        cost_per_hour: r.cost_per_hour,
+                        // Queues no step feeds (a group's own queue when it only has skills) are left out.
+                        skills: r
+                            .skills
+                            .iter()
+                            .filter(|&&p| m.steps.iter().any(|s| s.pool == Some(p)))
+                            .filter_map(|p| m.pools.get(*p))
+                            .map(|p| p.name.clone())
+                            .collect(),
+                        speed: r.speed,
+                    }
                 })
                 .collect(),
             steps: m
@@ -309,6 +342,9 @@ impl ModelInfo {
                         })
                         .collect(),
                     removed: s.pass_through,
+                    repeat_p: s.repeat.as_ref().map(|r| r.p),
+                    automation_success: s.automation.as_ref().map(|a| a.success),
+                    context_factor: s.context_factor,
                 })
                 .collect(),
         }
@@ -553,7 +589,11 @@ impl Results {
     /// The service-level threshold as a reader sees it: "5 min".
     pub fn sl_threshold(&self) -> String {
         let x = self.scenario.service_level;
-        let n = if x.is_finite() { format!("{:.3}", x).trim_end_matches('0').trim_end_matches('.').to_string() } else { "–".into() };
+        let n = if x.is_finite() {
+            format!("{:.3}", x).trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            "–".into()
+        };
         format!("{n} {}", self.scenario.time_unit.label())
     }
 

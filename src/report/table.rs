@@ -265,7 +265,12 @@ pub fn comparison_table_width(r: &Results, width: usize) -> String {
             label(name, r),
             value_text(name, d.baseline_mean),
             value_text(name, d.variant_mean),
-            format!("{} [{}, {}]", change_text(name, d.diff), change_text(name, d.ci95[0]), change_text(name, d.ci95[1])),
+            format!(
+                "{} [{}, {}]",
+                change_text(name, d.diff),
+                change_text(name, d.ci95[0]),
+                change_text(name, d.ci95[1])
+            ),
             if d.relative.is_finite() && !kpi::is_share(name) {
                 no_negative_zero(format!("{:+.1}%", d.relative * 100.0))
             } else {
@@ -287,7 +292,10 @@ pub fn comparison_table_width(r: &Results, width: usize) -> String {
                 current = row[0].clone();
                 out.push_str(&format!("{current}:\n"));
             }
-            out.push_str(&format!("  {}: {} → {}, change {} {} — {}\n", row[1], row[2], row[3], row[4], row[5], row[6]));
+            out.push_str(&format!(
+                "  {}: {} → {}, change {} {} — {}\n",
+                row[1], row[2], row[3], row[4], row[5], row[6]
+            ));
         }
     }
     out.push_str(&format!(

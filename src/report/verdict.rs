@@ -117,7 +117,8 @@ pub fn verdict(r: &Results) -> Verdict {
         };
         return Verdict { winner: rk.winner().map(|o| o.0.clone()), line, scores };
     }
-    let sl = |n: &str| r.variants.get(n).and_then(|v| v.kpis.get("service_level")).map_or(f64::NEG_INFINITY, |s| s.mean);
+    let sl =
+        |n: &str| r.variants.get(n).and_then(|v| v.kpis.get("service_level")).map_or(f64::NEG_INFINITY, |s| s.mean);
     let pick = scores
         .iter()
         .filter(|s| s.worse.is_empty() && !s.better.is_empty() && s.demand.is_empty())
