@@ -3,7 +3,8 @@
 //! A quoted figure is marked in the Markdown with an HTML comment right after it:
 //! `6.94<!--fig:downtown_branch.toml:baseline:wait_p90-->` (file in scenarios/, variant, KPI
 //! path). This test runs each named scenario once at the seed and replications the file sets
-//! (as `branchsim run FILE` does), formats each KPI mean with the quoted number's decimals
+//! (as `branchsim run FILE` does), applies an optional scale (`:/24` hours → days, `:*60`
+//! minutes → seconds), formats each KPI mean with the quoted number's decimals
 //! (shares in %), and fails on any difference, so a figure cannot drift silently. It also
 //! checks that the README's 20-line tour validates without errors or warnings.
 
@@ -18,8 +19,8 @@ fn root() -> String {
     env!("CARGO_MANIFEST_DIR").to_string()
 }
 
-/// (doc, quoted text, file, variant, KPI path) of every marked figure.
-fn marked(doc: &str) -> Vec<(String, String, String, String)> {
+/// (quoted text, file, variant, KPI path, scale) of every marked figure.
+fn marked(doc: &str) -> Vec<(String, String, String, String, f64)> {
     let text = std::fs::read_to_string(format!("{}/{doc}", root())).unwrap();
     let mut out = Vec::new();
     let mut rest = text.as_str();
@@ -28,16 +29,23 @@ fn marked(doc: &str) -> Vec<(String, String, String, String)> {
         let quoted: String = before
             .chars()
             .rev()
-            .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == '%')
+            .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == '%' || *c == ',')
             .collect::<Vec<_>>()
             .into_iter()
             .rev()
             .collect();
         let end = rest[i..].find("-->").unwrap() + i;
         let spec: Vec<&str> = rest[i + 8..end].split(':').collect();
-        assert_eq!(spec.len(), 3, "{doc}: bad marker {}", &rest[i..end]);
+        assert!(spec.len() == 3 || spec.len() == 4, "{doc}: bad marker {}", &rest[i..end]);
         assert!(!quoted.is_empty(), "{doc}: marker {} follows no number", &rest[i..end]);
-        out.push((quoted, spec[0].to_string(), spec[1].to_string(), spec[2].to_string()));
+        let scale = match spec.get(3) {
+            None => 1.0,
+            Some(s) => {
+                let n: f64 = s[1..].parse().unwrap_or_else(|_| panic!("{doc}: bad scale {s}"));
+                if s.starts_with('/') { 1.0 / n } else { n }
+            }
+        };
+        out.push((quoted, spec[0].to_string(), spec[1].to_string(), spec[2].to_string(), scale));
         rest = &rest[end..];
     }
     out
@@ -52,8 +60,20 @@ fn simulate(file: &str) -> Results {
     run::simulate(&loaded, &args).unwrap_or_else(|_| panic!("simulate {file}")).results
 }
 
-/// The mean formatted like the quoted figure: same decimals, `%` for shares.
+/// The mean formatted like the quoted figure: same decimals, `%` for shares, thousands
+/// separated by commas when the quote has them.
 fn like(quoted: &str, mean: f64) -> String {
+    if quoted.contains(',') {
+        let digits = format!("{:.0}", mean.round());
+        let mut out = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        return out;
+    }
     let (num, pct) = match quoted.strip_suffix('%') {
         Some(n) => (n, true),
         None => (quoted, false),
@@ -74,11 +94,11 @@ fn quoted_figures_match_the_current_build() {
     assert!(figures.len() >= 20, "the marked figures went missing: {}", figures.len());
     let mut runs: BTreeMap<String, Results> = BTreeMap::new();
     let mut wrong = Vec::new();
-    for (doc, (quoted, file, variant, path)) in figures {
+    for (doc, (quoted, file, variant, path, scale)) in figures {
         let r = runs.entry(file.clone()).or_insert_with(|| simulate(&file));
         let v = r.variants.get(&variant).unwrap_or_else(|| panic!("{doc}: no variant `{variant}` in {file}"));
         let s = v.get(&path).unwrap_or_else(|| panic!("{doc}: no KPI `{path}` in {file}"));
-        let now = like(&quoted, s.mean);
+        let now = like(&quoted, s.mean * scale);
         if now != quoted {
             wrong.push(format!("{doc}: {file} {variant} {path}: quoted {quoted}, the current build gives {now}"));
         }
