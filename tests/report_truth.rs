@@ -219,3 +219,31 @@ fn changes_against_baseline_come_from_the_models() {
     assert!(ub.contains("adds resource <strong>universal</strong> (staff 2, serves advisor then teller"), "{ub}");
     assert!(ub.contains("advisor: staff 3 (was 5)"), "{ub}");
 }
+
+/// CSV files open in Excel on a Chinese-locale Windows: each starts with the UTF-8 BOM, and
+/// the rest is plain UTF-8 (no second BOM), and the csv reader skips it.
+#[test]
+fn csv_files_start_with_a_utf8_bom() {
+    let path = scenario_path("smart_customer_service.toml");
+    let loaded = scenario::load_str(&std::fs::read_to_string(&path).unwrap(), &path).unwrap();
+    let out = std::env::temp_dir().join(format!("branchsim-bom-{}", std::process::id()));
+    let out_s = out.to_string_lossy().into_owned();
+    let Sub::Run(args) =
+        Cli::try_parse_from(["branchsim", "run", &path, "-q", "--replications", "2", "--out", &out_s]).unwrap().command
+    else {
+        unreachable!()
+    };
+    let o = run::simulate(&loaded, &args).unwrap_or_else(|_| panic!("simulate"));
+    run::write_outputs(&o).unwrap();
+    for name in ["kpis.csv", "replications.csv", "timeseries.csv", "compare.csv"] {
+        let bytes = std::fs::read(o.dir.join(name)).unwrap();
+        assert_eq!(&bytes[..3], b"\xEF\xBB\xBF", "{name} does not start with a UTF-8 BOM");
+        assert!(bytes[3..].starts_with(b"variant") || bytes[3..].starts_with(b"bin"), "{name}");
+        let text = std::str::from_utf8(&bytes[3..]).unwrap();
+        assert!(!text.contains('\u{FEFF}'), "{name}: a second BOM");
+    }
+    // The csv reader the project uses skips the BOM: the first header is clean.
+    let mut r = csv::Reader::from_path(o.dir.join("kpis.csv")).unwrap();
+    assert_eq!(&r.headers().unwrap()[0], "variant");
+    let _ = std::fs::remove_dir_all(&out);
+}
