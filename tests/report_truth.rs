@@ -247,3 +247,31 @@ fn csv_files_start_with_a_utf8_bom() {
     assert_eq!(&r.headers().unwrap()[0], "variant");
     let _ = std::fs::remove_dir_all(&out);
 }
+
+/// Item 11: the terminal comparison speaks the reader's language: shares in % with changes in
+/// percentage points, a better/worse judgement by each KPI's direction, one verdict line, no
+/// "-0", units on durations, and a pivot when the table is wider than the terminal.
+#[test]
+fn terminal_comparison_is_readable() {
+    let r = shipped("downtown_branch.toml", &["--replications", "40", "--variant", "lunch_cover"]);
+    let wide = table::comparison_table_width(&r, 400);
+    let line = |kpi: &str| wide.lines().find(|l| l.starts_with("lunch_cover") && l.contains(kpi)).unwrap().to_string();
+    let base_ab = format!("{:.1}%", r.variants["baseline"].kpis["abandon_rate"].mean * 100.0);
+    let ab = line("abandon_rate");
+    assert!(ab.contains(&base_ab) && ab.contains(" pp"), "{ab}");
+    assert!(ab.trim_end().ends_with("better"), "less abandonment is better: {ab}");
+    let cost = line("staff_cost");
+    assert!(cost.trim_end().ends_with("worse"), "more cost is worse: {cost}");
+    assert!(line("wait_mean (min)").trim_end().ends_with("better"));
+    assert_eq!(wide.matches("Verdict: ").count(), 1);
+    let negative_zero = wide
+        .split(|c: char| c.is_whitespace() || "[],()".contains(c))
+        .map(|t| t.trim_end_matches('%'))
+        .any(|t| t.starts_with('-') && t.parse::<f64>() == Ok(0.0));
+    assert!(!negative_zero, "a negative zero in:\n{wide}");
+    assert!(wide.contains("Cost vs service level (served within 5 min)"));
+    let narrow = table::comparison_table_width(&r, 80);
+    assert!(!narrow.lines().any(|l| l.starts_with("variant ")), "not pivoted at 80 columns:\n{narrow}");
+    assert!(narrow.lines().any(|l| l == "lunch_cover:"), "{narrow}");
+    assert!(narrow.contains(&format!("abandon_rate: {base_ab} → ")), "{narrow}");
+}

@@ -298,10 +298,8 @@ pub fn comparison_table_width(r: &Results, width: usize) -> String {
             ));
         }
     }
-    out.push_str(&format!(
-        "(change = paired difference variant − baseline under common random numbers; judgement \"better\"/\"worse\" when the Bonferroni-adjusted CI, m = {}, excludes zero; shares change in percentage points)\n",
-        c.compared
-    ));
+    out.push_str("(change: paired difference variant − baseline, common random numbers; pp = points)\n");
+    out.push_str(&format!("(better/worse: the Bonferroni-adjusted CI, m = {}, excludes zero)\n", c.compared));
     let v = crate::report::verdict::verdict(r);
     out.push_str(&format!("\nVerdict: {}\n", v.line));
     for s in &v.scores {
