@@ -275,3 +275,48 @@ fn terminal_comparison_is_readable() {
     assert!(narrow.lines().any(|l| l == "lunch_cover:"), "{narrow}");
     assert!(narrow.contains(&format!("abandon_rate: {base_ab} → ")), "{narrow}");
 }
+
+/// One member of a zip file, through the system's `unzip` (None when it is not installed).
+fn unzip(file: &std::path::Path, member: &str) -> Option<String> {
+    let o = std::process::Command::new("unzip").arg("-p").arg(file).arg(member).output().ok()?;
+    Some(String::from_utf8(o.stdout).unwrap())
+}
+
+/// results.xlsx is written next to the CSVs: the sheets a consultant needs, provenance in the
+/// document properties, Chinese names intact, and the same bytes for the same seed.
+#[test]
+fn results_xlsx_is_complete_and_reproducible() {
+    let path = scenario_path("smart_customer_service.toml");
+    let loaded = scenario::load_str(&std::fs::read_to_string(&path).unwrap(), &path).unwrap();
+    let mut books = Vec::new();
+    for threads in ["1", "2"] {
+        let out = std::env::temp_dir().join(format!("branchsim-xlsx-{}-{threads}", std::process::id()));
+        let out_s = out.to_string_lossy().into_owned();
+        let argv = ["branchsim", "run", &path, "-q", "--replications", "3", "--threads", threads, "--out", &out_s];
+        let Sub::Run(args) = Cli::try_parse_from(argv).unwrap().command else { unreachable!() };
+        let o = run::simulate(&loaded, &args).unwrap_or_else(|_| panic!("simulate"));
+        run::write_outputs(&o).unwrap();
+        books.push((o.dir.join("results.xlsx"), o.results.scenario.content_hash.clone(), out));
+    }
+    let (a, b) = (std::fs::read(&books[0].0).unwrap(), std::fs::read(&books[1].0).unwrap());
+    assert!(a.starts_with(b"PK"), "not a zip (xlsx) file");
+    assert!(a == b, "results.xlsx differs between runs with the same seed");
+    if let Some(core) = unzip(&books[0].0, "docProps/core.xml") {
+        assert!(core.contains("智能客服 Smart customer service"), "{core}");
+        assert!(core.contains(&books[0].1), "content hash not in the properties: {core}");
+        assert!(core.contains("seed 20") || core.contains("seed "), "{core}");
+        let wb = unzip(&books[0].0, "xl/workbook.xml").unwrap();
+        for sheet in ["KPIs", "Comparison", "Replications", "Time series"] {
+            assert!(wb.contains(&format!("name=\"{sheet}\"")), "no sheet {sheet}: {wb}");
+        }
+        let strings = unzip(&books[0].0, "xl/sharedStrings.xml").unwrap();
+        assert!(strings.contains("better") && strings.contains("service_level_arrivals"), "comparison incomplete");
+        let custom = unzip(&books[0].0, "docProps/custom.xml").unwrap();
+        assert!(custom.contains("content_hash") && custom.contains("branchsim_version"), "{custom}");
+    } else {
+        eprintln!("notice: `unzip` is not installed; results.xlsx contents not inspected");
+    }
+    for (_, _, dir) in books {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

@@ -336,6 +336,8 @@ pub fn write_outputs(out: &RunOutput) -> std::io::Result<()> {
             let _ = std::fs::remove_file(dir.join("compare.csv"));
         }
     }
+    let book = crate::report::xlsx::workbook(r, &out.variants).map_err(std::io::Error::other)?;
+    files::write_atomic(&dir.join("results.xlsx"), &book)?;
     Ok(())
 }
 

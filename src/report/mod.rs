@@ -8,5 +8,6 @@ pub mod results;
 pub mod stamp;
 pub mod table;
 pub mod verdict;
+pub mod xlsx;
 
 pub use results::Results;
