@@ -30,6 +30,7 @@ pub const CUSTOMER_KPIS: &[&str] = &[
     "satisfied_rate",
     "cycle_time_work_mean",
     "no_shows",
+    "service_level_arrivals",
 ];
 /// KPIs reported only overall.
 pub const OVERALL_EXTRA_KPIS: &[&str] = &["in_system_mean", "unfinished", "staff_cost"];
@@ -41,9 +42,40 @@ pub fn is_duration(name: &str) -> bool {
     name.starts_with("wait_") && name != "wait_prob" || name.starts_with("cycle_time_")
 }
 
+/// KPIs that are shares (0–1, shown as percentages, changes in percentage points).
+pub fn is_share(name: &str) -> bool {
+    matches!(
+        name,
+        "abandon_rate" | "service_level" | "service_level_arrivals" | "utilisation" | "wait_prob" | "satisfied_rate"
+    )
+}
+
+/// The precise definitions of the two service levels, with the threshold as the reader sees
+/// it (`"5 min"`): the served-based one is what branch reports quote, the arrivals-based one
+/// is what contact centres quote (a customer who gave up was not answered in time).
+pub fn service_level_definition(name: &str, threshold: &str) -> Option<String> {
+    match name {
+        "service_level" => Some(format!(
+            "share of served customers who waited at most {threshold} (customers who gave up are not counted)"
+        )),
+        "service_level_arrivals" => Some(format!(
+            "customers served within {threshold} as a share of all who were served or gave up (abandoned customers count as not answered in time)"
+        )),
+        _ => None,
+    }
+}
+
 /// Whether larger is better (for comparisons and objective defaults).
 pub fn higher_is_better(name: &str) -> bool {
-    matches!(name, "served" | "service_level" | "throughput_per_hour" | "utilisation" | "satisfied_rate")
+    matches!(
+        name,
+        "served"
+            | "service_level"
+            | "service_level_arrivals"
+            | "throughput_per_hour"
+            | "utilisation"
+            | "satisfied_rate"
+    )
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

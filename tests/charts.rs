@@ -187,7 +187,8 @@ fn every_chart_is_written_valid_and_labelled() {
         "<svg class=\"process\"",
         "reception",
         "teller: staff 4, 3, 4 (was 3, 2, 3)",
-        "retail arrivals ×0.75",
+        "demand: retail: ",
+        "(-25.0%)",
         "09:00 3 · 10:00 2 · 11:00 3",
         "teller 85%, advisor 15%",
     ] {

@@ -223,7 +223,7 @@ fn a_sweep_point_reproduces_the_single_run() {
             "sweep",
             "scenarios/downtown_branch.toml",
             "--set",
-            "resources.teller.staff=4..5",
+            "resources.teller.staff=+0..+1",
             "-n",
             "20",
             "-q",
@@ -235,7 +235,8 @@ fn a_sweep_point_reproduces_the_single_run() {
     assert!(st.success());
     let json = std::fs::read_to_string(out.join("downtown-branch-weekday/sweep.json")).unwrap_or_default();
     let sweep: serde_json::Value = serde_json::from_str(&json).unwrap_or(serde_json::Value::Null);
-    // The lunch_cover variant is exactly "four tellers all day".
+    // The teller staff is a schedule with a lunch dip: "+0" shifts it by nothing, so that
+    // point is exactly the baseline.
     let st = Command::new(bin())
         .args([
             "run",
@@ -257,10 +258,18 @@ fn a_sweep_point_reproduces_the_single_run() {
     )
     .unwrap_or(serde_json::Value::Null);
     let point = &sweep["points"][0];
-    assert_eq!(point["values"][0], "4");
+    assert_eq!(point["values"][0], "+0");
     for k in ["wait_mean", "served", "abandon_rate", "cycle_time_p90"] {
-        assert_eq!(point["kpis"][k], summary["variants"]["lunch_cover"]["kpis"][k], "{k}");
+        assert_eq!(point["kpis"][k], summary["variants"]["baseline"]["kpis"][k], "{k}");
     }
+    // A constant would flatten the lunch schedule: refused with the way out (issue #19 item 10).
+    let flat = Command::new(bin())
+        .args(["sweep", "scenarios/downtown_branch.toml", "--set", "resources.teller.staff=4..5", "-q"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(flat.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&flat.stderr);
+    assert!(err.contains("would flatten it") && err.contains("=+0..+2"), "{err}");
     let bad = Command::new(bin())
         .args(["sweep", "scenarios/downtown_branch.toml", "--set", "resources.teler.staff=1..2"])
         .output()

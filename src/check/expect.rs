@@ -28,7 +28,8 @@ use crate::scenario::units::{self, TimeUnit};
 pub const EXPECT_KEYS: &[&str] = &["name", "kpi", "variant", "min", "max", "better_than", "direction"];
 
 /// KPIs that are fractions in [0, 1]: their bounds may also be written as "5%".
-const FRACTION_KPIS: &[&str] = &["abandon_rate", "wait_prob", "service_level", "utilisation"];
+const FRACTION_KPIS: &[&str] =
+    &["abandon_rate", "wait_prob", "service_level", "service_level_arrivals", "utilisation", "satisfied_rate"];
 
 /// Where an expectation was written.
 #[derive(Clone, Debug, serde::Serialize)]

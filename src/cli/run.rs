@@ -319,7 +319,17 @@ pub fn plan<'a>(loaded: &'a Loaded, a: &RunArgs) -> Result<Plan<'a>, String> {
     if let Some(obj) = &a.objective {
         check_kpi("--objective", obj, &base.model)?;
     }
-    let opts = CompareOptions { objective: a.objective.clone(), maximise: a.maximise.then_some(true), indifference };
+    // The flag overrides the scenario's `objective`; without either there is no ranking.
+    let opts = match (&a.objective, &base.scenario.objective) {
+        (None, Some(o)) => CompareOptions { indifference, ..CompareOptions::from_scenario(o) },
+        _ => CompareOptions {
+            objective: a.objective.clone(),
+            maximise: a.maximise.then_some(true),
+            indifference,
+            constraint: None,
+            source: "--objective".into(),
+        },
+    };
     Ok(Plan { seed, replications: reps, jobs, precision, opts })
 }
 
@@ -401,6 +411,8 @@ pub fn write_outputs(out: &RunOutput, stage: &mut files::Stage) -> std::io::Resu
         Some(c) => stage.write("compare.csv", &c)?,
         None => stage.remove("compare.csv"),
     }
+    let book = crate::report::xlsx::workbook(r, &out.variants).map_err(std::io::Error::other)?;
+    stage.write("results.xlsx", &book)?;
     Ok(())
 }
 

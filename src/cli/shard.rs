@@ -295,7 +295,10 @@ fn merge_inner(a: &MergeArgs) -> Result<Merged, String> {
     if accs.iter().any(|acc| acc.replications() as u64 != first_replications) {
         return Err(format!("the shards do not hold the {first_replications} replications they announce"));
     }
-    let opts = CompareOptions { objective, maximise, indifference };
+    let opts = match (&objective, &loaded.baseline().scenario.objective) {
+        (None, Some(o)) => CompareOptions { indifference, ..CompareOptions::from_scenario(o) },
+        _ => CompareOptions { objective, maximise, indifference, constraint: None, source: "--objective".into() },
+    };
     let results = Results::build(&loaded, seed, &accs, None, &opts);
     let out = RunOutput { results, variants: accs, dir: dir.clone() };
     if let Some(code) = signals::received() {

@@ -236,7 +236,7 @@ fn write(stage: &mut files::Stage, out: &SweepOut) -> std::io::Result<()> {
     let mut json = serde_json::to_string_pretty(out).map_err(std::io::Error::other)?;
     json.push('\n');
     stage.write("sweep.json", json.as_bytes())?;
-    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut w = crate::report::csv_out::buffer();
     let mut header: Vec<String> = vec!["point".into()];
     header.extend(out.params.iter().cloned());
     header.extend(["kpi", "mean", "sd", "ci_low", "ci_high", "n"].map(String::from));

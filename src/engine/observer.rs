@@ -147,6 +147,8 @@ impl TypeStats {
             div(self.satisfied as f64, served),
             div(self.work_sum, served),
             self.no_shows as f64,
+            // Contact-centre service level: customers who gave up count as not answered in time.
+            div(self.within_sl as f64, served + abandoned),
         ];
         debug_assert_eq!(vals.len(), CUSTOMER_KPIS.len());
         out[..vals.len()].copy_from_slice(&vals);

@@ -119,6 +119,22 @@ pub struct Ranking {
     /// Variant names, best first, with their means and whether they are in the best subset.
     #[serde(deserialize_with = "nan_serde::ranked")]
     pub order: Vec<(String, f64, bool)>,
+    /// Where the objective came from: "scenario" (its `objective` key) or "--objective".
+    #[serde(default)]
+    pub source: String,
+    /// The constraint a recommended variant must meet (`service_level >= 0.8`), as written.
+    #[serde(default)]
+    pub constraint: Option<String>,
+    /// Variants whose mean misses the constraint: never recommended.
+    #[serde(default)]
+    pub infeasible: Vec<String>,
+}
+
+impl Ranking {
+    /// The recommended variant: the best-ranked one that meets the constraint.
+    pub fn winner(&self) -> Option<&(String, f64, bool)> {
+        self.order.iter().find(|o| !self.infeasible.contains(&o.0))
+    }
 }
 
 pub fn rank(variants: &[&VariantResult], kpi_path: &str, minimise: bool, indifference: f64) -> Option<Ranking> {
@@ -158,7 +174,15 @@ pub fn rank(variants: &[&VariantResult], kpi_path: &str, minimise: bool, indiffe
     let mut order: Vec<(String, f64, bool)> =
         variants.iter().enumerate().map(|(i, v)| (v.name.clone(), means[i], keep[i])).collect();
     order.sort_by(|a, b| (sign * a.1).total_cmp(&(sign * b.1)));
-    Some(Ranking { kpi: kpi_path.to_string(), minimise, indifference, order })
+    Some(Ranking {
+        kpi: kpi_path.to_string(),
+        minimise,
+        indifference,
+        order,
+        source: String::new(),
+        constraint: None,
+        infeasible: Vec::new(),
+    })
 }
 
 /// Cost against service level for each variant; dominated = another is no dearer and no worse,

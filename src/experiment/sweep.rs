@@ -22,6 +22,7 @@ impl Param {
             .ok_or_else(|| format!("`{s}`: expected PATH=VALUES, e.g. resources.teller.staff=2..6"))?;
         let vals = vals.trim();
         let values: Vec<String> = if let Some((a, b)) = vals.split_once("..") {
+            let signed = a.trim().starts_with('+') || b.trim().starts_with('+');
             let (a, b): (i64, i64) = match (a.trim().parse(), b.trim().parse()) {
                 (Ok(a), Ok(b)) => (a, b),
                 _ => return Err(format!("`{vals}`: a range is two whole numbers, e.g. 2..6")),
@@ -29,7 +30,10 @@ impl Param {
             if b < a || b - a > 1000 {
                 return Err(format!("`{vals}`: the range must go upwards and have at most 1001 values"));
             }
-            (a..=b).map(|x| x.to_string()).collect()
+            // `+0..+2` (or a negative start) shifts a value, e.g. a staff schedule at every
+            // interval: the sign is kept so that `apply` can tell a shift from a constant.
+            let relative = signed || a < 0;
+            (a..=b).map(|x| if relative { format!("{x:+}") } else { x.to_string() }).collect()
         } else {
             vals.split(',').map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect()
         };
@@ -157,10 +161,54 @@ pub fn apply(root: &Table, path: &str, value: &str) -> Result<Table, String> {
     };
     let span = item.span.clone();
     let Val::Table(mut t) = std::mem::replace(&mut item.val, Val::Bool(false)) else { return Err(bad(root)) };
+    if sec == "resources" && key == "staff" {
+        let r = shift_staff(&mut t, path, value, span.clone());
+        item.val = Val::Table(t);
+        return r.map(|()| doc);
+    }
     let keys: Vec<&str> = key.split('.').collect();
     let ok = set_nested(&mut t, &keys, value, span.clone(), sec);
     item.val = Val::Table(t);
     if ok { Ok(doc) } else { Err(bad(root)) }
+}
+
+/// Sets a resource's staff. A signed value (`+1`, `-1`) shifts the staff at every interval of
+/// a schedule (never below zero); a plain number replaces a constant staff but is refused for
+/// a schedule, which it would silently flatten (the lunch dip would disappear).
+fn shift_staff(t: &mut Table, path: &str, value: &str, span: std::ops::Range<usize>) -> Result<(), String> {
+    let v = value.trim();
+    let relative = v.starts_with('+') || v.starts_with('-');
+    let n: i64 = v.parse().map_err(|_| format!("`{value}` is not a whole number of staff for {path}"))?;
+    let current = t.get("staff").map(|n| n.val.clone());
+    let new = match current {
+        Some(Val::Array(items)) if relative => {
+            let mut out = Vec::new();
+            for it in items {
+                let Val::Int(x) = it.val else {
+                    return Err(format!("cannot shift {path}: its schedule holds a value that is not a whole number"));
+                };
+                out.push(Node { span: span.clone(), val: Val::Int((x + n).max(0)) });
+            }
+            Val::Array(out)
+        }
+        Some(Val::Array(items)) => {
+            let list: Vec<String> = items.iter().map(|i| i.as_f64().map_or("?".into(), |x| x.to_string())).collect();
+            return Err(format!(
+                "cannot set {path} to {value}: it is a schedule ({}), and one number would flatten it; sweep a shift of every interval instead, e.g. --set {path}=+0..+2 (adds 0, 1 and 2 staff at each interval)",
+                list.join(", ")
+            ));
+        }
+        Some(Val::Int(x)) if relative => Val::Int((x + n).max(0)),
+        None if relative => return Err(format!("cannot shift {path}: the resource has no staff to shift")),
+        Some(Val::Int(_)) | None => Val::Int(n),
+        Some(_) => {
+            return Err(format!(
+                "cannot sweep {path}: its staff is not a number or a schedule of numbers (a calendar or shifts table); edit the file or use a variant"
+            ));
+        }
+    };
+    t.set(Key { name: "staff".into(), span: span.clone() }, Node { span, val: new });
+    Ok(())
 }
 
 fn set_nested(t: &mut Table, keys: &[&str], value: &str, span: std::ops::Range<usize>, sec: &str) -> bool {
@@ -191,6 +239,30 @@ fn set_nested(t: &mut Table, keys: &[&str], value: &str, span: std::ops::Range<u
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn staff_schedule_is_shifted_or_refused_never_flattened() {
+        let text = "[[resources]]\nname = \"teller\"\ninterval = \"1h\"\nstaff = [4, 4, 3, 3, 4]\n[[resources]]\nname = \"advisor\"\nstaff = 2\n";
+        let root = crate::scenario::tree::parse(text, &mut crate::scenario::Diagnostics::default()).unwrap();
+        let err = apply(&root, "resources.teller.staff", "5").unwrap_err();
+        assert!(err.contains("schedule (4, 4, 3, 3, 4)") && err.contains("=+0..+2"), "{err}");
+        let doc = apply(&root, "resources.teller.staff", "+1").unwrap();
+        let staff = |doc: &Table, i: usize| match &doc.get("resources").unwrap().val {
+            Val::Array(a) => a[i].as_table().unwrap().get("staff").unwrap().val.clone(),
+            _ => unreachable!(),
+        };
+        let Val::Array(a) = staff(&doc, 0) else { panic!("flattened") };
+        assert_eq!(a.iter().map(|n| n.as_f64().unwrap()).collect::<Vec<_>>(), vec![5.0, 5.0, 4.0, 4.0, 5.0]);
+        let t0 = match &doc.get("resources").unwrap().val {
+            Val::Array(a) => a[0].as_table().unwrap().get("interval").is_some(),
+            _ => false,
+        };
+        assert!(t0, "the interval of the schedule is kept");
+        assert!(matches!(staff(&apply(&root, "resources.advisor.staff", "3").unwrap(), 1), Val::Int(3)));
+        assert!(matches!(staff(&apply(&root, "resources.advisor.staff", "-5").unwrap(), 1), Val::Int(0)));
+        assert_eq!(Param::parse("resources.teller.staff=+0..+2").unwrap().values, vec!["+0", "+1", "+2"]);
+        assert_eq!(Param::parse("resources.teller.staff=2..4").unwrap().values, vec!["2", "3", "4"]);
+    }
 
     #[test]
     fn parses_ranges_and_lists() {

@@ -57,13 +57,23 @@ fn num(x: f64) -> String {
     if x.is_finite() { format!("{x}") } else { String::new() }
 }
 
+/// The UTF-8 byte-order mark every CSV file starts with. Excel opens a CSV without it in the
+/// system's ANSI code page (GBK on a Chinese-locale Windows), which garbles every non-ASCII
+/// name; with it, Excel reads UTF-8. CSV readers (the `csv` crate, pandas, R's readr) skip it.
+pub const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// A CSV writer into memory that has already written the BOM.
+pub fn buffer() -> csv::Writer<Vec<u8>> {
+    csv::Writer::from_writer(BOM.to_vec())
+}
+
 fn finish(w: csv::Writer<Vec<u8>>) -> Vec<u8> {
     w.into_inner().unwrap_or_default()
 }
 
 pub fn kpis_csv(r: &Results) -> Vec<u8> {
     let prov = Provenance::of(r);
-    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut w = buffer();
     let _ = w.write_record(header([
         "variant", "kpi", "group", "entity", "name", "unit", "mean", "sd", "ci_low", "ci_high", "n", "min", "max",
     ]));
@@ -102,7 +112,7 @@ fn unit_of(name: &str, tu: &str) -> String {
         "1/h".into()
     } else if name == "staff_cost" {
         "currency".into()
-    } else if name.ends_with("rate") || name == "service_level" || name == "utilisation" || name == "wait_prob" {
+    } else if name.ends_with("rate") || kpi::is_share(name) {
         "share".into()
     } else {
         "count".into()
@@ -127,11 +137,12 @@ fn split_path(path: &str) -> (String, String, String) {
 /// One row per variant × replication × KPI, for users' own analysis. Streamed to `out`: the
 /// file can be far larger than everything else a run keeps in memory.
 pub fn write_replications_csv<W: std::io::Write>(
-    out: W,
+    mut out: W,
     variants: &[VariantResult],
     tu: TimeUnit,
     prov: &Provenance,
 ) -> std::io::Result<()> {
+    out.write_all(BOM)?;
     let mut w = csv::Writer::from_writer(out);
     w.write_record(header(["variant", "replication", "kpi", "value"]))?;
     let [hash, seed, reps, version] = &prov.fields;
@@ -161,7 +172,7 @@ pub fn write_replications_csv<W: std::io::Write>(
 
 pub fn timeseries_csv(r: &Results) -> Vec<u8> {
     let prov = Provenance::of(r);
-    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut w = buffer();
     let _ = w.write_record(header(["variant", "series", "entity", "bin_start", "clock", "mean", "p05", "p95"]));
     for (vname, v) in &r.variants {
         let ts = &v.timeseries;
@@ -196,7 +207,7 @@ pub fn timeseries_csv(r: &Results) -> Vec<u8> {
 pub fn compare_csv(r: &Results) -> Option<Vec<u8>> {
     let c = r.comparison.as_ref()?;
     let prov = Provenance::of(r);
-    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut w = buffer();
     let _ = w.write_record(header([
         "variant",
         "kpi",

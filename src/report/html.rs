@@ -57,6 +57,7 @@ tr.group th { background: #e6edf5; }
 .note { color: var(--muted); font-size: 14px; }
 .box { border: 1px solid var(--line); background: #fafbfc; padding: 10px 14px; margin: 10px 0; }
 .warn { border-color: #d5a000; background: #fff8e1; }
+.warning { border-left: 5px solid #d55e00; background: #fff4ec; padding: 6px 12px; }
 .verdict { border-left: 5px solid #009e73; background: #f1faf6; padding: 10px 16px; margin: 12px 0; }
 dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: 2px 14px; margin: 10px 0; font-size: 14px; }
 dl.meta dt { color: var(--muted); }
@@ -141,7 +142,7 @@ fn short(x: f64) -> String {
 
 /// The unit of a KPI for display: durations in the time unit, shares in %.
 fn is_share(k: &str) -> bool {
-    matches!(k, "abandon_rate" | "service_level" | "utilisation" | "wait_prob" | "satisfied_rate")
+    kpi::is_share(k)
 }
 
 fn fmt_num(x: f64) -> String {
@@ -183,7 +184,15 @@ fn stat_cell(k: &str, s: Option<&Stat>) -> String {
     format!("<td class=\"num\">{}{ci}</td>", fmt_value(k, s.mean))
 }
 
-fn kpi_label(k: &str, unit: &str) -> String {
+fn kpi_label(k: &str, r: &Results) -> String {
+    let unit = r.scenario.time_unit.label();
+    match k {
+        "service_level" => return format!("service level (served within {})", r.sl_threshold()),
+        "service_level_arrivals" => {
+            return format!("service level of arrivals (within {}, gave-ups count as late)", r.sl_threshold());
+        }
+        _ => {}
+    }
     let base = match k {
         "arrived" => "arrived",
         "served" => "served",
@@ -235,97 +244,73 @@ fn verdict(h: &mut String, r: &Results) {
         h.push_str("<div class=\"verdict\">No comparison was made.</div>\n</section>\n");
         return;
     };
-    let unit = r.scenario.time_unit.label();
     h.push_str("<div class=\"verdict\">");
+    let v = crate::report::verdict::verdict(r);
+    let _ = write!(
+        h,
+        "<p class=\"headline\" data-winner=\"{}\"><strong>{}</strong></p>",
+        escape(v.winner.as_deref().unwrap_or("")),
+        escape(&v.line)
+    );
     if let Some(rk) = &c.ranking {
         let best: Vec<String> =
             rk.order.iter().filter(|o| o.2).map(|o| format!("<strong>{}</strong>", escape(&o.0))).collect();
-        let first = rk.order.first();
+        let name = rk.kpi.rsplit('.').next().unwrap_or("");
         let _ = write!(
             h,
-            "<p>Ranked by <code>{}</code> ({}, indifference {}): {} is best with {}.",
+            "<p>Ranked by <code>{}</code> ({}, indifference {}): {}.",
             escape(&rk.kpi),
             if rk.minimise { "lower is better" } else { "higher is better" },
             fmt_num(rk.indifference),
-            first.map_or("–".into(), |o| format!("<strong>{}</strong>", escape(&o.0))),
-            first.map_or("–".into(), |o| fmt_value(rk.kpi.rsplit('.').next().unwrap_or(""), o.1)),
+            rk.order
+                .iter()
+                .map(|o| format!("{} {}", escape(&o.0), fmt_value(name, o.1)))
+                .collect::<Vec<_>>()
+                .join(", ")
         );
         if best.len() > 1 {
             let _ = write!(h, " These cannot be told apart from the best at 95% confidence: {}.", best.join(", "));
         }
         h.push_str("</p>");
     }
-    // Headline KPIs: significant improvements and deteriorations against the baseline.
-    let headline = ["wait_mean", "cycle_time_p90", "service_level", "abandon_rate", "staff_cost"];
-    let mut score: Vec<(String, Vec<&str>, Vec<&str>)> = Vec::new();
-    for v in names.iter().skip(1) {
-        let mut better = Vec::new();
-        let mut worse = Vec::new();
-        for k in headline {
-            if let Some(d) = c.differences.iter().find(|d| &&d.variant == v && d.kpi == k) {
-                if d.significant && d.diff.is_finite() && d.diff != 0.0 {
-                    let up = d.diff > 0.0;
-                    if up == kpi::higher_is_better(k) {
-                        better.push(k);
-                    } else {
-                        worse.push(k);
-                    }
-                }
-            }
-        }
-        score.push(((*v).clone(), better, worse));
-    }
-    let efficient: Vec<&str> = c.cost.iter().filter(|p| !p.dominated).map(|p| p.variant.as_str()).collect();
-    let pick = score.iter().filter(|s| s.2.is_empty() && !s.1.is_empty()).max_by(|a, b| {
-        a.1.len().cmp(&b.1.len()).then_with(|| {
-            let sl = |n: &str| {
-                r.variants.get(n).and_then(|v| v.kpis.get("service_level")).map_or(f64::NEG_INFINITY, |s| s.mean)
-            };
-            sl(&a.0).total_cmp(&sl(&b.0))
-        })
-    });
-    match pick {
-        Some((v, better, _)) => {
+    if let Some(rk) = &c.ranking {
+        if !rk.infeasible.is_empty() {
             let _ = write!(
                 h,
-                "<p><strong>{}</strong> looks best on the headline measures: significantly \
-                 better than the baseline on {} of {} ({}) and significantly worse on none{}.</p>",
-                escape(v),
-                better.len(),
-                headline.len(),
-                better.iter().map(|k| kpi_label(k, unit)).collect::<Vec<_>>().join(", "),
-                if efficient.contains(&v.as_str()) {
-                    "; it is also on the efficient frontier of staff cost against service level"
-                } else {
-                    ""
-                }
-            );
-        }
-        None => {
-            h.push_str(
-                "<p>No variant is significantly better than the baseline on a headline measure \
-                 without being significantly worse on another; see the comparison table for the \
-                 trade-offs.</p>",
+                "<p class=\"note\">Miss the constraint {}: {}.</p>",
+                escape(rk.constraint.as_deref().unwrap_or("")),
+                rk.infeasible.iter().map(|n| escape(n)).collect::<Vec<_>>().join(", ")
             );
         }
     }
-    for (v, better, worse) in &score {
+    for s in &v.scores {
+        let list = |l: &[&str]| {
+            if l.is_empty() {
+                "none".to_string()
+            } else {
+                l.iter().map(|k| kpi_label(k, r)).collect::<Vec<_>>().join(", ")
+            }
+        };
         let _ = write!(
             h,
             "<p class=\"note\">{}: better on {}; worse on {}.</p>",
-            escape(v),
-            if better.is_empty() {
-                "none".into()
-            } else {
-                better.iter().map(|k| kpi_label(k, unit)).collect::<Vec<_>>().join(", ")
-            },
-            if worse.is_empty() {
-                "none".into()
-            } else {
-                worse.iter().map(|k| kpi_label(k, unit)).collect::<Vec<_>>().join(", ")
-            }
+            escape(&s.variant),
+            escape(&list(&s.better)),
+            escape(&list(&s.worse))
         );
+        if !s.demand.is_empty() {
+            let _ = write!(
+                h,
+                "<p class=\"warning demand\" data-variant=\"{}\">⚠ <strong>{}</strong> changes demand: {}. \
+                 Its waits, service level and throughput describe different customers from the \
+                 baseline's, so they are not a like-for-like improvement.</p>",
+                escape(&s.variant),
+                escape(&s.variant),
+                s.demand.iter().map(|d| escape(d)).collect::<Vec<_>>().join("; ")
+            );
+        }
     }
+    let efficient: Vec<&str> = c.cost.iter().filter(|p| !p.dominated).map(|p| p.variant.as_str()).collect();
     if !efficient.is_empty() {
         let _ = write!(
             h,
@@ -335,12 +320,12 @@ fn verdict(h: &mut String, r: &Results) {
     }
     let _ = write!(
         h,
-        "<p class=\"note\">Headline measures: mean wait, p90 cycle time, service level, \
-         abandonment and staff cost; “significant” means the paired 95% confidence interval, \
+        "<p class=\"note\">Headline measures: {}; “significant” means the paired 95% confidence interval, \
          Bonferroni-adjusted for {} comparisons, excludes zero.{}</p>",
+        crate::report::verdict::HEADLINE.iter().map(|k| escape(&kpi_label(k, r))).collect::<Vec<_>>().join(", "),
         c.compared,
         if c.ranking.is_none() {
-            " For a formal ranking on one KPI run with <code>--objective KPI</code>."
+            " For one answer on one KPI set <code>objective</code> in the scenario (or run with <code>--objective KPI</code>)."
         } else {
             ""
         }
@@ -369,7 +354,14 @@ fn assumptions(h: &mut String, r: &Results) {
                 "none: every customer of the day counts".into()
             },
         ),
-        ("Service level", format!("share of customers who wait at most {} {unit}", short(s.service_level))),
+        (
+            "Service level",
+            format!(
+                "<code>service_level</code>: {}.<br><code>service_level_arrivals</code>: {}.",
+                escape(&kpi::service_level_definition("service_level", &r.sl_threshold()).unwrap_or_default()),
+                escape(&kpi::service_level_definition("service_level_arrivals", &r.sl_threshold()).unwrap_or_default())
+            ),
+        ),
         ("Time unit of results", unit.to_string()),
         (
             "Replications",
@@ -390,7 +382,12 @@ fn assumptions(h: &mut String, r: &Results) {
         let changes = match base {
             Some(b) if i > 0 => {
                 let c = model_changes(b, &v.model, unit);
-                if c.is_empty() { "none in the process structure (see description)".into() } else { c.join("<br>") }
+                if c.is_empty() {
+                    let other = other_changes(b, &v.model);
+                    if other.is_empty() { "none: the simulated model is identical".into() } else { other.join("<br>") }
+                } else {
+                    c.join("<br>")
+                }
             }
             _ => "–".into(),
         };
@@ -453,10 +450,6 @@ fn same(a: f64, b: f64) -> bool {
     (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0) || (a.is_nan() && b.is_nan())
 }
 
-fn list_num(v: &[f64]) -> String {
-    v.iter().map(|x| short(*x)).collect::<Vec<_>>().join(", ")
-}
-
 /// What a variant changes in the process, as escaped HTML lines.
 fn model_changes(b: &ModelInfo, v: &ModelInfo, unit: &str) -> Vec<String> {
     let mut out = Vec::new();
@@ -475,6 +468,31 @@ fn model_changes(b: &ModelInfo, v: &ModelInfo, unit: &str) -> Vec<String> {
                 escape(&st.name),
                 escape(st.resource.as_deref().unwrap_or("no one")),
                 escape(bs.resource.as_deref().unwrap_or("no one"))
+            ));
+        }
+        let opt = |x: Option<f64>| x.map_or("none".to_string(), |p| format!("{}%", short(p * 100.0)));
+        if st.repeat_p.map(f64::to_bits) != bs.repeat_p.map(f64::to_bits) {
+            out.push(format!(
+                "step {}: information asked again {} (was {})",
+                escape(&st.name),
+                opt(st.repeat_p),
+                opt(bs.repeat_p)
+            ));
+        }
+        if st.automation_success.map(f64::to_bits) != bs.automation_success.map(f64::to_bits) {
+            out.push(format!(
+                "step {}: automation success {} (was {})",
+                escape(&st.name),
+                opt(st.automation_success),
+                opt(bs.automation_success)
+            ));
+        }
+        if !same(st.context_factor, bs.context_factor) {
+            out.push(format!(
+                "step {}: next service takes ×{} with the hand-over context (was ×{})",
+                escape(&st.name),
+                short(st.context_factor),
+                short(bs.context_factor)
             ));
         }
         for (c, m) in &st.service_mean {
@@ -509,7 +527,14 @@ fn model_changes(b: &ModelInfo, v: &ModelInfo, unit: &str) -> Vec<String> {
     }
     for res in &v.resources {
         match b.resources.iter().find(|x| x.name == res.name) {
-            None => out.push(format!("adds resource <strong>{}</strong>", escape(&res.name))),
+            None => out.push(format!(
+                "adds resource <strong>{}</strong> (staff {}, serves {}, cost per hour {}, service-time factor {})",
+                escape(&res.name),
+                res.staff.iter().map(u32::to_string).collect::<Vec<_>>().join(", "),
+                escape(&res.skills.join(" then ")),
+                short(res.cost_per_hour),
+                short(res.speed)
+            )),
             Some(br) => {
                 if (res.staff.len() > 24 || br.staff.len() > 24) && res.staff != br.staff {
                     // Calendar staffing is listed hour by hour: summarise instead.
@@ -531,6 +556,22 @@ fn model_changes(b: &ModelInfo, v: &ModelInfo, unit: &str) -> Vec<String> {
                         br.staff.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")
                     ));
                 }
+                if res.skills != br.skills {
+                    out.push(format!(
+                        "{}: serves {} (was {})",
+                        escape(&res.name),
+                        escape(&res.skills.join(" then ")),
+                        escape(&br.skills.join(" then "))
+                    ));
+                }
+                if !same(res.speed, br.speed) {
+                    out.push(format!(
+                        "{}: service-time factor {} (was {})",
+                        escape(&res.name),
+                        short(res.speed),
+                        short(br.speed)
+                    ));
+                }
                 if !same(res.cost_per_hour, br.cost_per_hour) {
                     out.push(format!(
                         "{}: cost per hour {} (was {})",
@@ -542,30 +583,9 @@ fn model_changes(b: &ModelInfo, v: &ModelInfo, unit: &str) -> Vec<String> {
             }
         }
     }
-    for a in &v.arrivals {
-        if let Some(ba) = b.arrivals.iter().find(|x| x.name == a.name && x.customer == a.customer) {
-            let changed = a.rates_per_hour.len() != ba.rates_per_hour.len()
-                || a.rates_per_hour.iter().zip(&ba.rates_per_hour).any(|(x, y)| !same(*x, *y));
-            if changed {
-                let ratio = a.expected / ba.expected;
-                out.push(if ratio.is_finite() && a.rates_per_hour.len() == ba.rates_per_hour.len() {
-                    format!(
-                        "{} arrivals ×{} ({} expected over the day, was {})",
-                        escape(&a.customer),
-                        short(ratio),
-                        short(a.expected),
-                        short(ba.expected)
-                    )
-                } else {
-                    format!(
-                        "{} arrivals per hour {} (was {})",
-                        escape(&a.customer),
-                        list_num(&a.rates_per_hour),
-                        list_num(&ba.rates_per_hour)
-                    )
-                });
-            }
-        }
+    // Demand: per customer type and moves between channels, never as a bare "×0.75".
+    for d in crate::report::verdict::demand_changes(b, v) {
+        out.push(format!("demand: {}", escape(&d)));
     }
     for c in &v.customers {
         if let Some(bc) = b.customers.iter().find(|x| x.name == c.name) {
@@ -598,6 +618,38 @@ fn model_changes(b: &ModelInfo, v: &ModelInfo, unit: &str) -> Vec<String> {
     out
 }
 
+/// Any other field of the simulated model that differs, by its path in summary.json, so that
+/// a change the plain-words list does not know yet is still shown, never reported as "none".
+fn other_changes(b: &ModelInfo, v: &ModelInfo) -> Vec<String> {
+    fn walk(path: &str, a: &serde_json::Value, b: &serde_json::Value, out: &mut Vec<String>) {
+        use serde_json::Value;
+        match (a, b) {
+            (Value::Object(x), Value::Object(y)) => {
+                for (k, va) in x {
+                    walk(&format!("{path}.{k}"), va, y.get(k).unwrap_or(&Value::Null), out);
+                }
+            }
+            (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+                for (i, (va, vb)) in x.iter().zip(y).enumerate() {
+                    let name = va.get("name").and_then(Value::as_str).map_or(i.to_string(), str::to_string);
+                    walk(&format!("{path}[{name}]"), va, vb, out);
+                }
+            }
+            _ if a != b => out.push(format!(
+                "{}: {} (was {})",
+                escape(path.trim_start_matches('.')),
+                escape(&a.to_string()),
+                escape(&b.to_string())
+            )),
+            _ => {}
+        }
+    }
+    let (Ok(x), Ok(y)) = (serde_json::to_value(v), serde_json::to_value(b)) else { return Vec::new() };
+    let mut out = Vec::new();
+    walk("", &x, &y, &mut out);
+    out
+}
+
 fn or_leave(s: String) -> String {
     if s.is_empty() { "leave".into() } else { s }
 }
@@ -624,7 +676,18 @@ fn model_tables(h: &mut String, r: &Results, m: &ModelInfo, name: &str) {
         let arr: Vec<&crate::report::results::ArrivalInfo> =
             m.arrivals.iter().filter(|a| a.customer == c.name).collect();
         let expected: f64 = arr.iter().map(|a| a.expected).sum();
-        let rates: Vec<String> = arr.iter().map(|a| rate_text(r, a.interval, &a.rates_per_hour)).collect();
+        let rates: Vec<String> = arr
+            .iter()
+            .map(|a| match &a.appointments {
+                Some(ap) => format!(
+                    "booked: {} slots, {}% no-show; showing up per hour: {}",
+                    ap.slots,
+                    short(ap.no_show * 100.0),
+                    rate_text(r, a.interval, &a.rates_per_hour)
+                ),
+                None => rate_text(r, a.interval, &a.rates_per_hour),
+            })
+            .collect();
         let _ = write!(
             h,
             "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td><td \
@@ -744,7 +807,6 @@ fn rate_text(r: &Results, interval: Option<f64>, rates: &[f64]) -> String {
 }
 
 fn kpi_tables(h: &mut String, r: &Results) {
-    let unit = r.scenario.time_unit.label();
     h.push_str(
         "<section id=\"kpis\">\n<h2>KPIs by variant</h2>\n<p class=\"note\">Mean across \
          replications with its 95% confidence interval below it.</p>\n<div class=\"scroll\"><table><thead><tr><th>KPI</th>",
@@ -774,7 +836,7 @@ fn kpi_tables(h: &mut String, r: &Results) {
         "in_system_mean",
         "unfinished",
     ]) {
-        row(h, &escape(&kpi_label(k, unit)), k, k);
+        row(h, &escape(&kpi_label(k, r)), k, k);
     }
     let mut customers: Vec<&String> = Vec::new();
     let mut steps: Vec<&String> = Vec::new();
@@ -795,14 +857,14 @@ fn kpi_tables(h: &mut String, r: &Results) {
     for c in customers {
         group(h, &format!("Customer type: {}", escape(c)));
         for k in ["arrived", "abandon_rate", "wait_mean", "wait_p90", "cycle_time_mean", "service_level"] {
-            row(h, &escape(&kpi_label(k, unit)), &format!("customers.{c}.{k}"), k);
+            row(h, &escape(&kpi_label(k, r)), &format!("customers.{c}.{k}"), k);
         }
     }
     if !steps.is_empty() {
         group(h, "Steps");
         for s in steps {
             for k in ["wait_mean", "queue_mean", "queue_max"] {
-                row(h, &format!("{}: {}", escape(s), escape(&kpi_label(k, unit))), &format!("steps.{s}.{k}"), k);
+                row(h, &format!("{}: {}", escape(s), escape(&kpi_label(k, r))), &format!("steps.{s}.{k}"), k);
             }
         }
     }
@@ -810,7 +872,7 @@ fn kpi_tables(h: &mut String, r: &Results) {
         group(h, "Resources");
         for s in resources {
             for k in ["utilisation", "staff_cost"] {
-                row(h, &format!("{}: {}", escape(s), escape(&kpi_label(k, unit))), &format!("resources.{s}.{k}"), k);
+                row(h, &format!("{}: {}", escape(s), escape(&kpi_label(k, r))), &format!("resources.{s}.{k}"), k);
             }
         }
     }
@@ -860,7 +922,6 @@ fn comparison(h: &mut String, r: &Results) {
         h.push_str("<p>Only one variant: nothing to compare.</p>\n</section>\n");
         return;
     };
-    let unit = r.scenario.time_unit.label();
     let _ = write!(
         h,
         "<p class=\"note\">Each variant ran on the same random numbers as the baseline \
@@ -892,7 +953,7 @@ fn comparison(h: &mut String, r: &Results) {
             h,
             "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{} <small>[{}, {}]</small></td><td class=\"num\"><span{class}>{}</span></td><td>{}</td></tr>",
             escape(&d.variant),
-            escape(&kpi_label(k, unit)),
+            escape(&kpi_label(k, r)),
             fmt_value(k, d.baseline_mean),
             fmt_value(k, d.variant_mean),
             diff(d.diff),

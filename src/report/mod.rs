@@ -7,5 +7,7 @@ pub mod html;
 pub mod results;
 pub mod stamp;
 pub mod table;
+pub mod verdict;
+pub mod xlsx;
 
 pub use results::Results;

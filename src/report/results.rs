@@ -147,8 +147,34 @@ pub struct ArrivalInfo {
     pub rates_per_hour: Vec<f64>,
     /// Interval of `rates_per_hour` in the time unit (null for a constant rate).
     pub interval: Option<f64>,
-    /// Expected arrivals over the horizon.
+    /// Expected arrivals over the horizon (for booked appointments: slots × (1 − no-show)).
     pub expected: f64,
+    /// Booked appointments (null for Poisson walk-ins): the rates above are then the booked
+    /// slots per hour times the share that shows up.
+    #[serde(default)]
+    pub appointments: Option<AppointmentInfo>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct AppointmentInfo {
+    /// Slots booked over the horizon.
+    pub slots: u64,
+    pub no_show: f64,
+}
+
+/// Appointment slot times (minutes) before the horizon: the first week at most, like the
+/// hourly profiles, then repeated weeks counted arithmetically would over-engineer this.
+fn slot_times(ap: &crate::model::Appointments, horizon: f64) -> Vec<f64> {
+    let mut out = Vec::new();
+    let mut n = 0u64;
+    while let Some(t) = ap.slots.nth(n) {
+        if t >= horizon || out.len() > 1_000_000 {
+            break;
+        }
+        out.push(t);
+        n += 1;
+    }
+    out
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -158,6 +184,16 @@ pub struct ResourceInfo {
     pub staff: Vec<u32>,
     pub interval: Option<f64>,
     pub cost_per_hour: f64,
+    /// Work queues this group serves, in its order of preference (own queue first).
+    #[serde(default)]
+    pub skills: Vec<String>,
+    /// Service-time factor (1.1 = 10% slower).
+    #[serde(default = "one")]
+    pub speed: f64,
+}
+
+fn one() -> f64 {
+    1.0
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -176,6 +212,15 @@ pub struct StepInfo {
     pub routes: IndexMap<String, Vec<RouteInfo>>,
     /// Removed by this variant (customers pass through in zero time).
     pub removed: bool,
+    /// Probability that information is asked again (`repeat_info`), null without.
+    #[serde(default)]
+    pub repeat_p: Option<f64>,
+    /// Success probability of an automated step, null for a manual one.
+    #[serde(default)]
+    pub automation_success: Option<f64>,
+    /// Factor on the next service time after this step (context hand-over).
+    #[serde(default = "one")]
+    pub context_factor: f64,
 }
 
 /// Hour starts over the horizon, at most one week (for showing repeating profiles).
@@ -205,6 +250,21 @@ impl ModelInfo {
                 .arrivals
                 .iter()
                 .map(|a| {
+                    if let Some(ap) = &a.appointments {
+                        let slots = slot_times(ap, m.horizon);
+                        let show = 1.0 - ap.no_show;
+                        let rates_per_hour = hourly(m.horizon)
+                            .map(|h| slots.iter().filter(|&&t| t >= h && t < h + 60.0).count() as f64 * show)
+                            .collect();
+                        return ArrivalInfo {
+                            name: a.name.clone(),
+                            customer: cname(a.customer),
+                            rates_per_hour,
+                            interval: Some(tu.from_minutes(60.0)),
+                            expected: slots.len() as f64 * show,
+                            appointments: Some(AppointmentInfo { slots: slots.len() as u64, no_show: ap.no_show }),
+                        };
+                    }
                     let (rates_per_hour, interval) = match &a.profile {
                         RateProfile::Constant(r) => (vec![r * 60.0], None),
                         RateProfile::Piecewise { interval, rates } => {
@@ -222,6 +282,7 @@ impl ModelInfo {
                         rates_per_hour,
                         interval,
                         expected: a.profile.integral(m.horizon),
+                        appointments: None,
                     }
                 })
                 .collect(),
@@ -236,7 +297,21 @@ impl ModelInfo {
                             (hourly(m.horizon).map(|t| tl.at(t) as u32).collect(), Some(tu.from_minutes(60.0)))
                         }
                     };
-                    ResourceInfo { name: r.name.clone(), staff, interval, cost_per_hour: r.cost_per_hour }
+                    ResourceInfo {
+                        name: r.name.clone(),
+                        staff,
+                        interval,
+                        cost_per_hour: r.cost_per_hour,
+                        // Queues no step feeds (a group's own queue when it only has skills) are left out.
+                        skills: r
+                            .skills
+                            .iter()
+                            .filter(|&&p| m.steps.iter().any(|s| s.pool == Some(p)))
+                            .filter_map(|p| m.pools.get(*p))
+                            .map(|p| p.name.clone())
+                            .collect(),
+                        speed: r.speed,
+                    }
                 })
                 .collect(),
             steps: m
@@ -271,6 +346,9 @@ impl ModelInfo {
                         })
                         .collect(),
                     removed: s.pass_through,
+                    repeat_p: s.repeat.as_ref().map(|r| r.p),
+                    automation_success: s.automation.as_ref().map(|a| a.success),
+                    context_factor: s.context_factor,
                 })
                 .collect(),
             flow: crate::report::charts::flow::Flow::of(m),
@@ -374,6 +452,24 @@ pub struct CompareOptions {
     pub maximise: Option<bool>,
     /// Indifference amount in engine units (minutes for durations).
     pub indifference: f64,
+    /// A bound a recommended variant must meet: (KPI path, at least?, value in engine units,
+    /// text as written).
+    pub constraint: Option<(String, bool, f64, String)>,
+    /// Where the objective came from ("scenario" or "--objective").
+    pub source: String,
+}
+
+impl CompareOptions {
+    /// The scenario's own `objective`, used when no `--objective` flag overrides it.
+    pub fn from_scenario(o: &crate::scenario::schema::ObjectiveSpec) -> CompareOptions {
+        CompareOptions {
+            objective: Some(o.kpi.v.clone()),
+            maximise: o.minimise.map(|m| !m),
+            indifference: 0.0,
+            constraint: o.constraint.as_ref().map(|c| (c.kpi.v.clone(), c.at_least, c.value, c.text.clone())),
+            source: "scenario".into(),
+        }
+    }
 }
 
 impl Results {
@@ -443,6 +539,18 @@ impl Results {
             let ranking = opts.objective.as_ref().and_then(|obj| {
                 let minimise = opts.maximise.map_or_else(|| compare::lower_is_better(obj), |mx| !mx);
                 compare::rank(&all, obj, minimise, opts.indifference).map(|mut r| {
+                    r.source = opts.source.clone();
+                    if let Some((ck, at_least, value, text)) = &opts.constraint {
+                        r.constraint = Some(text.clone());
+                        r.infeasible = all
+                            .iter()
+                            .filter(|v| {
+                                let m = v.find(ck).map_or(f64::NAN, |k| v.summary(k).mean);
+                                !(if *at_least { m >= *value } else { m <= *value })
+                            })
+                            .map(|v| v.name.clone())
+                            .collect();
+                    }
                     if kpi::is_duration(obj.rsplit('.').next().unwrap_or("")) {
                         for o in &mut r.order {
                             o.1 /= tu.minutes();
@@ -481,6 +589,17 @@ impl Results {
             ));
         }
         Ok(r)
+    }
+
+    /// The service-level threshold as a reader sees it: "5 min".
+    pub fn sl_threshold(&self) -> String {
+        let x = self.scenario.service_level;
+        let n = if x.is_finite() {
+            format!("{:.3}", x).trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            "–".into()
+        };
+        format!("{n} {}", self.scenario.time_unit.label())
     }
 
     pub fn baseline(&self) -> Option<&VariantSummary> {

@@ -52,13 +52,40 @@ impl Table {
     }
 }
 
+/// A number with precision suited to its size: 4337, 43.4, 4.34, 0.434; never "-0".
+pub fn fmt_num(x: f64) -> String {
+    if !x.is_finite() {
+        return "-".into();
+    }
+    let a = x.abs();
+    let digits = if a >= 100.0 {
+        0
+    } else if a >= 10.0 {
+        1
+    } else if a >= 1.0 {
+        2
+    } else {
+        3
+    };
+    let s = format!("{x:.digits$}");
+    no_negative_zero(s)
+}
+
+/// "-0.0" → "0.0": a rounded zero has no sign.
+pub fn no_negative_zero(s: String) -> String {
+    match s.strip_prefix('-') {
+        Some(rest) if rest.chars().all(|c| c == '0' || c == '.') => rest.to_string(),
+        _ => s,
+    }
+}
+
 /// "3.21 ± 0.12" with precision suited to the value.
 pub fn fmt_stat(s: &Stat, name: &str) -> String {
     if !s.mean.is_finite() {
         return "-".into();
     }
     let hw = s.half_width();
-    let pct = matches!(name, "abandon_rate" | "service_level" | "utilisation" | "wait_prob" | "satisfied_rate");
+    let pct = kpi::is_share(name);
     if pct {
         return if hw.is_finite() {
             format!("{:.1}% ± {:.1}", s.mean * 100.0, hw * 100.0)
@@ -73,11 +100,8 @@ pub fn fmt_stat(s: &Stat, name: &str) -> String {
     } else {
         2
     };
-    if hw.is_finite() {
-        format!("{:.*} ± {:.*}", digits, s.mean, digits, hw)
-    } else {
-        format!("{:.*}", digits, s.mean)
-    }
+    let mean = no_negative_zero(format!("{:.*}", digits, s.mean));
+    if hw.is_finite() { format!("{mean} ± {:.*}", digits, hw) } else { mean }
 }
 
 pub const HEADLINE: &[&str] = &[
@@ -90,6 +114,7 @@ pub const HEADLINE: &[&str] = &[
     "cycle_time_p90",
     "cycle_time_work_mean",
     "service_level",
+    "service_level_arrivals",
     "satisfied_rate",
     "throughput_per_hour",
     "staff_cost",
@@ -110,13 +135,25 @@ pub fn redundant(r: &Results, name: &str) -> bool {
     })
 }
 
-fn label(name: &str, unit: &str) -> String {
-    if kpi::is_duration(name) { format!("{name} ({unit})") } else { name.to_string() }
+/// A KPI name with its unit, or for service levels their threshold, so that no number is
+/// read without knowing what it counts.
+fn label(name: &str, r: &Results) -> String {
+    let unit = r.scenario.time_unit.label();
+    match name {
+        "service_level" => format!("{name} (served, ≤ {})", r.sl_threshold()),
+        "service_level_arrivals" => format!("{name} (≤ {})", r.sl_threshold()),
+        n if kpi::is_duration(n) => format!("{name} ({unit})"),
+        _ => name.to_string(),
+    }
+}
+
+/// The terminal's width: `COLUMNS` when set, else 100.
+pub fn terminal_width() -> usize {
+    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).filter(|&w: &usize| w >= 40).unwrap_or(100)
 }
 
 /// The KPI table printed after `branchsim run`: one column per variant.
 pub fn kpi_table(r: &Results) -> String {
-    let unit = r.scenario.time_unit.label();
     let names: Vec<&String> = r.variants.keys().collect();
     let mut header = vec!["KPI (mean ± 95% CI half-width)".to_string()];
     header.extend(names.iter().map(|n| n.to_string()));
@@ -125,10 +162,10 @@ pub fn kpi_table(r: &Results) -> String {
         return String::new();
     };
     let mut paths: Vec<(String, String)> =
-        HEADLINE.iter().filter(|k| !redundant(r, k)).map(|k| (k.to_string(), label(k, unit))).collect();
+        HEADLINE.iter().filter(|k| !redundant(r, k)).map(|k| (k.to_string(), label(k, r))).collect();
     for c in first.customers.keys() {
         for k in ["wait_mean", "abandon_rate", "service_level"] {
-            paths.push((format!("customers.{c}.{k}"), format!("{c}: {}", label(k, unit))));
+            paths.push((format!("customers.{c}.{k}"), format!("{c}: {}", label(k, r))));
         }
     }
     let mut step_names: Vec<&String> = Vec::new();
@@ -147,7 +184,7 @@ pub fn kpi_table(r: &Results) -> String {
     }
     for s in step_names {
         for k in ["wait_mean", "queue_mean"] {
-            paths.push((format!("steps.{s}.{k}"), format!("step {s}: {}", label(k, unit))));
+            paths.push((format!("steps.{s}.{k}"), format!("step {s}: {}", label(k, r))));
         }
     }
     for s in res_names {
@@ -164,70 +201,144 @@ pub fn kpi_table(r: &Results) -> String {
     t.render()
 }
 
-/// Variants against the baseline on the headline KPIs, plus bottlenecks and the ranking.
+/// A change as a reader reads it: shares in percentage points, others in the KPI's unit.
+fn change_text(name: &str, diff: f64) -> String {
+    if !diff.is_finite() {
+        "-".into()
+    } else if kpi::is_share(name) {
+        no_negative_zero(format!("{:+.1} pp", diff * 100.0))
+    } else {
+        let s = fmt_num(diff);
+        if s.starts_with('-') || s.chars().all(|c| c == '0' || c == '.') { s } else { format!("+{s}") }
+    }
+}
+
+fn value_text(name: &str, x: f64) -> String {
+    if !x.is_finite() {
+        "-".into()
+    } else if kpi::is_share(name) {
+        no_negative_zero(format!("{:.1}%", x * 100.0))
+    } else {
+        fmt_num(x)
+    }
+}
+
+/// Whether a change is better, worse or not significant, by the KPI's own direction.
+fn judgement(name: &str, diff: f64, significant: bool) -> &'static str {
+    if !significant || !diff.is_finite() || diff == 0.0 {
+        "no clear change"
+    } else if (diff > 0.0) == kpi::higher_is_better(name) {
+        "better"
+    } else {
+        "worse"
+    }
+}
+
+/// Variants against the baseline on the headline KPIs, plus the verdict, the ranking and the
+/// cost view. Wider than the terminal, the table becomes one block per variant.
 pub fn comparison_table(r: &Results) -> String {
+    comparison_table_width(r, terminal_width())
+}
+
+pub fn comparison_table_width(r: &Results, width: usize) -> String {
     let Some(c) = &r.comparison else {
         return String::new();
     };
-    let unit = r.scenario.time_unit.label();
     let mut out = String::new();
     let mut t = Table::new(vec![
         "variant".into(),
         "KPI".into(),
         "baseline".into(),
         "variant".into(),
-        "paired diff [95% CI]".into(),
-        "change".into(),
-        "unpaired CI ±".into(),
-        format!("signif. (Bonferroni m={})", c.compared),
+        "change [95% CI]".into(),
+        "relative".into(),
+        "judgement".into(),
     ]);
+    let mut rows = Vec::new();
     for d in &c.differences {
         let name = d.kpi.as_str();
         if !HEADLINE.contains(&name) || name == "arrived" || name == "served" || redundant(r, name) {
             continue;
         }
-        let f = |x: f64| {
-            if x.is_finite() {
-                if x.abs() >= 100.0 { format!("{x:.0}") } else { format!("{x:.3}") }
-            } else {
-                "-".into()
-            }
-        };
-        t.row(vec![
+        let row = vec![
             d.variant.clone(),
-            label(name, unit),
-            f(d.baseline_mean),
-            f(d.variant_mean),
-            format!("{} [{}, {}]", f(d.diff), f(d.ci95[0]), f(d.ci95[1])),
-            if d.relative.is_finite() { format!("{:+.1}%", d.relative * 100.0) } else { "-".into() },
-            f((d.ci95_unpaired[1] - d.ci95_unpaired[0]) / 2.0),
-            if d.significant { "yes".into() } else { "no".into() },
-        ]);
+            label(name, r),
+            value_text(name, d.baseline_mean),
+            value_text(name, d.variant_mean),
+            format!(
+                "{} [{}, {}]",
+                change_text(name, d.diff),
+                change_text(name, d.ci95[0]),
+                change_text(name, d.ci95[1])
+            ),
+            if d.relative.is_finite() && !kpi::is_share(name) {
+                no_negative_zero(format!("{:+.1}%", d.relative * 100.0))
+            } else {
+                "".into()
+            },
+            judgement(name, d.diff, d.significant).to_string(),
+        ];
+        rows.push(row.clone());
+        t.row(row);
     }
-    out.push_str(&t.render());
+    let wide = t.render();
+    if wide.lines().all(|l| unicode_width::UnicodeWidthStr::width(l) <= width) {
+        out.push_str(&wide);
+    } else {
+        // Pivoted: one block per variant, one line per KPI.
+        let mut current = String::new();
+        for row in rows {
+            if row[0] != current {
+                current = row[0].clone();
+                out.push_str(&format!("{current}:\n"));
+            }
+            out.push_str(&format!(
+                "  {}: {} → {}, change {} {} — {}\n",
+                row[1], row[2], row[3], row[4], row[5], row[6]
+            ));
+        }
+    }
+    out.push_str("(change: paired difference variant − baseline, common random numbers; pp = points)\n");
+    out.push_str(&format!("(better/worse: the Bonferroni-adjusted CI, m = {}, excludes zero)\n", c.compared));
+    let v = crate::report::verdict::verdict(r);
+    out.push_str(&format!("\nVerdict: {}\n", v.line));
+    for s in &v.scores {
+        if !s.demand.is_empty() {
+            out.push_str(&format!(
+                "  warning: {} changes demand ({}): not a like-for-like improvement\n",
+                s.variant,
+                s.demand.join("; ")
+            ));
+        }
+    }
     if let Some(rk) = &c.ranking {
+        let name = rk.kpi.rsplit('.').next().unwrap_or(&rk.kpi);
+        let unit = if kpi::is_duration(name) { format!(" {}", r.scenario.time_unit.label()) } else { String::new() };
         out.push_str(&format!(
-            "\nRanking by {} ({}; indifference {}):\n",
+            "\nRanking by {} ({}; indifference {}{unit}{}):\n",
             rk.kpi,
             if rk.minimise { "lower is better" } else { "higher is better" },
-            rk.indifference
+            fmt_num(rk.indifference),
+            rk.constraint.as_ref().map_or(String::new(), |t| format!("; constraint {t}"))
         ));
         for (i, (n, m, best)) in rk.order.iter().enumerate() {
             out.push_str(&format!(
-                "  {}. {n}  {m:.4}{}\n",
+                "  {}. {n}  {}{unit}{}{}\n",
                 i + 1,
-                if *best { "  ← cannot be distinguished from the best" } else { "" }
+                value_text(name, *m),
+                if *best { "  ← cannot be distinguished from the best" } else { "" },
+                if rk.infeasible.contains(n) { "  (misses the constraint)" } else { "" }
             ));
         }
     }
     if !c.cost.is_empty() {
-        out.push_str("\nCost vs service level:\n");
+        out.push_str(&format!("\nCost vs service level (served within {}):\n", r.sl_threshold()));
         for p in &c.cost {
             out.push_str(&format!(
-                "  {}: staff cost {:.0}, service level {:.1}%{}\n",
+                "  {}: staff cost {}, service level {}{}\n",
                 p.variant,
-                p.staff_cost,
-                p.service_level * 100.0,
+                fmt_num(p.staff_cost),
+                value_text("service_level", p.service_level),
                 if p.dominated { "  (dominated)" } else { "" }
             ));
         }

@@ -179,6 +179,9 @@ pub fn load_tree(root: tree::Table, text: &str, label: &str) -> Result<Loaded, L
     }
     let scenario = Scenario::from_table(&root, &default_name, &mut d);
     let base_model = compile::compile(&scenario, &mut d);
+    if let (Some(o), Some(m)) = (&scenario.objective, &base_model) {
+        check_objective(o, m, &mut d);
+    }
     let mut variants = Vec::new();
     if let Some(m) = base_model {
         variants.push(Variant {
@@ -222,6 +225,26 @@ pub fn load_tree(root: tree::Table, text: &str, label: &str) -> Result<Loaded, L
         warnings: d,
         tree: root,
     })
+}
+
+/// The objective's KPIs must exist in the model: an unknown one is an error with the nearest
+/// valid path, like every other name in the file.
+fn check_objective(o: &schema::ObjectiveSpec, m: &crate::model::Model, d: &mut Diagnostics) {
+    let paths: Vec<String> = crate::kpi::catalogue(m).iter().map(|id| id.path()).collect();
+    let refs: Vec<&str> = paths.iter().map(String::as_str).collect();
+    let mut check = |k: &reader::Sp<String>, key: &str| {
+        if !paths.iter().any(|p| p == &k.v) {
+            d.error(
+                Some(k.span.clone()),
+                key.to_string(),
+                format!("unknown KPI `{}`; {}", k.v, diag::did_you_mean(&k.v, &refs)),
+            );
+        }
+    };
+    check(&o.kpi, "objective.kpi");
+    if let Some(c) = &o.constraint {
+        check(&c.kpi, "objective.constraint");
+    }
 }
 
 pub fn content_hash(bytes: &[u8]) -> String {

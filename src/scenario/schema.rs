@@ -33,8 +33,104 @@ pub struct Scenario {
     pub calendar: Option<Sp<String>>,
     pub calendars: Vec<CalendarSpec>,
     pub channels: Vec<ChannelSpec>,
+    /// What "better" means for this study: the KPI the verdict, the ranking and the charts
+    /// use, so that every part of the report gives the same answer.
+    pub objective: Option<ObjectiveSpec>,
     #[serde(skip)]
     pub horizon_span: std::ops::Range<usize>,
+}
+
+/// `objective = { kpi = "wait_p90", direction = "minimise", constraint = "service_level >= 0.8" }`.
+#[derive(Clone, Debug, Serialize)]
+pub struct ObjectiveSpec {
+    pub kpi: Sp<String>,
+    /// `None`: the KPI's natural direction (lower waits, higher service level).
+    pub minimise: Option<bool>,
+    pub constraint: Option<ConstraintSpec>,
+}
+
+/// A bound a variant must meet to be recommended: `KPI >= value` or `KPI <= value`.
+#[derive(Clone, Debug, Serialize)]
+pub struct ConstraintSpec {
+    pub kpi: Sp<String>,
+    pub at_least: bool,
+    /// In the KPI's own unit (engine minutes for durations, a share for rates).
+    pub value: f64,
+    pub text: String,
+}
+
+pub const OBJECTIVE_KEYS: &[&str] = &["kpi", "direction", "constraint"];
+
+/// Reads `objective` (a KPI name alone, or a table with direction and constraint).
+fn read_objective(top: &Obj, u: TimeUnit, d: &mut Diagnostics) -> Option<ObjectiveSpec> {
+    let n = top.get("objective")?;
+    if let Val::Str(s) = &n.val {
+        return Some(ObjectiveSpec { kpi: Sp::new(s.clone(), n.span.clone()), minimise: None, constraint: None });
+    }
+    let o = Obj::open(n, "objective", OBJECTIVE_KEYS, d)?;
+    let kpi = o.name("kpi", d)?;
+    let minimise = match o.str("direction", d) {
+        None => None,
+        Some(s) => match s.v.as_str() {
+            "minimise" | "minimize" | "lower" => Some(true),
+            "maximise" | "maximize" | "higher" => Some(false),
+            other => {
+                d.error(
+                    Some(s.span.clone()),
+                    o.key("direction"),
+                    format!(
+                        "unknown direction `{other}`: expected \"minimise\" or \"maximise\"; {}",
+                        crate::scenario::diag::did_you_mean(other, &["minimise", "maximise"])
+                    ),
+                );
+                None
+            }
+        },
+    };
+    let constraint = o.str("constraint", d).and_then(|c| {
+        let parsed = parse_constraint(&c.v, u);
+        if parsed.is_none() {
+            d.error(
+                Some(c.span.clone()),
+                o.key("constraint"),
+                "expected `KPI >= VALUE` or `KPI <= VALUE`, e.g. \"service_level >= 0.8\", \"service_level >= 80%\" or \"wait_p90 <= 5min\"",
+            );
+        }
+        parsed.map(|(k, at_least, value)| ConstraintSpec {
+            kpi: Sp::new(k, c.span.clone()),
+            at_least,
+            value,
+            text: c.v.trim().to_string(),
+        })
+    });
+    Some(ObjectiveSpec { kpi, minimise, constraint })
+}
+
+/// `service_level >= 0.8` → ("service_level", true, 0.8); durations in minutes, `80%` → 0.8.
+pub fn parse_constraint(text: &str, u: TimeUnit) -> Option<(String, bool, f64)> {
+    let (k, at_least, v) = if let Some((k, v)) = text.split_once(">=") {
+        (k, true, v)
+    } else {
+        let (k, v) = text.split_once("<=")?;
+        (k, false, v)
+    };
+    let k = k.trim();
+    let v = v.trim();
+    if k.is_empty() || k.contains(char::is_whitespace) {
+        return None;
+    }
+    let name = k.rsplit('.').next().unwrap_or(k);
+    let value = if let Some(p) = v.strip_suffix('%') {
+        p.trim().parse::<f64>().ok()? / 100.0
+    } else if crate::kpi::is_duration(name) {
+        match v.parse::<f64>() {
+            Ok(x) => x * u.minutes(),
+            Err(_) => units::parse_duration(v).ok()?,
+        }
+    } else {
+        v.parse::<f64>().ok()?
+    };
+    value.is_finite().then(|| (k.to_string(), at_least, value))
 }
 
 /// Opening hours per weekday (Monday first): open intervals as clock minutes.
@@ -207,6 +303,7 @@ pub const TOP_KEYS: &[&str] = &[
     "calendars",
     "channels",
     "shifts",
+    "objective",
 ];
 pub const CUSTOMER_KEYS: &[&str] = &["name", "first_step", "priority", "patience", "balk_at", "kind", "tolerance"];
 pub const ARRIVAL_KEYS: &[&str] = &[
@@ -360,7 +457,9 @@ impl Scenario {
         let names: Vec<&str> = Vec::<ResourceSpec>::as_slice(&resources).iter().map(|r| r.name.v.as_str()).collect();
         crate::staffing::shifts::read(root, u, &names, d);
 
+        let objective = read_objective(&top, u, d);
         Scenario {
+            objective,
             name,
             description,
             time_unit,

@@ -1,0 +1,185 @@
+//! `results.xlsx`: the results as a workbook a consultant opens directly in Excel.
+//!
+//! Sheets: KPIs (mean, CI, sd, n per variant), Comparison (paired differences, coloured better
+//! or worse by each KPI's direction), Replications (one row per variant × replication × KPI)
+//! and Time series. The scenario's provenance (content hash, seed, replications, branchsim
+//! version) is in the document properties. The creation time is fixed, so the same seed gives
+//! the same bytes. Names are written as text, never as formulas, and any UTF-8 survives.
+
+use rust_xlsxwriter::{Color, DocProperties, ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
+
+use crate::experiment::VariantResult;
+use crate::kpi;
+use crate::report::results::Results;
+
+/// Excel's row limit: replications beyond it are left to replications.csv (a note says so).
+const MAX_ROWS: u32 = 1_048_576;
+
+fn num(ws: &mut Worksheet, row: u32, col: u16, x: f64) -> Result<(), XlsxError> {
+    if x.is_finite() {
+        ws.write_number(row, col, x)?;
+    }
+    Ok(())
+}
+
+fn header(ws: &mut Worksheet, cells: &[&str], bold: &Format) -> Result<(), XlsxError> {
+    for (i, c) in cells.iter().enumerate() {
+        ws.write_string_with_format(0, i as u16, *c, bold)?;
+    }
+    ws.set_freeze_panes(1, 0)?;
+    Ok(())
+}
+
+fn unit(name: &str, tu: &str) -> String {
+    if kpi::is_duration(name) {
+        tu.into()
+    } else if kpi::is_share(name) {
+        "share".into()
+    } else if name == "throughput_per_hour" {
+        "1/h".into()
+    } else if name == "staff_cost" {
+        "currency".into()
+    } else {
+        "count".into()
+    }
+}
+
+/// The workbook's bytes.
+pub fn workbook(r: &Results, variants: &[VariantResult]) -> Result<Vec<u8>, XlsxError> {
+    let mut wb = Workbook::new();
+    let bold = Format::new().set_bold();
+    let better = Format::new().set_background_color(Color::RGB(0x00C6_EFCE));
+    let worse = Format::new().set_background_color(Color::RGB(0x00FF_C7CE));
+    let tu = r.scenario.time_unit.label();
+    // Fixed creation time: byte-identical files for the same seed.
+    let created = ExcelDateTime::from_ymd(2000, 1, 1)?;
+    let props = DocProperties::new()
+        .set_title(format!("{} — branchsim results", r.scenario.name))
+        .set_subject(r.scenario.description.clone())
+        .set_author(format!("branchsim {}", r.branchsim_version))
+        .set_comment(format!(
+            "scenario file {}, content hash {}, seed {}, {} replications, branchsim {}",
+            r.scenario.file, r.scenario.content_hash, r.seed, r.replications, r.branchsim_version
+        ))
+        .set_creation_datetime(&created)
+        .set_custom_property("content_hash", r.scenario.content_hash.as_str())
+        .set_custom_property("seed", r.seed.to_string().as_str())
+        .set_custom_property("replications", r.replications.to_string().as_str())
+        .set_custom_property("branchsim_version", r.branchsim_version.as_str());
+    wb.set_properties(&props);
+
+    let ws = wb.add_worksheet().set_name("KPIs")?;
+    header(ws, &["variant", "kpi", "unit", "mean", "ci_low", "ci_high", "sd", "n", "min", "max"], &bold)?;
+    let mut row = 1;
+    for (vname, v) in &r.variants {
+        for (path, s) in v.all() {
+            let name = path.rsplit('.').next().unwrap_or(&path);
+            ws.write_string(row, 0, vname)?;
+            ws.write_string(row, 1, &path)?;
+            ws.write_string(row, 2, unit(name, tu))?;
+            for (i, x) in [s.mean, s.ci95[0], s.ci95[1], s.sd, s.n as f64, s.min, s.max].into_iter().enumerate() {
+                num(ws, row, 3 + i as u16, x)?;
+            }
+            row += 1;
+        }
+    }
+    ws.set_column_width(1, 40)?;
+
+    if let Some(c) = &r.comparison {
+        let ws = wb.add_worksheet().set_name("Comparison")?;
+        header(
+            ws,
+            &[
+                "variant",
+                "kpi",
+                "unit",
+                "baseline",
+                "variant_mean",
+                "difference",
+                "ci_low",
+                "ci_high",
+                "relative",
+                "significant",
+                "judgement",
+            ],
+            &bold,
+        )?;
+        for (i, d) in c.differences.iter().enumerate() {
+            let row = i as u32 + 1;
+            let name = d.kpi.rsplit('.').next().unwrap_or(&d.kpi);
+            let judgement = if !d.significant || !d.diff.is_finite() || d.diff == 0.0 {
+                None
+            } else {
+                Some((d.diff > 0.0) == kpi::higher_is_better(name))
+            };
+            ws.write_string(row, 0, &d.variant)?;
+            ws.write_string(row, 1, &d.kpi)?;
+            ws.write_string(row, 2, unit(name, tu))?;
+            for (j, x) in
+                [d.baseline_mean, d.variant_mean, d.diff, d.ci95[0], d.ci95[1], d.relative].into_iter().enumerate()
+            {
+                num(ws, row, 3 + j as u16, x)?;
+            }
+            ws.write_boolean(row, 9, d.significant)?;
+            match judgement {
+                Some(true) => ws.write_string_with_format(row, 10, "better", &better)?,
+                Some(false) => ws.write_string_with_format(row, 10, "worse", &worse)?,
+                None => ws.write_string(row, 10, "no clear change")?,
+            };
+        }
+        ws.set_column_width(1, 40)?;
+    }
+
+    let ws = wb.add_worksheet().set_name("Replications")?;
+    header(ws, &["variant", "replication", "kpi", "value"], &bold)?;
+    let mut row = 1u32;
+    'all: for v in variants {
+        let paths: Vec<(String, f64)> = v
+            .catalogue
+            .iter()
+            .map(|id| (id.path(), if kpi::is_duration(&id.kpi) { 1.0 / r.scenario.time_unit.minutes() } else { 1.0 }))
+            .collect();
+        for (rep, values) in v.rows.iter().enumerate() {
+            for ((path, scale), x) in paths.iter().zip(values) {
+                if row + 1 >= MAX_ROWS {
+                    ws.write_string(row, 0, "… more rows in replications.csv (Excel's row limit)")?;
+                    break 'all;
+                }
+                ws.write_string(row, 0, &v.name)?;
+                ws.write_number(row, 1, rep as f64)?;
+                ws.write_string(row, 2, path)?;
+                num(ws, row, 3, x * scale)?;
+                row += 1;
+            }
+        }
+    }
+
+    let ws = wb.add_worksheet().set_name("Time series")?;
+    header(ws, &["variant", "series", "name", "bin_start", "label", "mean", "p05", "p95"], &bold)?;
+    let mut row = 1u32;
+    for (vname, v) in &r.variants {
+        let ts = &v.timeseries;
+        let mut series: Vec<(&str, &str, &crate::report::results::BandOut)> = Vec::new();
+        for (n, b) in &ts.queue {
+            series.push(("queue", n, b));
+        }
+        for (n, b) in &ts.utilisation {
+            series.push(("utilisation", n, b));
+        }
+        series.push(("wait_by_arrival", "", &ts.wait_by_arrival));
+        for (kind, name, b) in series {
+            for (i, start) in ts.bin_start.iter().enumerate() {
+                ws.write_string(row, 0, vname)?;
+                ws.write_string(row, 1, kind)?;
+                ws.write_string(row, 2, name)?;
+                ws.write_number(row, 3, *start)?;
+                ws.write_string(row, 4, ts.labels.get(i).map_or("", String::as_str))?;
+                for (j, x) in [&b.mean, &b.p05, &b.p95].iter().enumerate() {
+                    num(ws, row, 5 + j as u16, x.get(i).copied().unwrap_or(f64::NAN))?;
+                }
+                row += 1;
+            }
+        }
+    }
+    wb.save_to_buffer()
+}
