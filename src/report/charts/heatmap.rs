@@ -6,7 +6,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::style::{self, Clock, DARK, DESC_SIZE, LEGEND_SIZE, LIGHT_GREY, NOTE_SIZE, OrErr, TICK_SIZE, num};
+use super::style::{self, DARK, DESC_SIZE, LEGEND_SIZE, LIGHT_GREY, NOTE_SIZE, OrErr, TICK_SIZE, num};
 use super::{Chart, Ctx, Job, Rendered, fonts};
 
 /// A grid of values: `values[row][col]`, rows drawn top to bottom.
@@ -219,11 +219,7 @@ pub fn utilisation_jobs<'a>(cx: &'a Ctx<'a>) -> Vec<Job<'a>> {
 /// busy.
 fn util_axis(cx: &Ctx<'_>) -> style::TimeAxis {
     let r = cx.results;
-    let mpu = cx.minutes_per_unit();
-    let clock = Clock::new(r.scenario.start_minutes, (r.scenario.horizon * mpu).max(1.0));
-    let (bw, n) =
-        r.variants.values().next().map_or((60.0, 0), |v| (v.timeseries.bin_width * mpu, v.timeseries.bin_start.len()));
-    style::TimeAxis::new(&clock, bw, n, 96, 14, |a, k| {
+    cx.bin_axis(|a, k| {
         // A column where nobody is scheduled, or only idle automation runs (a bot at night),
         // carries nothing to read.
         r.variants.values().any(|v| v.timeseries.utilisation.values().any(|b| style::group_mean(&b.mean, a, k) > 0.0))

@@ -64,6 +64,20 @@ impl Ctx<'_> {
     pub fn minutes_per_unit(&self) -> f64 {
         self.results.scenario.time_unit.minutes()
     }
+
+    /// The time axis over the results' bins, keeping the periods `open` says carry
+    /// something (the heatmap and the wait-by-arrival chart leave out idle nights).
+    pub fn bin_axis(&self, open: impl Fn(usize, usize) -> bool) -> style::TimeAxis {
+        let r = self.results;
+        let mpu = self.minutes_per_unit();
+        let clock = style::Clock::new(r.scenario.start_minutes, (r.scenario.horizon * mpu).max(1.0));
+        let (bw, n) = r
+            .variants
+            .values()
+            .next()
+            .map_or((60.0, 0), |v| (v.timeseries.bin_width * mpu, v.timeseries.bin_start.len()));
+        style::TimeAxis::new(&clock, bw, n, 96, 14, open)
+    }
 }
 
 /// A chart drawn the same way on every backend.

@@ -263,11 +263,7 @@ pub fn wait_by_hour_jobs<'a>(cx: &'a Ctx<'a>) -> Vec<Job<'a>> {
 /// Columns of the wait-by-arrival chart: periods in which some variant had arrivals served.
 fn wait_axis(cx: &Ctx<'_>) -> style::TimeAxis {
     let r = cx.results;
-    let mpu = cx.minutes_per_unit();
-    let clock = Clock::new(r.scenario.start_minutes, (r.scenario.horizon * mpu).max(1.0));
-    let (bw, n) =
-        r.variants.values().next().map_or((60.0, 0), |v| (v.timeseries.bin_width * mpu, v.timeseries.bin_start.len()));
-    style::TimeAxis::new(&clock, bw, n, 96, 14, |a, k| {
+    cx.bin_axis(|a, k| {
         r.variants.values().any(|v| style::group_mean(&v.timeseries.wait_by_arrival.mean, a, k).is_finite())
     })
 }
