@@ -282,9 +282,6 @@ pub struct DistSpec {
 }
 
 pub const TOP_KEYS: &[&str] = &[
-    // Accepted and ignored: editors (Taplo, "Even Better TOML") may use it to find the JSON
-    // Schema of the file (`branchsim schema`).
-    "$schema",
     "name",
     "description",
     "time_unit",
@@ -307,6 +304,10 @@ pub const TOP_KEYS: &[&str] = &[
     "channels",
     "shifts",
     "objective",
+    // Accepted and ignored: editors (Taplo, "Even Better TOML") may use it to find the JSON
+    // Schema of the file (`branchsim schema`). Last, so that the help listing valid names
+    // starts with the keys that matter.
+    "$schema",
 ];
 pub const CUSTOMER_KEYS: &[&str] = &["name", "first_step", "priority", "patience", "balk_at", "kind", "tolerance"];
 pub const ARRIVAL_KEYS: &[&str] = &[
