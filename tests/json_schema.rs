@@ -201,3 +201,35 @@ fn dollar_schema_key_is_accepted_and_ignored() {
     // And the schema accepts it too.
     assert!(errors(&validator(), &as_json(&f)).is_empty());
 }
+
+/// The unit spellings the schema accepts are the ones the reader accepts: the same strings go
+/// through both (a key whose only check is its unit, so the reader's verdict is the parser's).
+#[test]
+fn unit_patterns_agree_with_the_readers_parsers() {
+    use branchsim::scenario::units;
+    let v = validator();
+    let ok = |doc: Value| errors(&v, &doc).is_empty();
+    let durations = [
+        "90s", "2.5min", "1h", "2d", "5 min", " 1h ", ".5h", "3.", "1e2s", "+2min", "0min", "5 mins", "1hr", "-3min",
+        "min", "5", "", "1  h", "2 d", "5minutes", "h1", "1.2.3min",
+    ];
+    for s in durations {
+        assert_eq!(
+            ok(serde_json::json!({"horizon": "1h", "service_level": s})),
+            units::parse_duration(s).is_ok(),
+            "duration {s:?}"
+        );
+    }
+    let rates = ["60/h", "1.5/min", "2/s", "40/d", " 90 / h ", "90/hr", "90 per h", "-1/h", "/h", "90/", "1e3/d"];
+    for s in rates {
+        assert_eq!(
+            ok(serde_json::json!({"horizon": "1h", "arrivals": [{"rate": s}]})),
+            units::parse_rate(s).is_ok(),
+            "rate {s:?}"
+        );
+    }
+    let clocks = ["09:00", "9:30", "23:59", "00:00", "24:00", "25:00", "12:60", "12", "12:5", "ab:cd", "1:2:3"];
+    for s in clocks {
+        assert_eq!(ok(serde_json::json!({"horizon": "1h", "start": s})), units::parse_clock(s).is_ok(), "clock {s:?}");
+    }
+}
