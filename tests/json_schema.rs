@@ -233,3 +233,12 @@ fn unit_patterns_agree_with_the_readers_parsers() {
         assert_eq!(ok(serde_json::json!({"horizon": "1h", "start": s})), units::parse_clock(s).is_ok(), "clock {s:?}");
     }
 }
+
+#[test]
+fn weekdays_are_offered_and_read_as_the_reader_reads_them() {
+    let v = validator();
+    for (day, good) in [("mon", true), ("Sunday", true), (" fri ", true), ("funday", false), ("mo", false)] {
+        let doc = serde_json::json!({"horizon": "1h", "start_day": day});
+        assert_eq!(errors(&v, &doc).is_empty(), good, "{day:?}");
+    }
+}

@@ -304,7 +304,8 @@ fn weekday() -> Value {
     let full = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
     let ci = |w: &str| w.chars().map(|c| format!("[{c}{}]", c.to_ascii_uppercase())).collect::<String>();
     let alts: Vec<String> = WEEKDAYS.iter().chain(full.iter()).map(|w| ci(w)).collect();
-    json!({"type": "string", "pattern": format!(r"^\s*({})\s*$", alts.join("|"))})
+    // The enum gives editors the names to complete; the pattern accepts what the reader does.
+    json!({"type": "string", "anyOf": [{"enum": WEEKDAYS}, {"pattern": format!(r"^\s*({})\s*$", alts.join("|"))}]})
 }
 
 fn objective() -> Value {
