@@ -85,6 +85,9 @@ pub enum Command {
     Man,
     /// Find the least staff per interval, and the cheapest shift rota, that meet service targets.
     Staff(staff::StaffArgs),
+    /// Print the JSON Schema of scenario files (for editors: Taplo, "Even Better TOML") to stdout.
+    #[command(after_help = "Example:\n  branchsim schema > scenario.schema.json")]
+    Schema,
 }
 
 #[derive(Args, Debug)]
@@ -217,7 +220,8 @@ pub fn main() -> i32 {
     );
     // Commands that simulate or write results stop cleanly on SIGINT/SIGTERM: a signal only
     // sets a flag, so publishing a run's files is never cut short (`validate` writes nothing).
-    let writes = !matches!(cli.command, Command::Validate(_) | Command::Completions { .. } | Command::Man);
+    let writes =
+        !matches!(cli.command, Command::Validate(_) | Command::Completions { .. } | Command::Man | Command::Schema);
     if writes {
         if let Err(e) = signals::install() {
             error(&e);
@@ -250,6 +254,17 @@ pub fn main() -> i32 {
             }
         }
         Command::Staff(a) => staff::staff(&a),
+        Command::Schema => {
+            use std::io::Write as _;
+            match std::io::stdout().write_all(crate::scenario::json_schema::schema_text().as_bytes()) {
+                Ok(()) => EXIT_OK,
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
+                Err(e) => {
+                    error(&format!("cannot write the schema: {e}"));
+                    EXIT_BAD_INPUT
+                }
+            }
+        }
     }
 }
 

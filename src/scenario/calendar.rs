@@ -11,7 +11,7 @@ use super::tree::{Node, Val};
 use super::units;
 use crate::model::{DAY, Instants, Timeline, WEEK};
 
-const CAL_KEYS: &[&str] = &["mon", "tue", "wed", "thu", "fri", "sat", "sun", "weekdays", "weekend"];
+pub const CAL_KEYS: &[&str] = &["mon", "tue", "wed", "thu", "fri", "sat", "sun", "weekdays", "weekend"];
 
 /// Reads `[calendars.NAME]`: `mon = "09:00-17:00"`, `sat = "closed"`,
 /// `weekdays = ["08:30-12:00", "13:00-17:00"]` (Monday to Friday). Days not given are closed.

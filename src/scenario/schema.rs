@@ -304,6 +304,10 @@ pub const TOP_KEYS: &[&str] = &[
     "channels",
     "shifts",
     "objective",
+    // Accepted and ignored: editors (Taplo, "Even Better TOML") may use it to find the JSON
+    // Schema of the file (`branchsim schema`). Last, so that the help listing valid names
+    // starts with the keys that matter.
+    "$schema",
 ];
 pub const CUSTOMER_KEYS: &[&str] = &["name", "first_step", "priority", "patience", "balk_at", "kind", "tolerance"];
 pub const ARRIVAL_KEYS: &[&str] = &[
@@ -346,6 +350,14 @@ pub const STEP_KEYS: &[&str] = &[
     "batch",
     "context_factor",
 ];
+pub const CHANNEL_KEYS: &[&str] = &["name", "first_step"];
+pub const APPOINTMENT_KEYS: &[&str] = &["every", "from", "to", "no_show", "punctuality", "calendar"];
+pub const PUNCTUALITY_KEYS: &[&str] = &["mean", "sd"];
+pub const BREAK_KEYS: &[&str] = &["start", "length", "staff"];
+pub const TOUCHLESS_KEYS: &[&str] = &["share", "to"];
+pub const REPEAT_KEYS: &[&str] = &["p", "back_to", "delay"];
+pub const BATCH_KEYS: &[&str] = &["size", "at", "max", "calendar"];
+pub const ROUTE_KEYS: &[&str] = &["step", "p"];
 pub const WEEKDAYS: &[&str] = &["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 pub const DIST_NAMES: &[&str] = &[
     "exponential",
@@ -543,13 +555,13 @@ fn clock(o: &Obj<'_>, key: &str, d: &mut Diagnostics) -> Option<f64> {
 }
 
 fn read_channel(n: &Node, path: &str, d: &mut Diagnostics) -> Option<ChannelSpec> {
-    let o = Obj::open(n, path, &["name", "first_step"], d)?;
+    let o = Obj::open(n, path, CHANNEL_KEYS, d)?;
     let name = o.name("name", d)?;
     Some(ChannelSpec { name, first_step: o.str("first_step", d) })
 }
 
 fn read_appointments(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> Option<AppointmentSpec> {
-    let o = Obj::open(n, path, &["every", "from", "to", "no_show", "punctuality", "calendar"], d)?;
+    let o = Obj::open(n, path, APPOINTMENT_KEYS, d)?;
     let errors = d.error_count();
     let every = match o.duration("every", u, d) {
         Some(e) if e.v >= 1.0 => e.v,
@@ -572,7 +584,7 @@ fn read_appointments(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> 
     let no_show = prob(&o, "no_show", d).map_or(0.0, |p| p.v);
     let (mut offset_mean, mut offset_sd) = (0.0, 0.0);
     if let Some(pn) = o.get("punctuality") {
-        let po = Obj::open(pn, &o.key("punctuality"), &["mean", "sd"], d)?;
+        let po = Obj::open(pn, &o.key("punctuality"), PUNCTUALITY_KEYS, d)?;
         offset_mean = po.get("mean").and_then(|m| signed_minutes(m, &po.key("mean"), u, d)).unwrap_or(0.0);
         offset_sd = po.duration("sd", u, d).map_or(0.0, |s| s.v.max(0.0));
     }
@@ -848,7 +860,7 @@ fn read_resource(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> Opti
     let mut breaks = Vec::new();
     if let Some(arr) = o.array("breaks", d) {
         for (i, b) in arr.iter().enumerate() {
-            let Some(bo) = Obj::open(b, &format!("{}[{i}]", o.key("breaks")), &["start", "length", "staff"], d) else {
+            let Some(bo) = Obj::open(b, &format!("{}[{i}]", o.key("breaks")), BREAK_KEYS, d) else {
                 continue;
             };
             let start = clock(&bo, "start", d);
@@ -959,7 +971,7 @@ fn read_step(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> Option<S
             let on_failure = o.str("on_failure", d);
             let (touchless, touchless_to) = match o.get("touchless") {
                 None => (0.0, None),
-                Some(tn) => match Obj::open(tn, &o.key("touchless"), &["share", "to"], d) {
+                Some(tn) => match Obj::open(tn, &o.key("touchless"), TOUCHLESS_KEYS, d) {
                     None => (0.0, None),
                     Some(to) => {
                         let share = prob(&to, "share", d).map_or(0.0, |p| p.v);
@@ -974,7 +986,7 @@ fn read_step(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> Option<S
         }
     };
     let repeat_info = o.get("repeat_info").and_then(|rn| {
-        let ro = Obj::open(rn, &o.key("repeat_info"), &["p", "back_to", "delay"], d)?;
+        let ro = Obj::open(rn, &o.key("repeat_info"), REPEAT_KEYS, d)?;
         let p = prob(&ro, "p", d);
         if ro.get("p").is_none() {
             ro.missing("p", "the probability that the customer must provide information again", d);
@@ -984,7 +996,7 @@ fn read_step(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> Option<S
         Some(RepeatSpec { p: p?.v, back_to, delay })
     });
     let batch = o.get("batch").and_then(|bn| {
-        let bo = Obj::open(bn, &o.key("batch"), &["size", "at", "max", "calendar"], d)?;
+        let bo = Obj::open(bn, &o.key("batch"), BATCH_KEYS, d)?;
         let size = bo.int("size", 1, 1_000_000, d).map(|s| s.v as u32);
         let mut at = Vec::new();
         if let Some(n) = bo.get("at") {
@@ -1052,7 +1064,7 @@ fn read_routes(n: &Node, path: &str, d: &mut Diagnostics) -> Option<Vec<RouteSpe
     let mut ok = true;
     for (i, r) in arr.iter().enumerate() {
         let rp = format!("{path}[{i}]");
-        let Some(o) = Obj::open(r, &rp, &["step", "p"], d) else {
+        let Some(o) = Obj::open(r, &rp, ROUTE_KEYS, d) else {
             ok = false;
             continue;
         };
@@ -1084,6 +1096,21 @@ fn read_routes(n: &Node, path: &str, d: &mut Diagnostics) -> Option<Vec<RouteSpe
     ok.then_some(out)
 }
 
+/// The keys of a distribution table (`dist` and its parameters), `None` for an unknown name.
+pub fn dist_keys(dist: &str) -> Option<&'static [&'static str]> {
+    Some(match dist {
+        "exponential" => &["dist", "mean"],
+        "deterministic" => &["dist", "value"],
+        "uniform" => &["dist", "min", "max"],
+        "triangular" => &["dist", "min", "mode", "max"],
+        "normal" | "lognormal" | "gamma" => &["dist", "mean", "sd"],
+        "erlang" => &["dist", "k", "mean"],
+        "weibull" => &["dist", "shape", "scale"],
+        "empirical" => &["dist", "values"],
+        _ => return None,
+    })
+}
+
 /// Reads `{ dist = "...", ... }`; a bare duration means a deterministic time.
 pub fn read_dist(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> Option<DistSpec> {
     if matches!(n.val, Val::Str(_) | Val::Int(_) | Val::Float(_)) {
@@ -1104,20 +1131,10 @@ pub fn read_dist(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> Opti
         d.error(Some(dn.span.clone()), format!("{path}.dist"), format!("expected a string, found {}", dn.type_name()));
         return None;
     };
-    let keys: &[&str] = match dist {
-        "exponential" => &["dist", "mean"],
-        "deterministic" => &["dist", "value"],
-        "uniform" => &["dist", "min", "max"],
-        "triangular" => &["dist", "min", "mode", "max"],
-        "normal" | "lognormal" | "gamma" => &["dist", "mean", "sd"],
-        "erlang" => &["dist", "k", "mean"],
-        "weibull" => &["dist", "shape", "scale"],
-        "empirical" => &["dist", "values"],
-        other => {
-            d.error(Some(dn.span.clone()), format!("{path}.dist"), format!("unknown distribution `{other}`"))
-                .with_help(did_you_mean(other, DIST_NAMES));
-            return None;
-        }
+    let Some(keys) = dist_keys(dist) else {
+        d.error(Some(dn.span.clone()), format!("{path}.dist"), format!("unknown distribution `{dist}`"))
+            .with_help(did_you_mean(dist, DIST_NAMES));
+        return None;
     };
     let o = Obj::open(n, path, keys, d)?;
     let errors_before = d.error_count();

@@ -24,6 +24,7 @@ pub const VARIANT_KEYS: &[&str] = &[
     "arrival_scale",
     "channel_shift",
 ];
+pub const CHANNEL_SHIFT_KEYS: &[&str] = &["customer", "from", "to", "share"];
 
 /// A variant's merged document and what the engine must know beyond the document.
 pub struct VariantDoc {
@@ -132,7 +133,7 @@ pub fn build(root: &Table, d: &mut Diagnostics) -> Vec<VariantDoc> {
         if let Some(arr) = v.array("channel_shift", d) {
             for (i, item) in arr.iter().enumerate() {
                 let path = format!("{}[{i}]", v.key("channel_shift"));
-                let Some(o) = Obj::open(item, &path, &["customer", "from", "to", "share"], d) else { continue };
+                let Some(o) = Obj::open(item, &path, CHANNEL_SHIFT_KEYS, d) else { continue };
                 let (Some(c), Some(from), Some(to)) =
                     (o.req_str("customer", d), o.req_str("from", d), o.req_str("to", d))
                 else {
