@@ -39,3 +39,34 @@ fn the_manual_page_lists_the_subcommands() {
         assert!(text.contains(&format!("branchsim\\-{sub}")) || text.contains(sub), "man page lacks `{sub}`");
     }
 }
+
+/// Every flag and argument of every subcommand says what it does, and every subcommand's
+/// `--help` ends with examples (sweep's -n/--seed/--out/--threads/-q and merge's --no-charts,
+/// --font and -q had no help text).
+#[test]
+fn every_argument_has_help_and_every_subcommand_examples() {
+    use clap::CommandFactory as _;
+    let mut cli = branchsim::cli::Cli::command();
+    cli.build();
+    let mut missing = Vec::new();
+    for sub in cli.get_subcommands() {
+        let name = sub.get_name();
+        if name == "help" {
+            continue;
+        }
+        let after = sub.get_after_help().map(|s| s.to_string()).unwrap_or_default();
+        if !after.starts_with("Example") || !after.contains(&format!("branchsim {name}")) {
+            missing.push(format!("`{name}` has no Examples: block naming `branchsim {name}`"));
+        }
+        for arg in sub.get_arguments() {
+            let id = arg.get_id().as_str();
+            if id == "help" || id == "version" {
+                continue;
+            }
+            if arg.get_help().is_none_or(|h| h.to_string().trim().is_empty()) {
+                missing.push(format!("`{name} {id}` has no help text"));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "{}", missing.join("\n"));
+}

@@ -299,9 +299,9 @@ fn results_xlsx_is_complete_and_reproducible() {
         let Sub::Run(args) = Cli::try_parse_from(argv).unwrap().command else { unreachable!() };
         let o = run::simulate(&loaded, &args, None).unwrap_or_else(|_| panic!("simulate"));
         let dir = branchsim::report::files::OutputDir::open(&o.dir).unwrap();
-    let mut stage = dir.stage().unwrap();
-    run::write_outputs(&o, &mut stage).unwrap();
-    stage.publish().unwrap();
+        let mut stage = dir.stage().unwrap();
+        run::write_outputs(&o, &mut stage).unwrap();
+        stage.publish().unwrap();
         books.push((o.dir.join("results.xlsx"), o.results.scenario.content_hash.clone(), out));
     }
     let (a, b) = (std::fs::read(&books[0].0).unwrap(), std::fs::read(&books[1].0).unwrap());

@@ -40,6 +40,10 @@ pub const DEFAULT_ALPHA: f64 = 0.001;
 const MAX_EXPECT_BYTES: u64 = 16 * 1024 * 1024;
 
 #[derive(Args, Debug)]
+#[command(after_help = "Examples:
+  branchsim check scenarios/
+  branchsim check \"scenarios/**/*.toml\" --junit check.xml
+  branchsim check scenarios/downtown_branch.toml --baseline golden/downtown.json --tolerance 5%")]
 pub struct CheckArgs {
     /// Scenario files, folders (every *.toml inside, recursively) or glob patterns
     /// ("scenarios/**/*.toml").
@@ -96,6 +100,8 @@ pub struct CheckArgs {
 }
 
 #[derive(Args, Debug)]
+#[command(after_help = "Example:
+  branchsim record scenarios/downtown_branch.toml --to golden/downtown.json -n 200")]
 pub struct RecordArgs {
     /// The scenario file.
     pub file: PathBuf,

@@ -88,6 +88,8 @@ pub enum Command {
 }
 
 #[derive(Args, Debug)]
+#[command(after_help = "Example:
+  branchsim report output/downtown-branch-weekday --font /usr/share/fonts/noto/NotoSansCJK-Regular.ttc")]
 pub struct ReportArgs {
     /// An output folder written by `branchsim run` (holds summary.json).
     pub dir: PathBuf,
@@ -138,6 +140,10 @@ impl Caps {
 }
 
 #[derive(Args, Debug, Clone)]
+#[command(after_help = "Examples:
+  branchsim run scenarios/downtown_branch.toml
+  branchsim run scenarios/downtown_branch.toml -n 500 --seed 7 --out results --variant lunch_cover
+  branchsim run scenarios/downtown_branch.toml --precision wait_mean=0.05 --objective wait_mean")]
 pub struct RunArgs {
     /// The scenario file (TOML).
     pub file: PathBuf,
@@ -193,6 +199,9 @@ pub struct RunArgs {
 }
 
 #[derive(Args, Debug)]
+#[command(after_help = "Examples:
+  branchsim validate scenarios/downtown_branch.toml
+  branchsim validate scenarios/*.toml -q")]
 pub struct ValidateArgs {
     /// Scenario files.
     #[arg(required = true)]

@@ -37,6 +37,10 @@ pub struct ShardFile {
 }
 
 #[derive(Args, Debug)]
+#[command(after_help = "Examples:
+  branchsim run scenarios/downtown_branch.toml --shard 0/2 --out shards/0
+  branchsim run scenarios/downtown_branch.toml --shard 1/2 --out shards/1
+  branchsim merge shards/0 shards/1 --out output")]
 pub struct MergeArgs {
     /// Folders (or files) holding shard-*.json files written by `run --shard`.
     #[arg(required = true)]
@@ -47,10 +51,13 @@ pub struct MergeArgs {
     /// Output folder; results go to OUT/<scenario-slug>/.
     #[arg(long, default_value = "output")]
     pub out: PathBuf,
+    /// Do not write charts or the HTML report.
     #[arg(long)]
     pub no_charts: bool,
+    /// A TTF/OTF font for chart text (default: the embedded font, or Noto CJK when installed).
     #[arg(long)]
     pub font: Option<PathBuf>,
+    /// Print nothing but errors.
     #[arg(long, short = 'q')]
     pub quiet: bool,
     #[command(flatten)]
