@@ -63,8 +63,8 @@ pub struct CheckArgs {
     pub mode: Mode,
     /// With --baseline: significant changes smaller than this share of the recorded mean do
     /// not fail (e.g. 5%).
-    #[arg(long, value_name = "PCT")]
-    pub tolerance: Option<String>,
+    #[arg(long, value_name = "PCT", value_parser = parse_tolerance)]
+    pub tolerance: Option<f64>,
     /// With --baseline: family-wise significance level of the Welch t tests, split over the
     /// KPIs compared (Bonferroni).
     #[arg(long, default_value_t = DEFAULT_ALPHA)]
@@ -150,7 +150,7 @@ fn run_scenario(
     simulate(loaded, &w.run, None)
 }
 
-/// Parses "5%" or "0.05" as a share.
+/// Parses "5%" or "0.05" as a share (a clap value parser, so a bad value gets clap's usage line).
 fn parse_tolerance(s: &str) -> Result<f64, String> {
     let t = s.trim();
     let v = match t.strip_suffix('%') {
@@ -159,7 +159,7 @@ fn parse_tolerance(s: &str) -> Result<f64, String> {
     };
     match v {
         Ok(x) if x.is_finite() && x >= 0.0 => Ok(x),
-        _ => Err(format!("--tolerance: `{s}` is not a share; write a percentage such as 5% (or 0.05)")),
+        _ => Err("not a share; write a percentage such as 5% (or 0.05)".into()),
     }
 }
 
@@ -283,13 +283,7 @@ pub fn run_check(a: &CheckArgs) -> i32 {
         sink.bad(&format!("--alpha must be between 0 and 1 (exclusive), got {}", a.alpha), None);
         return EXIT_BAD_INPUT;
     }
-    let tolerance = match a.tolerance.as_deref().map(parse_tolerance).transpose() {
-        Ok(t) => t,
-        Err(e) => {
-            sink.bad(&e, None);
-            return EXIT_BAD_INPUT;
-        }
-    };
+    let tolerance = a.tolerance;
     if a.baseline.is_none() && (tolerance.is_some() || !a.kpis.is_empty()) {
         sink.bad("--tolerance and --kpi apply to --baseline checks only", None);
         return EXIT_BAD_INPUT;

@@ -167,8 +167,8 @@ pub struct RunArgs {
     pub variants: Vec<String>,
     /// Add replications until a KPI's 95% CI half-width meets a target: wait_mean=0.05
     /// (relative), wait_mean=0.2min (absolute duration), abandon_rate=0.005abs (absolute).
-    #[arg(long = "precision")]
-    pub precision: Vec<String>,
+    #[arg(long = "precision", value_parser = crate::experiment::precision::PrecisionTarget::parse)]
+    pub precision: Vec<crate::experiment::precision::PrecisionTarget>,
     /// Upper limit of replications for --precision.
     #[arg(long, default_value_t = 10_000)]
     pub max_replications: u64,
@@ -182,15 +182,15 @@ pub struct RunArgs {
     #[arg(long)]
     pub maximise: bool,
     /// Differences smaller than this do not matter when picking the best (e.g. 0.5min).
-    #[arg(long)]
-    pub indifference: Option<String>,
+    #[arg(long, value_parser = run::Indifference::parse)]
+    pub indifference: Option<run::Indifference>,
     /// Do not write charts or the HTML report.
     #[arg(long)]
     pub no_charts: bool,
     /// Run only shard K of N (K from 0 to N-1, like Slurm array and Kubernetes Indexed Job
     /// indices) and write mergeable partial results; combine them with `branchsim merge`.
-    #[arg(long, value_name = "K/N")]
-    pub shard: Option<String>,
+    #[arg(long, value_name = "K/N", value_parser = shard::parse_spec)]
+    pub shard: Option<(u64, u64)>,
     /// A TTF/OTF font for chart text (default: the embedded font, or Noto CJK when installed).
     #[arg(long)]
     pub font: Option<PathBuf>,
@@ -216,7 +216,12 @@ pub fn main() -> i32 {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() { EXIT_BAD_INPUT } else { EXIT_OK };
-            let _ = e.print();
+            match with_usage(&e, std::env::args_os()) {
+                Some(text) => eprint!("{text}"),
+                None => {
+                    let _ = e.print();
+                }
+            }
             return code;
         }
     };
@@ -260,6 +265,31 @@ pub fn main() -> i32 {
         }
         Command::Staff(a) => staff::staff(&a),
     }
+}
+
+/// clap shows no usage line for a bad flag value (`--shard 4/2`); this adds the usage of the
+/// subcommand, as for every other usage error, so the user sees what the command accepts.
+fn with_usage(e: &clap::Error, args: impl Iterator<Item = std::ffi::OsString>) -> Option<String> {
+    use clap::CommandFactory as _;
+    use clap::error::ErrorKind;
+    if !matches!(e.kind(), ErrorKind::ValueValidation | ErrorKind::InvalidValue) {
+        return None;
+    }
+    let text = e.render().to_string();
+    if text.contains("Usage:") {
+        return None;
+    }
+    let mut cmd = Cli::command();
+    cmd.build();
+    let args: Vec<std::ffi::OsString> = args.skip(1).collect();
+    let sub = args.iter().find_map(|a| cmd.find_subcommand(a.to_str()?).map(|s| s.get_name().to_string()));
+    let usage = match sub {
+        Some(name) => cmd.find_subcommand_mut(&name)?.render_usage(),
+        None => cmd.render_usage(),
+    };
+    let (head, tail) = text.split_once("\nFor more information").unwrap_or((&text, ""));
+    let more = if tail.is_empty() { String::new() } else { format!("\nFor more information{tail}") };
+    Some(format!("{}\n{usage}\n{more}", head.trim_end_matches('\n').to_string() + "\n"))
 }
 
 /// Prints an error line to stderr in one consistent form.
