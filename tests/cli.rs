@@ -112,3 +112,112 @@ fn bad_flag_values_are_usage_errors() {
     let _ = std::fs::remove_dir_all(&out);
     assert_eq!(code, 0, "{err}");
 }
+
+fn scratch(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("branchsim-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap_or_else(|e| panic!("{}: {e}", d.display()));
+    d
+}
+
+const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/check/scenarios/branch.toml");
+const WARNS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/downtown_branch.toml");
+
+/// A copy of the check fixture with a mistyped step name; returns its path and the
+/// 1-based line and column of the mistake, found in the text.
+fn mistyped(dir: &std::path::Path) -> (String, usize, usize) {
+    let text = std::fs::read_to_string(FIXTURE)
+        .unwrap_or_default()
+        .replace("first_step = \"counter\"", "first_step = \"countr\"");
+    let path = dir.join("bad.toml");
+    std::fs::write(&path, &text).unwrap_or_else(|e| panic!("{e}"));
+    let (n, l) = text.lines().enumerate().find(|(_, l)| l.contains("\"countr\"")).unwrap_or_default();
+    (path.to_string_lossy().into_owned(), n + 1, l.find("\"countr\"").unwrap_or(0) + 1)
+}
+
+/// `validate --format json` reports every file and diagnostic with its real location.
+#[test]
+fn validate_json_names_file_line_column_key_and_help() {
+    let dir = scratch("json");
+    let (bad, line, col) = mistyped(&dir);
+    let (code, out, _) = run_full(&["validate", &bad, WARNS, "--format", "json"], &[]);
+    assert_eq!(code, 2, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("not JSON ({e}): {out}"));
+    assert_eq!(v["valid"], false);
+    let d = &v["files"][0]["diagnostics"][0];
+    assert_eq!(v["files"][0]["valid"], false);
+    assert_eq!(d["file"], bad.as_str());
+    assert_eq!((d["line"].as_u64(), d["column"].as_u64()), (Some(line as u64), Some(col as u64)));
+    assert_eq!(d["key"], "customers[0].first_step");
+    assert_eq!(d["severity"], "error");
+    assert!(d["message"].as_str().is_some_and(|m| m.contains("countr")), "{d}");
+    assert!(d["help"].as_str().is_some_and(|h| h.contains("counter")), "{d}");
+    // The second file is valid, with a warning that belongs to a variant.
+    let f = &v["files"][1];
+    assert_eq!(f["valid"], true);
+    assert_eq!(f["scenario"], "Downtown branch, weekday");
+    let w = &f["diagnostics"][0];
+    assert_eq!(w["severity"], "warning");
+    assert_eq!(w["variant"], "universal_bankers");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// In GitHub Actions, problems become annotations on their lines and a job summary is
+/// appended to $GITHUB_STEP_SUMMARY (validate, check); run annotates its warnings.
+#[test]
+fn github_actions_get_annotations_and_a_job_summary() {
+    let dir = scratch("gha");
+    let (bad, line, col) = mistyped(&dir);
+    let summary = dir.join("summary.md");
+    let env = [("GITHUB_ACTIONS", "true"), ("GITHUB_STEP_SUMMARY", summary.to_str().unwrap_or_default())];
+    let (code, out, _) = run_full(&["validate", &bad, WARNS, "-q"], &env);
+    assert_eq!(code, 2);
+    assert!(
+        out.contains(&format!(
+            "::error file={bad},line={line},col={col},title=branchsim validate::unknown step `countr`"
+        )),
+        "{out}"
+    );
+    assert!(out.contains("::warning file=") && out.contains("in variant `universal_bankers`"), "{out}");
+    let md = std::fs::read_to_string(&summary).unwrap_or_default();
+    assert!(md.contains("### branchsim validate: 1 file(s) invalid"), "{md}");
+    assert!(md.contains(&format!("| {bad} | ❌ invalid | 1 | 0 |")), "{md}");
+    // Without GITHUB_ACTIONS there are no workflow commands.
+    let (_, plain, _) = run_full(&["validate", &bad, WARNS, "-q"], &[]);
+    assert!(!plain.contains("::error"), "{plain}");
+
+    let o = dir.join("out").to_string_lossy().into_owned();
+    let (code, out, err) = run_full(&["run", WARNS, "-n", "2", "--out", &o, "-q", "--no-charts"], &env);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("::warning file=") && out.contains("title=branchsim run::"), "{out}");
+
+    let expect = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/check/expect/bound_fail.toml");
+    let (code, _, _) = run_full(&["check", FIXTURE, "--expect", expect, "-q"], &env);
+    assert_eq!(code, 1);
+    let md = std::fs::read_to_string(&summary).unwrap_or_default();
+    assert!(md.contains("### branchsim validate"), "the summary is appended to, not replaced");
+    assert!(md.contains("### branchsim check: ❌ FAIL"), "{md}");
+    assert!(md.contains("waits under half a minute (baseline)") && md.contains("bound_fail.toml:10:7"), "{md}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `validate` takes folders and glob patterns like `check`.
+#[test]
+fn validate_accepts_folders_and_patterns() {
+    let dir = scratch("globs");
+    std::fs::create_dir_all(dir.join("sub")).unwrap_or_else(|e| panic!("{e}"));
+    for f in ["a.toml", "sub/b.toml"] {
+        std::fs::copy(FIXTURE, dir.join(f)).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let d = dir.to_string_lossy().into_owned();
+    let (code, out, err) = run_full(&["validate", &d], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.matches("ok: ").count(), 2, "{out}");
+    let (code, out, err) = run_full(&["validate", &format!("{d}/**/b.toml")], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("sub/b.toml") && !out.contains("a.toml"), "{out}");
+    let (code, _, err) = run_full(&["validate", &format!("{d}/*.nothing")], &[]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no files match"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -552,6 +552,7 @@ pub fn run_check(a: &CheckArgs) -> i32 {
     let _ = stdout.flush();
     drop(stdout);
     sink.annotate(&output::annotations(&rep));
+    crate::cli::ci::step_summary(&output::markdown(&rep));
     if let Some(path) = &a.junit {
         if let Err(e) = write_file(path, output::junit(&rep).as_bytes()) {
             sink.bad(&format!("cannot write the JUnit report {}: {e}", path.display()), None);

@@ -4,6 +4,7 @@
 //! safety cap), 130 / 143 stopped by SIGINT / SIGTERM (see `signals`).
 
 pub mod budget;
+pub mod ci;
 mod report;
 pub mod run;
 mod shard;
@@ -201,14 +202,27 @@ pub struct RunArgs {
 #[derive(Args, Debug)]
 #[command(after_help = "Examples:
   branchsim validate scenarios/downtown_branch.toml
-  branchsim validate scenarios/*.toml -q")]
+  branchsim validate scenarios/ -q
+  branchsim validate \"scenarios/**/*.toml\" --format json")]
 pub struct ValidateArgs {
-    /// Scenario files.
+    /// Scenario files, folders (every *.toml inside, recursively) or glob patterns
+    /// ("scenarios/**/*.toml").
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     /// Print nothing but errors.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// `text` (rendered diagnostics on stderr) or `json` (every file and diagnostic on stdout:
+    /// file, line, column, key, severity, message, help, variant).
+    #[arg(long, value_enum, default_value_t = ValidateFormat::Text)]
+    pub format: ValidateFormat,
+}
+
+/// Output format of `validate`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValidateFormat {
+    Text,
+    Json,
 }
 
 pub fn main() -> i32 {

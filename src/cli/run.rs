@@ -133,6 +133,9 @@ pub fn run(a: &RunArgs) -> i32 {
     if !a.quiet {
         eprint!("{}", loaded.warnings.render(&loaded.path, &loaded.source));
     }
+    if super::ci::github_actions() {
+        print!("{}", super::ci::annotations(&loaded.warnings, &loaded.path, &loaded.source, "branchsim run"));
+    }
     if let Err(e) = a.caps.apply(&mut loaded) {
         error(&e);
         return EXIT_BAD_INPUT;
