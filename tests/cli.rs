@@ -221,3 +221,30 @@ fn validate_accepts_folders_and_patterns() {
     assert!(err.contains("no files match"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A mistyped subcommand gets the nearest name (clap's own similarity missed `rnu`), and a
+/// scenario path without .toml gets a hint.
+#[test]
+fn typos_in_subcommands_and_paths_get_suggestions() {
+    let (code, _, err) = run_full(&["rnu", "x.toml"], &[]);
+    assert_eq!(code, 2);
+    assert!(err.contains("a similar subcommand exists: 'run'") && err.contains("Usage:"), "{err}");
+    let (_, _, err) = run_full(&["valdate", "x.toml"], &[]);
+    assert!(err.contains("'validate'"), "{err}");
+
+    let dir = scratch("hints");
+    std::fs::copy(FIXTURE, dir.join("branch.toml")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.join("results.json"), "{}").unwrap_or_else(|e| panic!("{e}"));
+    let bare = dir.join("branch").to_string_lossy().into_owned();
+    let full = dir.join("branch.toml").to_string_lossy().into_owned();
+    for cmd in ["run", "validate"] {
+        let (code, _, err) = run_full(&[cmd, &bare], &[]);
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains(&format!("help: did you mean {full}?")), "{cmd}: {err}");
+        let json = dir.join("results.json").to_string_lossy().into_owned();
+        let (code, _, err) = run_full(&[cmd, &json], &[]);
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains("does not end in .toml: scenario files are TOML"), "{cmd}: {err}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -281,20 +281,29 @@ pub fn main() -> i32 {
     }
 }
 
-/// clap shows no usage line for a bad flag value (`--shard 4/2`); this adds the usage of the
-/// subcommand, as for every other usage error, so the user sees what the command accepts.
+/// Completes clap's error where it says too little: a bad flag value (`--shard 4/2`) gets the
+/// subcommand's usage line, as every other usage error has, and a mistyped subcommand that
+/// clap's Jaro similarity misses (`rnu`, a transposition) gets the nearest name by edit
+/// distance, as mistyped names in scenario files do.
 fn with_usage(e: &clap::Error, args: impl Iterator<Item = std::ffi::OsString>) -> Option<String> {
     use clap::CommandFactory as _;
-    use clap::error::ErrorKind;
-    if !matches!(e.kind(), ErrorKind::ValueValidation | ErrorKind::InvalidValue) {
-        return None;
-    }
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
     let text = e.render().to_string();
-    if text.contains("Usage:") {
-        return None;
-    }
     let mut cmd = Cli::command();
     cmd.build();
+    if e.kind() == ErrorKind::InvalidSubcommand {
+        if text.contains("tip:") {
+            return None;
+        }
+        let Some(ContextValue::String(typed)) = e.get(ContextKind::InvalidSubcommand) else { return None };
+        let names: Vec<&str> = cmd.get_subcommands().map(|s| s.get_name()).filter(|n| *n != "help").collect();
+        let near = crate::scenario::diag::suggest(typed, names.iter().copied())?;
+        let (first, rest) = text.split_once('\n')?;
+        return Some(format!("{first}\n\n  tip: a similar subcommand exists: '{near}'\n{rest}"));
+    }
+    if !matches!(e.kind(), ErrorKind::ValueValidation | ErrorKind::InvalidValue) || text.contains("Usage:") {
+        return None;
+    }
     let args: Vec<std::ffi::OsString> = args.skip(1).collect();
     let sub = args.iter().find_map(|a| cmd.find_subcommand(a.to_str()?).map(|s| s.get_name().to_string()));
     let usage = match sub {
@@ -303,7 +312,30 @@ fn with_usage(e: &clap::Error, args: impl Iterator<Item = std::ffi::OsString>) -
     };
     let (head, tail) = text.split_once("\nFor more information").unwrap_or((&text, ""));
     let more = if tail.is_empty() { String::new() } else { format!("\nFor more information{tail}") };
-    Some(format!("{}\n{usage}\n{more}", head.trim_end_matches('\n').to_string() + "\n"))
+    Some(format!("{}\n\n{usage}\n{more}", head.trim_end_matches('\n')))
+}
+
+/// A hint for a scenario path that is probably wrong: `x` when `x.toml` exists, or a file
+/// whose extension is not `.toml` (scenario files are TOML).
+pub fn path_hint(path: &std::path::Path) -> Option<String> {
+    let ext = path.extension().and_then(|e| e.to_str());
+    if ext == Some("toml") {
+        return None;
+    }
+    if !path.exists() {
+        // `x` or `x.v2` → `x.toml` / `x.v2.toml`; `x.tml` → `x.toml`.
+        let mut appended = path.as_os_str().to_owned();
+        appended.push(".toml");
+        let near = [PathBuf::from(appended), path.with_extension("toml")].into_iter().find(|p| p.is_file())?;
+        return Some(format!("did you mean {}?", near.display()));
+    }
+    path.is_file().then(|| {
+        format!(
+            "{} does not end in .toml: scenario files are TOML{}",
+            path.display(),
+            if ext == Some("json") { " (JSON is written by branchsim, not read as a scenario)" } else { "" }
+        )
+    })
 }
 
 /// Prints an error line to stderr in one consistent form.

@@ -123,10 +123,14 @@ fn push_load_warnings(msg: &mut String, warnings: &scenario::Diagnostics) {
 }
 
 pub fn run(a: &RunArgs) -> i32 {
+    let hint = super::path_hint(&a.file);
     let mut loaded = match scenario::load_file(&a.file) {
         Ok(l) => l,
         Err(e) => {
             eprint!("{}", e.render());
+            if let Some(h) = hint {
+                eprintln!("help: {h}");
+            }
             return EXIT_BAD_INPUT;
         }
     };

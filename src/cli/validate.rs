@@ -36,6 +36,9 @@ pub fn validate(a: &ValidateArgs) -> i32 {
             for e in errors {
                 error(&e);
             }
+            for h in a.files.iter().filter_map(|f| super::path_hint(f)) {
+                eprintln!("help: {h}");
+            }
             return EXIT_BAD_INPUT;
         }
     };
@@ -73,6 +76,9 @@ pub fn validate(a: &ValidateArgs) -> i32 {
                 if !json {
                     eprint!("{}", e.render());
                     eprintln!("{}: {} error(s)", e.path, e.diags.error_count());
+                    if let Some(h) = super::path_hint(f) {
+                        eprintln!("help: {h}");
+                    }
                 }
                 annotations.push_str(&ci::annotations(&e.diags, &e.path, &e.source, "branchsim validate"));
                 FileResult {
