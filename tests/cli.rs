@@ -248,3 +248,37 @@ fn typos_in_subcommands_and_paths_get_suggestions() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A reader of any doc that uses a bare `branchsim` learns how to get it: the README says how
+/// to install (both `cargo install` forms), completions and the man page, and every doc under
+/// docs/ that runs `branchsim` links there.
+#[test]
+fn docs_say_how_to_get_branchsim() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let readme = std::fs::read_to_string(format!("{root}/README.md")).unwrap_or_default();
+    for needle in [
+        "## Installation",
+        "cargo install --path .",
+        "cargo install --locked --path .",
+        "branchsim completions bash",
+        "branchsim completions zsh",
+        "branchsim completions fish",
+        "branchsim man > branchsim.1",
+    ] {
+        assert!(readme.contains(needle), "README lacks {needle}");
+    }
+    let mut docs: Vec<_> =
+        std::fs::read_dir(format!("{root}/docs")).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
+    docs.sort();
+    assert!(!docs.is_empty());
+    for d in docs.iter().filter(|p| p.extension().is_some_and(|x| x == "md")) {
+        let text = std::fs::read_to_string(d).unwrap_or_default();
+        if text.contains("branchsim ") {
+            assert!(
+                text.contains("](../README.md#installation)"),
+                "{} does not say how to install branchsim",
+                d.display()
+            );
+        }
+    }
+}

@@ -19,8 +19,8 @@ use crate::scenario;
 
 #[derive(Args, Debug)]
 #[command(after_help = "Examples:
-  branchsim sweep scenarios/downtown_branch.toml --set resources.teller.staff=2..6
-  branchsim sweep scenarios/downtown_branch.toml --set resources.teller.staff=2,3 \\
+  branchsim sweep scenarios/loan_approval.toml --set steps.underwriting.service.mean=45min,1h
+  branchsim sweep scenarios/downtown_branch.toml --set resources.teller.staff=+0..+2 \\
       --set customers.retail.rate_scale=0.8,1.0,1.2 -n 200 --out results")]
 pub struct SweepArgs {
     /// The scenario file (its baseline is swept).
