@@ -40,6 +40,10 @@ pub const DEFAULT_ALPHA: f64 = 0.001;
 const MAX_EXPECT_BYTES: u64 = 16 * 1024 * 1024;
 
 #[derive(Args, Debug)]
+#[command(after_help = "Examples:
+  branchsim check scenarios/
+  branchsim check \"scenarios/**/*.toml\" --junit check.xml
+  branchsim check scenarios/downtown_branch.toml --baseline golden/downtown.json --tolerance 5%")]
 pub struct CheckArgs {
     /// Scenario files, folders (every *.toml inside, recursively) or glob patterns
     /// ("scenarios/**/*.toml").
@@ -59,8 +63,8 @@ pub struct CheckArgs {
     pub mode: Mode,
     /// With --baseline: significant changes smaller than this share of the recorded mean do
     /// not fail (e.g. 5%).
-    #[arg(long, value_name = "PCT")]
-    pub tolerance: Option<String>,
+    #[arg(long, value_name = "PCT", value_parser = parse_tolerance)]
+    pub tolerance: Option<f64>,
     /// With --baseline: family-wise significance level of the Welch t tests, split over the
     /// KPIs compared (Bonferroni).
     #[arg(long, default_value_t = DEFAULT_ALPHA)]
@@ -96,6 +100,8 @@ pub struct CheckArgs {
 }
 
 #[derive(Args, Debug)]
+#[command(after_help = "Example:
+  branchsim record scenarios/downtown_branch.toml --to golden/downtown.json -n 200")]
 pub struct RecordArgs {
     /// The scenario file.
     pub file: PathBuf,
@@ -144,7 +150,7 @@ fn run_scenario(
     simulate(loaded, &w.run, None)
 }
 
-/// Parses "5%" or "0.05" as a share.
+/// Parses "5%" or "0.05" as a share (a clap value parser, so a bad value gets clap's usage line).
 fn parse_tolerance(s: &str) -> Result<f64, String> {
     let t = s.trim();
     let v = match t.strip_suffix('%') {
@@ -153,7 +159,7 @@ fn parse_tolerance(s: &str) -> Result<f64, String> {
     };
     match v {
         Ok(x) if x.is_finite() && x >= 0.0 => Ok(x),
-        _ => Err(format!("--tolerance: `{s}` is not a share; write a percentage such as 5% (or 0.05)")),
+        _ => Err("not a share; write a percentage such as 5% (or 0.05)".into()),
     }
 }
 
@@ -277,13 +283,7 @@ pub fn run_check(a: &CheckArgs) -> i32 {
         sink.bad(&format!("--alpha must be between 0 and 1 (exclusive), got {}", a.alpha), None);
         return EXIT_BAD_INPUT;
     }
-    let tolerance = match a.tolerance.as_deref().map(parse_tolerance).transpose() {
-        Ok(t) => t,
-        Err(e) => {
-            sink.bad(&e, None);
-            return EXIT_BAD_INPUT;
-        }
-    };
+    let tolerance = a.tolerance;
     if a.baseline.is_none() && (tolerance.is_some() || !a.kpis.is_empty()) {
         sink.bad("--tolerance and --kpi apply to --baseline checks only", None);
         return EXIT_BAD_INPUT;
@@ -552,6 +552,7 @@ pub fn run_check(a: &CheckArgs) -> i32 {
     let _ = stdout.flush();
     drop(stdout);
     sink.annotate(&output::annotations(&rep));
+    crate::cli::ci::step_summary(&output::markdown(&rep));
     if let Some(path) = &a.junit {
         if let Err(e) = write_file(path, output::junit(&rep).as_bytes()) {
             sink.bad(&format!("cannot write the JUnit report {}: {e}", path.display()), None);

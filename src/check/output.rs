@@ -362,6 +362,52 @@ pub fn annotations(rep: &Report) -> String {
     out
 }
 
+/// The Markdown job summary (`$GITHUB_STEP_SUMMARY`): the verdict, one row per file and
+/// every failed check with its reason.
+pub fn markdown(rep: &Report) -> String {
+    use crate::cli::ci::md_cell;
+    let mut s = format!(
+        "### branchsim check: {}\n\n{} check(s): {} passed, {} failed, {} not tested\n\n",
+        if rep.passed { "✅ PASS" } else { "❌ FAIL" },
+        rep.checks,
+        rep.checks - rep.failed - rep.not_tested,
+        rep.failed,
+        rep.not_tested
+    );
+    s.push_str("| file | scenario | passed | failed | not tested |\n|---|---|---|---|---|\n");
+    for f in &rep.files {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {} |",
+            md_cell(&f.file),
+            md_cell(&f.scenario),
+            f.passed,
+            f.failed,
+            f.skipped.as_deref().map_or(f.not_tested.to_string(), |w| format!("skipped ({})", md_cell(w)))
+        );
+    }
+    let mut failures = String::new();
+    for f in &rep.files {
+        for r in f.checks.iter().filter(|r| r.status == Status::Fail) {
+            let _ = writeln!(
+                failures,
+                "- `{}` {}: {} (value {}, bound {})",
+                md_cell(&location(r, &f.file)),
+                md_cell(&r.check),
+                md_cell(&r.message),
+                md_cell(&fmt_ci(r.value, r.ci, &r.unit)),
+                md_cell(&r.bound)
+            );
+        }
+    }
+    if !failures.is_empty() {
+        s.push_str("\nFailed checks:\n\n");
+        s.push_str(&failures);
+    }
+    s.push('\n');
+    s
+}
+
 /// Whether to print GitHub Actions annotations.
 pub fn github_actions() -> bool {
     std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true")

@@ -4,6 +4,7 @@
 //! safety cap), 130 / 143 stopped by SIGINT / SIGTERM (see `signals`).
 
 pub mod budget;
+pub mod ci;
 mod report;
 pub mod run;
 mod shard;
@@ -91,6 +92,8 @@ pub enum Command {
 }
 
 #[derive(Args, Debug)]
+#[command(after_help = "Example:
+  branchsim report output/downtown-branch-weekday --font /usr/share/fonts/noto/NotoSansCJK-Regular.ttc")]
 pub struct ReportArgs {
     /// An output folder written by `branchsim run` (holds summary.json).
     pub dir: PathBuf,
@@ -141,6 +144,10 @@ impl Caps {
 }
 
 #[derive(Args, Debug, Clone)]
+#[command(after_help = "Examples:
+  branchsim run scenarios/downtown_branch.toml
+  branchsim run scenarios/downtown_branch.toml -n 500 --seed 7 --out results --variant lunch_cover
+  branchsim run scenarios/downtown_branch.toml --precision wait_mean=0.05 --objective wait_mean")]
 pub struct RunArgs {
     /// The scenario file (TOML).
     pub file: PathBuf,
@@ -164,8 +171,8 @@ pub struct RunArgs {
     pub variants: Vec<String>,
     /// Add replications until a KPI's 95% CI half-width meets a target: wait_mean=0.05
     /// (relative), wait_mean=0.2min (absolute duration), abandon_rate=0.005abs (absolute).
-    #[arg(long = "precision")]
-    pub precision: Vec<String>,
+    #[arg(long = "precision", value_parser = crate::experiment::precision::PrecisionTarget::parse)]
+    pub precision: Vec<crate::experiment::precision::PrecisionTarget>,
     /// Upper limit of replications for --precision.
     #[arg(long, default_value_t = 10_000)]
     pub max_replications: u64,
@@ -179,15 +186,15 @@ pub struct RunArgs {
     #[arg(long)]
     pub maximise: bool,
     /// Differences smaller than this do not matter when picking the best (e.g. 0.5min).
-    #[arg(long)]
-    pub indifference: Option<String>,
+    #[arg(long, value_parser = run::Indifference::parse)]
+    pub indifference: Option<run::Indifference>,
     /// Do not write charts or the HTML report.
     #[arg(long)]
     pub no_charts: bool,
     /// Run only shard K of N (K from 0 to N-1, like Slurm array and Kubernetes Indexed Job
     /// indices) and write mergeable partial results; combine them with `branchsim merge`.
-    #[arg(long, value_name = "K/N")]
-    pub shard: Option<String>,
+    #[arg(long, value_name = "K/N", value_parser = shard::parse_spec)]
+    pub shard: Option<(u64, u64)>,
     /// A TTF/OTF font for chart text (default: the embedded font, or Noto CJK when installed).
     #[arg(long)]
     pub font: Option<PathBuf>,
@@ -196,13 +203,29 @@ pub struct RunArgs {
 }
 
 #[derive(Args, Debug)]
+#[command(after_help = "Examples:
+  branchsim validate scenarios/downtown_branch.toml
+  branchsim validate scenarios/ -q
+  branchsim validate \"scenarios/**/*.toml\" --format json")]
 pub struct ValidateArgs {
-    /// Scenario files.
+    /// Scenario files, folders (every *.toml inside, recursively) or glob patterns
+    /// ("scenarios/**/*.toml").
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     /// Print nothing but errors.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// `text` (rendered diagnostics on stderr) or `json` (every file and diagnostic on stdout:
+    /// file, line, column, key, severity, message, help, variant).
+    #[arg(long, value_enum, default_value_t = ValidateFormat::Text)]
+    pub format: ValidateFormat,
+}
+
+/// Output format of `validate`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValidateFormat {
+    Text,
+    Json,
 }
 
 pub fn main() -> i32 {
@@ -210,7 +233,12 @@ pub fn main() -> i32 {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() { EXIT_BAD_INPUT } else { EXIT_OK };
-            let _ = e.print();
+            match with_usage(&e, std::env::args_os()) {
+                Some(text) => eprint!("{text}"),
+                None => {
+                    let _ = e.print();
+                }
+            }
             return code;
         }
     };
@@ -266,6 +294,63 @@ pub fn main() -> i32 {
             }
         }
     }
+}
+
+/// Completes clap's error where it says too little: a bad flag value (`--shard 4/2`) gets the
+/// subcommand's usage line, as every other usage error has, and a mistyped subcommand that
+/// clap's Jaro similarity misses (`rnu`, a transposition) gets the nearest name by edit
+/// distance, as mistyped names in scenario files do.
+fn with_usage(e: &clap::Error, args: impl Iterator<Item = std::ffi::OsString>) -> Option<String> {
+    use clap::CommandFactory as _;
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let text = e.render().to_string();
+    let mut cmd = Cli::command();
+    cmd.build();
+    if e.kind() == ErrorKind::InvalidSubcommand {
+        if text.contains("tip:") {
+            return None;
+        }
+        let Some(ContextValue::String(typed)) = e.get(ContextKind::InvalidSubcommand) else { return None };
+        let names: Vec<&str> = cmd.get_subcommands().map(|s| s.get_name()).filter(|n| *n != "help").collect();
+        let near = crate::scenario::diag::suggest(typed, names.iter().copied())?;
+        let (first, rest) = text.split_once('\n')?;
+        return Some(format!("{first}\n\n  tip: a similar subcommand exists: '{near}'\n{rest}"));
+    }
+    if !matches!(e.kind(), ErrorKind::ValueValidation | ErrorKind::InvalidValue) || text.contains("Usage:") {
+        return None;
+    }
+    let args: Vec<std::ffi::OsString> = args.skip(1).collect();
+    let sub = args.iter().find_map(|a| cmd.find_subcommand(a.to_str()?).map(|s| s.get_name().to_string()));
+    let usage = match sub {
+        Some(name) => cmd.find_subcommand_mut(&name)?.render_usage(),
+        None => cmd.render_usage(),
+    };
+    let (head, tail) = text.split_once("\nFor more information").unwrap_or((&text, ""));
+    let more = if tail.is_empty() { String::new() } else { format!("\nFor more information{tail}") };
+    Some(format!("{}\n\n{usage}\n{more}", head.trim_end_matches('\n')))
+}
+
+/// A hint for a scenario path that is probably wrong: `x` when `x.toml` exists, or a file
+/// whose extension is not `.toml` (scenario files are TOML).
+pub fn path_hint(path: &std::path::Path) -> Option<String> {
+    let ext = path.extension().and_then(|e| e.to_str());
+    if ext == Some("toml") {
+        return None;
+    }
+    if !path.exists() {
+        // `x` or `x.v2` → `x.toml` / `x.v2.toml`; `x.tml` → `x.toml`.
+        let mut appended = path.as_os_str().to_owned();
+        appended.push(".toml");
+        let near = [PathBuf::from(appended), path.with_extension("toml")].into_iter().find(|p| p.is_file())?;
+        return Some(format!("did you mean {}?", near.display()));
+    }
+    path.is_file().then(|| {
+        format!(
+            "{} does not end in .toml: scenario files are TOML{}",
+            path.display(),
+            if ext == Some("json") { " (JSON is written by branchsim, not read as a scenario)" } else { "" }
+        )
+    })
 }
 
 /// Prints an error line to stderr in one consistent form.

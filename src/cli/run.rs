@@ -6,7 +6,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::{EXIT_BAD_INPUT, EXIT_OK, RunArgs, error, signals};
 use crate::engine::Stop;
-use crate::experiment::{self, Control, Halt, Job, Precision, PrecisionTarget, VariantResult};
+use crate::experiment::{self, Control, Halt, Job, Precision, VariantResult};
 use crate::report::results::CompareOptions;
 use crate::report::{Results, charts, csv_out, files, table};
 use crate::scenario::{self, Loaded, units};
@@ -123,21 +123,28 @@ fn push_load_warnings(msg: &mut String, warnings: &scenario::Diagnostics) {
 }
 
 pub fn run(a: &RunArgs) -> i32 {
+    let hint = super::path_hint(&a.file);
     let mut loaded = match scenario::load_file(&a.file) {
         Ok(l) => l,
         Err(e) => {
             eprint!("{}", e.render());
+            if let Some(h) = hint {
+                eprintln!("help: {h}");
+            }
             return EXIT_BAD_INPUT;
         }
     };
     if !a.quiet {
         eprint!("{}", loaded.warnings.render(&loaded.path, &loaded.source));
     }
+    if super::ci::github_actions() {
+        print!("{}", super::ci::annotations(&loaded.warnings, &loaded.path, &loaded.source, "branchsim run"));
+    }
     if let Err(e) = a.caps.apply(&mut loaded) {
         error(&e);
         return EXIT_BAD_INPUT;
     }
-    if let Some(spec) = &a.shard {
+    if let Some(spec) = a.shard {
         return super::shard::run_shard(&loaded, a, spec);
     }
     let dir = output_dir(&a.out, &loaded);
@@ -295,7 +302,7 @@ pub fn plan<'a>(loaded: &'a Loaded, a: &RunArgs) -> Result<Plan<'a>, String> {
     let precision = if a.precision.is_empty() {
         None
     } else {
-        let targets = a.precision.iter().map(|p| PrecisionTarget::parse(p)).collect::<Result<Vec<_>, _>>()?;
+        let targets = a.precision.clone();
         for t in &targets {
             check_kpi("--precision", &t.kpi, &base.model)?;
         }
@@ -304,17 +311,15 @@ pub fn plan<'a>(loaded: &'a Loaded, a: &RunArgs) -> Result<Plan<'a>, String> {
         }
         Some(Precision { targets, max_replications: a.max_replications })
     };
-    let indifference = match &a.indifference {
+    let indifference = match a.indifference {
         None => 0.0,
-        Some(s) => match s.parse::<f64>() {
-            // A bare number is in the objective's own unit: the time unit for duration KPIs.
-            Ok(x) if x.is_finite() && x >= 0.0 => {
-                let duration =
-                    a.objective.as_deref().is_some_and(|o| crate::kpi::is_duration(o.rsplit('.').next().unwrap_or(o)));
-                if duration { x * base.model.time_unit.minutes() } else { x }
-            }
-            _ => units::parse_duration(s).map_err(|e| format!("--indifference: {e}"))?,
-        },
+        // A bare number is in the objective's own unit: the time unit for duration KPIs.
+        Some(Indifference::Number(x)) => {
+            let duration =
+                a.objective.as_deref().is_some_and(|o| crate::kpi::is_duration(o.rsplit('.').next().unwrap_or(o)));
+            if duration { x * base.model.time_unit.minutes() } else { x }
+        }
+        Some(Indifference::Minutes(m)) => m,
     };
     if let Some(obj) = &a.objective {
         check_kpi("--objective", obj, &base.model)?;
@@ -478,4 +483,22 @@ fn print_summary(out: &RunOutput, a: &RunArgs) {
         }
     }
     println!("\nResults written to {}", out.dir.display());
+}
+
+/// `--indifference`: a bare number (in the objective's unit) or a duration.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Indifference {
+    Number(f64),
+    Minutes(f64),
+}
+
+impl Indifference {
+    /// Parses `--indifference` (a clap value parser, so a bad value gets clap's usage line).
+    pub fn parse(s: &str) -> Result<Indifference, String> {
+        match s.trim().parse::<f64>() {
+            Ok(x) if x.is_finite() && x >= 0.0 => Ok(Indifference::Number(x)),
+            Ok(_) => Err("expected a non-negative number or duration, e.g. 0.5min".into()),
+            Err(_) => units::parse_duration(s).map(Indifference::Minutes),
+        }
+    }
 }

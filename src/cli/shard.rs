@@ -37,6 +37,10 @@ pub struct ShardFile {
 }
 
 #[derive(Args, Debug)]
+#[command(after_help = "Examples:
+  branchsim run scenarios/downtown_branch.toml --shard 0/2 --out shards/0
+  branchsim run scenarios/downtown_branch.toml --shard 1/2 --out shards/1
+  branchsim merge shards/0 shards/1 --out output")]
 pub struct MergeArgs {
     /// Folders (or files) holding shard-*.json files written by `run --shard`.
     #[arg(required = true)]
@@ -47,10 +51,13 @@ pub struct MergeArgs {
     /// Output folder; results go to OUT/<scenario-slug>/.
     #[arg(long, default_value = "output")]
     pub out: PathBuf,
+    /// Do not write charts or the HTML report.
     #[arg(long)]
     pub no_charts: bool,
+    /// A TTF/OTF font for chart text (default: the embedded font, or Noto CJK when installed).
     #[arg(long)]
     pub font: Option<PathBuf>,
+    /// Print nothing but errors.
     #[arg(long, short = 'q')]
     pub quiet: bool,
     #[command(flatten)]
@@ -61,8 +68,9 @@ pub struct MergeArgs {
 /// are about this size; split such a run into more shards).
 pub const MAX_SHARD_BYTES: u64 = 1 << 30;
 
-fn parse_spec(spec: &str) -> Result<(u64, u64), String> {
-    let bad = || format!("--shard `{spec}`: expected K/N with 0 <= K < N, e.g. 0/4");
+/// Parses `--shard K/N` (a clap value parser, so a bad value gets clap's usage line).
+pub fn parse_spec(spec: &str) -> Result<(u64, u64), String> {
+    let bad = || "expected K/N with 0 <= K < N <= 1000000, e.g. 0/4".to_string();
     let (k, n) = spec.split_once('/').ok_or_else(bad)?;
     let (k, n): (u64, u64) = (k.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
     if n == 0 || k >= n || n > 1_000_000 {
@@ -71,9 +79,8 @@ fn parse_spec(spec: &str) -> Result<(u64, u64), String> {
     Ok((k, n))
 }
 
-pub fn run_shard(loaded: &scenario::Loaded, a: &RunArgs, spec: &str) -> i32 {
+pub fn run_shard(loaded: &scenario::Loaded, a: &RunArgs, (k, n): (u64, u64)) -> i32 {
     let go = || -> Result<PathBuf, Fail> {
-        let (k, n) = parse_spec(spec)?;
         let Plan { seed, replications, jobs, precision, opts } = plan(loaded, a)?;
         if precision.is_some() {
             return Err(Fail::Input(

@@ -16,6 +16,10 @@ use crate::scenario;
 use crate::staffing::{Problem, Settings, Target, output, rota, search, shifts};
 
 #[derive(Args, Debug)]
+#[command(after_help = "Examples:
+  branchsim staff scenarios/downtown_branch.toml --target \"service_level>=0.8\"
+  branchsim staff scenarios/downtown_branch.toml --target \"wait_mean<=3min\" \\
+      --target \"abandon_rate<=0.05\" --interval 1h --resources teller")]
 pub struct StaffArgs {
     /// The scenario file (TOML).
     pub file: PathBuf,

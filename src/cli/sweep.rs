@@ -18,6 +18,10 @@ use crate::report::table::{Table, fmt_stat};
 use crate::scenario;
 
 #[derive(Args, Debug)]
+#[command(after_help = "Examples:
+  branchsim sweep scenarios/loan_approval.toml --set steps.underwriting.service.mean=45min,1h
+  branchsim sweep scenarios/downtown_branch.toml --set resources.teller.staff=+0..+2 \\
+      --set customers.retail.rate_scale=0.8,1.0,1.2 -n 200 --out results")]
 pub struct SweepArgs {
     /// The scenario file (its baseline is swept).
     pub file: PathBuf,
@@ -25,14 +29,19 @@ pub struct SweepArgs {
     /// steps.teller.service.mean=3min,4min (repeatable: the grid of all combinations).
     #[arg(long = "set", required = true)]
     pub set: Vec<String>,
+    /// Number of replications per grid point (overrides the file).
     #[arg(long, short = 'n')]
     pub replications: Option<u64>,
+    /// Base random seed (overrides the file); every grid point uses the same random numbers.
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Output folder; results go to OUT/<scenario-slug>/.
     #[arg(long, default_value = "output")]
     pub out: PathBuf,
+    /// Worker threads (default: all cores). Results do not depend on it.
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Print nothing but errors.
     #[arg(long, short = 'q')]
     pub quiet: bool,
     #[command(flatten)]
