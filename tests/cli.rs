@@ -11,7 +11,8 @@ fn run(args: &[&str]) -> (i32, String) {
     (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-const SUBCOMMANDS: [&str; 9] = ["run", "validate", "sweep", "merge", "report", "check", "record", "completions", "man"];
+const SUBCOMMANDS: [&str; 11] =
+    ["run", "validate", "sweep", "merge", "report", "check", "record", "staff", "completions", "man", "schema"];
 
 #[test]
 fn completions_know_every_subcommand_and_flag() {
