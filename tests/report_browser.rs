@@ -180,7 +180,10 @@ fn report_opens_offline_with_every_chart_visible() {
     let report = dir.join("report.html");
     let html = std::fs::read_to_string(&report).unwrap();
     let n_charts = std::fs::read_dir(dir.join("charts")).unwrap().count() / 2;
-    assert!(n_charts >= 12, "{n_charts} charts");
+    // Charts that carry no information (an abandonment chart where nobody can abandon, a queue
+    // chart for a step nobody waits at) are left out since issue #19, so this scenario has
+    // 11; every one of them must reach the browser below.
+    assert!(n_charts >= 10, "{n_charts} charts");
     assert!(!html.to_lowercase().contains("<script"), "the report must hold no script");
     for (k, _) in html.match_indices("http://").chain(html.match_indices("https://")) {
         // The SVG namespace, or a hostile name shown as text (quote escaped before it).
