@@ -200,47 +200,18 @@ fn fmt_pct(x: f64) -> String {
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
-/// Escapes text for XML 1.0 attributes and character data; characters XML cannot carry
-/// (most control characters, unpaired surrogates cannot occur in Rust strings) become U+FFFD.
-pub fn xml_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\n' => out.push_str("&#10;"),
-            '\r' => out.push_str("&#13;"),
-            '\t' => out.push_str("&#9;"),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// JUnit XML: one test suite per scenario file, one test case per expectation and variant
-/// (and per KPI compared with a baseline).
+/// JUnit XML (written by `quick-junit`, which escapes and counts): one test suite per
+/// scenario file, one test case per expectation and variant (and per KPI compared with a
+/// baseline). No timestamps or ids, so the same seed gives the same bytes.
 pub fn junit(rep: &Report) -> String {
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let skipped_total = rep.not_tested;
-    let _ = writeln!(
-        out,
-        "<testsuites name=\"branchsim check\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{skipped_total}\">",
-        rep.checks, rep.failed
-    );
+    use quick_junit::{NonSuccessKind, Property, TestCase, TestCaseStatus, TestSuite};
+    // XML 1.0 cannot carry most control characters: shown as U+FFFD, as elsewhere.
+    let clean = |s: &str| -> String {
+        s.chars().map(|c| if (c as u32) < 0x20 && !matches!(c, '\n' | '\r' | '\t') { '\u{FFFD}' } else { c }).collect()
+    };
+    let mut report = quick_junit::Report::new("branchsim check");
     for f in rep.files.iter().filter(|f| f.skipped.is_none()) {
-        let _ = writeln!(
-            out,
-            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\">",
-            xml_escape(&f.file),
-            f.checks.len(),
-            f.failed,
-            f.not_tested
-        );
-        out.push_str("    <properties>\n");
+        let mut suite = TestSuite::new(clean(&f.file));
         let mut props: Vec<(&str, String)> = vec![
             ("scenario", f.scenario.clone()),
             ("content_hash", f.content_hash.clone()),
@@ -257,21 +228,8 @@ pub fn junit(rep: &Report) -> String {
             props.push(("baseline", b.file.clone()));
             props.push(("baseline_alpha", b.alpha.to_string()));
         }
-        for (k, v) in props {
-            let _ = writeln!(out, "      <property name=\"{k}\" value=\"{}\"/>", xml_escape(&v));
-        }
-        out.push_str("    </properties>\n");
+        suite.add_properties(props.into_iter().map(|(k, v)| Property::new(k, clean(&v))));
         for r in &f.checks {
-            let classname = if r.kind == "baseline" { format!("{} [baseline]", f.file) } else { f.file.clone() };
-            let mut attrs = format!("classname=\"{}\" name=\"{}\"", xml_escape(&classname), xml_escape(&r.check));
-            match &r.source {
-                Some(s) => {
-                    let _ = write!(attrs, " file=\"{}\" line=\"{}\"", xml_escape(&s.file), s.line);
-                }
-                None => {
-                    let _ = write!(attrs, " file=\"{}\"", xml_escape(&f.file));
-                }
-            }
             let detail = format!(
                 "value: {}\nbound: {}\nresult: {}\n{}",
                 fmt_ci(r.value, r.ci, &r.unit),
@@ -279,37 +237,46 @@ pub fn junit(rep: &Report) -> String {
                 r.status.label(),
                 r.message
             );
-            match r.status {
-                Status::Pass => {
-                    let _ = writeln!(out, "    <testcase {attrs}>");
-                    let _ = writeln!(out, "      <system-out>{}</system-out>", xml_escape(&detail));
-                    out.push_str("    </testcase>\n");
-                }
+            let status = match r.status {
+                Status::Pass => TestCaseStatus::success(),
                 Status::Fail => {
-                    let _ = writeln!(out, "    <testcase {attrs}>");
-                    let _ = writeln!(
-                        out,
-                        "      <failure type=\"{}\" message=\"{}\">{}</failure>",
-                        r.kind,
-                        xml_escape(&r.message),
-                        xml_escape(&detail)
-                    );
-                    out.push_str("    </testcase>\n");
+                    let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                    s.set_type(r.kind).set_message(clean(&r.message)).set_description(clean(&detail));
+                    s
                 }
                 Status::Skip => {
-                    let _ = writeln!(out, "    <testcase {attrs}>");
-                    let _ = writeln!(out, "      <skipped message=\"{}\"/>", xml_escape(&r.message));
-                    out.push_str("    </testcase>\n");
+                    let mut s = TestCaseStatus::skipped();
+                    s.set_message(clean(&r.message));
+                    s
+                }
+            };
+            let mut case = TestCase::new(clean(&r.check), status);
+            let classname = if r.kind == "baseline" { format!("{} [baseline]", f.file) } else { f.file.clone() };
+            case.set_classname(clean(&classname));
+            match &r.source {
+                Some(s) => {
+                    case.extra.insert("file".into(), clean(&s.file).into());
+                    case.extra.insert("line".into(), s.line.to_string().into());
+                }
+                None => {
+                    case.extra.insert("file".into(), clean(&f.file).into());
                 }
             }
+            if r.status == Status::Pass {
+                case.set_system_out(clean(&detail));
+            }
+            suite.add_test_case(case);
         }
         if !f.notes.is_empty() {
             let notes: Vec<String> = f.notes.iter().map(|n| format!("note: {n}")).collect();
-            let _ = writeln!(out, "    <system-out>{}</system-out>", xml_escape(&notes.join("\n")));
+            suite.set_system_out(clean(&notes.join("\n")));
         }
-        out.push_str("  </testsuite>\n");
+        report.add_test_suite(suite);
     }
-    out.push_str("</testsuites>\n");
+    let mut out = report.to_string().unwrap_or_else(|e| format!("<!-- cannot write JUnit XML: {e} -->"));
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
     out
 }
 
@@ -419,7 +386,6 @@ mod tests {
 
     #[test]
     fn escapes() {
-        assert_eq!(xml_escape("a<b & \"c\" 'd'\u{1}"), "a&lt;b &amp; &quot;c&quot; &apos;d&apos;\u{FFFD}");
         assert_eq!(
             gh_command("error", "a,b:c.toml", Some((3, 4)), "t", "50%\nx"),
             "::error file=a%2Cb%3Ac.toml,line=3,col=4,title=t::50%25%0Ax\n"
