@@ -119,14 +119,14 @@ impl Flow {
                         return;
                     }
                     let to = to.map(|t| m.steps[t].name.clone());
-                    let e = match edges.iter_mut().position(|e| e.from == st.name && e.to == to && e.kind == kind) {
-                        Some(i) => &mut edges[i],
+                    let i = match edges.iter().position(|e| e.from == st.name && e.to == to && e.kind == kind) {
+                        Some(i) => i,
                         None => {
                             edges.push(FlowEdge { from: st.name.clone(), to, kind, p: IndexMap::new() });
-                            edges.last_mut().expect("just pushed")
+                            edges.len() - 1
                         }
                     };
-                    *e.p.entry(c.name.clone()).or_insert(0.0) += p;
+                    *edges[i].p.entry(c.name.clone()).or_insert(0.0) += p;
                 };
                 // The same order and arithmetic as `Step::outcomes`.
                 let mut rest = 1.0;
