@@ -193,9 +193,10 @@ pub struct Observer {
     /// its stay inside the window) as it leaves: one addition per customer instead of a
     /// time-weighted update at every arrival and departure.
     stay_area: f64,
-    wait_bins: Vec<(f64, u64)>,
-    /// Served within the service-level wait and abandoned, per arrival bin.
-    sl_bins: Vec<u64>,
+    /// Per arrival bin: wait sum, served, served within the service-level threshold (one
+    /// entry, one bounds check per served customer).
+    wait_bins: Vec<(f64, u64, u64)>,
+    /// Abandoned, per arrival bin.
     abandon_bins: Vec<u64>,
     unfinished_bins: Vec<u64>,
     /// Customers still inside when the run ends, counted or not.
@@ -214,8 +215,7 @@ impl Observer {
                 .collect(),
             busy: (0..m.resources.len()).map(|_| Occupancy::new(m.n_bins)).collect(),
             stay_area: 0.0,
-            wait_bins: vec![(0.0, 0); m.n_bins],
-            sl_bins: vec![0; m.n_bins],
+            wait_bins: vec![(0.0, 0, 0); m.n_bins],
             abandon_bins: vec![0; m.n_bins],
             unfinished_bins: vec![0; m.n_bins],
             unfinished: 0,
@@ -362,7 +362,7 @@ impl Observer {
         if let Some(bin) = self.wait_bins.get_mut(b) {
             bin.0 += wait;
             bin.1 += 1;
-            self.sl_bins[b] += u64::from(wait <= self.service_level);
+            bin.2 += u64::from(wait <= self.service_level);
         }
         if !counted {
             return;
@@ -471,11 +471,12 @@ impl Observer {
                     .collect()
             })
             .collect();
-        let wait_series = self.wait_bins.iter().map(|(s, n)| if *n > 0 { s / *n as f64 } else { f64::NAN }).collect();
+        let wait_series =
+            self.wait_bins.iter().map(|(s, n, _)| if *n > 0 { s / *n as f64 } else { f64::NAN }).collect();
         let bin_counts = (0..self.wait_bins.len())
             .map(|b| BinCounts {
                 served: self.wait_bins[b].1,
-                within_sl: self.sl_bins[b],
+                within_sl: self.wait_bins[b].2,
                 abandoned: self.abandon_bins[b],
                 unfinished: self.unfinished_bins[b],
             })
