@@ -574,6 +574,8 @@ pub struct Model {
     pub time_unit: TimeUnit,
     /// Clock time of t = 0, minutes after midnight (labels only).
     pub start_clock: f64,
+    /// Weekday of t = 0 (0 = Monday; labels only: calendars are already compiled in).
+    pub start_day: usize,
     pub horizon: f64,
     pub warmup: f64,
     pub seed: u64,

@@ -381,11 +381,19 @@ pub fn progress_bar(total: u64, quiet: bool) -> Option<ProgressBar> {
         return None;
     }
     let bar = ProgressBar::new(total);
-    if let Ok(style) = ProgressStyle::with_template("{spinner} replications {pos}/{len} [{bar:40}] {per_sec} eta {eta}")
-    {
-        bar.set_style(style.progress_chars("=> "));
-    }
+    bar.set_style(progress_style());
     Some(bar)
+}
+
+/// The progress line. indicatif's own `{per_sec}` prints four decimals and a thousands
+/// separator ("4,336.6548/s"); the rate is drawn with the same significant digits as every
+/// other number branchsim prints.
+fn progress_style() -> ProgressStyle {
+    let rate = |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+        let _ = write!(w, "{}", table::rate_text(s.per_sec()));
+    };
+    ProgressStyle::with_template("{spinner} replications {pos}/{len} [{bar:40}] {rate} eta {eta}")
+        .map_or_else(|_| ProgressStyle::default_bar(), |s| s.with_key("rate", rate).progress_chars("=> "))
 }
 
 /// What a plan holds in memory and writes, for the budgets.
@@ -500,5 +508,74 @@ impl Indifference {
             Ok(_) => Err("expected a non-negative number or duration, e.g. 0.5min".into()),
             Err(_) => units::parse_duration(s).map(Indifference::Minutes),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use indicatif::{ProgressBar, ProgressDrawTarget, TermLike};
+
+    /// A terminal that keeps what is written to it.
+    #[derive(Debug, Clone, Default)]
+    struct Screen(Arc<Mutex<String>>);
+
+    impl TermLike for Screen {
+        fn width(&self) -> u16 {
+            200
+        }
+        fn move_cursor_up(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_down(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_right(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_left(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn write_line(&self, s: &str) -> std::io::Result<()> {
+            self.write_str(s)
+        }
+        fn write_str(&self, s: &str) -> std::io::Result<()> {
+            self.0.lock().unwrap().push_str(s);
+            self.0.lock().unwrap().push('\n');
+            Ok(())
+        }
+        fn clear_line(&self) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn flush(&self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// The progress line's rate has a few significant digits, never indicatif's
+    /// "4,336.6548/s".
+    #[test]
+    fn progress_rate_has_few_digits() {
+        let screen = Screen::default();
+        let bar = ProgressBar::with_draw_target(Some(100_000), ProgressDrawTarget::term_like(Box::new(screen.clone())));
+        bar.set_style(super::progress_style());
+        for _ in 0..50 {
+            bar.inc(997);
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        bar.tick();
+        let text = screen.0.lock().unwrap().clone();
+        let rates: Vec<&str> = text.split_whitespace().filter(|w| w.ends_with("/s")).collect();
+        assert!(!rates.is_empty(), "no rate drawn: {text}");
+        for r in rates {
+            let digits: String = r.trim_end_matches("/s").chars().filter(|c| c.is_ascii_digit()).collect();
+            assert!(!r.contains(','), "thousands separator in {r}");
+            assert!(digits.len() <= 4 || !r.contains('.'), "too many digits in {r}");
+            let decimals = r.trim_end_matches("/s").split('.').nth(1).map_or(0, str::len);
+            assert!(decimals <= 3, "too many decimals in {r}");
+        }
+        assert_eq!(crate::report::table::rate_text(4336.6548), "4337/s");
+        assert_eq!(crate::report::table::rate_text(0.43366), "0.434/s");
     }
 }

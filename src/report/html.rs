@@ -52,6 +52,7 @@ th { background: var(--head); font-weight: 600; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td small, .ci { color: var(--muted); font-size: 12px; }
 tr.group th { background: #e6edf5; }
+table.kpis thead th { overflow-wrap: anywhere; }
 .better { color: var(--good); font-weight: 600; }
 .worse { color: var(--bad); font-weight: 600; }
 .note { color: var(--muted); font-size: 14px; }
@@ -145,20 +146,10 @@ fn is_share(k: &str) -> bool {
     kpi::is_share(k)
 }
 
+/// A number as the terminal prints it (`table::fmt_num`: three significant digits, no "-0"),
+/// so that the report and the terminal show the same figure.
 fn fmt_num(x: f64) -> String {
-    if !x.is_finite() {
-        return "–".into();
-    }
-    let a = x.abs();
-    if a >= 1000.0 {
-        format!("{x:.0}")
-    } else if a >= 100.0 {
-        format!("{x:.1}")
-    } else if a >= 10.0 {
-        format!("{x:.2}")
-    } else {
-        format!("{x:.3}")
-    }
+    if x.is_finite() { crate::report::table::fmt_num(x) } else { "–".into() }
 }
 
 fn fmt_value(k: &str, x: f64) -> String {
@@ -176,8 +167,11 @@ fn stat_cell(k: &str, s: Option<&Stat>) -> String {
     let Some(s) = s else {
         return "<td class=\"num\">–</td>".into();
     };
-    let ci = if s.ci95[0].is_finite() && s.ci95[1].is_finite() {
-        format!("<br><small>[{}, {}]</small>", fmt_value(k, s.ci95[0]), fmt_value(k, s.ci95[1]))
+    // A share cannot leave [0, 100%]: the normal-approximation interval is cut at the edge
+    // rather than shown as "[-0.4%, 2.3%]".
+    let (lo, hi) = if is_share(k) { (s.ci95[0].max(0.0), s.ci95[1].min(1.0)) } else { (s.ci95[0], s.ci95[1]) };
+    let ci = if lo.is_finite() && hi.is_finite() {
+        format!("<br><small>[{}, {}]</small>", fmt_value(k, lo), fmt_value(k, hi))
     } else {
         String::new()
     };
@@ -806,17 +800,53 @@ fn rate_text(r: &Results, interval: Option<f64>, rates: &[f64]) -> String {
     }
 }
 
+/// Variant columns per KPI table. Five columns of "12.3% [11.4%, 13.2%]" and a KPI column
+/// overflow an 800 px page (a laptop split screen, a printed A4 page); beyond this the table
+/// wraps into further tables of the remaining variants, each with the baseline again as the
+/// reference column, so that every column stays readable without scrolling.
+pub const KPI_TABLE_COLUMNS: usize = 4;
+
+/// The variants of each KPI table: all of them when they fit, otherwise the baseline and up
+/// to `KPI_TABLE_COLUMNS - 1` others per table.
+fn kpi_table_chunks<'a>(r: &'a Results) -> Vec<Vec<(&'a String, &'a VariantSummary)>> {
+    let all: Vec<(&String, &VariantSummary)> = r.variants.iter().collect();
+    if all.len() <= KPI_TABLE_COLUMNS {
+        return vec![all];
+    }
+    all[1..].chunks(KPI_TABLE_COLUMNS - 1).map(|c| std::iter::once(all[0]).chain(c.iter().copied()).collect()).collect()
+}
+
 fn kpi_tables(h: &mut String, r: &Results) {
     h.push_str(
         "<section id=\"kpis\">\n<h2>KPIs by variant</h2>\n<p class=\"note\">Mean across \
-         replications with its 95% confidence interval below it.</p>\n<div class=\"scroll\"><table><thead><tr><th>KPI</th>",
+         replications with its 95% confidence interval below it.",
     );
-    for n in r.variants.keys() {
+    let chunks = kpi_table_chunks(r);
+    if chunks.len() > 1 {
+        let _ = write!(
+            h,
+            " {} variants do not fit one readable table: they follow in {} tables, each with \
+             the baseline again as the reference column.",
+            r.variants.len(),
+            chunks.len()
+        );
+    }
+    h.push_str("</p>\n");
+    for vs in &chunks {
+        kpi_table(h, r, vs);
+    }
+    kpi_notes(h, r);
+}
+
+/// One KPI table over the variants `vs` (one column each).
+fn kpi_table(h: &mut String, r: &Results, vs: &[(&String, &VariantSummary)]) {
+    h.push_str("<div class=\"scroll\"><table class=\"kpis\"><thead><tr><th>KPI</th>");
+    for (n, _) in vs {
         let _ = write!(h, "<th class=\"num\">{}</th>", escape(n));
     }
     h.push_str("</tr></thead><tbody>");
-    let cols = r.variants.len() + 1;
-    let vs: Vec<&VariantSummary> = r.variants.values().collect();
+    let cols = vs.len() + 1;
+    let vs: Vec<&VariantSummary> = vs.iter().map(|(_, v)| *v).collect();
     let row = |h: &mut String, label: &str, path: &str, k: &str| {
         let _ = write!(h, "<tr><td>{}</td>", label);
         for v in &vs {
@@ -877,6 +907,10 @@ fn kpi_tables(h: &mut String, r: &Results) {
         }
     }
     h.push_str("</tbody></table></div>\n");
+}
+
+/// Precision targets and early stops under the KPI tables.
+fn kpi_notes(h: &mut String, r: &Results) {
     if let Some(p) = &r.precision {
         let _ = write!(
             h,

@@ -127,7 +127,25 @@ pub struct ModelInfo {
     /// probability, for the process diagram (absent in older summary.json files).
     #[serde(default)]
     pub flow: crate::report::charts::flow::Flow,
+    /// When t = 0 falls: clock time and weekday, so that readers (and the chart axes) can
+    /// name the days of a multi-day run. Absent in files written before it existed.
+    #[serde(default)]
+    pub start: Option<StartInfo>,
 }
+
+/// The clock and weekday of t = 0.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct StartInfo {
+    /// Clock time, "09:00".
+    pub clock: String,
+    /// The same in minutes after midnight.
+    pub clock_minutes: f64,
+    /// Weekday, "mon" … "sun" (the scenario's `start_day`).
+    pub weekday: String,
+}
+
+/// Weekday keys as scenarios write them, Monday first.
+pub const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CustomerInfo {
@@ -234,7 +252,13 @@ impl ModelInfo {
         use crate::model::{RateProfile, Staffing};
         let tu = m.time_unit;
         let cname = |i: usize| m.customers.get(i).map_or(String::new(), |c| c.name.clone());
+        let start = Some(StartInfo {
+            clock: units::clock_label(m.start_clock, 0.0, false),
+            clock_minutes: m.start_clock,
+            weekday: WEEKDAYS[m.start_day % 7].to_string(),
+        });
         ModelInfo {
+            start,
             customers: m
                 .customers
                 .iter()

@@ -71,6 +71,12 @@ pub fn fmt_num(x: f64) -> String {
     no_negative_zero(s)
 }
 
+/// A rate per second as the progress line shows it: "4337/s", "43.4/s", "0.434/s" (the
+/// significant digits of `fmt_num`, no thousands separator).
+pub fn rate_text(per_sec: f64) -> String {
+    format!("{}/s", fmt_num(per_sec))
+}
+
 /// "-0.0" → "0.0": a rounded zero has no sign.
 pub fn no_negative_zero(s: String) -> String {
     match s.strip_prefix('-') {

@@ -65,12 +65,19 @@ impl Ctx<'_> {
         self.results.scenario.time_unit.minutes()
     }
 
+    /// The clock of the results' time axes, with the start weekday when summary.json has it.
+    pub fn clock(&self) -> style::Clock {
+        let r = self.results;
+        let weekday = r.baseline().and_then(|b| b.model.start.as_ref()).map(|s| s.weekday.as_str());
+        style::Clock::new(r.scenario.start_minutes, (r.scenario.horizon * self.minutes_per_unit()).max(1.0)).on(weekday)
+    }
+
     /// The time axis over the results' bins, keeping the periods `open` says carry
     /// something (the heatmap and the wait-by-arrival chart leave out idle nights).
     pub fn bin_axis(&self, open: impl Fn(usize, usize) -> bool) -> style::TimeAxis {
         let r = self.results;
         let mpu = self.minutes_per_unit();
-        let clock = style::Clock::new(r.scenario.start_minutes, (r.scenario.horizon * mpu).max(1.0));
+        let clock = self.clock();
         let (bw, n) = r
             .variants
             .values()

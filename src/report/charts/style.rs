@@ -300,16 +300,41 @@ pub struct Clock {
     pub start: f64,
     pub horizon: f64,
     pub multi_day: bool,
+    /// Weekday of t = 0 (0 = Monday), when known: multi-day labels then name the day.
+    pub weekday: Option<usize>,
 }
 
 impl Clock {
     pub fn new(start_minutes: f64, horizon_minutes: f64) -> Clock {
         let start = if start_minutes.is_finite() { start_minutes } else { 0.0 };
-        Clock { start, horizon: horizon_minutes, multi_day: start + horizon_minutes > units::MINUTES_PER_DAY }
+        Clock {
+            start,
+            horizon: horizon_minutes,
+            multi_day: start + horizon_minutes > units::MINUTES_PER_DAY,
+            weekday: None,
+        }
     }
 
+    /// The clock with t = 0 on `weekday` ("mon" … "sun"); unknown names leave days numbered.
+    pub fn on(mut self, weekday: Option<&str>) -> Clock {
+        self.weekday = weekday.and_then(|w| crate::report::results::WEEKDAYS.iter().position(|d| *d == w));
+        self
+    }
+
+    /// "Tue" for the day `day` (0 = the first) when the start weekday is known.
+    pub fn day_name(&self, day: i64) -> Option<&'static str> {
+        const NAMES: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+        self.weekday.map(|w| NAMES[(w as i64 + day).rem_euclid(7) as usize])
+    }
+
+    /// "09:00"; on a multi-day run "d2 09:00", or "Tue d2 09:00" when the weekday is known.
     pub fn label(&self, t: f64) -> String {
-        units::clock_label(self.start, t, self.multi_day)
+        let s = units::clock_label(self.start, t, self.multi_day);
+        let day = ((self.start + t) / units::MINUTES_PER_DAY).floor() as i64;
+        match self.day_name(day) {
+            Some(n) if self.multi_day => format!("{n} {s}"),
+            _ => s,
+        }
     }
 
     /// Tick positions (minutes from t = 0) on whole clock hours, at most about `max` of them.
@@ -529,7 +554,14 @@ impl TimeAxis {
                     let d = day(g);
                     let first = prev != Some(d);
                     prev = Some(d);
-                    if first && (d - first_day) % k == 0 { format!("day {}", d + 1) } else { String::new() }
+                    if first && (d - first_day) % k == 0 {
+                        match clock.day_name(d) {
+                            Some(n) => format!("{n} d{}", d + 1),
+                            None => format!("day {}", d + 1),
+                        }
+                    } else {
+                        String::new()
+                    }
                 })
                 .collect()
         };

@@ -178,7 +178,7 @@ impl Chart for QueueChart<'_> {
         let font = cx.font;
         let (plot, leg) = style::framed(root, font, &self.title)?;
         let mpu = cx.minutes_per_unit();
-        let clock = Clock::new(r.scenario.start_minutes, (r.scenario.horizon * mpu).max(1.0));
+        let clock = cx.clock();
         let mut series = Vec::new();
         let mut names = Vec::new();
         let mut items = Vec::new();
