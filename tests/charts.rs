@@ -611,7 +611,7 @@ fn multi_day_charts_state_their_bin_and_labels_do_not_overlap() {
         assert!(texts.iter().any(|t| t.2.ends_with(title)), "{stem}: title lacks the bin: {:?}", &texts[..3]);
         assert!(!texts.iter().any(|t| t.2.contains("by hour")), "{stem} says by hour");
         // Axis labels: day numbers, at most a handful per row, never overlapping.
-        let days: Vec<&(f64, f64, String)> = texts.iter().filter(|t| t.2.starts_with("day ")).collect();
+        let days: Vec<&(f64, f64, String)> = texts.iter().filter(|t| day_of_label(&t.2).is_some()).collect();
         assert!(days.len() >= 3, "{stem}: no day labels: {texts:?}");
         assert!(!texts.iter().any(|t| t.2.starts_with("d1 ")), "{stem}: clock labels on a multi-day axis");
         let mut rows: std::collections::BTreeMap<i64, Vec<(f64, usize)>> = Default::default();
@@ -626,6 +626,51 @@ fn multi_day_charts_state_their_bin_and_labels_do_not_overlap() {
                 let room = (w[0].1 + w[1].1) as f64 / 2.0 * 9.6;
                 assert!(w[1].0 - w[0].0 > room, "{stem}: labels at x = {} and {} overlap", w[0].0, w[1].0);
             }
+        }
+    }
+}
+
+/// The day number of a multi-day axis label: "Mon d8" (weekday known) or "day 8".
+fn day_of_label(t: &str) -> Option<i64> {
+    let n = t.strip_prefix("day ").or_else(|| t.split_once(" d").map(|(_, n)| n))?;
+    n.parse().ok()
+}
+
+/// Multi-day axes name the weekday (issue #19): summary.json's model section records the start
+/// clock and weekday, and every day label of the heatmap, the wait-by-arrival chart and the
+/// queue charts is "Wed d1", "Thu d2", … counted from the scenario's `start_day`. The old
+/// labels said "day 8" and summary.json did not say on which weekday t = 0 falls.
+#[test]
+fn multi_day_axes_name_weekdays_from_the_start_day() {
+    let path = format!("{}/scenarios/loan_approval.toml", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap().replace("start_day = \"mon\"", "start_day = \"wed\"");
+    assert!(text.contains("start_day = \"wed\""));
+    let loaded = scenario::load_str(&text, "loan_wed.toml").unwrap_or_else(|e| panic!("{}", e.render()));
+    let Command::Run(args) =
+        Cli::try_parse_from(["branchsim", "run", "loan_wed.toml", "-q", "--threads", "2", "-n", "2", "--variant", "shared_crm"])
+            .unwrap()
+            .command
+    else {
+        unreachable!()
+    };
+    let r = run::simulate(&loaded, &args, None).unwrap().results;
+    let dir = temp_dir("weekdays");
+    charts::write_charts_and_report(&r, &dir, None).unwrap();
+    let v = serde_json::to_value(&r).unwrap();
+    let start = &v["variants"]["baseline"]["model"]["start"];
+    assert_eq!(start["weekday"], "wed", "{start}");
+    assert_eq!(start["clock"], "08:00", "{start}");
+    assert_eq!(start["clock_minutes"], 480.0, "{start}");
+    let names = ["Wed", "Thu", "Fri", "Sat", "Sun", "Mon", "Tue"];
+    for stem in ["utilisation-heatmap", "wait-by-arrival-hour", "queue-2-doc-check"] {
+        let svg = read(&dir.join(format!("charts/{stem}.svg")));
+        let labels: Vec<String> =
+            svg_placed_texts(&svg).into_iter().map(|t| t.2).filter(|t| day_of_label(t).is_some()).collect();
+        assert!(labels.len() >= 3, "{stem}: no day labels");
+        for l in &labels {
+            let d = day_of_label(l).unwrap();
+            let want = format!("{} d{d}", names[((d - 1) % 7) as usize]);
+            assert_eq!(l, &want, "{stem}: day label");
         }
     }
 }

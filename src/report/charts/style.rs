@@ -327,6 +327,14 @@ impl Clock {
         self.weekday.map(|w| NAMES[(w as i64 + day).rem_euclid(7) as usize])
     }
 
+    /// The label of day `day` (0 = the first): "Mon d1" when the weekday is known, else "day 1".
+    pub fn day_label(&self, day: i64) -> String {
+        match self.day_name(day) {
+            Some(n) => format!("{n} d{}", day + 1),
+            None => format!("day {}", day + 1),
+        }
+    }
+
     /// "09:00"; on a multi-day run "d2 09:00", or "Tue d2 09:00" when the weekday is known.
     pub fn label(&self, t: f64) -> String {
         let s = units::clock_label(self.start, t, self.multi_day);
@@ -554,14 +562,7 @@ impl TimeAxis {
                     let d = day(g);
                     let first = prev != Some(d);
                     prev = Some(d);
-                    if first && (d - first_day) % k == 0 {
-                        match clock.day_name(d) {
-                            Some(n) => format!("{n} d{}", d + 1),
-                            None => format!("day {}", d + 1),
-                        }
-                    } else {
-                        String::new()
-                    }
+                    if first && (d - first_day) % k == 0 { clock.day_label(d) } else { String::new() }
                 })
                 .collect()
         };

@@ -96,7 +96,7 @@ fn queue_panel<DB: DrawingBackend>(
     let xf = |x: &f64| {
         let d = (clock.start + x) / 1440.0;
         if clock.multi_day && (d - d.round()).abs() < 1e-6 {
-            format!("day {}", d.round() as i64 + 1)
+            clock.day_label(d.round() as i64)
         } else {
             clock.label(*x)
         }
@@ -215,7 +215,7 @@ impl Chart for QueueChart<'_> {
             let areas = plot.split_evenly((panels, 1));
             for ((area, s), name) in areas.iter().zip(&series).zip(&names) {
                 let is_base = Some(name) == baseline_name;
-                let caption = format!("{}{}", fonts::clean(name, 40), if is_base { " (baseline)" } else { "" });
+                let caption = format!("{}{}", fonts::clean(name, 40), if is_base && name != "baseline" { " (baseline)" } else { "" });
                 let reference = if is_base { None } else { base };
                 queue_panel(area, font, Some(&caption), &clock, ymax, warm, &[s], reference, true)?;
             }
