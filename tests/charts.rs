@@ -699,3 +699,64 @@ fn queue_chart_gives_each_variant_a_panel_with_the_baseline() {
     charts::write_charts_and_report(&two, &dir2, None).unwrap();
     assert_eq!(png_size(&dir2.join("charts/queue-2-teller.png")).1, 700);
 }
+
+/// The KPI charts tell the report's story (issue #19): with the scenario's objective (loan:
+/// working-time cycle, not a headline KPI) the first KPI chart is the objective's, says so and
+/// which direction is better; the report's recommended variant is labelled "recommended" in
+/// every KPI chart and no other variant is; a constraint is drawn and named; service-level
+/// charts say "served within 8 h" and the arrivals-based one exists when customers abandon.
+/// The old charts ignored the objective and the winner and said "waited at most".
+#[test]
+fn kpi_charts_show_the_objective_and_the_recommended_variant() {
+    use branchsim::report::verdict;
+    let r = shipped("loan_approval.toml", "3");
+    let v = verdict::verdict(&r);
+    let winner = v.winner.clone().expect("loan has a recommendation");
+    let dir = temp_dir("story");
+    charts::write_charts_and_report(&r, &dir, None).unwrap();
+    let html = read(&dir.join("report.html"));
+    let first_kpi = html.find("charts/kpi-").map(|i| &html[i + 7..]).unwrap();
+    assert!(first_kpi.starts_with("kpi-cycle-time-work-mean"), "objective chart not first: {}", &first_kpi[..40]);
+    let obj = read(&dir.join("charts/kpi-cycle-time-work-mean.svg"));
+    let texts = svg_texts(&obj);
+    assert!(has(&texts, "objective: mean cycle time in working time (lower is better)"), "{texts:?}");
+    let mut charts_seen = 0;
+    for e in std::fs::read_dir(dir.join("charts")).unwrap() {
+        let p = e.unwrap().path();
+        let name = p.file_name().unwrap().to_string_lossy().to_string();
+        if !(name.starts_with("kpi-") && name.ends_with(".svg")) {
+            continue;
+        }
+        charts_seen += 1;
+        let texts = svg_texts(&read(&p));
+        let rec: Vec<&String> = texts.iter().filter(|t| t.contains("recommended") && !t.starts_with("ring:")).collect();
+        assert_eq!(rec.len(), 1, "{name}: {rec:?}");
+        assert!(has(&texts, &format!("ring: recommended ({winner})")), "{name}: {texts:?}");
+        assert!(!texts.iter().any(|t| t.contains("waited at most")), "{name}");
+    }
+    assert!(charts_seen >= 3);
+    let sl = svg_texts(&read(&dir.join("charts/kpi-service-level.svg")));
+    assert!(has(&sl, "service level (served within 8 h)"), "{sl:?}");
+
+    // A constraint on the service level is drawn and named; downtown abandons, so the
+    // arrivals-based service level gets its chart.
+    let path = format!("{}/scenarios/downtown_branch.toml", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap().replacen(
+        "[[customers]]",
+        "objective = { kpi = \"staff_cost\", direction = \"minimise\", constraint = \"service_level >= 0.85\" }\n\n[[customers]]",
+        1,
+    );
+    let loaded = scenario::load_str(&text, "dt.toml").unwrap_or_else(|e| panic!("{}", e.render()));
+    let Command::Run(args) = Cli::try_parse_from(["branchsim", "run", "dt.toml", "-q", "-n", "3"]).unwrap().command
+    else {
+        unreachable!()
+    };
+    let r = run::simulate(&loaded, &args, None).unwrap().results;
+    let dir = temp_dir("story-constraint");
+    charts::write_charts_and_report(&r, &dir, None).unwrap();
+    let sl = svg_texts(&read(&dir.join("charts/kpi-service-level.svg")));
+    assert!(has(&sl, "objective: service_level >= 85%"), "{sl:?}");
+    let arr = svg_texts(&read(&dir.join("charts/kpi-service-level-arrivals.svg")));
+    assert!(has(&arr, "service level of arrivals (within 5 min)"), "{arr:?}");
+    assert!(arr.iter().any(|t| t.contains("gave-ups count as late")), "{arr:?}");
+}

@@ -326,3 +326,66 @@ fn results_xlsx_is_complete_and_reproducible() {
         let _ = std::fs::remove_dir_all(dir);
     }
 }
+
+/// The KPI table stays readable at 800 px with five variants (issue #19): beyond
+/// `KPI_TABLE_COLUMNS` variant columns it wraps into further tables, each repeating the
+/// baseline as the reference column, and every variant's value of every KPI is still shown
+/// exactly once per table it is in. The old report put all five (and the KPI column) in one
+/// table that ran off an 800 px page.
+#[test]
+fn kpi_table_wraps_beyond_four_variant_columns() {
+    let r = shipped("downtown_branch.toml", &["--replications", "3"]);
+    assert!(r.variants.len() >= 5);
+    let page = render(&r);
+    let section = &page[page.find("<section id=\"kpis\">").unwrap()..];
+    let section = &section[..section.find("</section>").unwrap()];
+    let tables: Vec<&str> = section.split("<table class=\"kpis\">").skip(1).collect();
+    assert!(tables.len() >= 2, "one table for {} variants", r.variants.len());
+    let mut seen = Vec::new();
+    for t in &tables {
+        let head = &t[..t.find("</thead>").unwrap()];
+        let cols: Vec<String> = head
+            .split("<th class=\"num\">")
+            .skip(1)
+            .map(|c| c[..c.find("</th>").unwrap()].to_string())
+            .collect();
+        assert!(cols.len() <= html::KPI_TABLE_COLUMNS, "{} variant columns: {cols:?}", cols.len());
+        assert_eq!(cols[0], "baseline", "the baseline is the reference column of every table");
+        // Each row has one value cell per column.
+        let body = &t[t.find("<tbody>").unwrap()..t.find("</tbody>").unwrap()];
+        for row in body.split("<tr>").skip(1) {
+            assert_eq!(row.matches("<td class=\"num\">").count(), cols.len(), "{row}");
+        }
+        // The mean wait cell of each column is the variant's own mean.
+        let wait = body.split("<tr>").find(|row| row.starts_with("<td>mean wait (min)</td>")).unwrap();
+        let cells: Vec<&str> = wait.split("<td class=\"num\">").skip(1).map(|c| c.split("<br>").next().unwrap()).collect();
+        for (c, v) in cols.iter().zip(cells) {
+            assert_eq!(v, table::fmt_num(r.variants[c.as_str()].kpis["wait_mean"].mean), "{c}");
+        }
+        seen.extend(cols);
+    }
+    for n in r.variants.keys() {
+        assert!(seen.contains(n), "{n} missing from the KPI tables");
+    }
+}
+
+/// Report and terminal print the same figure for a KPI (three significant digits, as
+/// `table::fmt_num`), and a share's confidence interval never leaves [0, 100%]. The old report
+/// printed "2.393" beside the terminal's "2.39" and intervals like "[-0.4%, 2.3%]".
+#[test]
+fn report_numbers_match_the_terminal_and_shares_stay_in_range() {
+    let r = shipped("downtown_branch.toml", &["--replications", "3"]);
+    let page = render(&r);
+    let t = table::kpi_table(&r);
+    let m = r.variants["baseline"].kpis["cycle_time_p90"].mean;
+    assert!(t.contains(&table::fmt_num(m)), "{t}");
+    assert!(page.contains(&format!("<td class=\"num\">{}<br>", table::fmt_num(m))));
+    assert!(!page.contains(&format!("{m:.2}<br>")) || format!("{m:.2}") == table::fmt_num(m));
+    let kpis = &page[page.find("<section id=\"kpis\">").unwrap()..page.find("<section id=\"comparison\">").unwrap()];
+    for ci in kpis.split("<small>[").skip(1).map(|c| &c[..c.find(']').unwrap()]) {
+        if ci.contains('%') {
+            let bounds: Vec<f64> = ci.split(", ").map(|b| b.trim_end_matches('%').parse().unwrap()).collect();
+            assert!(bounds.iter().all(|b| (0.0..=100.0).contains(b)), "share interval [{ci}]");
+        }
+    }
+}

@@ -178,7 +178,7 @@ fn stat_cell(k: &str, s: Option<&Stat>) -> String {
     format!("<td class=\"num\">{}{ci}</td>", fmt_value(k, s.mean))
 }
 
-fn kpi_label(k: &str, r: &Results) -> String {
+pub(crate) fn kpi_label(k: &str, r: &Results) -> String {
     let unit = r.scenario.time_unit.label();
     match k {
         "service_level" => return format!("service level (served within {})", r.sl_threshold()),

@@ -112,7 +112,7 @@ impl Chart for CostChart {
         chart
             .configure_mesh()
             .x_desc("staff cost over the horizon (currency)")
-            .y_desc(format!("service level: waited ≤ {} (%)", self.threshold))
+            .y_desc(format!("service level: served within {} (% of served)", self.threshold))
             .x_label_formatter(&|x| num(*x))
             .y_label_formatter(&|y| num(*y))
             .x_labels(10)

@@ -1,5 +1,10 @@
 //! One chart per headline KPI: every variant's mean with its 95% confidence interval, the
 //! baseline's level as a dashed reference line, and the paired change against the baseline.
+//!
+//! The charts tell the report's story, not a separate one: the objective's KPI (from
+//! `report::verdict`, decided once) comes first and says so in its title, its constraint is
+//! drawn as a line, the recommended variant is ringed and labelled in every chart, and a
+//! variant that changes demand is labelled so its bars are not read as a like-for-like gain.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -8,43 +13,130 @@ use plotters::style::text_anchor::{HPos, VPos};
 use super::style::{self, DESC_SIZE, GREY, LIGHT_GREY, LegendItem, NOTE_SIZE, OrErr, Swatch, TICK_SIZE, num};
 use super::{Chart, Ctx, Job, fonts};
 
+/// The objective's constraint line (vermillion of the Okabe–Ito palette).
+const LIMIT: RGBColor = RGBColor(0xd5, 0x5e, 0x00);
+
 /// The headline KPIs that get a comparison chart: (KPI, title, axis label, percent?).
 pub const HEADLINE: &[(&str, &str, &str, bool)] = &[
     ("wait_mean", "mean wait", "mean wait", false),
     ("cycle_time_p90", "p90 cycle time", "90th percentile of cycle time", false),
-    ("service_level", "service level", "served within the threshold (%)", true),
+    ("service_level", "service level", "% of served customers who waited at most the threshold", true),
     ("abandon_rate", "abandonment", "customers who left unserved (%)", true),
     ("staff_cost", "staff cost", "staff cost over the horizon (currency)", false),
 ];
 
+/// What the KPI charts draw besides the numbers, from the report's one verdict.
+#[derive(Clone, Debug, Default)]
+pub struct Story {
+    /// The objective's KPI and whether lower is better.
+    pub objective: Option<(String, bool)>,
+    /// The constraint a recommended variant must meet: (KPI, "<=" or ">=", value).
+    pub constraint: Option<(String, String, f64)>,
+    pub winner: Option<String>,
+    /// Variants that change demand.
+    pub demand: Vec<String>,
+}
+
+impl Story {
+    pub fn of(r: &crate::report::Results) -> Story {
+        let v = crate::report::verdict::verdict(r);
+        let rk = r.comparison.as_ref().and_then(|c| c.ranking.as_ref());
+        Story {
+            objective: rk.map(|rk| (rk.kpi.clone(), rk.minimise)),
+            constraint: rk.and_then(|rk| rk.constraint.as_deref()).and_then(parse_constraint),
+            winner: v.winner,
+            demand: v.scores.iter().filter(|s| !s.demand.is_empty()).map(|s| s.variant.clone()).collect(),
+        }
+    }
+}
+
+/// "service_level >= 0.8" → ("service_level", ">=", 0.8).
+fn parse_constraint(c: &str) -> Option<(String, String, f64)> {
+    let op = ["<=", ">="].into_iter().find(|op| c.contains(op))?;
+    let (k, v) = c.split_once(op)?;
+    Some((k.trim().to_string(), op.to_string(), v.trim().parse().ok()?))
+}
+
+/// (KPI, title words, axis label, percent?) of every KPI chart: the objective first (also
+/// when it is not a headline KPI), then the headline KPIs, with the arrivals-based service
+/// level beside the served-based one when customers can leave unserved.
+fn chart_kpis(r: &crate::report::Results, story: &Story) -> Vec<(String, String, String, bool)> {
+    let mut out: Vec<(String, String, String, bool)> =
+        HEADLINE.iter().map(|&(k, w, a, p)| (k.to_string(), w.to_string(), a.to_string(), p)).collect();
+    let abandons = r.variants.values().any(|v| v.kpis.get("abandon_rate").is_some_and(|s| s.max > 0.0));
+    if abandons {
+        let at = out.iter().position(|c| c.0 == "service_level").map_or(out.len(), |i| i + 1);
+        out.insert(
+            at,
+            (
+                "service_level_arrivals".into(),
+                "service level of arrivals".into(),
+                "% of arrivals served within the threshold (gave-ups count as late)".into(),
+                true,
+            ),
+        );
+    }
+    if let Some((k, _)) = &story.objective {
+        let i = out.iter().position(|c| &c.0 == k);
+        let c = match i {
+            Some(i) => out.remove(i),
+            None => {
+                let unit = format!(" ({})", r.scenario.time_unit.label());
+                let label = crate::report::html::kpi_label(k, r);
+                let what = label.strip_suffix(&unit).unwrap_or(&label).to_string();
+                (k.clone(), what.clone(), what, crate::kpi::is_share(k))
+            }
+        };
+        out.insert(0, c);
+    }
+    out
+}
+
 pub fn jobs<'a>(cx: &'a Ctx<'a>) -> Vec<Job<'a>> {
     let sl = cx.results.scenario.service_level;
-    HEADLINE
-        .iter()
-        .filter(|(k, ..)| cx.results.variants.values().any(|v| v.kpis.contains_key(*k)))
+    let story = Story::of(cx.results);
+    chart_kpis(cx.results, &story)
+        .into_iter()
+        .filter(|(k, ..)| cx.results.variants.values().any(|v| v.kpis.contains_key(k.as_str())))
         .filter(|(k, ..)| super::omit::kpi_constant(cx.results, k).is_none())
-        .map(|&(kpi, what, axis, pct)| {
-            let title = cx.title(&format!("{what} by variant"));
-            let axis = if crate::kpi::is_duration(kpi) {
+        .map(|(kpi, what, axis, pct)| {
+            let what = match kpi.as_str() {
+                "service_level" => format!("service level (served within {} {})", num(sl), cx.unit),
+                "service_level_arrivals" => format!("service level of arrivals (within {} {})", num(sl), cx.unit),
+                _ => what,
+            };
+            let objective = story.objective.as_ref().filter(|o| o.0 == kpi).map(|o| o.1);
+            let title = match objective {
+                Some(min) => cx.title(&format!(
+                    "objective: {what} ({} is better)",
+                    if min { "lower" } else { "higher" }
+                )),
+                None => cx.title(&format!("{what} by variant")),
+            };
+            let axis = if crate::kpi::is_duration(&kpi) {
                 format!("{axis} ({})", cx.unit)
-            } else if kpi == "service_level" {
-                format!("waited at most {} {} (%)", num(sl), cx.unit)
+            } else if kpi.starts_with("service_level") {
+                axis.replace("the threshold", &format!("{} {}", num(sl), cx.unit))
             } else {
-                axis.to_string()
+                axis
             };
             let caption = format!(
                 "{}: mean of {} replications per variant with its 95% confidence interval. The \
                  dashed line is the baseline; labels give the change against the baseline \
                  (paired, common random numbers) and whether it is significant after the \
-                 Bonferroni correction.",
+                 Bonferroni correction.{}",
                 what[..1].to_uppercase() + &what[1..],
-                cx.results.replications
+                cx.results.replications,
+                match &story.winner {
+                    Some(w) => format!(" The ringed variant ({w}) is the report's recommendation."),
+                    None => String::new(),
+                }
             );
             Job::new(
                 format!("kpi-{}", kpi.replace('_', "-")),
                 title.clone(),
                 caption,
-                KpiChart { cx, kpi, axis, pct, title },
+                KpiChart { cx, kpi, axis, pct, title, story: story.clone() },
             )
         })
         .collect()
@@ -52,10 +144,11 @@ pub fn jobs<'a>(cx: &'a Ctx<'a>) -> Vec<Job<'a>> {
 
 pub struct KpiChart<'a> {
     cx: &'a Ctx<'a>,
-    kpi: &'static str,
+    kpi: String,
     axis: String,
     pct: bool,
     title: String,
+    story: Story,
 }
 
 impl Chart for KpiChart<'_> {
@@ -70,7 +163,7 @@ impl Chart for KpiChart<'_> {
         let mut pts = Vec::new();
         let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
         for (i, (name, v)) in r.variants.iter().enumerate() {
-            let Some(s) = v.kpis.get(self.kpi) else {
+            let Some(s) = v.kpis.get(self.kpi.as_str()) else {
                 continue;
             };
             let m = s.mean * scale;
@@ -83,11 +176,10 @@ impl Chart for KpiChart<'_> {
             hi = hi.max(b);
             pts.push((i, name.as_str(), m, a, b));
         }
-        let base = r.baseline().and_then(|b| b.kpis.get(self.kpi)).map(|s| s.mean * scale).filter(|m| m.is_finite());
+        let base = r.baseline().and_then(|b| b.kpis.get(self.kpi.as_str())).map(|s| s.mean * scale).filter(|m| m.is_finite());
         if !lo.is_finite() {
             (lo, hi) = (0.0, 1.0);
         }
-        let span = (hi - lo).max(hi.abs().max(1e-9) * 0.02);
         // Every headline KPI is non-negative (shares at most 100%): the axis stays in range and
         // a confidence interval reaching past it is cut at the edge.
         // A KPI with no spread in any variant (a fixed staff cost) is shown from zero: there
@@ -95,8 +187,21 @@ impl Chart for KpiChart<'_> {
         let fixed = r
             .variants
             .values()
-            .filter_map(|v| v.kpis.get(self.kpi))
+            .filter_map(|v| v.kpis.get(self.kpi.as_str()))
             .all(|s| s.max - s.min <= 1e-9 * s.max.abs().max(1.0));
+        // The objective's constraint on this KPI is drawn, so the axis must reach it.
+        let limit = self
+            .story
+            .constraint
+            .as_ref()
+            .filter(|c| c.0 == self.kpi)
+            .map(|c| (c.1.clone(), c.2 * scale))
+            .filter(|c| c.1.is_finite());
+        if let Some((_, v)) = &limit {
+            lo = lo.min(*v);
+            hi = hi.max(*v);
+        }
+        let span = (hi - lo).max(hi.abs().max(1e-9) * 0.02);
         let y0 = if fixed { 0.0 } else { (lo - span * 0.35).max(0.0) };
         let mut y1 = hi + span * 0.45;
         if self.pct {
@@ -136,6 +241,16 @@ impl Chart for KpiChart<'_> {
                 .draw_series(DashedLineSeries::new(vec![(-0.5, b), (n as f64 - 0.5, b)], 10, 6, GREY.stroke_width(2)))
                 .or_err()?;
         }
+        if let Some((_, v)) = &limit {
+            chart
+                .draw_series(DashedLineSeries::new(
+                    vec![(-0.5, *v), (n as f64 - 0.5, *v)],
+                    4,
+                    4,
+                    LIMIT.stroke_width(2),
+                ))
+                .or_err()?;
+        }
         let diffs = r.comparison.as_ref().map(|c| &c.differences);
         let note = style::text_style(font, NOTE_SIZE, style::DARK, HPos::Center, VPos::Bottom);
         let mut items = Vec::new();
@@ -166,6 +281,22 @@ impl Chart for KpiChart<'_> {
                     format!("{ch}{}", if d.significant { " *" } else { " n.s." })
                 })
             };
+            let winner = self.story.winner.as_deref() == Some(name);
+            if winner {
+                chart.draw_series(std::iter::once(Circle::new((x, m), 15, c.stroke_width(3)))).or_err()?;
+            }
+            let tags: Vec<&str> = [
+                winner.then_some("recommended"),
+                self.story.demand.iter().any(|d| d == name).then_some("changes demand"),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            let label = match (label, tags.is_empty()) {
+                (Some(l), false) => Some(format!("{l} · {}", tags.join(", "))),
+                (None, false) => Some(tags.join(", ")),
+                (l, true) => l,
+            };
             if let Some(l) = label {
                 chart
                     .draw_series(std::iter::once(EmptyElement::at((x, b)) + Text::new(l, (0, -12), note.clone())))
@@ -182,6 +313,13 @@ impl Chart for KpiChart<'_> {
         ));
         if base.is_some() {
             items.push(LegendItem::new("baseline level", Swatch::Dashed(GREY)));
+        }
+        if let Some((op, v)) = &limit {
+            let shown = if self.pct { format!("{}%", num(*v)) } else { num(*v) };
+            items.push(LegendItem::new(format!("objective: {} {op} {shown}", self.kpi), Swatch::Dashed(LIMIT)));
+        }
+        if let Some(w) = &self.story.winner {
+            items.push(LegendItem::new(format!("ring: recommended ({})", fonts::clean(w, 24)), Swatch::None));
         }
         if r.variants.len() > 1 {
             items.push(LegendItem::new("* significant change", Swatch::None));
