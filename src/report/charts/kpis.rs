@@ -107,19 +107,19 @@ pub fn jobs<'a>(cx: &'a Ctx<'a>) -> Vec<Job<'a>> {
             };
             let objective = story.objective.as_ref().filter(|o| o.0 == kpi).map(|o| o.1);
             let title = match objective {
-                Some(min) => cx.title(&format!(
-                    "objective: {what} ({} is better)",
-                    if min { "lower" } else { "higher" }
-                )),
+                Some(_) => cx.title(&format!("objective: {what}")),
                 None => cx.title(&format!("{what} by variant")),
             };
+            let better = objective.map_or(String::new(), |min| {
+                format!(" — {} is better", if min { "lower" } else { "higher" })
+            });
             let axis = if crate::kpi::is_duration(&kpi) {
                 format!("{axis} ({})", cx.unit)
             } else if kpi.starts_with("service_level") {
                 axis.replace("the threshold", &format!("{} {}", num(sl), cx.unit))
             } else {
                 axis
-            };
+            } + &better;
             let caption = format!(
                 "{}: mean of {} replications per variant with its 95% confidence interval. The \
                  dashed line is the baseline; labels give the change against the baseline \
@@ -316,10 +316,10 @@ impl Chart for KpiChart<'_> {
         }
         if let Some((op, v)) = &limit {
             let shown = if self.pct { format!("{}%", num(*v)) } else { num(*v) };
-            items.push(LegendItem::new(format!("objective: {} {op} {shown}", self.kpi), Swatch::Dashed(LIMIT)));
+            items.push(LegendItem::new(format!("constraint {op} {shown}"), Swatch::Dashed(LIMIT)));
         }
-        if let Some(w) = &self.story.winner {
-            items.push(LegendItem::new(format!("ring: recommended ({})", fonts::clean(w, 24)), Swatch::None));
+        if self.story.winner.is_some() {
+            items.push(LegendItem::new("ring: recommended variant", Swatch::None));
         }
         if r.variants.len() > 1 {
             items.push(LegendItem::new("* significant change", Swatch::None));
