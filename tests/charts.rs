@@ -766,6 +766,11 @@ fn kpi_charts_show_the_objective_and_the_recommended_variant() {
     charts::write_charts_and_report(&r, &dir, None).unwrap();
     let sl = svg_texts(&read(&dir.join("charts/kpi-service-level.svg")));
     assert!(has(&sl, "constraint >= 85%"), "{sl:?}");
+    // A share's change is in points, as in the terminal ("+3.7 pp"), not a relative percent.
+    for d in r.comparison.as_ref().unwrap().differences.iter().filter(|d| d.kpi == "service_level") {
+        let pp = format!("{:+.1} pp", d.diff * 100.0).replace('-', "−");
+        assert!(sl.iter().any(|t| t.starts_with(&pp)), "{}: {pp} not in {sl:?}", d.variant);
+    }
     let arr = svg_texts(&read(&dir.join("charts/kpi-service-level-arrivals.svg")));
     assert!(has(&arr, "service level of arrivals (within 5 min)"), "{arr:?}");
     assert!(arr.iter().any(|t| t.contains("gave-ups count as late")), "{arr:?}");

@@ -273,7 +273,11 @@ impl Chart for KpiChart<'_> {
                     if d.diff == 0.0 && d.ci95[0] == 0.0 && d.ci95[1] == 0.0 {
                         return "no change".to_string();
                     }
-                    let ch = if d.relative.is_finite() {
+                    // A share changes in percentage points, as the terminal and the report
+                    // say: "+8.8 pp", not a relative "+10.7%" that reads as points.
+                    let ch = if self.pct && d.diff.is_finite() {
+                        format!("{:+.1} pp", d.diff * 100.0).replace('-', "−")
+                    } else if d.relative.is_finite() {
                         format!("{:+.1}%", d.relative * 100.0).replace('-', "−")
                     } else {
                         "–".into()
@@ -283,7 +287,7 @@ impl Chart for KpiChart<'_> {
             };
             let winner = self.story.winner.as_deref() == Some(name);
             if winner {
-                chart.draw_series(std::iter::once(Circle::new((x, m), 15, c.stroke_width(3)))).or_err()?;
+                chart.draw_series(std::iter::once(Circle::new((x, m), 17, c.stroke_width(3)))).or_err()?;
             }
             let tags: Vec<&str> = [
                 winner.then_some("recommended"),
