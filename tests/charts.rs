@@ -664,6 +664,7 @@ fn multi_day_axes_name_weekdays_from_the_start_day() {
     assert_eq!(start["weekday"], "wed", "{start}");
     assert_eq!(start["clock"], "08:00", "{start}");
     assert_eq!(start["clock_minutes"], 480.0, "{start}");
+    assert!(read(&dir.join("report.html")).contains("<dd>Wednesday 08:00 for "), "the report names the start day");
     let names = ["Wed", "Thu", "Fri", "Sat", "Sun", "Mon", "Tue"];
     for stem in ["utilisation-heatmap", "wait-by-arrival-hour", "queue-2-doc-check"] {
         let svg = read(&dir.join(format!("charts/{stem}.svg")));

@@ -389,3 +389,16 @@ fn report_numbers_match_the_terminal_and_shares_stay_in_range() {
         }
     }
 }
+
+/// A stream that does arrive is never drawn as "≈ 0/h" (account_opening_rpa's business
+/// accounts: 1/h in office hours, 0.4/h over the week), and multi-day arrival tables name the
+/// weekday ("Mon d1 08:00"), from summary.json's model.start.
+#[test]
+fn diagram_rates_and_arrival_clocks_are_readable() {
+    let r = shipped("account_opening_rpa.toml", &["--replications", "2", "--variant", "rpa_kyc"]);
+    let page = render(&r);
+    assert!(r.variants["baseline"].model.arrivals.iter().all(|a| a.expected > 0.0));
+    assert!(!page.contains("≈ 0/h"), "a stream that arrives drawn as 0/h");
+    assert!(page.contains("Mon d1 08:00"), "arrival table without weekday");
+    assert!(page.contains("<dd>Monday 00:00 for "));
+}

@@ -10,7 +10,7 @@ use crate::kpi;
 use crate::report::charts::fonts::ChartFont;
 use crate::report::charts::{Failed, Rendered, diagram};
 use crate::report::results::{ModelInfo, Results, Stat, VariantSummary};
-use crate::scenario::units::{self, human_duration};
+use crate::scenario::units::human_duration;
 
 /// The policy of the page: nothing may be fetched; inline styles and data: images only.
 pub const CSP: &str =
@@ -329,8 +329,9 @@ fn verdict(h: &mut String, r: &Results) {
 
 fn clock(r: &Results, minutes: f64) -> String {
     let horizon = r.scenario.horizon * r.scenario.time_unit.minutes();
-    let start = if r.scenario.start_minutes.is_finite() { r.scenario.start_minutes } else { 0.0 };
-    units::clock_label(start, minutes, start + horizon > units::MINUTES_PER_DAY)
+    let weekday = r.baseline().and_then(|b| b.model.start.as_ref()).map(|s| s.weekday.as_str());
+    // "Mon d1 08:00" on a multi-day run, as on the charts' axes.
+    crate::report::charts::style::Clock::new(r.scenario.start_minutes, horizon).on(weekday).label(minutes)
 }
 
 fn assumptions(h: &mut String, r: &Results) {
@@ -338,8 +339,13 @@ fn assumptions(h: &mut String, r: &Results) {
     let unit = s.time_unit.label();
     let mpu = s.time_unit.minutes();
     h.push_str("<section id=\"assumptions\">\n<h2>Scenario and assumptions</h2>\n<dl class=\"meta\">");
+    // The weekday of t = 0 (summary.json's model.start): "Monday 00:00 for 21d".
+    let day = r.baseline().and_then(|b| b.model.start.as_ref()).and_then(|st| {
+        const DAYS: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+        crate::report::results::WEEKDAYS.iter().position(|w| *w == st.weekday).map(|i| format!("{} ", DAYS[i]))
+    });
     let rows = [
-        ("Opening", format!("{} for {}", escape(&s.start), human_duration(s.horizon * mpu))),
+        ("Opening", format!("{}{} for {}", day.unwrap_or_default(), escape(&s.start), human_duration(s.horizon * mpu))),
         (
             "Warm-up (not counted)",
             if s.warmup > 0.0 {

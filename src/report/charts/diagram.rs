@@ -356,7 +356,7 @@ pub fn process_svg(m: &ModelInfo, unit: &str, id: &str) -> String {
                     .map(|a| a.rates_per_hour.iter().sum::<f64>() / a.rates_per_hour.len().max(1) as f64)
                     .sum();
                 let mut sub =
-                    if streams.is_empty() { "arrivals".to_string() } else { format!("≈ {rate:.0}/h on average") };
+                    if streams.is_empty() { "arrivals".to_string() } else { format!("≈ {}/h on average", super::style::num(rate)) };
                 if let Some(c) = channel {
                     sub = format!("{} · {sub}", super::fonts::clean(c, 14));
                 }
