@@ -649,10 +649,20 @@ fn multi_day_axes_name_weekdays_from_the_start_day() {
     let text = std::fs::read_to_string(&path).unwrap().replace("start_day = \"mon\"", "start_day = \"wed\"");
     assert!(text.contains("start_day = \"wed\""));
     let loaded = scenario::load_str(&text, "loan_wed.toml").unwrap_or_else(|e| panic!("{}", e.render()));
-    let Command::Run(args) =
-        Cli::try_parse_from(["branchsim", "run", "loan_wed.toml", "-q", "--threads", "2", "-n", "2", "--variant", "shared_crm"])
-            .unwrap()
-            .command
+    let Command::Run(args) = Cli::try_parse_from([
+        "branchsim",
+        "run",
+        "loan_wed.toml",
+        "-q",
+        "--threads",
+        "2",
+        "-n",
+        "2",
+        "--variant",
+        "shared_crm",
+    ])
+    .unwrap()
+    .command
     else {
         unreachable!()
     };

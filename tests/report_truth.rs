@@ -344,11 +344,8 @@ fn kpi_table_wraps_beyond_four_variant_columns() {
     let mut seen = Vec::new();
     for t in &tables {
         let head = &t[..t.find("</thead>").unwrap()];
-        let cols: Vec<String> = head
-            .split("<th class=\"num\">")
-            .skip(1)
-            .map(|c| c[..c.find("</th>").unwrap()].to_string())
-            .collect();
+        let cols: Vec<String> =
+            head.split("<th class=\"num\">").skip(1).map(|c| c[..c.find("</th>").unwrap()].to_string()).collect();
         assert!(cols.len() <= html::KPI_TABLE_COLUMNS, "{} variant columns: {cols:?}", cols.len());
         assert_eq!(cols[0], "baseline", "the baseline is the reference column of every table");
         // Each row has one value cell per column.
@@ -358,7 +355,8 @@ fn kpi_table_wraps_beyond_four_variant_columns() {
         }
         // The mean wait cell of each column is the variant's own mean.
         let wait = body.split("<tr>").find(|row| row.starts_with("<td>mean wait (min)</td>")).unwrap();
-        let cells: Vec<&str> = wait.split("<td class=\"num\">").skip(1).map(|c| c.split("<br>").next().unwrap()).collect();
+        let cells: Vec<&str> =
+            wait.split("<td class=\"num\">").skip(1).map(|c| c.split("<br>").next().unwrap()).collect();
         for (c, v) in cols.iter().zip(cells) {
             assert_eq!(v, table::fmt_num(r.variants[c.as_str()].kpis["wait_mean"].mean), "{c}");
         }

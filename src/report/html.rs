@@ -814,7 +814,7 @@ pub const KPI_TABLE_COLUMNS: usize = 4;
 
 /// The variants of each KPI table: all of them when they fit, otherwise the baseline and up
 /// to `KPI_TABLE_COLUMNS - 1` others per table.
-fn kpi_table_chunks<'a>(r: &'a Results) -> Vec<Vec<(&'a String, &'a VariantSummary)>> {
+fn kpi_table_chunks(r: &Results) -> Vec<Vec<(&String, &VariantSummary)>> {
     let all: Vec<(&String, &VariantSummary)> = r.variants.iter().collect();
     if all.len() <= KPI_TABLE_COLUMNS {
         return vec![all];

@@ -355,8 +355,11 @@ pub fn process_svg(m: &ModelInfo, unit: &str, id: &str) -> String {
                     .filter_map(|a| m.arrivals.get(*a))
                     .map(|a| a.rates_per_hour.iter().sum::<f64>() / a.rates_per_hour.len().max(1) as f64)
                     .sum();
-                let mut sub =
-                    if streams.is_empty() { "arrivals".to_string() } else { format!("≈ {}/h on average", super::style::num(rate)) };
+                let mut sub = if streams.is_empty() {
+                    "arrivals".to_string()
+                } else {
+                    format!("≈ {}/h on average", super::style::num(rate))
+                };
                 if let Some(c) = channel {
                     sub = format!("{} · {sub}", super::fonts::clean(c, 14));
                 }

@@ -110,9 +110,8 @@ pub fn jobs<'a>(cx: &'a Ctx<'a>) -> Vec<Job<'a>> {
                 Some(_) => cx.title(&format!("objective: {what}")),
                 None => cx.title(&format!("{what} by variant")),
             };
-            let better = objective.map_or(String::new(), |min| {
-                format!(" — {} is better", if min { "lower" } else { "higher" })
-            });
+            let better =
+                objective.map_or(String::new(), |min| format!(" — {} is better", if min { "lower" } else { "higher" }));
             let axis = if crate::kpi::is_duration(&kpi) {
                 format!("{axis} ({})", cx.unit)
             } else if kpi.starts_with("service_level") {
@@ -176,7 +175,8 @@ impl Chart for KpiChart<'_> {
             hi = hi.max(b);
             pts.push((i, name.as_str(), m, a, b));
         }
-        let base = r.baseline().and_then(|b| b.kpis.get(self.kpi.as_str())).map(|s| s.mean * scale).filter(|m| m.is_finite());
+        let base =
+            r.baseline().and_then(|b| b.kpis.get(self.kpi.as_str())).map(|s| s.mean * scale).filter(|m| m.is_finite());
         if !lo.is_finite() {
             (lo, hi) = (0.0, 1.0);
         }
@@ -243,12 +243,7 @@ impl Chart for KpiChart<'_> {
         }
         if let Some((_, v)) = &limit {
             chart
-                .draw_series(DashedLineSeries::new(
-                    vec![(-0.5, *v), (n as f64 - 0.5, *v)],
-                    4,
-                    4,
-                    LIMIT.stroke_width(2),
-                ))
+                .draw_series(DashedLineSeries::new(vec![(-0.5, *v), (n as f64 - 0.5, *v)], 4, 4, LIMIT.stroke_width(2)))
                 .or_err()?;
         }
         let diffs = r.comparison.as_ref().map(|c| &c.differences);

@@ -215,7 +215,11 @@ impl Chart for QueueChart<'_> {
             let areas = plot.split_evenly((panels, 1));
             for ((area, s), name) in areas.iter().zip(&series).zip(&names) {
                 let is_base = Some(name) == baseline_name;
-                let caption = format!("{}{}", fonts::clean(name, 40), if is_base && name != "baseline" { " (baseline)" } else { "" });
+                let caption = format!(
+                    "{}{}",
+                    fonts::clean(name, 40),
+                    if is_base && name != "baseline" { " (baseline)" } else { "" }
+                );
                 let reference = if is_base { None } else { base };
                 queue_panel(area, font, Some(&caption), &clock, ymax, warm, &[s], reference, true)?;
             }
