@@ -12,7 +12,11 @@ use rayon::prelude::*;
 use super::target::{Estimate, Measure, Target};
 use crate::engine::observer::BinCounts;
 use crate::engine::{self, ReplicationResult};
-use crate::model::{Model, Staffing};
+use crate::model::{DAY, Model, Staffing};
+use crate::scenario::Scenario;
+use crate::scenario::compile;
+use crate::scenario::reader::Sp;
+use crate::scenario::schema::StaffSpec;
 
 /// The staffing intervals: `n` intervals of `width` minutes from t = 0.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -47,6 +51,9 @@ pub struct Problem {
     /// this (0.9 by default): a plan is not accepted on an estimate that merely grazes the
     /// target by luck of the sample.
     pub level: f64,
+    /// The scenario as read, when a staffed resource has `breaks` or a `calendar`: a plan's
+    /// head-counts are then compiled with them (see `with_breaks_of`).
+    spec: Option<Box<Scenario>>,
 }
 
 impl Problem {
@@ -84,14 +91,60 @@ impl Problem {
         }
         model.bin_width = width;
         model.n_bins = n;
-        Ok(Problem { model, grid: Grid { width, n }, resources, targets, seed, level: 0.9 })
+        Ok(Problem { model, grid: Grid { width, n }, resources, targets, seed, level: 0.9, spec: None })
     }
 
-    /// The model with `plan`'s schedules.
+    /// Keeps the `breaks` and `calendar` of the staffed resources in `spec` (the scenario the
+    /// model was compiled from): a plan's head-count per interval is then who is rostered,
+    /// and those on a break or outside the calendar's hours are away, exactly as `run` treats
+    /// the variant written from the plan. Without it, the search would size a plan that the
+    /// variant (which keeps its resources' breaks) under-staffs during every break.
+    pub fn with_breaks_of(mut self, spec: &Scenario) -> Result<Problem, String> {
+        let keeps = |r: usize| spec.resources.get(r).is_some_and(|x| !x.breaks.is_empty() || x.calendar.is_some());
+        if !self.resources.iter().any(|&r| keeps(r)) {
+            return Ok(self);
+        }
+        if self.model.horizon > DAY + 1e-9 {
+            return Err("staffing resources with `breaks` or a `calendar` is supported for horizons up to one day \
+                        (their schedules repeat daily)"
+                .into());
+        }
+        self.spec = Some(Box::new(spec.clone()));
+        let one = Plan { staff: vec![vec![1; self.grid.n]; self.resources.len()] };
+        self.compiled(&one).map(|_| self)
+    }
+
+    /// The staffed resources' staffing under `plan`, compiled from the scenario with its
+    /// breaks and calendars (`None` without them).
+    fn compiled(&self, plan: &Plan) -> Result<Option<Vec<Staffing>>, String> {
+        let Some(spec) = &self.spec else { return Ok(None) };
+        let mut s = (**spec).clone();
+        for (k, &r) in self.resources.iter().enumerate() {
+            let span = match &s.resources[r].staff {
+                StaffSpec::Schedule { span, .. } => span.clone(),
+                StaffSpec::Constant(_) => Sp { v: (), span: s.resources[r].name.span.clone() },
+            };
+            s.resources[r].staff =
+                StaffSpec::Schedule { interval: self.grid.width, staff: plan.staff[k].clone(), span };
+        }
+        let mut d = crate::scenario::Diagnostics::default();
+        let m = compile::compile(&s, &mut d)
+            .ok_or_else(|| "a staffing plan does not compile with the resources' breaks and calendars".to_string())?;
+        Ok(Some(self.resources.iter().map(|&r| m.resources[r].staff.clone()).collect()))
+    }
+
+    /// The model with `plan`'s schedules (with the resources' breaks and calendars, see
+    /// `with_breaks_of`).
     pub fn model_for(&self, plan: &Plan) -> Model {
         let mut m = self.model.clone();
+        // `with_breaks_of` compiled a plan of this shape: compiling another one cannot fail;
+        // if it did, the plain schedule is the fallback.
+        let compiled = self.compiled(plan).ok().flatten();
         for (k, &r) in self.resources.iter().enumerate() {
-            m.resources[r].staff = Staffing::Schedule { interval: self.grid.width, staff: plan.staff[k].clone() };
+            m.resources[r].staff = match &compiled {
+                Some(c) => c[k].clone(),
+                None => Staffing::Schedule { interval: self.grid.width, staff: plan.staff[k].clone() },
+            };
         }
         m
     }

@@ -289,6 +289,60 @@ impl Report<'_> {
         }
     }
 
+    /// Every text of the chart that comes from the scenario (for choosing a font).
+    pub fn chart_texts(&self) -> Vec<&str> {
+        let p = self.problem;
+        let mut t = vec![p.model.name.as_str()];
+        t.extend(p.resources.iter().map(|&r| p.model.resources[r].name.as_str()));
+        t.extend(p.targets.iter().map(|x| x.text.as_str()));
+        t
+    }
+
+    /// The PNG chart (`super::chart`): the same content as `svg`, drawn with the report's
+    /// chart machinery.
+    pub fn chart(&self, font: &'static str) -> super::chart::StaffChart {
+        use super::chart::{KpiPanel, StaffChart, StaffRows};
+        let p = self.problem;
+        let v = &self.verification.eval.kpi;
+        StaffChart {
+            font,
+            title: format!("{}: staff by interval", p.model.name),
+            labels: (0..p.grid.n).map(|i| self.clock(i)).collect(),
+            resources: (0..p.resources.len())
+                .map(|k| StaffRows {
+                    name: self.name(k).to_string(),
+                    sipp: self.requirement.sipp.staff[k].clone(),
+                    required: self.requirement.plan.staff[k].clone(),
+                    rostered: self.final_plan.staff[k].clone(),
+                })
+                .collect(),
+            rostered_label: if self.rota.is_some() { "rostered" } else { "planned" },
+            panels: p
+                .targets
+                .iter()
+                .enumerate()
+                .map(|(t, target)| {
+                    let unit = |x: f64| match target.measure {
+                        Measure::WaitMean => p.model.time_unit.from_minutes(x),
+                        _ => x,
+                    };
+                    KpiPanel {
+                        title: format!("{} by arrival interval: plan (95% CI) and SIPP (hollow)", target.text),
+                        target: unit(target.value),
+                        plan: v[t]
+                            .iter()
+                            .map(|e| {
+                                let (a, b) = e.ci95();
+                                (unit(e.value), unit(a), unit(b))
+                            })
+                            .collect(),
+                        sipp: self.sipp.eval.kpi[t].iter().map(|e| unit(e.value)).collect(),
+                    }
+                })
+                .collect(),
+        }
+    }
+
     /// The scenario's own text with the optimised schedule appended as a variant.
     pub fn variant_toml(&self, source: &str, existing: &[String]) -> (String, String) {
         let p = self.problem;
