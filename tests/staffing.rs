@@ -112,6 +112,126 @@ fn erlang_a_abandonment_targets() {
     assert_eq!(run(&p, Some(c + 2)), vec![c; INTERVALS]);
 }
 
+/// Customers greeted at a single-server desk (M/M/1, load 0.5, so a third of them wait there
+/// more than 20 s) before the agents' step `s`. In steady state the desk's departures are
+/// Poisson (Burke), so step `s` is an M/M/c queue with the arrival rate; the desk forgets its
+/// empty start within about 25 minutes, little against 480-minute intervals. A target on
+/// step `s` alone must therefore give the Erlang C answer, which a target on the customers'
+/// total wait would not (the desk's waits count there).
+fn tandem(lambda: f64, mean: f64, target: &str) -> Problem {
+    let text = format!(
+        r#"
+name = "tandem"
+horizon = {h}
+seed = 11
+[[customers]]
+name = "c"
+first_step = "greet"
+[[arrivals]]
+customer = "c"
+rate = {lambda}
+[[resources]]
+name = "host"
+staff = 1
+[[resources]]
+name = "agent"
+staff = 1
+[[steps]]
+name = "greet"
+resource = "host"
+service = {{ dist = "exponential", mean = {greet} }}
+next = [{{ step = "s", p = 1.0 }}]
+[[steps]]
+name = "s"
+resource = "agent"
+service = {{ dist = "exponential", mean = {mean} }}
+"#,
+        h = WIDTH * INTERVALS as f64,
+        greet = 0.5 / lambda
+    );
+    let loaded = branchsim::scenario::load_str(&text, "tandem.toml").unwrap_or_else(|e| panic!("{}", e.render()));
+    let m = loaded.baseline().model.clone();
+    let t = Target::parse(target, m.service_level).unwrap();
+    Problem::new(m, WIDTH, vec![1], vec![t], 5).unwrap()
+}
+
+#[test]
+fn step_scoped_service_level_is_erlang_c_behind_a_queueing_desk() {
+    // a = 4, from below and from above.
+    let c = erlang_c_staff(1.0, 4.0, 20.0 / 60.0, 0.8);
+    let p = tandem(1.0, 4.0, "service_level(20s, step=s)>=0.8");
+    assert_eq!(run(&p, Some(1)), vec![c; INTERVALS]);
+    let p = tandem(1.0, 4.0, "service_level(20s, resource=agent)>=0.8");
+    assert_eq!(run(&p, Some(c + 3)), vec![c; INTERVALS]);
+}
+
+/// The 90th percentile of the wait is at most X exactly when at least 90% wait at most X:
+/// the p90 target gives the Erlang C answer for a 0.9 service level within X (margins of
+/// 0.02 checked by `erlang_c_staff`; with about 480 visits per interval and replication the
+/// per-replication percentile is sharp).
+#[test]
+fn wait_p90_target_is_the_erlang_c_quantile() {
+    let c = erlang_c_staff(1.0, 4.0, 1.0, 0.9);
+    let p = tandem(1.0, 4.0, "wait_p90(step=s)<=1min");
+    assert_eq!(run(&p, Some(1)), vec![c; INTERVALS]);
+    // The plain p90 of a one-step M/M/c queue, over every customer.
+    let p = problem(1.0, 4.0, None, "wait_p90<=1min");
+    assert_eq!(run(&p, Some(c + 2)), vec![c; INTERVALS]);
+}
+
+/// The records behind scoped targets agree with the replication's own KPIs (the branch has
+/// several customer types and steps, abandonment and balking): per customer type the served
+/// and abandoned counts and the mean wait; per step the mean wait of the visits served. Turning
+/// the records on changes no result.
+#[test]
+fn detail_records_add_up_to_the_kpis() {
+    use branchsim::engine::observer::Outcome;
+    let loaded = branchsim::scenario::load_file(std::path::Path::new(&scenario("downtown_branch.toml"))).unwrap();
+    let lean = loaded.baseline().model.clone();
+    let mut m = lean.clone();
+    m.record_detail = true;
+    let layout = branchsim::kpi::Layout::of(&m);
+    let ck = |name: &str| branchsim::kpi::CUSTOMER_KPIS.iter().position(|k| *k == name).unwrap();
+    let sk = |name: &str| branchsim::kpi::STEP_KPIS.iter().position(|k| *k == name).unwrap();
+    for rep in 0..3 {
+        let r = branchsim::engine::simulate(&m, 42, rep);
+        let plain = branchsim::engine::simulate(&lean, 42, rep);
+        assert_eq!(r.kpis.len(), plain.kpis.len());
+        assert!(r.kpis.iter().zip(&plain.kpis).all(|(a, b)| a == b || (a.is_nan() && b.is_nan())));
+        assert!(plain.detail.is_none());
+        let d = r.detail.as_ref().expect("records");
+        for c in 0..m.customers.len() {
+            let of = |o: Outcome| d.customers.iter().filter(move |x| x.ctype as usize == c && x.outcome == o);
+            let k = &r.kpis[layout.customer(c)..];
+            assert_eq!(of(Outcome::Served).count() as f64, k[ck("served")]);
+            assert_eq!(of(Outcome::Abandoned).count() as f64, k[ck("abandoned")]);
+            let n = of(Outcome::Served).count() as f64;
+            if n > 0.0 {
+                let mean = of(Outcome::Served).map(|x| x.wait).sum::<f64>() / n;
+                assert!((mean - k[ck("wait_mean")]).abs() < 1e-9, "type {c}: {mean} vs {}", k[ck("wait_mean")]);
+            }
+        }
+        let mut checked = 0;
+        for s in 0..m.steps.len() {
+            let served: Vec<f64> = d
+                .visits
+                .iter()
+                .filter(|x| x.step as usize == s && x.outcome == Outcome::Served)
+                .map(|x| x.wait)
+                .collect();
+            if served.is_empty() {
+                continue;
+            }
+            let mean = served.iter().sum::<f64>() / served.len() as f64;
+            let kpi = r.kpis[layout.step(s) + sk("wait_mean")];
+            assert!((mean - kpi).abs() < 1e-9, "step {}: {mean} vs {kpi}", m.steps[s].name);
+            checked += 1;
+        }
+        assert!(checked >= 3);
+        assert!(d.visits.iter().any(|x| x.outcome == Outcome::Abandoned), "nobody abandoned: vacuous");
+    }
+}
+
 const BIN: &str = env!("CARGO_BIN_EXE_branchsim");
 
 fn staff_cli(args: &[&str], out: &std::path::Path) -> (i32, String, String) {
@@ -352,6 +472,10 @@ fn infeasible_targets_and_bad_targets() {
     let (code, _, stderr) = staff_cli(&[&file, "--target", "service_levl>=0.8"], &tmp);
     assert_eq!(code, 2);
     assert!(stderr.contains("service_level"), "{stderr}");
+    // A scope naming an unknown step is bad input with the nearest step's name.
+    let (code, _, stderr) = staff_cli(&[&file, "--target", "wait_p90(step=anser)<=1min"], &tmp);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("unknown step `anser`") && stderr.contains("answer"), "{stderr}");
     let _ = std::fs::remove_dir_all(&tmp);
 }
 

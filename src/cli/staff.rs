@@ -19,13 +19,17 @@ use crate::staffing::{Problem, Settings, Target, output, rota, search, shifts};
 #[command(after_help = "Examples:
   branchsim staff scenarios/downtown_branch.toml --target \"service_level>=0.8\"
   branchsim staff scenarios/downtown_branch.toml --target \"wait_mean<=3min\" \\
-      --target \"abandon_rate<=0.05\" --interval 1h --resources teller")]
+      --target \"abandon_rate<=0.05\" --interval 1h --resources teller
+  branchsim staff scenarios/downtown_branch.toml --target \"service_level(2min, step=teller)>=0.8\" \\
+      --target \"wait_p90(customer=business)<=10min\"")]
 pub struct StaffArgs {
     /// The scenario file (TOML).
     pub file: PathBuf,
     /// A target every interval must meet (repeatable): service_level>=0.8,
-    /// service_level(20s)>=0.8, abandon_rate<=0.05, wait_mean<=3min, utilisation<=0.85,
-    /// utilisation[teller]<=0.85. Customer KPIs count customers by the interval they arrived in.
+    /// service_level(20s)>=0.8, abandon_rate<=0.05, wait_mean<=3min, wait_p90<=5min,
+    /// utilisation<=0.85, utilisation[teller]<=0.85. Customer KPIs count customers by the
+    /// interval they arrived in; narrow one with step=, resource= or customer= in the brackets:
+    /// "service_level(20s, step=teller)>=0.8", "wait_p90(customer=business)<=5min".
     #[arg(long = "target", required = true)]
     pub targets: Vec<String>,
     /// Length of a staffing interval.

@@ -7,7 +7,6 @@ use std::fmt::Write as _;
 
 use super::evaluate::{Plan, Problem};
 use super::search::{Requirement, Verification};
-use super::target::Measure;
 use crate::scenario::units::clock_label;
 
 /// Everything to report.
@@ -33,9 +32,10 @@ impl Report<'_> {
         if x.is_nan() {
             return "-".into();
         }
-        match self.problem.targets[t].measure {
-            Measure::WaitMean => format!("{:.2}", self.problem.model.time_unit.from_minutes(x)),
-            _ => format!("{:.3}", x),
+        if self.problem.targets[t].measure.is_duration() {
+            format!("{:.2}", self.problem.model.time_unit.from_minutes(x))
+        } else {
+            format!("{:.3}", x)
         }
     }
 
@@ -322,10 +322,8 @@ impl Report<'_> {
                 .iter()
                 .enumerate()
                 .map(|(t, target)| {
-                    let unit = |x: f64| match target.measure {
-                        Measure::WaitMean => p.model.time_unit.from_minutes(x),
-                        _ => x,
-                    };
+                    let unit =
+                        |x: f64| if target.measure.is_duration() { p.model.time_unit.from_minutes(x) } else { x };
                     KpiPanel {
                         title: format!("{} by arrival interval: plan (95% CI) and SIPP (hollow)", target.text),
                         target: unit(target.value),
