@@ -604,6 +604,10 @@ pub struct Model {
     /// equations; may be infinite): a run refuses a model whose expectation exceeds its
     /// events cap before simulating anything.
     pub expected_events: f64,
+    /// Record every customer and step visit (`engine::observer::Detail`): set by
+    /// `branchsim staff` for targets per step, resource or customer type and for wait
+    /// percentiles; never by a scenario.
+    pub record_detail: bool,
 }
 
 impl Model {

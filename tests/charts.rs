@@ -318,6 +318,50 @@ fn user_font_is_used_and_a_bad_one_is_an_error() {
     assert!(svg.contains("font-family=\"DejaVuSans, DejaVu Sans, sans-serif\""), "user font not used");
 }
 
+/// The text chunks of a PNG as (keyword, text), decoded by the `png` crate: iTXt (UTF-8)
+/// first, then Latin-1 tEXt.
+fn png_texts(bytes: &[u8]) -> Vec<(String, String)> {
+    let dec = png::Decoder::new(std::io::Cursor::new(bytes)).read_info().unwrap();
+    let info = dec.info();
+    let mut out: Vec<(String, String)> =
+        info.utf8_text.iter().map(|t| (t.keyword.clone(), t.get_text().unwrap())).collect();
+    out.extend(info.uncompressed_latin1_text.iter().map(|t| (t.keyword.clone(), t.text.clone())));
+    out
+}
+
+/// Chart PNGs carry their provenance in iTXt chunks a PNG decoder reads back: the scenario's
+/// Chinese name as `Title` (tEXt is Latin-1 and would lose it), the version as `Software`, and
+/// the content hash, seed and replications as `Comment`; the same seed gives the same bytes.
+#[test]
+fn png_provenance_is_itxt_and_keeps_chinese_names() {
+    let r = results("cjk.toml");
+    let (a, b) = (temp_dir("stamp-a"), temp_dir("stamp-b"));
+    charts::write_charts_and_report(&r, &a, None).unwrap();
+    charts::write_charts_and_report(&results("cjk.toml"), &b, None).unwrap();
+    let bytes = std::fs::read(a.join("charts/queue-1.png")).unwrap();
+    let texts = png_texts(&bytes);
+    let get = |k: &str| texts.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
+    assert_eq!(get("Title").as_deref(), Some("城东支行 工作日"), "{texts:?}");
+    assert_eq!(get("Software"), Some(format!("branchsim {}", env!("CARGO_PKG_VERSION"))));
+    let comment = get("Comment").unwrap_or_default();
+    assert!(comment.contains(&r.scenario.content_hash), "{comment}");
+    assert!(
+        comment.contains(&format!("seed {}", r.seed)) && comment.contains(&format!("{} replications", r.replications))
+    );
+    // Only the chunks the png crate wrote: no hand-spliced tEXt left.
+    assert_eq!(texts.len(), 3, "{texts:?}");
+    let svg = read(&a.join("charts/queue-1.svg"));
+    assert!(svg.contains("<!-- 城东支行 工作日; branchsim"), "SVG comment lacks the name");
+    for f in ["queue-1.png", "utilisation-heatmap.png", "queue-1.svg"] {
+        assert_eq!(
+            std::fs::read(a.join("charts").join(f)).unwrap(),
+            std::fs::read(b.join("charts").join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    let _ = (std::fs::remove_dir_all(&a), std::fs::remove_dir_all(&b));
+}
+
 #[test]
 fn single_variant_and_sweep_heatmap() {
     let mut r = results("tiny.toml");
@@ -345,7 +389,8 @@ fn single_variant_and_sweep_heatmap() {
         values: vec![vec![9.5, 4.2, 1.1], vec![5.0, f64::NAN, 0.7]],
         percent: false,
     };
-    let out = charts::sweep_heatmap(&grid, &font).unwrap();
+    let stamp = charts::Stamp::new("Tiny branch", "abc", 1, 2, "0.1.0");
+    let out = charts::sweep_heatmap(&grid, &font, &stamp).unwrap();
     assert!(out.png.starts_with(b"\x89PNG\r\n\x1a\n"));
     let texts = svg_texts(&out.svg);
     for want in ["resources.teller.staff", "arrival scale", "mean wait (min)", "9.5", "–", "grey: not run"] {
@@ -532,7 +577,11 @@ fn chinese_title_renders_real_glyphs_in_png() {
     // A private-use character no font has: drawn as the font's missing-glyph box.
     let mut chars: Vec<char> = title.chars().collect();
     chars.push('\u{10FFFD}');
-    let (_, png) = charts::render(&GlyphCells { family: font.family, chars: chars.clone() }).unwrap();
+    let (_, png) = charts::render(
+        &GlyphCells { family: font.family, chars: chars.clone() },
+        &charts::Stamp::new(title, "h", 1, 1, "0"),
+    )
+    .unwrap();
     let mut dec = png::Decoder::new(std::io::Cursor::new(png)).read_info().unwrap();
     let mut buf = vec![0; dec.output_buffer_size()];
     let info = dec.next_frame(&mut buf).unwrap();

@@ -19,13 +19,17 @@ use crate::staffing::{Problem, Settings, Target, output, rota, search, shifts};
 #[command(after_help = "Examples:
   branchsim staff scenarios/downtown_branch.toml --target \"service_level>=0.8\"
   branchsim staff scenarios/downtown_branch.toml --target \"wait_mean<=3min\" \\
-      --target \"abandon_rate<=0.05\" --interval 1h --resources teller")]
+      --target \"abandon_rate<=0.05\" --interval 1h --resources teller
+  branchsim staff scenarios/downtown_branch.toml --target \"service_level(2min, step=teller)>=0.8\" \\
+      --target \"wait_p90(customer=business)<=10min\"")]
 pub struct StaffArgs {
     /// The scenario file (TOML).
     pub file: PathBuf,
     /// A target every interval must meet (repeatable): service_level>=0.8,
-    /// service_level(20s)>=0.8, abandon_rate<=0.05, wait_mean<=3min, utilisation<=0.85,
-    /// utilisation[teller]<=0.85. Customer KPIs count customers by the interval they arrived in.
+    /// service_level(20s)>=0.8, abandon_rate<=0.05, wait_mean<=3min, wait_p90<=5min,
+    /// utilisation<=0.85, utilisation[teller]<=0.85. Customer KPIs count customers by the
+    /// interval they arrived in; narrow one with step=, resource= or customer= in the brackets:
+    /// "service_level(20s, step=teller)>=0.8", "wait_p90(customer=business)<=5min".
     #[arg(long = "target", required = true)]
     pub targets: Vec<String>,
     /// Length of a staffing interval.
@@ -113,11 +117,18 @@ fn staff_inner(a: &StaffArgs) -> Result<i32, String> {
     if !(0.5..1.0).contains(&a.confidence) {
         return Err("--confidence must be at least 0.5 and below 1".into());
     }
-    let mut problem = Problem::new(model, width, resources, targets, seed)?;
+    let mut problem = Problem::new(model, width, resources, targets, seed)?.with_breaks_of(&base.scenario)?;
     problem.level = a.confidence;
     let mut d = scenario::Diagnostics::default();
     let names: Vec<&str> = problem.model.resources.iter().map(|r| r.name.as_str()).collect();
     let templates = shifts::read(&loaded.tree, problem.model.time_unit, &names, &mut d);
+    // The output folder is locked and checked before the search, so a long search is never
+    // lost to a folder that cannot take its results, and two commands cannot mix files in it.
+    let dir = a.out.join(scenario::slug(&problem.model.name)).join("staffing");
+    let stem = a.file.file_stem().map_or("scenario".into(), |s| s.to_string_lossy().into_owned());
+    let variant_file = format!("{stem}.staffed.toml");
+    let out_dir = files::OutputDir::open(&dir)?;
+    out_dir.preflight(&[STAFF_FILES[0], STAFF_FILES[1], STAFF_FILES[2], variant_file.as_str()], &[])?;
     let pool = super::run::build_pool(a.threads)?;
     let settings = Settings { replications: a.replications, max_staff: a.max_staff, ..Settings::default() };
     let bar = spinner(a.quiet);
@@ -178,17 +189,35 @@ fn staff_inner(a: &StaffArgs) -> Result<i32, String> {
         verification: &verification,
         sipp: &sipp,
     };
-    let dir = a.out.join(scenario::slug(&problem.model.name)).join("staffing");
     let existing: Vec<String> = loaded.variants.iter().map(|v| v.name.clone()).collect();
     let (variant, vname) = report.variant_toml(&loaded.source, &existing);
-    let stem = a.file.file_stem().map_or("scenario".into(), |s| s.to_string_lossy().into_owned());
-    let variant_path = dir.join(format!("{stem}.staffed.toml"));
-    let write = |name: &std::path::Path, bytes: &[u8]| {
-        files::write_file(name, bytes).map_err(|e| format!("cannot write {}: {e}", name.display()))
-    };
-    write(&dir.join("staffing.csv"), report.csv()?.as_bytes())?;
-    write(&dir.join("staffing.svg"), report.svg().as_bytes())?;
-    write(&variant_path, variant.as_bytes())?;
+    let variant_path = dir.join(&variant_file);
+    // Every file is staged, then all are published together (as `run` does): an interrupted
+    // or failed write leaves the earlier staffing results whole.
+    let stamp = crate::report::stamp::Stamp::new(
+        &problem.model.name,
+        &loaded.content_hash,
+        seed,
+        a.verify_replications,
+        env!("CARGO_PKG_VERSION"),
+    );
+    let font = crate::report::charts::fonts::choose(None, &report.chart_texts())?;
+    let (_, png) = crate::report::charts::render(&report.chart(font.family), &stamp)?;
+    let mut stage = out_dir.stage().map_err(|e| format!("cannot write to {}: {e}", dir.display()))?;
+    let io = |name: &str, e: std::io::Error| format!("cannot write {}: {e}", dir.join(name).display());
+    for (name, bytes) in [
+        (STAFF_FILES[0], report.csv()?.into_bytes()),
+        (STAFF_FILES[1], stamp.svg(&report.svg()).into_bytes()),
+        (STAFF_FILES[2], png),
+        (variant_file.as_str(), variant.into_bytes()),
+    ] {
+        stage.write(name, &bytes).map_err(|e| io(name, e))?;
+    }
+    match super::run::publish(stage, &dir) {
+        Ok(None) => {}
+        Ok(Some(code)) | Err(code) => return Ok(code),
+    }
+    drop(out_dir);
     let infeasible: Vec<usize> = (0..problem.grid.n).filter(|&i| req.infeasible[i]).collect();
     let met = rota.as_ref().is_none_or(|r| r.met);
     if !a.quiet {
@@ -275,6 +304,9 @@ fn staff_inner(a: &StaffArgs) -> Result<i32, String> {
     }
     Ok(if infeasible.is_empty() && met { EXIT_OK } else { EXIT_FAILED })
 }
+
+/// The files `staff` writes beside the variant scenario.
+const STAFF_FILES: [&str; 3] = ["staffing.csv", "staffing.svg", "staffing.png"];
 
 fn report_clock(p: &Problem, i: usize) -> String {
     scenario::units::clock_label(p.model.start_clock, p.grid.start(i), false)

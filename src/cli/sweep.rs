@@ -334,10 +334,10 @@ fn sweep_charts(stage: &mut files::Stage, out: &SweepOut) -> Result<(), String> 
             values,
             percent,
         };
-        let r = charts::sweep_heatmap(&grid, &font)?;
-        let (svg, png) = stamped(out, &r.svg, &r.png);
-        stage.write(&format!("sweep-charts/sweep-{k}.svg"), svg.as_bytes()).map_err(|e| e.to_string())?;
-        stage.write(&format!("sweep-charts/sweep-{k}.png"), &png).map_err(|e| e.to_string())?;
+        let st = stamp(out);
+        let r = charts::sweep_heatmap(&grid, &font, &st)?;
+        stage.write(&format!("sweep-charts/sweep-{k}.svg"), st.svg(&r.svg).as_bytes()).map_err(|e| e.to_string())?;
+        stage.write(&format!("sweep-charts/sweep-{k}.png"), &r.png).map_err(|e| e.to_string())?;
     }
     Ok(())
 }
@@ -370,15 +370,20 @@ fn cost_chart(stage: &mut files::Stage, out: &SweepOut) -> Result<(), String> {
         points,
         threshold: "the threshold".into(),
     };
-    let (svg, png) = charts::render(&chart)?;
-    let (svg, png) = stamped(out, &svg, &png);
+    let st = stamp(out);
+    let (svg, png) = charts::render(&chart, &st)?;
+    let svg = st.svg(&svg);
     stage.write("sweep-charts/sweep-cost-vs-service.svg", svg.as_bytes()).map_err(|e| e.to_string())?;
     stage.write("sweep-charts/sweep-cost-vs-service.png", &png).map_err(|e| e.to_string())
 }
 
-/// A sweep chart with the sweep's provenance stamped in (see `report::stamp`).
-fn stamped(out: &SweepOut, svg: &str, png: &[u8]) -> (String, Vec<u8>) {
-    use crate::report::stamp;
-    let note = stamp::note(&out.content_hash, out.seed, out.replications, &out.branchsim_version);
-    (stamp::svg(svg, &note), stamp::png(png, &note, &out.branchsim_version))
+/// The sweep's provenance, stamped into its charts (see `report::stamp`).
+fn stamp(out: &SweepOut) -> crate::report::stamp::Stamp {
+    crate::report::stamp::Stamp::new(
+        &out.scenario,
+        &out.content_hash,
+        out.seed,
+        out.replications,
+        &out.branchsim_version,
+    )
 }

@@ -590,7 +590,7 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
                 Some(p) => {
                     if let Some(g) = m.pools[p].groups.iter().copied().find(|&g| self.staff[g].free()) {
                         let counted = self.slab.get(slot).counted;
-                        self.obs.step_wait(s, counted, 0.0);
+                        self.obs.step_wait(s, counted, 0.0, self.now);
                         self.start_service(slot, s, g, ct);
                     } else {
                         // Only full models look at the customer type here (balking, patience).
@@ -599,7 +599,7 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
                             if self.obs.waiting(s) >= limit {
                                 let counted = self.slab.get(slot).counted;
                                 let arrival = self.slab.get(slot).arrival;
-                                self.obs.balk(ct, counted, arrival);
+                                self.obs.balk(ct, counted, arrival, s, self.now);
                                 self.leave(slot, arrival);
                                 return;
                             }

@@ -31,6 +31,9 @@ pub struct ReplicationResult {
     /// per-interval targets (`branchsim staff`).
     #[serde(default)]
     pub bin_counts: Vec<BinCounts>,
+    /// Every customer and visit, when the model records them (see `Detail`).
+    #[serde(skip)]
+    pub detail: Option<Box<Detail>>,
     pub events: u64,
     pub end_time: f64,
     pub stop: Stop,
@@ -65,6 +68,48 @@ impl Stop {
             Stop::Cancelled => "cancelled before it finished".into(),
         }
     }
+}
+
+/// How a customer or a step visit ended (see `Detail`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Served (a customer), or its service started (a step visit).
+    Served,
+    /// Reneged or balked.
+    Abandoned,
+    /// Still inside (waiting) when the run ended.
+    Unfinished,
+}
+
+/// One customer, by type and arrival time, with its total wait (served customers; for the
+/// others the wait is not known and is NaN).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CustomerRecord {
+    pub ctype: u32,
+    pub arrival: f64,
+    pub wait: f64,
+    pub outcome: Outcome,
+}
+
+/// One visit to a step with a queue, by the time the customer reached the step, with its
+/// wait there (until its service started, it abandoned, or the run ended).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct VisitRecord {
+    pub step: u32,
+    pub at: f64,
+    pub wait: f64,
+    pub outcome: Outcome,
+}
+
+/// Every customer and step visit of a replication, recorded only when the model asks for it
+/// (`Model::record_detail`, set by `branchsim staff` for targets per step, resource or
+/// customer type and for wait percentiles): the planner's interval-level statistics need the
+/// single waits, which the lean counters do not keep. A run without it pays one
+/// predictable branch per customer.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Detail {
+    pub customers: Vec<CustomerRecord>,
+    pub visits: Vec<VisitRecord>,
 }
 
 /// Counts of one arrival bin (see `ReplicationResult::bin_counts`).
@@ -201,6 +246,7 @@ pub struct Observer {
     unfinished_bins: Vec<u64>,
     /// Customers still inside when the run ends, counted or not.
     unfinished: u64,
+    detail: Option<Box<Detail>>,
 }
 
 impl Observer {
@@ -219,11 +265,27 @@ impl Observer {
             abandon_bins: vec![0; m.n_bins],
             unfinished_bins: vec![0; m.n_bins],
             unfinished: 0,
+            detail: m.record_detail.then(Box::default),
+        }
+    }
+
+    #[inline]
+    fn customer(&mut self, ct: usize, arrival: f64, wait: f64, outcome: Outcome) {
+        if let Some(d) = &mut self.detail {
+            d.customers.push(CustomerRecord { ctype: ct as u32, arrival, wait, outcome });
+        }
+    }
+
+    #[inline]
+    fn visit(&mut self, s: usize, at: f64, wait: f64, outcome: Outcome) {
+        if let Some(d) = &mut self.detail {
+            d.visits.push(VisitRecord { step: s as u32, at, wait, outcome });
         }
     }
 
     /// A customer of type `ct` still inside when the run ends (see `TypeStats::arrived`).
     pub fn unfinished(&mut self, ct: usize, counted: bool, arrival: f64) {
+        self.customer(ct, arrival, f64::NAN, Outcome::Unfinished);
         self.unfinished += 1;
         if let Some(n) = self.unfinished_bins.get_mut((arrival / self.w.bin_width) as u32 as usize) {
             *n += 1;
@@ -262,12 +324,15 @@ impl Observer {
     /// then, even if it was reached before.
     #[inline]
     pub fn queue_leave(&mut self, s: usize, since: f64, now: f64) {
+        // Only a reneging customer leaves a queue unserved.
+        self.visit(s, since, now - since, Outcome::Abandoned);
         self.steps[s].leave_queue(since, now, &self.w);
     }
 
     /// A customer still waiting at step `s` when the run ends: its wait so far counts up to
     /// `until` (it stays in the queue).
     pub fn still_waiting(&mut self, s: usize, since: f64, until: f64) {
+        self.visit(s, since, until - since, Outcome::Unfinished);
         self.steps[s].queue.add(since, until, &self.w);
     }
 
@@ -278,8 +343,10 @@ impl Observer {
         self.busy[r].add(since, now, &self.w);
     }
 
+    /// A visit to step `s` at `now` served without queueing (`w` = 0).
     #[inline]
-    pub fn step_wait(&mut self, s: usize, counted: bool, w: f64) {
+    pub fn step_wait(&mut self, s: usize, counted: bool, w: f64, now: f64) {
+        self.visit(s, now, w, Outcome::Served);
         if counted {
             let st = &mut self.steps[s];
             st.waits += 1;
@@ -294,6 +361,11 @@ impl Observer {
     /// time of a visit (for a one-step process it equals the customer-level wait).
     #[inline]
     pub fn dequeued(&mut self, s: usize, since: f64, now: f64, counted: bool, resumed: bool) {
+        // A preempted customer's return to the queue is not a new visit (its record keeps
+        // the first wait: `staff` targets look at the wait before service).
+        if !resumed {
+            self.visit(s, since, now - since, Outcome::Served);
+        }
         let st = &mut self.steps[s];
         st.leave_queue(since, now, &self.w);
         if counted {
@@ -311,6 +383,7 @@ impl Observer {
 
     #[inline]
     pub fn renege(&mut self, ct: usize, counted: bool, arrival: f64) {
+        self.customer(ct, arrival, f64::NAN, Outcome::Abandoned);
         self.abandoned_at(arrival);
         if counted {
             self.types[ct].reneged += 1;
@@ -318,7 +391,10 @@ impl Observer {
     }
 
     #[inline]
-    pub fn balk(&mut self, ct: usize, counted: bool, arrival: f64) {
+    /// A customer balks at step `s` at `now` (the queue was full).
+    pub fn balk(&mut self, ct: usize, counted: bool, arrival: f64, s: usize, now: f64) {
+        self.customer(ct, arrival, f64::NAN, Outcome::Abandoned);
+        self.visit(s, now, 0.0, Outcome::Abandoned);
         self.abandoned_at(arrival);
         if counted {
             self.types[ct].balked += 1;
@@ -358,6 +434,7 @@ impl Observer {
     #[inline(always)]
     pub fn served(&mut self, ct: usize, counted: bool, wait: f64, cycle: f64, work: Option<f64>, arrival: f64) {
         // Through u32 (saturating like `as usize`, and cheaper): past the bins either way.
+        self.customer(ct, arrival, wait, Outcome::Served);
         let b = (arrival / self.w.bin_width) as u32 as usize;
         if let Some(bin) = self.wait_bins.get_mut(b) {
             bin.0 += wait;
@@ -495,6 +572,7 @@ impl Observer {
             util_series,
             wait_series,
             bin_counts,
+            detail: self.detail,
             events,
             end_time: end,
             stop,

@@ -478,6 +478,7 @@ pub fn compile_with(s: &Scenario, removed: &[String], d: &mut Diagnostics) -> Op
         work_calendar,
         drain: DRAIN_DAYS * DAY,
         limits: model::Limits::default(),
+        record_detail: false,
         expected_events: load.expected_events,
     })
 }

@@ -9,10 +9,15 @@
 
 use rayon::prelude::*;
 
-use super::target::{Estimate, Measure, Target};
+use super::target::{Estimate, Measure, Scope, Target};
 use crate::engine::observer::BinCounts;
+use crate::engine::observer::Outcome;
 use crate::engine::{self, ReplicationResult};
-use crate::model::{Model, Staffing};
+use crate::model::{DAY, Model, Staffing};
+use crate::scenario::Scenario;
+use crate::scenario::compile;
+use crate::scenario::reader::Sp;
+use crate::scenario::schema::StaffSpec;
 
 /// The staffing intervals: `n` intervals of `width` minutes from t = 0.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -47,6 +52,55 @@ pub struct Problem {
     /// this (0.9 by default): a plan is not accepted on an estimate that merely grazes the
     /// target by luck of the sample.
     pub level: f64,
+    /// The scenario as read, when a staffed resource has `breaks` or a `calendar`: a plan's
+    /// head-counts are then compiled with them (see `with_breaks_of`).
+    spec: Option<Box<Scenario>>,
+    /// Per target: which customers or visits it counts, resolved against the model, or
+    /// `None` when the lean per-arrival-bin counts answer it (unscoped, no percentile).
+    scopes: Vec<Option<Counted>>,
+}
+
+/// The records a scoped (or percentile) target counts.
+#[derive(Clone, Debug, PartialEq)]
+enum Counted {
+    /// Customers, of one type or (`None`) every type, by arrival interval.
+    Customers(Option<u32>),
+    /// Visits to the marked steps, by the interval the customer reached the step.
+    Visits(Vec<bool>),
+}
+
+/// Resolves a target's scope against the model; unknown names get the nearest valid one.
+fn counted(m: &Model, t: &Target) -> Result<Option<Counted>, String> {
+    use crate::scenario::diag::did_you_mean;
+    let unknown = |kind: &str, n: &str, names: Vec<&str>| {
+        format!("target `{}`: unknown {kind} `{n}`; {}", t.text, did_you_mean(n, &names))
+    };
+    Ok(match &t.scope {
+        _ if matches!(t.measure, Measure::Utilisation { .. }) => None,
+        Scope::All if t.measure == Measure::WaitP90 => Some(Counted::Customers(None)),
+        Scope::All => None,
+        Scope::Customer(c) => {
+            let i = m.customers.iter().position(|x| &x.name == c);
+            let i =
+                i.ok_or_else(|| unknown("customer type", c, m.customers.iter().map(|x| x.name.as_str()).collect()))?;
+            Some(Counted::Customers(Some(i as u32)))
+        }
+        Scope::Step(st) => {
+            let i = m.steps.iter().position(|x| &x.name == st);
+            let i = i.ok_or_else(|| unknown("step", st, m.steps.iter().map(|x| x.name.as_str()).collect()))?;
+            if m.steps[i].pool.is_none() {
+                return Err(format!("target `{}`: step `{st}` needs no resource, so nobody waits there", t.text));
+            }
+            Some(Counted::Visits((0..m.steps.len()).map(|s| s == i).collect()))
+        }
+        Scope::Resource(r) => {
+            let i = m.resources.iter().position(|x| &x.name == r);
+            let i = i.ok_or_else(|| unknown("resource", r, m.resources.iter().map(|x| x.name.as_str()).collect()))?;
+            Some(Counted::Visits(
+                m.steps.iter().map(|s| s.pool.is_some_and(|q| m.pools[q].groups.contains(&i))).collect(),
+            ))
+        }
+    })
 }
 
 impl Problem {
@@ -65,9 +119,13 @@ impl Problem {
         if n > 10_000 {
             return Err(format!("{n} staffing intervals: choose a longer --interval (at most 10000 intervals)"));
         }
+        let scopes = targets.iter().map(|t| counted(&model, t)).collect::<Result<Vec<_>, _>>()?;
+        model.record_detail = scopes.iter().any(Option::is_some);
         let mut threshold = None;
-        for t in &targets {
-            if let Measure::ServiceLevel { threshold: x } = t.measure {
+        for (t, scope) in targets.iter().zip(&scopes) {
+            // Scoped targets count from the records, each with its own threshold.
+            if let (Measure::ServiceLevel { threshold: x }, None) = (&t.measure, scope) {
+                let x = *x;
                 if threshold.is_some_and(|y: f64| (y - x).abs() > 1e-12) {
                     return Err("all service_level targets must use the same wait threshold".into());
                 }
@@ -84,14 +142,60 @@ impl Problem {
         }
         model.bin_width = width;
         model.n_bins = n;
-        Ok(Problem { model, grid: Grid { width, n }, resources, targets, seed, level: 0.9 })
+        Ok(Problem { model, grid: Grid { width, n }, resources, targets, seed, level: 0.9, spec: None, scopes })
     }
 
-    /// The model with `plan`'s schedules.
+    /// Keeps the `breaks` and `calendar` of the staffed resources in `spec` (the scenario the
+    /// model was compiled from): a plan's head-count per interval is then who is rostered,
+    /// and those on a break or outside the calendar's hours are away, exactly as `run` treats
+    /// the variant written from the plan. Without it, the search would size a plan that the
+    /// variant (which keeps its resources' breaks) under-staffs during every break.
+    pub fn with_breaks_of(mut self, spec: &Scenario) -> Result<Problem, String> {
+        let keeps = |r: usize| spec.resources.get(r).is_some_and(|x| !x.breaks.is_empty() || x.calendar.is_some());
+        if !self.resources.iter().any(|&r| keeps(r)) {
+            return Ok(self);
+        }
+        if self.model.horizon > DAY + 1e-9 {
+            return Err("staffing resources with `breaks` or a `calendar` is supported for horizons up to one day \
+                        (their schedules repeat daily)"
+                .into());
+        }
+        self.spec = Some(Box::new(spec.clone()));
+        let one = Plan { staff: vec![vec![1; self.grid.n]; self.resources.len()] };
+        self.compiled(&one).map(|_| self)
+    }
+
+    /// The staffed resources' staffing under `plan`, compiled from the scenario with its
+    /// breaks and calendars (`None` without them).
+    fn compiled(&self, plan: &Plan) -> Result<Option<Vec<Staffing>>, String> {
+        let Some(spec) = &self.spec else { return Ok(None) };
+        let mut s = (**spec).clone();
+        for (k, &r) in self.resources.iter().enumerate() {
+            let span = match &s.resources[r].staff {
+                StaffSpec::Schedule { span, .. } => span.clone(),
+                StaffSpec::Constant(_) => Sp { v: (), span: s.resources[r].name.span.clone() },
+            };
+            s.resources[r].staff =
+                StaffSpec::Schedule { interval: self.grid.width, staff: plan.staff[k].clone(), span };
+        }
+        let mut d = crate::scenario::Diagnostics::default();
+        let m = compile::compile(&s, &mut d)
+            .ok_or_else(|| "a staffing plan does not compile with the resources' breaks and calendars".to_string())?;
+        Ok(Some(self.resources.iter().map(|&r| m.resources[r].staff.clone()).collect()))
+    }
+
+    /// The model with `plan`'s schedules (with the resources' breaks and calendars, see
+    /// `with_breaks_of`).
     pub fn model_for(&self, plan: &Plan) -> Model {
         let mut m = self.model.clone();
+        // `with_breaks_of` compiled a plan of this shape: compiling another one cannot fail;
+        // if it did, the plain schedule is the fallback.
+        let compiled = self.compiled(plan).ok().flatten();
         for (k, &r) in self.resources.iter().enumerate() {
-            m.resources[r].staff = Staffing::Schedule { interval: self.grid.width, staff: plan.staff[k].clone() };
+            m.resources[r].staff = match &compiled {
+                Some(c) => c[k].clone(),
+                None => Staffing::Schedule { interval: self.grid.width, staff: plan.staff[k].clone() },
+            };
         }
         m
     }
@@ -102,6 +206,19 @@ impl Problem {
         let reps: Vec<ReplicationResult> =
             (first..first + n).into_par_iter().map(|i| engine::simulate(&m, self.seed, i)).collect();
         Evaluation::from_replications(self, &reps, self.level)
+    }
+
+    /// Whether target `i` can depend on staffed resource `k` at all (a target on one step
+    /// or resource concerns only the resources serving it): the Erlang start ignores the others.
+    pub fn concerns(&self, i: usize, k: usize) -> bool {
+        match &self.scopes[i] {
+            Some(Counted::Visits(steps)) => {
+                let r = self.resources[k];
+                let m = &self.model;
+                steps.iter().zip(&m.steps).any(|(on, s)| *on && s.pool.is_some_and(|q| m.pools[q].groups.contains(&r)))
+            }
+            _ => true,
+        }
     }
 
     /// The resource indices (into `resources`) a target concerns (utilisation targets).
@@ -147,7 +264,11 @@ impl Evaluation {
         let kpi = p
             .targets
             .iter()
-            .map(|t| {
+            .zip(&p.scopes)
+            .map(|(t, scope)| {
+                if let Some(c) = scope {
+                    return from_records(t, c, p.grid, reps);
+                }
                 (0..n)
                     .map(|b| match &t.measure {
                         Measure::ServiceLevel { .. } => {
@@ -158,6 +279,8 @@ impl Evaluation {
                             let s = r.bin_counts.get(b).map_or(0, |c| c.served) as f64;
                             if s > 0.0 { (r.wait_series[b] * s, s) } else { (0.0, 0.0) }
                         })),
+                        // Percentile targets always count from the records (`counted`).
+                        Measure::WaitP90 => Estimate { value: f64::NAN, se: f64::NAN, n: reps.len() },
                         Measure::Utilisation { .. } => p
                             .target_resources(t)
                             .into_iter()
@@ -205,4 +328,70 @@ impl Evaluation {
     pub fn shortfall(&self, targets: &[Target], i: usize) -> f64 {
         targets.iter().zip(&self.kpi).map(|(t, k)| t.shortfall(k[i].value)).sum()
     }
+}
+
+/// A scoped or percentile target's estimate per interval, from the replications' records
+/// (`engine::observer::Detail`): per replication and interval a numerator and a denominator,
+/// combined by the ratio estimator as the lean counts are.
+fn from_records(t: &Target, c: &Counted, grid: Grid, reps: &[ReplicationResult]) -> Vec<Estimate> {
+    let n = grid.n;
+    let mut pairs: Vec<Vec<(f64, f64)>> = vec![Vec::with_capacity(reps.len()); n];
+    for r in reps {
+        let Some(d) = &r.detail else {
+            return vec![Estimate { value: f64::NAN, se: f64::NAN, n: reps.len() }; n];
+        };
+        // (time, wait, outcome) of every record the target counts.
+        let records: Vec<(f64, f64, Outcome)> = match c {
+            Counted::Customers(ct) => d
+                .customers
+                .iter()
+                .filter(|x| ct.is_none_or(|c| c == x.ctype))
+                .map(|x| (x.arrival, x.wait, x.outcome))
+                .collect(),
+            Counted::Visits(steps) => d
+                .visits
+                .iter()
+                .filter(|x| steps.get(x.step as usize).copied().unwrap_or(false))
+                .map(|x| (x.at, x.wait, x.outcome))
+                .collect(),
+        };
+        let mut num = vec![0.0; n];
+        let mut den = vec![0.0; n];
+        let mut waits: Vec<Vec<f64>> = vec![Vec::new(); if t.measure == Measure::WaitP90 { n } else { 0 }];
+        for (at, wait, outcome) in records {
+            let b = (at / grid.width) as u32 as usize;
+            if b >= n || at < 0.0 {
+                continue;
+            }
+            let served = outcome == Outcome::Served;
+            match t.measure {
+                Measure::ServiceLevel { threshold } => {
+                    num[b] += f64::from(u8::from(served && wait <= threshold));
+                    den[b] += 1.0;
+                }
+                Measure::AbandonRate => {
+                    num[b] += f64::from(u8::from(outcome == Outcome::Abandoned));
+                    den[b] += 1.0;
+                }
+                Measure::WaitMean if served => {
+                    num[b] += wait;
+                    den[b] += 1.0;
+                }
+                Measure::WaitP90 if served => waits[b].push(wait),
+                _ => {}
+            }
+        }
+        for (b, w) in waits.iter_mut().enumerate() {
+            if !w.is_empty() {
+                w.sort_by(f64::total_cmp);
+                // Nearest rank: the smallest wait with at least 90% of the waits at or below it.
+                let k = ((0.9 * w.len() as f64).ceil() as usize).clamp(1, w.len());
+                (num[b], den[b]) = (w[k - 1], 1.0);
+            }
+        }
+        for b in 0..n {
+            pairs[b].push((num[b], den[b]));
+        }
+    }
+    pairs.iter().map(|p| Estimate::ratio(p.iter().copied())).collect()
 }

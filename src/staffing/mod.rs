@@ -6,6 +6,7 @@
 //! (`shifts`, an integer program) → re-simulated, tables, chart and a ready-to-run variant
 //! (`output`).
 
+pub mod chart;
 pub mod evaluate;
 pub mod output;
 pub mod rota;

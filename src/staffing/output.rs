@@ -7,7 +7,6 @@ use std::fmt::Write as _;
 
 use super::evaluate::{Plan, Problem};
 use super::search::{Requirement, Verification};
-use super::target::Measure;
 use crate::scenario::units::clock_label;
 
 /// Everything to report.
@@ -33,9 +32,10 @@ impl Report<'_> {
         if x.is_nan() {
             return "-".into();
         }
-        match self.problem.targets[t].measure {
-            Measure::WaitMean => format!("{:.2}", self.problem.model.time_unit.from_minutes(x)),
-            _ => format!("{:.3}", x),
+        if self.problem.targets[t].measure.is_duration() {
+            format!("{:.2}", self.problem.model.time_unit.from_minutes(x))
+        } else {
+            format!("{:.3}", x)
         }
     }
 
@@ -286,6 +286,58 @@ impl Report<'_> {
                     y(q.value)
                 );
             }
+        }
+    }
+
+    /// Every text of the chart that comes from the scenario (for choosing a font).
+    pub fn chart_texts(&self) -> Vec<&str> {
+        let p = self.problem;
+        let mut t = vec![p.model.name.as_str()];
+        t.extend(p.resources.iter().map(|&r| p.model.resources[r].name.as_str()));
+        t.extend(p.targets.iter().map(|x| x.text.as_str()));
+        t
+    }
+
+    /// The PNG chart (`super::chart`): the same content as `svg`, drawn with the report's
+    /// chart machinery.
+    pub fn chart(&self, font: &'static str) -> super::chart::StaffChart {
+        use super::chart::{KpiPanel, StaffChart, StaffRows};
+        let p = self.problem;
+        let v = &self.verification.eval.kpi;
+        StaffChart {
+            font,
+            title: format!("{}: staff by interval", p.model.name),
+            labels: (0..p.grid.n).map(|i| self.clock(i)).collect(),
+            resources: (0..p.resources.len())
+                .map(|k| StaffRows {
+                    name: self.name(k).to_string(),
+                    sipp: self.requirement.sipp.staff[k].clone(),
+                    required: self.requirement.plan.staff[k].clone(),
+                    rostered: self.final_plan.staff[k].clone(),
+                })
+                .collect(),
+            rostered_label: if self.rota.is_some() { "rostered" } else { "planned" },
+            panels: p
+                .targets
+                .iter()
+                .enumerate()
+                .map(|(t, target)| {
+                    let unit =
+                        |x: f64| if target.measure.is_duration() { p.model.time_unit.from_minutes(x) } else { x };
+                    KpiPanel {
+                        title: format!("{} by arrival interval: plan (95% CI) and SIPP (hollow)", target.text),
+                        target: unit(target.value),
+                        plan: v[t]
+                            .iter()
+                            .map(|e| {
+                                let (a, b) = e.ci95();
+                                (unit(e.value), unit(a), unit(b))
+                            })
+                            .collect(),
+                        sipp: self.sipp.eval.kpi[t].iter().map(|e| unit(e.value)).collect(),
+                    }
+                })
+                .collect(),
         }
     }
 

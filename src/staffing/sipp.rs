@@ -124,8 +124,19 @@ pub fn erlang_staff(p: &Problem, k: usize, l: Load, cap: u32) -> u32 {
     }
     let a = l.lambda * l.mean_service;
     let ok = |c: u32| {
-        p.targets.iter().all(|t| {
+        p.targets.iter().enumerate().all(|(i, t)| {
+            if !p.concerns(i, k) {
+                return true;
+            }
             let x = match &t.measure {
+                // p90 ≤ X exactly when at least 90% wait at most X.
+                Measure::WaitP90 => {
+                    if mmc_service_level(l.lambda, l.mean_service, c, t.value) >= 0.9 {
+                        t.value
+                    } else {
+                        f64::INFINITY
+                    }
+                }
                 Measure::ServiceLevel { threshold } => mmc_service_level(l.lambda, l.mean_service, c, *threshold),
                 Measure::WaitMean => mmc(l.lambda, l.mean_service, c).map_or(f64::INFINITY, |r| r.wq),
                 Measure::AbandonRate => erlang_a(l.lambda, l.mean_service, c, l.patience).p_abandon,

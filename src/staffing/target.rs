@@ -3,10 +3,21 @@
 //!
 //! A target is read from the command line as `KPI OP VALUE`: `service_level>=0.8`,
 //! `service_level(20s)>=0.8` (another wait threshold than the scenario's `service_level`),
-//! `abandon_rate<=0.05`, `wait_mean<=2min`, `utilisation<=0.85` (every staffed resource) or
-//! `utilisation[teller]<=0.85`. Customer KPIs are counted by the interval the customer
-//! *arrived* in (the planner's view: "80% of those who came between 12:00 and 12:30 were
-//! served within 5 minutes"); utilisation is busy time over scheduled time within the interval.
+//! `abandon_rate<=0.05`, `wait_mean<=2min`, `wait_p90<=5min`, `utilisation<=0.85` (every
+//! staffed resource) or `utilisation[teller]<=0.85`. Customer KPIs are counted by the
+//! interval the customer *arrived* in (the planner's view: "80% of those who came between
+//! 12:00 and 12:30 were served within 5 minutes"); utilisation is busy time over scheduled
+//! time within the interval.
+//!
+//! A customer KPI can be narrowed, inside the brackets, to one customer type
+//! (`service_level(customer=business)>=0.9`), one step (`wait_p90(step=teller)<=5min`: the
+//! waits at that step, by the interval the customer reached it) or the steps one resource
+//! serves (`abandon_rate(resource=advisor)<=0.05`); a threshold and a scope combine:
+//! `service_level(20s, step=teller)>=0.8`.
+//!
+//! `wait_p90` is the 90th percentile (nearest rank) of the waits of the customers served
+//! from the interval, averaged over replications (the p90 of a typical day); waits of
+//! customers who abandoned are not known and are left out, as in `wait_mean`.
 
 use crate::scenario::diag::did_you_mean;
 use crate::scenario::units;
@@ -21,13 +32,37 @@ pub enum Measure {
     AbandonRate,
     /// Mean wait of served customers (minutes).
     WaitMean,
+    /// 90th percentile of the waits of served customers (minutes).
+    WaitP90,
     /// Busy over scheduled staff time; `None`: every resource being staffed.
     Utilisation { resource: Option<String> },
+}
+
+/// Which customers a customer KPI counts.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Scope {
+    /// Every customer, by arrival interval.
+    All,
+    /// Customers of one type, by arrival interval.
+    Customer(String),
+    /// Visits to one step, by the interval the customer reached it.
+    Step(String),
+    /// Visits to the steps a resource serves (its own and those of its skills).
+    Resource(String),
+}
+
+impl Measure {
+    /// Whether the value is a duration (minutes inside, the scenario's unit when shown).
+    pub fn is_duration(&self) -> bool {
+        matches!(self, Measure::WaitMean | Measure::WaitP90)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Target {
     pub measure: Measure,
+    /// Which customers or visits it counts (`All` for utilisation).
+    pub scope: Scope,
     /// `true`: the KPI must be at least `value` (`>=`); `false`: at most.
     pub at_least: bool,
     pub value: f64,
@@ -35,7 +70,8 @@ pub struct Target {
     pub text: String,
 }
 
-const KPIS: &[&str] = &["service_level", "abandon_rate", "wait_mean", "utilisation"];
+const KPIS: &[&str] = &["service_level", "abandon_rate", "wait_mean", "wait_p90", "utilisation"];
+const SCOPES: &[&str] = &["customer", "step", "resource"];
 
 impl Target {
     /// Parses one `--target`; `default_sl` is the scenario's service-level wait (minutes).
@@ -45,12 +81,12 @@ impl Target {
             .iter()
             .find_map(|op| t.split_once(op).map(|(a, b)| (a.trim(), *op, b.trim())))
             .ok_or_else(|| format!("target `{text}`: expected KPI>=VALUE or KPI<=VALUE, e.g. service_level>=0.8"))?;
-        let (name, arg) = match lhs.split_once(['(', '[']) {
+        let (name, args) = match lhs.split_once(['(', '[']) {
             Some((n, rest)) => {
                 let arg = rest.strip_suffix([')', ']']).ok_or_else(|| format!("target `{text}`: unclosed bracket"))?;
-                (n.trim(), Some(arg.trim()))
+                (n.trim(), arg.split(',').map(str::trim).filter(|a| !a.is_empty()).collect::<Vec<_>>())
             }
-            None => (lhs, None),
+            None => (lhs, Vec::new()),
         };
         let ratio = |s: &str| -> Result<f64, String> {
             let v: f64 = s.parse().map_err(|_| format!("target `{text}`: `{s}` is not a number"))?;
@@ -59,9 +95,33 @@ impl Target {
             }
             Ok(v)
         };
+        // `key=name` arguments narrow the scope; a bare argument is the threshold
+        // (service_level) or the resource (utilisation).
+        let mut scope = Scope::All;
+        let mut bare: Option<&str> = None;
+        for a in &args {
+            match a.split_once('=') {
+                Some((k, v)) => {
+                    if scope != Scope::All {
+                        return Err(format!("target `{text}`: one scope (customer=, step= or resource=) per target"));
+                    }
+                    let v = v.trim().trim_matches('"').to_string();
+                    scope = match k.trim() {
+                        "customer" => Scope::Customer(v),
+                        "step" => Scope::Step(v),
+                        "resource" => Scope::Resource(v),
+                        k => {
+                            return Err(format!("target `{text}`: unknown scope `{k}`; {}", did_you_mean(k, SCOPES)));
+                        }
+                    };
+                }
+                None if bare.is_none() => bare = Some(a),
+                None => return Err(format!("target `{text}`: more than one argument without a `key=`")),
+            }
+        }
         let measure = match name {
             "service_level" => {
-                let threshold = match arg {
+                let threshold = match bare {
                     Some(a) => units::parse_duration(a).map_err(|e| format!("target `{text}`: {e}"))?,
                     None => default_sl,
                 };
@@ -69,17 +129,31 @@ impl Target {
             }
             "abandon_rate" => Measure::AbandonRate,
             "wait_mean" => Measure::WaitMean,
-            "utilisation" | "utilization" => Measure::Utilisation { resource: arg.map(str::to_string) },
+            "wait_p90" => Measure::WaitP90,
+            "utilisation" | "utilization" => {
+                let resource = match (&scope, bare) {
+                    (Scope::Resource(r), None) => Some(r.clone()),
+                    (Scope::All, b) => b.map(str::to_string),
+                    _ => return Err(format!("target `{text}`: utilisation is per resource: utilisation[teller]")),
+                };
+                scope = Scope::All;
+                Measure::Utilisation { resource }
+            }
             _ => return Err(format!("target `{text}`: unknown KPI `{name}`; {}", did_you_mean(name, KPIS))),
         };
-        if arg.is_some() && matches!(measure, Measure::AbandonRate | Measure::WaitMean) {
-            return Err(format!("target `{text}`: `{name}` takes no argument"));
+        if bare.is_some() && matches!(measure, Measure::AbandonRate | Measure::WaitMean | Measure::WaitP90) {
+            return Err(format!("target `{text}`: `{name}` takes no threshold (a scope is written key=name)"));
         }
         let value = match measure {
-            Measure::WaitMean => units::parse_duration(rhs).map_err(|e| format!("target `{text}`: {e}"))?,
+            Measure::WaitMean | Measure::WaitP90 => {
+                units::parse_duration(rhs).map_err(|e| format!("target `{text}`: {e}"))?
+            }
             _ => ratio(rhs)?,
         };
-        Ok(Target { measure, at_least: op == ">=", value, text: t.to_string() })
+        if measure.is_duration() && op == ">=" {
+            return Err(format!("target `{text}`: a wait target is an upper bound: {name}<=VALUE"));
+        }
+        Ok(Target { measure, scope, at_least: op == ">=", value, text: t.to_string() })
     }
 
     /// Whether an estimate meets the target.
@@ -168,6 +242,17 @@ mod tests {
         let e = Target::parse("servce_level>=0.8", 5.0).unwrap_err();
         assert!(e.contains("service_level"), "{e}");
         assert!(Target::parse("abandon_rate<=1.5", 5.0).is_err());
+        let t = Target::parse("service_level(20s, step=柜台)>=0.8", 5.0).unwrap();
+        assert_eq!(t.measure, Measure::ServiceLevel { threshold: 20.0 / 60.0 });
+        assert_eq!(t.scope, Scope::Step("柜台".into()));
+        let t = Target::parse("wait_p90(customer=business)<=5min", 5.0).unwrap();
+        assert_eq!((t.measure, t.scope, t.value), (Measure::WaitP90, Scope::Customer("business".into()), 5.0));
+        let t = Target::parse("utilisation(resource=teller)<=0.9", 5.0).unwrap();
+        assert_eq!((t.measure, t.scope), (Measure::Utilisation { resource: Some("teller".into()) }, Scope::All));
+        let e = Target::parse("abandon_rate(stp=teller)<=0.1", 5.0).unwrap_err();
+        assert!(e.contains("`step`"), "{e}");
+        assert!(Target::parse("wait_p90>=5min", 5.0).is_err());
+        assert!(Target::parse("wait_p90(5min)<=5min", 5.0).is_err());
         assert!(Target::parse("abandon_rate=0.1", 5.0).is_err());
     }
 

@@ -345,9 +345,9 @@ impl Chart for SweepChart<'_> {
 
 /// Renders the heatmap of a two-parameter sweep (PNG + SVG), for a later `sweep` command to
 /// write beside its summary and inline into its report.
-pub fn sweep_heatmap(grid: &SweepGrid, font: &fonts::ChartFont) -> Result<Rendered, String> {
+pub fn sweep_heatmap(grid: &SweepGrid, font: &fonts::ChartFont, stamp: &super::Stamp) -> Result<Rendered, String> {
     let chart = SweepChart { g: grid, font: font.family };
-    let (svg, png) = super::render(&chart)?;
+    let (svg, png) = super::render(&chart, stamp)?;
     let title = format!("{} by {} and {}", grid.kpi_label, grid.x_name, grid.y_name);
     Ok(Rendered {
         stem: "sweep-heatmap".into(),
