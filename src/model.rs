@@ -574,6 +574,8 @@ pub struct Model {
     pub time_unit: TimeUnit,
     /// Clock time of t = 0, minutes after midnight (labels only).
     pub start_clock: f64,
+    /// Calendar date and UTC offset of t = 0's day: event-log timestamps (`start_date`).
+    pub epoch: crate::scenario::start_date::Epoch,
     pub horizon: f64,
     pub warmup: f64,
     pub seed: u64,

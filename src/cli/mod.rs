@@ -5,6 +5,7 @@
 
 pub mod budget;
 pub mod ci;
+pub mod events;
 mod report;
 pub mod run;
 mod shard;
@@ -200,6 +201,8 @@ pub struct RunArgs {
     pub font: Option<PathBuf>,
     #[command(flatten)]
     pub caps: Caps,
+    #[command(flatten)]
+    pub events: events::EventArgs,
 }
 
 #[derive(Args, Debug)]

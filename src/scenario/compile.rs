@@ -458,6 +458,7 @@ pub fn compile_with(s: &Scenario, removed: &[String], d: &mut Diagnostics) -> Op
         description: s.description.clone(),
         time_unit: s.time_unit,
         start_clock: s.start,
+        epoch: s.epoch,
         horizon: s.horizon,
         warmup: s.warmup,
         seed: s.seed,
