@@ -493,12 +493,11 @@ impl<S: Sink> Trace for Recorder<'_, '_, S> {
         let mut ids: Vec<u64> = self.cases.keys().copied().collect();
         ids.sort_unstable();
         for id in ids {
+            // Every case still inside gets an `Unfinished` record at its step, also one away
+            // between visits (a rework delay), so that a CSV log says which cases never left.
             self.emit(id, None);
-            let open = self.cases.get(&id).is_some_and(|c| c.enable.is_some() || c.start.is_some());
-            if open {
-                let r = self.part(id, f64::NAN, Life::Unfinished);
-                self.emit(id, r);
-            }
+            let r = self.part(id, f64::NAN, Life::Unfinished);
+            self.emit(id, r);
             self.close(id, CaseEnd::Unfinished, None);
         }
         let members = self.members.clone();
