@@ -336,3 +336,334 @@ fn every_row_kind_replays() {
         assert!(same(*value, want), "{path} from the log {value}, reported {want}");
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// XES: a structural check against tests/fixtures/eventlog/xes-ieee-1849-2016.xsd.
+
+use quick_xml::XmlVersion;
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::reader::Reader;
+
+const ATTRIBUTE_ELEMENTS: [&str; 7] = ["string", "date", "int", "float", "boolean", "id", "list"];
+
+fn attrs_of(e: &BytesStart<'_>) -> (String, BTreeMap<String, String>) {
+    let name = String::from_utf8(e.name().as_ref().to_vec()).expect("UTF-8 name");
+    let mut out = BTreeMap::new();
+    for a in e.attributes() {
+        let a = a.unwrap_or_else(|err| panic!("bad attribute in <{name}>: {err}"));
+        let v = a.normalized_value(XmlVersion::Implicit1_0).unwrap_or_else(|err| panic!("bad value in <{name}>: {err}"));
+        let k = String::from_utf8(a.key.as_ref().to_vec()).expect("UTF-8 key");
+        assert!(out.insert(k.clone(), v.into_owned()).is_none(), "<{name}> repeats `{k}`");
+    }
+    (name, out)
+}
+
+/// xs:Name (XML 1.0 Name, ASCII-centred check: letters, digits, `_ : . -`, not starting with a
+/// digit, `.` or `-`; non-ASCII letters allowed) and xs:NCName (a Name without `:`).
+fn is_name(s: &str) -> bool {
+    let mut cs = s.chars();
+    let Some(first) = cs.next() else { return false };
+    (first.is_alphabetic() || first == '_' || first == ':')
+        && cs.all(|c| c.is_alphanumeric() || matches!(c, '_' | ':' | '.' | '-'))
+}
+
+fn is_ncname(s: &str) -> bool {
+    is_name(s) && !s.contains(':')
+}
+
+/// xs:dateTime: `YYYY-MM-DDThh:mm:ss(.s+)?(Z|±hh:mm)?`.
+fn is_datetime(s: &str) -> bool {
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|x| x.iter().all(u8::is_ascii_digit));
+    if b.len() < 19 || !digits(0..4) || b[4] != b'-' || !digits(5..7) || b[7] != b'-' || !digits(8..10) {
+        return false;
+    }
+    if b[10] != b'T' || !digits(11..13) || b[13] != b':' || !digits(14..16) || b[16] != b':' || !digits(17..19) {
+        return false;
+    }
+    let mut rest = &s[19..];
+    if let Some(frac) = rest.strip_prefix('.') {
+        let n = frac.bytes().take_while(u8::is_ascii_digit).count();
+        if n == 0 {
+            return false;
+        }
+        rest = &frac[n..];
+    }
+    rest.is_empty() || rest == "Z" || {
+        let r = rest.as_bytes();
+        r.len() == 6 && matches!(r[0], b'+' | b'-') && r[1..3].iter().all(u8::is_ascii_digit) && r[3] == b':'
+    }
+}
+
+fn check_attribute_value(kind: &str, a: &BTreeMap<String, String>) {
+    let key = a.get("key").unwrap_or_else(|| panic!("<{kind}> without the required `key`"));
+    assert!(is_name(key), "key `{key}` is not an xs:Name");
+    if kind == "list" {
+        return;
+    }
+    let v = a.get("value").unwrap_or_else(|| panic!("<{kind} key=\"{key}\"> without the required `value`"));
+    let ok = match kind {
+        "date" => is_datetime(v),
+        "int" => v.parse::<i64>().is_ok(),
+        "float" => v.parse::<f64>().is_ok(),
+        "boolean" => matches!(v.as_str(), "true" | "false" | "1" | "0"),
+        _ => true,
+    };
+    assert!(ok, "<{kind} key=\"{key}\" value=\"{v}\">: not a valid value of its XSD type");
+}
+
+/// One trace as read back: its attributes and events (each a key → value map).
+#[derive(Debug, Default)]
+struct XesTrace {
+    attrs: BTreeMap<String, String>,
+    events: Vec<BTreeMap<String, String>>,
+}
+
+/// Validates `xml` against the XES XSD's structure and returns its traces.
+fn validate_xes(xml: &str) -> Vec<XesTrace> {
+    // Position in LogType's sequence: extension*, global*, classifier*, attributes*, trace*, event*.
+    let log_order = |n: &str| match n {
+        "extension" => 0,
+        "global" => 1,
+        "classifier" => 2,
+        n if ATTRIBUTE_ELEMENTS.contains(&n) => 3,
+        "trace" => 4,
+        "event" => 5,
+        other => panic!("<{other}> is not allowed in <log>"),
+    };
+    let mut r = Reader::from_str(xml);
+    let mut stack: Vec<String> = Vec::new();
+    let mut log_pos = 0;
+    let mut trace_seen_event = false;
+    let mut traces: Vec<XesTrace> = Vec::new();
+    let mut roots = 0;
+    loop {
+        let ev = r.read_event().unwrap_or_else(|e| panic!("not well-formed XML: {e}"));
+        let (e, empty) = match ev {
+            Event::Eof => break,
+            Event::Start(e) => (e, false),
+            Event::Empty(e) => (e, true),
+            Event::End(_) => {
+                stack.pop();
+                continue;
+            }
+            Event::Text(t) => {
+                assert!(t.iter().all(u8::is_ascii_whitespace), "text content in <{}>", stack.join("/"));
+                continue;
+            }
+            Event::Decl(_) | Event::Comment(_) => continue,
+            other => panic!("unexpected XML node {other:?}"),
+        };
+        let (name, a) = attrs_of(&e);
+        match stack.last().map(String::as_str) {
+            None => {
+                roots += 1;
+                assert_eq!(name, "log", "the root element");
+                let v = a.get("xes.version").expect("xes.version is required");
+                assert!(v.parse::<f64>().is_ok() && !v.contains(['e', 'E']), "xes.version `{v}` is not an xs:decimal");
+            }
+            Some("log") => {
+                let pos = log_order(&name);
+                assert!(pos >= log_pos, "<{name}> after a later part of LogType's sequence");
+                log_pos = pos;
+                match name.as_str() {
+                    "extension" => {
+                        for k in ["name", "prefix", "uri"] {
+                            assert!(a.contains_key(k), "<extension> without `{k}`");
+                        }
+                        assert!(is_ncname(&a["name"]) && is_ncname(&a["prefix"]), "extension names are NCNames");
+                    }
+                    "global" => assert!(a.get("scope").is_none_or(|s| is_ncname(s))),
+                    "classifier" => {
+                        assert!(is_ncname(a.get("name").expect("classifier name")));
+                        assert!(a.contains_key("keys"), "classifier keys");
+                    }
+                    "trace" => {
+                        traces.push(XesTrace::default());
+                        trace_seen_event = false;
+                    }
+                    "event" => panic!("branchsim writes events inside traces"),
+                    kind => check_attribute_value(kind, &a),
+                }
+            }
+            Some("trace") => {
+                let t = traces.last_mut().expect("inside a trace");
+                if name == "event" {
+                    trace_seen_event = true;
+                    t.events.push(BTreeMap::new());
+                } else {
+                    assert!(ATTRIBUTE_ELEMENTS.contains(&name.as_str()), "<{name}> in <trace>");
+                    assert!(!trace_seen_event, "a trace attribute after its events (TraceType's sequence)");
+                    check_attribute_value(&name, &a);
+                    t.attrs.insert(a["key"].clone(), a["value"].clone());
+                }
+            }
+            Some("event") => {
+                assert!(ATTRIBUTE_ELEMENTS.contains(&name.as_str()), "<{name}> in <event>");
+                check_attribute_value(&name, &a);
+                let t = traces.last_mut().expect("inside a trace");
+                t.events.last_mut().expect("an event").insert(a["key"].clone(), a["value"].clone());
+            }
+            Some("global") | Some("string") | Some("date") | Some("int") | Some("float") | Some("boolean")
+            | Some("id") | Some("list") => {
+                assert!(ATTRIBUTE_ELEMENTS.contains(&name.as_str()), "<{name}> among attributes");
+                check_attribute_value(&name, &a);
+            }
+            Some(other) => panic!("<{name}> inside <{other}>"),
+        }
+        if !empty {
+            stack.push(name);
+        }
+    }
+    assert_eq!(roots, 1, "one root element");
+    assert!(stack.is_empty(), "unclosed elements {stack:?}");
+    traces
+}
+
+/// A sorted multiset of (case, activity, transition, time, resource) tuples.
+type Facts = Vec<(String, String, String, String, String)>;
+
+/// The transitions a CSV log implies, as XES would write them.
+fn csv_facts(bytes: &[u8]) -> Facts {
+    let mut r = csv::Reader::from_reader(bytes);
+    let unguard = |s: &str| s.strip_prefix('\'').unwrap_or(s).to_string();
+    let mut out = Vec::new();
+    for rec in r.records() {
+        let rec = rec.expect("record");
+        let (case, act, enable, start, end, res, life) =
+            (unguard(&rec[0]), unguard(&rec[1]), &rec[2], &rec[3], &rec[4], unguard(&rec[5]), &rec[7]);
+        if !start.is_empty() {
+            out.push((case.clone(), act.clone(), "start".into(), start.to_string(), res.clone()));
+        }
+        let closing = match life {
+            "complete" => Some(("complete", end)),
+            "suspend" => Some(("suspend", end)),
+            "abandon" => Some(("ate_abort", end)),
+            "balk" | "no_show" => Some(("withdraw", enable)),
+            _ => None,
+        };
+        if let Some((t, at)) = closing {
+            let res = if t == "withdraw" || t == "ate_abort" { String::new() } else { res };
+            out.push((case, act, t.into(), at.to_string(), res));
+        }
+    }
+    out.sort();
+    out
+}
+
+fn xes_facts(traces: &[XesTrace]) -> Facts {
+    let mut out = Vec::new();
+    for t in traces {
+        for e in &t.events {
+            let tr = e["lifecycle:transition"].as_str();
+            let tr = if tr == "resume" { "start" } else { tr };
+            if tr == "schedule" {
+                continue;
+            }
+            out.push((
+                t.attrs["concept:name"].clone(),
+                e["concept:name"].clone(),
+                tr.to_string(),
+                e["time:timestamp"].clone(),
+                e.get("org:resource").cloned().unwrap_or_default(),
+            ));
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The XES log of every shipped and theory scenario (replication 0 of the baseline) and of the
+/// every-row-kind scenario validates against the XSD and holds the CSV log's transitions.
+#[test]
+fn xes_validates_and_matches_the_csv() {
+    let mut models: Vec<(String, Model)> = scenario_files()
+        .iter()
+        .map(|f| {
+            let l = scenario::load_file(f).unwrap_or_else(|e| panic!("{}", e.render()));
+            (f.display().to_string(), l.baseline().model.clone())
+        })
+        .collect();
+    let every = scenario::load_str(EVERY_ROW_KIND, "every.toml").unwrap_or_else(|e| panic!("{}", e.render()));
+    models.push(("every row kind".into(), every.baseline().model.clone()));
+    for (name, m) in &models {
+        let (xes, _) = log_bytes(m, "baseline", m.seed, 0, Format::Xes);
+        let (csv_bytes, _) = log_bytes(m, "baseline", m.seed, 0, Format::Csv);
+        let traces = validate_xes(std::str::from_utf8(&xes).expect("UTF-8"));
+        let cases: std::collections::HashSet<String> = csv::Reader::from_reader(csv_bytes.as_slice())
+            .records()
+            .map(|r| r.expect("record")[0].trim_start_matches('\'').to_string())
+            .collect();
+        assert_eq!(traces.len(), cases.len(), "{name}: one trace per case");
+        assert_eq!(xes_facts(&traces), csv_facts(&csv_bytes), "{name}: XES and CSV hold the same transitions");
+        for t in &traces {
+            for k in ["concept:name", "customer_type", "variant", "replication", "outcome", "counted", "arrival"] {
+                assert!(t.attrs.contains_key(k), "{name}: trace attribute {k}");
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// OCEL 2.0: the JSON schema, and what the schema cannot say (unique ids, relationships to
+// objects that exist, declared types).
+
+fn ocel_validator() -> jsonschema::Validator {
+    let text = std::fs::read_to_string(Path::new("tests/fixtures/eventlog/ocel20-schema-json.json")).expect("the schema");
+    let schema: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    jsonschema::draft7::options().should_validate_formats(true).build(&schema).expect("a Draft 7 schema")
+}
+
+#[test]
+fn ocel_validates_against_the_ocel2_schema() {
+    let validator = ocel_validator();
+    let every = scenario::load_str(EVERY_ROW_KIND, "every.toml").unwrap_or_else(|e| panic!("{}", e.render()));
+    let mut models = vec![("every row kind".to_string(), every.baseline().model.clone())];
+    for f in scenario_files().iter().filter(|f| !f.starts_with("scenarios/theory")) {
+        let l = scenario::load_file(f).unwrap_or_else(|e| panic!("{}", e.render()));
+        models.push((f.display().to_string(), l.baseline().model.clone()));
+    }
+    for (name, m) in &models {
+        let (bytes, _) = log_bytes(m, "baseline", m.seed, 0, Format::Ocel);
+        let doc: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{name}: not JSON: {e}"));
+        let errors: Vec<String> = validator.iter_errors(&doc).take(5).map(|e| format!("{e} at {}", e.instance_path())).collect();
+        assert!(errors.is_empty(), "{name}: {errors:?}");
+        // A negative control: the validator does reject a broken log.
+        let mut broken = doc.clone();
+        broken["events"][0]["time"] = serde_json::json!("yesterday");
+        assert!(!validator.is_valid(&broken), "the schema checks event times");
+        let ids = |k: &str| -> Vec<String> {
+            doc[k].as_array().expect("array").iter().map(|o| o["id"].as_str().expect("id").to_string()).collect()
+        };
+        let objects: std::collections::HashSet<String> = ids("objects").into_iter().collect();
+        assert_eq!(objects.len(), doc["objects"].as_array().unwrap().len(), "{name}: object ids are unique");
+        let events = ids("events");
+        assert_eq!(events.iter().collect::<std::collections::HashSet<_>>().len(), events.len(), "{name}: event ids");
+        let types = |k: &str| -> std::collections::HashSet<String> {
+            doc[k].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap().to_string()).collect()
+        };
+        let (etypes, otypes) = (types("eventTypes"), types("objectTypes"));
+        for e in doc["events"].as_array().unwrap() {
+            assert!(etypes.contains(e["type"].as_str().unwrap()), "{name}: event type {}", e["type"]);
+            for rel in e["relationships"].as_array().unwrap() {
+                assert!(objects.contains(rel["objectId"].as_str().unwrap()), "{name}: dangling {}", rel["objectId"]);
+            }
+        }
+        for o in doc["objects"].as_array().unwrap() {
+            assert!(otypes.contains(o["type"].as_str().unwrap()), "{name}: object type {}", o["type"]);
+            for rel in o["relationships"].as_array().into_iter().flatten() {
+                assert!(objects.contains(rel["objectId"].as_str().unwrap()), "{name}: dangling {}", rel["objectId"]);
+            }
+        }
+        // The same completions as the CSV log.
+        let (csv_bytes, _) = log_bytes(m, "baseline", m.seed, 0, Format::Csv);
+        let completes = csv_facts(&csv_bytes).iter().filter(|f| f.2 == "complete").count();
+        let ocel_completes = doc["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["attributes"].as_array().unwrap().iter().any(|a| a["name"] == "lifecycle" && a["value"] == "complete"))
+            .count();
+        assert_eq!(ocel_completes, completes, "{name}: completions");
+    }
+}
