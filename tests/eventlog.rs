@@ -667,3 +667,23 @@ fn ocel_validates_against_the_ocel2_schema() {
         assert_eq!(ocel_completes, completes, "{name}: completions");
     }
 }
+
+/// The size check before a run (`--events-max-mb`: the model's expected engine events times
+/// `Format::bytes_per_event`) is above the real size of the log of every shipped and theory
+/// scenario, so it errs on the safe side.
+#[test]
+fn size_estimate_bounds_the_files() {
+    let mut bad = Vec::new();
+    for f in scenario_files() {
+        let l = scenario::load_file(&f).unwrap_or_else(|e| panic!("{}", e.render()));
+        let m = &l.baseline().model;
+        for fmt in [Format::Csv, Format::Xes, Format::Ocel] {
+            let (bytes, res) = log_bytes(m, "baseline", m.seed, 0, fmt);
+            let per_event = bytes.len() as f64 / m.expected_events;
+            assert!(res.events > 0);
+            eprintln!("{} {fmt:?}: {per_event:.0} bytes per event", f.display());
+            bad.extend((per_event > fmt.bytes_per_event()).then(|| format!("{} {fmt:?}: {per_event:.0}", f.display())));
+        }
+    }
+    assert!(bad.is_empty(), "bytes per event above the estimate: {bad:?}");
+}
