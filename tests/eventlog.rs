@@ -687,3 +687,149 @@ fn size_estimate_bounds_the_files() {
     }
     assert!(bad.is_empty(), "bytes per event above the estimate: {bad:?}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// The command line: `run --events`.
+
+use std::process::Command;
+
+fn branchsim(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_branchsim"))
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run branchsim: {e}"));
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    (out.status.code().unwrap_or(-1), text(&out.stdout), text(&out.stderr))
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("branchsim-eventlog-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap_or_else(|e| panic!("{}: {e}", d.display()));
+    d
+}
+
+const SMALL: &str = "scenarios/theory/nhpp_profile.toml";
+
+fn only_folder(out: &Path) -> PathBuf {
+    let dirs: Vec<PathBuf> = std::fs::read_dir(out).expect("out").map(|e| e.expect("entry").path()).collect();
+    assert_eq!(dirs.len(), 1, "{dirs:?}");
+    dirs[0].clone()
+}
+
+fn names(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> =
+        std::fs::read_dir(dir).expect("dir").map(|e| e.expect("entry").file_name().to_string_lossy().into_owned()).collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn run_writes_the_chosen_logs_and_replaces_earlier_ones() {
+    let out = scratch("written");
+    let o = out.to_string_lossy();
+    let (code, stdout, stderr) =
+        branchsim(&["run", SMALL, "-n", "3", "--no-charts", "--out", &o, "--events=0,2", "--events-format", "xes"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("Event logs: 2 file(s)"), "{stdout}");
+    let dir = only_folder(&out);
+    assert_eq!(names(&dir.join("events")), ["baseline-rep0.xes", "baseline-rep2.xes"]);
+    // The log of replication 2 is replication 2: its served customers are the reported ones.
+    let xes = std::fs::read_to_string(dir.join("events/baseline-rep2.xes")).expect("log");
+    let served = xes.matches("<string key=\"outcome\" value=\"served\"/><boolean key=\"counted\" value=\"true\"/>").count();
+    let reps = std::fs::read_to_string(dir.join("replications.csv")).expect("replications.csv");
+    let line = reps.lines().find(|l| l.starts_with("baseline,2,served,")).expect("row");
+    assert_eq!(line.split(',').nth(3).expect("value").parse::<f64>().expect("number"), served as f64);
+    // Another run without --events removes the logs of this one; with csv, only csv remains.
+    let (code, _, stderr) = branchsim(&["run", SMALL, "-n", "1", "--no-charts", "-q", "--out", &o, "--events"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(names(&dir.join("events")), ["baseline-rep0.csv"]);
+    let (code, _, stderr) = branchsim(&["run", SMALL, "-n", "1", "--no-charts", "-q", "--out", &o]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!dir.join("events").exists(), "logs of an earlier run would describe other results");
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
+fn bad_event_requests_are_refused_before_simulating() {
+    let out = scratch("refused");
+    let o = out.to_string_lossy();
+    // An unknown replication index.
+    let (code, _, stderr) = branchsim(&["run", SMALL, "-n", "2", "--no-charts", "--out", &o, "--events=2"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("replication 2 does not exist: this run has 2 replications, numbered 0 to 1"), "{stderr}");
+    let (code, _, stderr) = branchsim(&["run", SMALL, "--no-charts", "--out", &o, "--events=x"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("`x` is not a replication index"), "{stderr}");
+    // Over the size cap: said before anything runs, with the estimate.
+    let (code, _, stderr) =
+        branchsim(&["run", "scenarios/theory/erlang_a.toml", "--out", &o, "--events=0-9", "--events-max-mb", "1"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("the event logs would take about") && stderr.contains("more than the cap of 1 MB"), "{stderr}");
+    assert!(stderr.contains("nothing was simulated"), "{stderr}");
+    // With shards.
+    let (code, _, stderr) = branchsim(&["run", SMALL, "--out", &o, "--events", "--shard", "0/2"]);
+    assert_eq!(code, 2, "{stderr}");
+    // Nothing was written by any of them.
+    let written: Vec<PathBuf> = walk(&out);
+    assert!(written.iter().all(|p| !p.is_file()), "{written:?}");
+    // An events path that cannot be written (a file where the folder goes): exit 2, and the
+    // earlier results stay as they were.
+    let (code, _, stderr) = branchsim(&["run", SMALL, "-n", "1", "--no-charts", "-q", "--out", &o]);
+    assert_eq!(code, 0, "{stderr}");
+    let dir = only_folder(&out);
+    let before = std::fs::read(dir.join("summary.json")).expect("summary");
+    std::fs::write(dir.join("events"), "not a folder").expect("write");
+    let (code, _, stderr) = branchsim(&["run", SMALL, "-n", "2", "--no-charts", "-q", "--out", &o, "--events"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("events is not a folder"), "{stderr}");
+    assert_eq!(std::fs::read(dir.join("summary.json")).expect("summary"), before);
+    assert!(names(&dir).iter().all(|n| !n.starts_with(".branchsim-stage")), "no staging left: {:?}", names(&dir));
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+fn walk(d: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(d).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        }
+        out.push(p);
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// `start_date` and `utc_offset`.
+
+const DATED: &str = "name = \"dated\"\nhorizon = \"2h\"\nstart = \"08:00\"\n{KEYS}\n[[customers]]\nname = \"c\"\nfirst_step = \"s\"\n[[arrivals]]\ncustomer = \"c\"\nrate = \"1/min\"\n[[resources]]\nname = \"r\"\nstaff = 2\n[[steps]]\nname = \"s\"\nresource = \"r\"\nservice = { dist = \"exponential\", mean = \"1min\" }\n";
+
+fn dated(keys: &str) -> Result<scenario::Loaded, String> {
+    scenario::load_str(&DATED.replace("{KEYS}", keys), "dated.toml").map_err(|e| e.render())
+}
+
+#[test]
+fn start_date_gives_the_timestamps_and_must_agree_with_start_day() {
+    let l = dated("start_date = \"2026-03-04\"\nutc_offset = \"+08:00\"").expect("loads");
+    let m = &l.baseline().model;
+    let (bytes, _) = log_bytes(m, "baseline", m.seed, 0, Format::Csv);
+    let text = String::from_utf8(bytes).expect("UTF-8");
+    let first = text.lines().nth(1).expect("a row");
+    assert!(first.contains(",2026-03-04T08:0"), "{first}");
+    assert!(first.contains("+08:00,"), "{first}");
+    // The date sets the weekday: a Wednesday, so a calendar sees Wednesday.
+    assert_eq!(l.baseline().scenario.start_day, 2);
+    // Agreeing start_day is fine; a contradicting one is an error naming both days.
+    assert!(dated("start_date = \"2026-03-04\"\nstart_day = \"wed\"").is_ok());
+    let e = dated("start_date = \"2026-03-04\"\nstart_day = \"mon\"").expect_err("a contradiction");
+    assert!(e.contains("start_date 2026-03-04 is a Wednesday, but start_day = \"mon\" says t = 0 is a Monday"), "{e}");
+    let e = dated("start_date = \"2026-02-30\"").expect_err("no such date");
+    assert!(e.contains("`2026-02-30` is not a date"), "{e}");
+    let e = dated("utc_offset = \"+25:00\"").expect_err("no such offset");
+    assert!(e.contains("is not a UTC offset"), "{e}");
+    // Without a date: the documented fixed date, moved to start_day's weekday.
+    let l = dated("start_day = \"fri\"").expect("loads");
+    let m = &l.baseline().model;
+    assert_eq!(Clock::of(m).stamp(0.0), "2024-01-05T08:00:00.000000+00:00");
+}
