@@ -101,6 +101,8 @@ fn replay(rows: &[Row], m: &Model) -> BTreeMap<String, f64> {
     let mut step_waits: HashMap<&str, (f64, f64)> = HashMap::new();
     let mut step_served: HashMap<&str, f64> = HashMap::new();
     let mut busy: HashMap<&str, f64> = HashMap::new();
+    // Service intervals per staff member: a member serves one case at a time.
+    let mut members: HashMap<&str, Vec<(f64, f64)>> = HashMap::new();
     for case in &order {
         let rs = &by_case[case];
         let t = types.iter().position(|n| *n == rs[0].customer_type).expect("a customer type of the model");
@@ -126,6 +128,8 @@ fn replay(rows: &[Row], m: &Model) -> BTreeMap<String, f64> {
                     e.1 += if resumed { 0.0 } else { 1.0 };
                 }
                 if !r.group.is_empty() {
+                    assert!(r.resource.starts_with(&format!("{} #", r.group)), "member {} of {}", r.resource, r.group);
+                    members.entry(r.resource.as_str()).or_default().push((s, r.end.unwrap_or(f64::INFINITY)));
                     let end = r.end.unwrap_or(horizon).min(horizon);
                     let a = end.min(horizon) - s.max(warmup);
                     if a > 0.0 {
@@ -150,6 +154,12 @@ fn replay(rows: &[Row], m: &Model) -> BTreeMap<String, f64> {
             acc.served += 1.0;
             acc.wait += wait;
             acc.cycle += departure - arrival;
+        }
+    }
+    for (member, mut spans) in members {
+        spans.sort_by(|a, b| a.0.total_cmp(&b.0));
+        for w in spans.windows(2) {
+            assert!(w[1].0 >= w[0].1 - 1e-9, "{member} serves two cases at once: {w:?}");
         }
     }
     let mut out = BTreeMap::new();
@@ -215,7 +225,13 @@ fn same(a: f64, b: f64) -> bool {
     (a.is_nan() && b.is_nan()) || (a - b).abs() <= 1e-6 * (1.0 + a.abs().max(b.abs()))
 }
 
-fn log_bytes(m: &Model, variant: &str, seed: u64, rep: u64, f: Format) -> (Vec<u8>, branchsim::engine::ReplicationResult) {
+fn log_bytes(
+    m: &Model,
+    variant: &str,
+    seed: u64,
+    rep: u64,
+    f: Format,
+) -> (Vec<u8>, branchsim::engine::ReplicationResult) {
     let mut out = Vec::new();
     let res = eventlog::write_log(&mut out, f, m, variant, seed, rep).expect("a log in memory");
     (out, res)
@@ -243,7 +259,12 @@ fn replaying_the_log_gives_the_reported_kpis() {
             let replayed = replay(&rows, m);
             for (path, value) in &replayed {
                 let want = reported(m, &v.rows[0], path);
-                assert!(same(*value, want), "{} / {}: {path} from the log {value}, reported {want}", f.display(), v.name);
+                assert!(
+                    same(*value, want),
+                    "{} / {}: {path} from the log {value}, reported {want}",
+                    f.display(),
+                    v.name
+                );
                 checked += 1;
             }
             // The log covers the replication: real cases were replayed.
@@ -325,10 +346,14 @@ fn every_row_kind_replays() {
     assert!(text.contains("\"散客, \"\"walk-in\"\"\""), "quoted type name");
     assert!(text.contains(",'=柜台,"), "formula guard on a step name");
     let replayed = replay(
-        &rows.iter().cloned().map(|mut r| {
-            r.activity = r.activity.trim_start_matches('\'').to_string();
-            r
-        }).collect::<Vec<_>>(),
+        &rows
+            .iter()
+            .cloned()
+            .map(|mut r| {
+                r.activity = r.activity.trim_start_matches('\'').to_string();
+                r
+            })
+            .collect::<Vec<_>>(),
         m,
     );
     for (path, value) in &replayed {
@@ -351,7 +376,8 @@ fn attrs_of(e: &BytesStart<'_>) -> (String, BTreeMap<String, String>) {
     let mut out = BTreeMap::new();
     for a in e.attributes() {
         let a = a.unwrap_or_else(|err| panic!("bad attribute in <{name}>: {err}"));
-        let v = a.normalized_value(XmlVersion::Implicit1_0).unwrap_or_else(|err| panic!("bad value in <{name}>: {err}"));
+        let v =
+            a.normalized_value(XmlVersion::Implicit1_0).unwrap_or_else(|err| panic!("bad value in <{name}>: {err}"));
         let k = String::from_utf8(a.key.as_ref().to_vec()).expect("UTF-8 key");
         assert!(out.insert(k.clone(), v.into_owned()).is_none(), "<{name}> repeats `{k}`");
     }
@@ -609,7 +635,8 @@ fn xes_validates_and_matches_the_csv() {
 // objects that exist, declared types).
 
 fn ocel_validator() -> jsonschema::Validator {
-    let text = std::fs::read_to_string(Path::new("tests/fixtures/eventlog/ocel20-schema-json.json")).expect("the schema");
+    let text =
+        std::fs::read_to_string(Path::new("tests/fixtures/eventlog/ocel20-schema-json.json")).expect("the schema");
     let schema: serde_json::Value = serde_json::from_str(&text).expect("JSON");
     jsonschema::draft7::options().should_validate_formats(true).build(&schema).expect("a Draft 7 schema")
 }
@@ -626,7 +653,8 @@ fn ocel_validates_against_the_ocel2_schema() {
     for (name, m) in &models {
         let (bytes, _) = log_bytes(m, "baseline", m.seed, 0, Format::Ocel);
         let doc: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{name}: not JSON: {e}"));
-        let errors: Vec<String> = validator.iter_errors(&doc).take(5).map(|e| format!("{e} at {}", e.instance_path())).collect();
+        let errors: Vec<String> =
+            validator.iter_errors(&doc).take(5).map(|e| format!("{e} at {}", e.instance_path())).collect();
         assert!(errors.is_empty(), "{name}: {errors:?}");
         // A negative control: the validator does reject a broken log.
         let mut broken = doc.clone();
@@ -662,7 +690,9 @@ fn ocel_validates_against_the_ocel2_schema() {
             .as_array()
             .unwrap()
             .iter()
-            .filter(|e| e["attributes"].as_array().unwrap().iter().any(|a| a["name"] == "lifecycle" && a["value"] == "complete"))
+            .filter(|e| {
+                e["attributes"].as_array().unwrap().iter().any(|a| a["name"] == "lifecycle" && a["value"] == "complete")
+            })
             .count();
         assert_eq!(ocel_completes, completes, "{name}: completions");
     }
@@ -718,8 +748,10 @@ fn only_folder(out: &Path) -> PathBuf {
 }
 
 fn names(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> =
-        std::fs::read_dir(dir).expect("dir").map(|e| e.expect("entry").file_name().to_string_lossy().into_owned()).collect();
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
     v.sort();
     v
 }
@@ -736,7 +768,8 @@ fn run_writes_the_chosen_logs_and_replaces_earlier_ones() {
     assert_eq!(names(&dir.join("events")), ["baseline-rep0.xes", "baseline-rep2.xes"]);
     // The log of replication 2 is replication 2: its served customers are the reported ones.
     let xes = std::fs::read_to_string(dir.join("events/baseline-rep2.xes")).expect("log");
-    let served = xes.matches("<string key=\"outcome\" value=\"served\"/><boolean key=\"counted\" value=\"true\"/>").count();
+    let served =
+        xes.matches("<string key=\"outcome\" value=\"served\"/><boolean key=\"counted\" value=\"true\"/>").count();
     let reps = std::fs::read_to_string(dir.join("replications.csv")).expect("replications.csv");
     let line = reps.lines().find(|l| l.starts_with("baseline,2,served,")).expect("row");
     assert_eq!(line.split(',').nth(3).expect("value").parse::<f64>().expect("number"), served as f64);
@@ -765,7 +798,10 @@ fn bad_event_requests_are_refused_before_simulating() {
     let (code, _, stderr) =
         branchsim(&["run", "scenarios/theory/erlang_a.toml", "--out", &o, "--events=0-9", "--events-max-mb", "1"]);
     assert_eq!(code, 2, "{stderr}");
-    assert!(stderr.contains("the event logs would take about") && stderr.contains("more than the cap of 1 MB"), "{stderr}");
+    assert!(
+        stderr.contains("the event logs would take about") && stderr.contains("more than the cap of 1 MB"),
+        "{stderr}"
+    );
     assert!(stderr.contains("nothing was simulated"), "{stderr}");
     // With shards.
     let (code, _, stderr) = branchsim(&["run", SMALL, "--out", &o, "--events", "--shard", "0/2"]);

@@ -49,7 +49,7 @@ pub fn check(a: &EventArgs, plan: &Plan<'_>) -> Result<Option<Vec<u64>>, String>
     let events: f64 = plan.jobs.iter().map(|j| j.model.expected_events).sum();
     let bytes = events * reps.len() as f64 * a.events_format.bytes_per_event();
     let cap = a.events_max_mb as f64 * 1e6;
-    if !(bytes <= cap) {
+    if bytes.is_nan() || bytes > cap {
         let size = if bytes.is_finite() { format!("about {:.0} MB", bytes / 1e6) } else { "an unbounded size".into() };
         return Err(format!(
             "--events: the event logs would take {size} ({} replication{} of {} variant{}, about {:.3e} engine events in all), more than the cap of {} MB; nothing was simulated\n  help: trace fewer replications (--events=0), run fewer variants (--variant), or raise the cap with --events-max-mb N",

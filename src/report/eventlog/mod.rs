@@ -192,7 +192,8 @@ fn outcome_bit(o: Outcome) -> u8 {
 
 /// The outcome bits as text: `repeat`, `handoff+repeat`, empty for none.
 pub fn outcome_text(bits: u8) -> String {
-    let names: Vec<&str> = OUTCOMES.iter().enumerate().filter(|(i, _)| bits & (1 << i) != 0).map(|(_, o)| o.1).collect();
+    let names: Vec<&str> =
+        OUTCOMES.iter().enumerate().filter(|(i, _)| bits & (1 << i) != 0).map(|(_, o)| o.1).collect();
     names.join("+")
 }
 
@@ -410,7 +411,8 @@ impl<S: Sink> Trace for Recorder<'_, '_, S> {
             pending: None,
         };
         let r = self.plain(t, a.first_step, Life::NoShow);
-        let res = self.sink.record(self.log, &c, &r).and_then(|()| self.sink.close(self.log, &c, CaseEnd::NoShow, None));
+        let res =
+            self.sink.record(self.log, &c, &r).and_then(|()| self.sink.close(self.log, &c, CaseEnd::NoShow, None));
         self.keep(res);
     }
 
@@ -519,12 +521,7 @@ pub fn write_log<W: io::Write>(
     replication: u64,
 ) -> io::Result<crate::engine::ReplicationResult> {
     let log = Log::new(model, variant, replication);
-    fn run<S: Sink>(
-        log: &Log<'_>,
-        sink: S,
-        seed: u64,
-        rep: u64,
-    ) -> io::Result<(crate::engine::ReplicationResult, S)> {
+    fn run<S: Sink>(log: &Log<'_>, sink: S, seed: u64, rep: u64) -> io::Result<(crate::engine::ReplicationResult, S)> {
         let (res, rec) = crate::engine::simulate_traced(log.model, seed, rep, Recorder::new(log, sink));
         Ok((res, rec.into_sink()?))
     }

@@ -44,7 +44,13 @@ impl<W: Write> OcelSink<W> {
         })
     }
 
-    fn event(&mut self, ty: &str, time: String, attributes: Vec<(&str, String)>, rels: Vec<(String, &str)>) -> io::Result<()> {
+    fn event(
+        &mut self,
+        ty: &str,
+        time: String,
+        attributes: Vec<(&str, String)>,
+        rels: Vec<(String, &str)>,
+    ) -> io::Result<()> {
         self.events += 1;
         let e = json!({
             "id": format!("e{}", self.events),
@@ -166,10 +172,12 @@ impl<W: Write> Sink for OcelSink<W> {
     fn close(&mut self, log: &Log<'_>, case: &Case, end: CaseEnd, t: Option<f64>) -> io::Result<()> {
         if let Some(t) = t {
             let ty = self.leave.clone();
-            self.event(&ty, log.clock.stamp(t), vec![("outcome", end.name().to_string())], vec![(
-                customer_id(case),
-                "customer",
-            )])?;
+            self.event(
+                &ty,
+                log.clock.stamp(t),
+                vec![("outcome", end.name().to_string())],
+                vec![(customer_id(case), "customer")],
+            )?;
         }
         let at = log.clock.stamp(case.arrival);
         let attr = |n: &str, v: String| json!({"name": n, "value": v, "time": at});
@@ -185,7 +193,9 @@ impl<W: Write> Sink for OcelSink<W> {
             attributes.push(attr("channel", ch.to_string()));
             rels.push(json!({"objectId": channel_id(ch), "qualifier": "arrived through"}));
         }
-        self.object(json!({"id": customer_id(case), "type": "customer", "attributes": attributes, "relationships": rels}))
+        self.object(
+            json!({"id": customer_id(case), "type": "customer", "attributes": attributes, "relationships": rels}),
+        )
     }
 
     fn batch(&mut self, log: &Log<'_>, t: f64, step: usize, b: u64, size: usize) -> io::Result<()> {
@@ -193,10 +203,12 @@ impl<W: Write> Sink for OcelSink<W> {
         let name = log.model.steps[step].name.clone();
         let at = log.clock.stamp(t);
         let ty = self.release.clone();
-        self.event(&ty, at.clone(), vec![("step", name.clone()), ("size", size.to_string())], vec![(
-            id.clone(),
-            "released",
-        )])?;
+        self.event(
+            &ty,
+            at.clone(),
+            vec![("step", name.clone()), ("size", size.to_string())],
+            vec![(id.clone(), "released")],
+        )?;
         self.object(json!({"id": id, "type": "batch", "attributes": [
             {"name": "step", "value": name, "time": at},
             {"name": "size", "value": size.to_string(), "time": at},

@@ -32,9 +32,14 @@ impl<W: Write> Sink for XesSink<W> {
     fn begin(&mut self, log: &Log<'_>) -> io::Result<()> {
         let w = &mut self.w;
         writeln!(w, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
-        writeln!(w, "<!-- Simulated by branchsim {}: see docs/outputs.md, \"Event logs\" -->", env!("CARGO_PKG_VERSION"))?;
+        writeln!(
+            w,
+            "<!-- Simulated by branchsim {}: see docs/outputs.md, \"Event logs\" -->",
+            env!("CARGO_PKG_VERSION")
+        )?;
         writeln!(w, r#"<log xes.version="2.0">"#)?;
-        for (name, prefix) in [("Concept", "concept"), ("Time", "time"), ("Lifecycle", "lifecycle"), ("Organizational", "org")]
+        for (name, prefix) in
+            [("Concept", "concept"), ("Time", "time"), ("Lifecycle", "lifecycle"), ("Organizational", "org")]
         {
             writeln!(
                 w,
@@ -49,7 +54,11 @@ impl<W: Write> Sink for XesSink<W> {
         writeln!(w, r#"<classifier name="Activity" keys="concept:name"/>"#)?;
         writeln!(w, r#"<classifier name="Activity_lifecycle" keys="concept:name lifecycle:transition"/>"#)?;
         let mut attrs = String::new();
-        string(&mut attrs, "concept:name", &format!("{} / {} / replication {}", log.model.name, log.variant, log.replication));
+        string(
+            &mut attrs,
+            "concept:name",
+            &format!("{} / {} / replication {}", log.model.name, log.variant, log.replication),
+        );
         string(&mut attrs, "variant", log.variant);
         attrs.push_str(&format!("<int key=\"replication\" value=\"{}\"/>", log.replication));
         writeln!(w, "{attrs}")
