@@ -576,6 +576,8 @@ pub struct Model {
     pub start_clock: f64,
     /// Weekday of t = 0 (0 = Monday; labels only: calendars are already compiled in).
     pub start_day: usize,
+    /// Calendar date and UTC offset of t = 0's day: event-log timestamps (`start_date`).
+    pub epoch: crate::scenario::start_date::Epoch,
     pub horizon: f64,
     pub warmup: f64,
     pub seed: u64,

@@ -5,6 +5,7 @@
 
 pub mod budget;
 pub mod ci;
+pub mod events;
 mod report;
 pub mod run;
 mod shard;
@@ -147,7 +148,8 @@ impl Caps {
 #[command(after_help = "Examples:
   branchsim run scenarios/downtown_branch.toml
   branchsim run scenarios/downtown_branch.toml -n 500 --seed 7 --out results --variant lunch_cover
-  branchsim run scenarios/downtown_branch.toml --precision wait_mean=0.05 --objective wait_mean")]
+  branchsim run scenarios/downtown_branch.toml --precision wait_mean=0.05 --objective wait_mean
+  branchsim run scenarios/loan_approval.toml --events --events-format xes")]
 pub struct RunArgs {
     /// The scenario file (TOML).
     pub file: PathBuf,
@@ -200,6 +202,8 @@ pub struct RunArgs {
     pub font: Option<PathBuf>,
     #[command(flatten)]
     pub caps: Caps,
+    #[command(flatten)]
+    pub events: events::EventArgs,
 }
 
 #[derive(Args, Debug)]

@@ -145,6 +145,10 @@ pub fn run(a: &RunArgs) -> i32 {
         return EXIT_BAD_INPUT;
     }
     if let Some(spec) = a.shard {
+        if a.events.events.is_some() {
+            error("--events cannot be combined with --shard: trace the replications in an ordinary run");
+            return EXIT_BAD_INPUT;
+        }
         return super::shard::run_shard(&loaded, a, spec);
     }
     let dir = output_dir(&a.out, &loaded);
@@ -164,6 +168,21 @@ pub fn run(a: &RunArgs) -> i32 {
         Err(f) => return f.report(Some(&dir)),
     };
     // Every file of the run is staged first; nothing reaches the folder until all are written.
+    let traced = match plan(&loaded, a).and_then(|p| super::events::check(&a.events, &p)) {
+        Ok(t) => t,
+        Err(e) => {
+            error(&e);
+            return EXIT_BAD_INPUT;
+        }
+    };
+    let logs = super::events::stage(&a.events, traced.as_deref(), &out.variants, out.results.seed, &mut stage);
+    let logs = match logs {
+        Ok(n) => n,
+        Err(e) => {
+            error(&format!("{e}; nothing was written, earlier results in {} are unchanged", dir.display()));
+            return EXIT_BAD_INPUT;
+        }
+    };
     let staged = write_outputs(&out, &mut stage).map_err(|e| e.to_string()).and_then(|()| {
         if a.no_charts {
             // Charts of an earlier run would describe other results.
@@ -190,6 +209,9 @@ pub fn run(a: &RunArgs) -> i32 {
     }
     if !a.quiet {
         print_summary(&out, a);
+        if logs > 0 {
+            println!("\nEvent logs: {logs} file(s) in {}", dir.join(super::events::FOLDER).display());
+        }
     }
     EXIT_OK
 }
@@ -202,7 +224,7 @@ pub fn prepare_output(
     with_charts: bool,
 ) -> Result<(files::OutputDir, files::Stage), String> {
     let out = files::OutputDir::open(dir)?;
-    out.preflight(&RUN_FILES, &["charts"])?;
+    out.preflight(&RUN_FILES, &["charts", super::events::FOLDER])?;
     if with_charts {
         if let Some(f) = font {
             charts::fonts::choose(Some(f), &[])?;
@@ -345,7 +367,9 @@ pub fn plan<'a>(loaded: &'a Loaded, a: &RunArgs) -> Result<Plan<'a>, String> {
 pub fn check_plan(loaded: &Loaded, a: &RunArgs, out: Option<&Path>) -> Result<(), String> {
     let Plan { replications: reps, jobs, precision, .. } = plan(loaded, a)?;
     let held = precision.as_ref().map_or(reps, |p| reps.max(p.max_replications));
-    a.caps.budget.check(&work(&jobs, held, out.is_some()), out)
+    a.caps.budget.check(&work(&jobs, held, out.is_some()), out)?;
+    // Event-log indices and size, refused before anything runs.
+    super::events::check(&a.events, &plan(loaded, a)?).map(|_| ())
 }
 
 /// `out`: the folder the run will write (its free space and the disk budget are checked);

@@ -8,6 +8,7 @@ pub mod arrivals;
 pub mod customers;
 pub mod events;
 pub mod observer;
+pub mod trace;
 
 use std::collections::VecDeque;
 
@@ -16,6 +17,7 @@ use customers::{Customer, NO_GROUP, Slab, State};
 use events::{Event, EventList};
 use observer::Observer;
 pub use observer::ReplicationResult;
+use trace::{NoTrace, Outcome, Trace};
 
 /// Why a replication stopped before the event list ran dry.
 #[derive(Clone, Debug, PartialEq)]
@@ -84,7 +86,27 @@ fn replicate<const FULL: bool>(
     replication: u64,
     cancel: &dyn Fn() -> bool,
 ) -> ReplicationResult {
-    let mut sim = Sim::<FULL>::new(model, seed, replication);
+    replicate_with::<FULL, NoTrace>(model, seed, replication, cancel, NoTrace).0
+}
+
+/// Like `simulate`, telling `trace` every event: the same replication, result for result
+/// (the trace only observes).
+pub fn simulate_traced<T: Trace>(model: &Model, seed: u64, replication: u64, trace: T) -> (ReplicationResult, T) {
+    if model.uses_optional_features() {
+        replicate_with::<true, T>(model, seed, replication, &|| false, trace)
+    } else {
+        replicate_with::<false, T>(model, seed, replication, &|| false, trace)
+    }
+}
+
+fn replicate_with<const FULL: bool, T: Trace>(
+    model: &Model,
+    seed: u64,
+    replication: u64,
+    cancel: &dyn Fn() -> bool,
+    trace: T,
+) -> (ReplicationResult, T) {
+    let mut sim = Sim::<FULL, T>::new(model, seed, replication, trace);
     sim.run(cancel);
     sim.finish()
 }
@@ -105,7 +127,7 @@ const COMPACT_MIN: usize = 1 << 16;
 /// `option.filter(|_| FULL)`, a constant `false` or `None` in the lean instantiation. The two
 /// instantiations share every line of code and give the same results for such a model
 /// (tested); the lean one runs about 10% fewer instructions.
-struct Sim<'m, const FULL: bool> {
+struct Sim<'m, const FULL: bool, T: Trace> {
     m: &'m Model,
     now: f64,
     events: EventList,
@@ -139,10 +161,12 @@ struct Sim<'m, const FULL: bool> {
     /// Latest time of a dropped stale event: the replication still ends there, as if it had
     /// been popped.
     dropped_until: f64,
+    /// Told every event (`NoTrace`: nothing, compiled out).
+    trace: T,
 }
 
-impl<'m, const FULL: bool> Sim<'m, FULL> {
-    fn new(m: &'m Model, seed: u64, rep: u64) -> Self {
+impl<'m, const FULL: bool, T: Trace> Sim<'m, FULL, T> {
+    fn new(m: &'m Model, seed: u64, rep: u64, trace: T) -> Self {
         let rng = Streams {
             arrivals: m.arrivals.iter().map(|a| ArrivalStream { rng: stream(seed, rep, a.key), arrived: 0 }).collect(),
             rep_seed: replication_seed(seed, rep),
@@ -169,6 +193,7 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
             stop: Stop::Completed,
             compact_at: COMPACT_MIN,
             dropped_until: 0.0,
+            trace,
         }
     }
 
@@ -347,7 +372,7 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
         self.compact_at = 2 * self.events.len() + COMPACT_MIN;
     }
 
-    fn finish(mut self) -> ReplicationResult {
+    fn finish(mut self) -> (ReplicationResult, T) {
         let end = self.now.max(if self.stop == Stop::Completed { self.dropped_until } else { 0.0 });
         // Customers still inside (a run stopped early) stay, wait or hold their staff until
         // the horizon, as the levels they make up would.
@@ -363,8 +388,9 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
                 self.obs.busy(c.group as usize, c.since, until);
             }
         }
+        self.trace.finish(end, until);
         let events = self.n_events();
-        self.obs.finish(self.m, end, events, self.stop.clone())
+        (self.obs.finish(self.m, end, events, self.stop.clone()), self.trace)
     }
 
     /// Whether a repeating event (calendar staffing, batch release) at `t` still matters:
@@ -462,6 +488,11 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
         self.staff[r].busy -= 1;
         self.obs.busy(r, started, now);
         self.obs.queue_join(s);
+        if T::ON {
+            let id = self.slab.get(slot).id;
+            self.trace.preempt(now, id, s);
+            self.trace.enqueue(now, id, s);
+        }
         true
     }
 
@@ -490,6 +521,7 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
         let counted = self.now >= m.warmup;
         let first = a.first_step;
         let slot = self.slab.insert(ct as u32, first as u32, counted, self.now, id, FULL);
+        self.trace.arrive(self.now, id, ct, s);
         if booked {
             self.slab.get_mut(slot).booked_step = first as u32;
         }
@@ -518,6 +550,7 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
             let mut rng = draw_rng(self.rng.rep_seed, a.key, id, 0);
             if uniform01(&mut rng) < ap.no_show {
                 self.obs.no_show(a.customer, t >= m.warmup);
+                self.trace.no_show(t, id, s);
             } else {
                 let z: f64 = rand_distr::Distribution::sample(&rand_distr::StandardNormal, &mut rng);
                 let offset = (ap.offset_mean + ap.offset_sd * z).max(-APPOINTMENT_LEAD);
@@ -585,6 +618,7 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
                     }
                     c.state = State::Busy;
                     let token = c.token;
+                    self.trace.start(self.now, id, s, None, None);
                     self.events.push(self.now + d, Event::Done { slot, token });
                 }
                 Some(p) => {
@@ -600,6 +634,7 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
                                 let counted = self.slab.get(slot).counted;
                                 let arrival = self.slab.get(slot).arrival;
                                 self.obs.balk(ct, counted, arrival, s, self.now);
+                                self.trace.balk(self.now, id, s);
                                 self.leave(slot, arrival);
                                 return;
                             }
@@ -613,6 +648,7 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
                         self.queues[q].push_back((slot, token));
                         self.waiting_p[p] += 1;
                         self.obs.queue_join(s);
+                        self.trace.enqueue(self.now, id, s);
                         if let Some((pt, key)) = cust.and_then(|c| Some((c.patience.as_ref()?, c.patience_key))) {
                             let d = pt.sample(&mut draw_rng(self.rng.rep_seed, key, id, visit));
                             self.events.push(self.now + d, Event::Renege { slot, token });
@@ -648,6 +684,7 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
         c.group = g as u32;
         c.since = self.now;
         let token = c.token;
+        self.trace.start(self.now, c.id, s, Some(g), None);
         if FULL && res.preempt {
             c.svc_end = self.now + d;
             c.in_svc = self.in_service[g].len() as u32;
@@ -710,8 +747,10 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
         let c = self.slab.get_mut(slot);
         c.state = State::Waiting;
         c.since = self.now;
+        let id = c.id;
         self.batch_buf[s].push_back(slot);
         self.obs.queue_join(s);
+        self.trace.enqueue(self.now, id, s);
         if let Some(n) = size {
             if self.batch_buf[s].len() >= n as usize {
                 self.release_batch(s, n.min(max) as usize);
@@ -730,6 +769,7 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
         self.batches[s] += 1;
         let d = m.dists[step.service[ct]].sample(&mut draw_rng(self.rng.rep_seed, step.service_key, b, u32::MAX));
         let now = self.now;
+        self.trace.batch(now, s, b, k);
         for _ in 0..k {
             let Some(slot) = self.batch_buf[s].pop_front() else { break };
             let c = self.slab.get_mut(slot);
@@ -738,6 +778,7 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
             c.state = State::Busy;
             let (counted, token) = (c.counted, c.token);
             self.obs.dequeued(s, since, now, counted, false);
+            self.trace.start(now, c.id, s, None, Some(b));
             self.events.push(now + d, Event::Done { slot, token });
         }
     }
@@ -772,6 +813,7 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
         let ct = c.ctype as usize;
         let step = &m.steps[s];
         self.obs.step_served(s, c.counted);
+        self.trace.end(self.now, c.id, s);
         if step.pool.is_some() && (!FULL || step.batch.is_none()) {
             let g = c.group as usize;
             self.staff[g].busy -= 1;
@@ -791,10 +833,12 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
         }
         if FULL && step.context_factor != 1.0 {
             self.slab.get_mut(slot).factor = step.context_factor as f32;
+            self.trace.outcome(self.now, c.id, s, Outcome::Handoff);
         }
         if let Some(rp) = step.repeat.as_ref().filter(|_| FULL) {
             if uniform01(&mut draw_rng(self.rng.rep_seed, step.repeat_key, c.id, c.visits)) < rp.p {
                 self.obs.repeat(s, c.counted);
+                self.trace.outcome(self.now, c.id, s, Outcome::Repeat);
                 match (rp.back_to, rp.delay) {
                     (Some(b), _) => self.enter(slot, b),
                     (None, Some(dd)) => {
@@ -815,11 +859,13 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
             let mut rng = draw_rng(self.rng.rep_seed, step.routing_key ^ AUTOMATION_SALT, c.id, c.visits);
             if uniform01(&mut rng) >= a.success {
                 self.obs.failed(s, c.counted);
+                self.trace.outcome(self.now, c.id, s, Outcome::AutomationFailed);
                 self.enter(slot, a.on_failure);
                 return;
             }
             if let Some(t) = a.touchless_to {
                 if uniform01(&mut rng) < a.touchless {
+                    self.trace.outcome(self.now, c.id, s, Outcome::Touchless);
                     self.enter(slot, t);
                     return;
                 }
@@ -856,6 +902,7 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
         self.waiting_p[p] -= 1;
         self.obs.queue_leave(s, c.since, self.now);
         self.obs.renege(c.ctype as usize, c.counted, c.arrival);
+        self.trace.renege(self.now, c.id, s);
         self.leave(slot, c.arrival);
     }
 
@@ -866,6 +913,7 @@ impl<'m, const FULL: bool> Sim<'m, FULL> {
         let cycle = self.now - c.arrival;
         let work = m.work_calendar.filter(|_| FULL).map(|k| m.calendars[k].worked(c.arrival, self.now));
         self.obs.served(c.ctype as usize, c.counted, c.wait, cycle, work, c.arrival);
+        self.trace.depart(self.now, c.id);
         self.leave(slot, c.arrival);
     }
 

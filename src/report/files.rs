@@ -233,7 +233,9 @@ fn publish_ready(out: &Path, stage: &Path) -> io::Result<()> {
 
 /// Puts the staged folder `new` in place of `target`, whose earlier content goes to `old`
 /// (inside the staging folder, removed with it). Files of `target` that branchsim did not
-/// write there (anything but `.png`/`.svg`) are carried over by hard links.
+/// write there (anything but `.png`/`.svg`, and in `events/` the event logs `.csv`, `.xes`,
+/// `.jsonocel`) are carried over by hard links: logs of an earlier run, perhaps in another
+/// format, would describe other results.
 fn swap_dir(new: &Path, target: &Path, old: &Path) -> io::Result<()> {
     let Ok(m) = std::fs::symlink_metadata(target) else {
         return std::fs::rename(new, target);
@@ -242,7 +244,9 @@ fn swap_dir(new: &Path, target: &Path, old: &Path) -> io::Result<()> {
         for e in std::fs::read_dir(target)?.flatten() {
             let name = e.file_name();
             let n = name.to_string_lossy();
-            let ours = n.ends_with(".png") || n.ends_with(".svg");
+            let log = target.file_name().is_some_and(|f| f == "events")
+                && (n.ends_with(".csv") || n.ends_with(".xes") || n.ends_with(".jsonocel"));
+            let ours = n.ends_with(".png") || n.ends_with(".svg") || log;
             if !ours && e.file_type().is_ok_and(|t| t.is_file()) && !new.join(&name).exists() {
                 std::fs::hard_link(e.path(), new.join(&name))?;
             }

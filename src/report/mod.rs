@@ -2,6 +2,7 @@
 
 pub mod charts;
 pub mod csv_out;
+pub mod eventlog;
 pub mod files;
 pub mod html;
 pub mod results;

@@ -459,6 +459,7 @@ pub fn compile_with(s: &Scenario, removed: &[String], d: &mut Diagnostics) -> Op
         time_unit: s.time_unit,
         start_clock: s.start,
         start_day: s.start_day,
+        epoch: s.epoch,
         horizon: s.horizon,
         warmup: s.warmup,
         seed: s.seed,

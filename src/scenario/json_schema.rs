@@ -34,6 +34,7 @@ pub const ANCHORS: &[&str] = &[
     "resources",
     "steps",
     "calendars-and-multi-day-work",
+    "start-date-and-event-log-timestamps",
     "cases-and-batches",
     "skills-pooling-and-proficiency",
     "automation-rpa-ai",
@@ -156,6 +157,22 @@ pub fn schema() -> Value {
                     weekday(),
                     "Weekday of t = 0 (\"mon\" … \"sun\"). Default \"mon\".",
                     "calendars-and-multi-day-work",
+                ),
+            ),
+            (
+                "start_date",
+                doc(
+                    json!({"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}),
+                    "Calendar date of t = 0 (YYYY-MM-DD), for event-log timestamps; its weekday must match start_day. Default: 2024-01-01 moved to start_day's weekday.",
+                    "start-date-and-event-log-timestamps",
+                ),
+            ),
+            (
+                "utc_offset",
+                doc(
+                    json!({"type": "string", "pattern": "^([+-][0-9]{2}:[0-9]{2}|Z)$"}),
+                    "UTC offset of the scenario's clock (\"+01:00\"), for event-log timestamps. Default \"+00:00\".",
+                    "start-date-and-event-log-timestamps",
                 ),
             ),
             (

@@ -11,6 +11,7 @@ pub mod limits;
 pub mod load;
 pub mod reader;
 pub mod schema;
+pub mod start_date;
 pub mod tree;
 pub mod units;
 pub mod variants;

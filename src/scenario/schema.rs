@@ -29,6 +29,8 @@ pub struct Scenario {
     pub steps: Vec<StepSpec>,
     /// Weekday of t = 0 (0 = Monday).
     pub start_day: usize,
+    /// Calendar date and UTC offset of t = 0's day (`start_date`, `utc_offset`).
+    pub epoch: super::start_date::Epoch,
     /// The business calendar that working time is measured in.
     pub calendar: Option<Sp<String>>,
     pub calendars: Vec<CalendarSpec>,
@@ -299,6 +301,8 @@ pub const TOP_KEYS: &[&str] = &[
     "variants",
     "expect",
     "start_day",
+    "start_date",
+    "utc_offset",
     "calendar",
     "calendars",
     "channels",
@@ -448,10 +452,12 @@ impl Scenario {
         let resources =
             tables(&top, "resources", d).into_iter().filter_map(|(n, path)| read_resource(n, &path, u, d)).collect();
         let steps = tables(&top, "steps", d).into_iter().filter_map(|(n, path)| read_step(n, &path, u, d)).collect();
-        let start_day = match top.str("start_day", d) {
+        let start_day_key = top.str("start_day", d);
+        let start_day = match &start_day_key {
             None => 0,
-            Some(s) => weekday(&s, "start_day", d).unwrap_or(0),
+            Some(s) => weekday(s, "start_day", d).unwrap_or(0),
         };
+        let (epoch, start_day) = super::start_date::read(&top, start_day_key.as_ref().map(|s| (s, start_day)), d);
         let calendar = top.str("calendar", d);
         let calendars = match top.map("calendars", d) {
             None => Vec::new(),
@@ -487,6 +493,7 @@ impl Scenario {
             resources,
             steps,
             start_day,
+            epoch,
             calendar,
             calendars,
             channels,
