@@ -536,6 +536,34 @@ pub struct Step {
     pub batch: Option<Batch>,
     /// Factor on the customer's next service time (a hand-off with context is shorter).
     pub context_factor: f64,
+    /// Parallel work: when the visit ends the case splits into one token per branch taken
+    /// (instead of `route`, which is then empty), to meet again at the join step.
+    pub fork: Option<Fork>,
+    /// The fork step whose branches meet here (this step is a join).
+    pub join_of: Option<usize>,
+    /// A routing-only node (no resource, no service, no batch): zero time, a BPMN gateway.
+    pub gateway: bool,
+    /// Whether entering the step needs more than "queue or be served": removed by a variant
+    /// (`pass_through`), a gateway or a join. One flag, so the engine's entry tests one byte.
+    pub special: bool,
+}
+
+/// A parallel split (see `engine::fork`).
+#[derive(Clone, Debug)]
+pub struct Fork {
+    pub branches: Vec<Branch>,
+    /// The step where the branches meet.
+    pub join: usize,
+}
+
+/// One branch of a fork: taken with probability `p` (1 for an AND split).
+#[derive(Clone, Debug)]
+pub struct Branch {
+    pub step: usize,
+    pub p: f64,
+    /// Keys the branch token's identity (and the draw deciding whether it is taken) by the
+    /// branch's first step name, so reordering or adding branches keeps each one's numbers.
+    pub key: u64,
 }
 
 impl Step {
@@ -556,6 +584,13 @@ impl Step {
                 out.push((t, rest * a.touchless));
                 rest *= 1.0 - a.touchless;
             }
+        }
+        if let Some(f) = &self.fork {
+            // Each branch taken is visited once per case, and the join once per case: the
+            // branches' own edges into the join are token ends (see `scenario::load`).
+            out.extend(f.branches.iter().map(|b| (b.step, rest * b.p)));
+            out.push((f.join, rest));
+            return out;
         }
         let r = &self.route[ct];
         let mut prev = 0.0;
@@ -607,7 +642,8 @@ pub struct Model {
 impl Model {
     /// Whether any per-customer behaviour beyond "queue, be served, be routed" is used:
     /// patience, balking, priorities or appointments, batches, rework, automation outcomes,
-    /// context factors, removed steps, staff speed, preemption, working-time calendars.
+    /// context factors, removed steps, gateways, forks and joins, staff speed, preemption,
+    /// working-time calendars.
     /// The engine runs a leaner instantiation, without their checks, for a model that uses
     /// none of them (see `engine::Sim`); the results are the same.
     pub fn uses_optional_features(&self) -> bool {
@@ -622,6 +658,8 @@ impl Model {
                     || s.repeat.is_some()
                     || s.automation.is_some()
                     || s.context_factor != 1.0
+                    || s.special
+                    || s.fork.is_some()
             })
     }
 }

@@ -62,6 +62,12 @@ pub fn analyse(
             .map(|i| {
                 let mut row = vec![0.0; n];
                 for (t, p) in steps[i].outcomes(i, ci) {
+                    // A branch's route into its join ends a token: the join is visited once
+                    // per case, which the fork step's own outcome counts (a fork multiplies
+                    // the visits of its branches, not of its join).
+                    if steps[t].join_of.is_some_and(|f| f != i) {
+                        continue;
+                    }
                     row[t] += p;
                 }
                 row
