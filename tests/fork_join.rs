@@ -539,3 +539,208 @@ fn variant_turns_serial_into_parallel_with_common_random_numbers() {
     let var_d = d.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
     assert!(var_d < s.sd * s.sd + p.sd * p.sd, "paired variance {var_d} vs {}", s.sd * s.sd + p.sd * p.sd);
 }
+
+// ---------------------------------------------------------------------------------------
+// Validation: every mistake is an error naming file, line, column and key, with a hint.
+
+/// A valid two-branch fork; each test breaks one thing in it.
+const VALID: &str = r#"
+name = "fork"
+horizon = "8h"
+[[customers]]
+name = "c"
+first_step = "open"
+[[arrivals]]
+customer = "c"
+rate = "10/h"
+[[resources]]
+name = "r"
+staff = 3
+[[steps]]
+name = "open"
+resource = "r"
+service = "5min"
+fork = { branches = ["credit", "appraisal"], join = "decision" }
+[[steps]]
+name = "credit"
+resource = "r"
+service = "5min"
+next = [{ step = "decision", p = 1 }]
+[[steps]]
+name = "appraisal"
+resource = "r"
+service = "5min"
+next = [{ step = "decision", p = 1 }]
+[[steps]]
+name = "decision"
+resource = "r"
+service = "5min"
+"#;
+
+/// Loads `text` and returns its rendered errors (panics when it loads).
+fn errors(text: &str) -> String {
+    match branchsim::scenario::load_str(text, "fork.toml") {
+        Ok(_) => panic!("expected errors for:\n{text}"),
+        Err(e) => e.render(),
+    }
+}
+
+fn expect(text: &str, needles: &[&str]) {
+    let e = errors(text);
+    for n in needles {
+        assert!(e.contains(n), "expected `{n}` in:\n{e}");
+    }
+}
+
+#[test]
+fn the_valid_fork_loads_and_routing_only_steps_need_no_service() {
+    let l = branchsim::scenario::load_str(VALID, "fork.toml").unwrap_or_else(|e| panic!("{}", e.render()));
+    assert!(l.baseline().model.steps[0].fork.is_some());
+    let gw = VALID.replace("resource = \"r\"\nservice = \"5min\"\nfork", "fork");
+    let l = branchsim::scenario::load_str(&gw, "fork.toml").unwrap_or_else(|e| panic!("{}", e.render()));
+    assert!(l.baseline().model.steps[0].gateway);
+}
+
+#[test]
+fn unknown_branch_and_join_steps_suggest_the_nearest_name() {
+    expect(
+        &VALID.replace("[\"credit\", \"appraisal\"]", "[\"credit\", \"apraisal\"]"),
+        &["unknown step `apraisal`", "steps[0].fork.branches[1]", "fork.toml:17:", "appraisal"],
+    );
+    expect(
+        &VALID.replace("join = \"decision\"", "join = \"decison\""),
+        &["unknown step `decison`", "steps[0].fork.join", "did you mean `decision`"],
+    );
+}
+
+#[test]
+fn fork_and_next_on_one_step_is_an_error() {
+    expect(
+        &VALID.replace("fork = {", "next = [{ step = \"credit\", p = 1 }]\nfork = {"),
+        &["a step has either `next` or `fork`, not both", "steps[0].next", "fork.toml:17:"],
+    );
+}
+
+#[test]
+fn a_branch_that_can_leave_or_never_reaches_its_join_is_an_error() {
+    let leaves =
+        VALID.replacen("next = [{ step = \"decision\", p = 1 }]", "next = [{ step = \"decision\", p = 0.8 }]", 1);
+    expect(
+        &leaves,
+        &[
+            "step `credit` is on a branch of the fork at `open`",
+            "can leave the system there (probability 0.2)",
+            "steps[1].next",
+        ],
+    );
+    let loops = VALID.replacen("next = [{ step = \"decision\", p = 1 }]", "next = [{ step = \"credit\", p = 1 }]", 1);
+    expect(&loops, &["never reaches its join `decision`", "step `credit`"]);
+}
+
+#[test]
+fn reaching_a_join_or_a_branch_from_outside_the_fork_is_an_error() {
+    // `decision` reached from `open`'s automation failure route, outside the branches.
+    let side = VALID.replace(
+        "name = \"open\"\nresource = \"r\"\nservice = \"5min\"\n",
+        "name = \"open\"\nresource = \"r\"\nservice = \"5min\"\nsuccess = 0.9\non_failure = \"manual\"\n",
+    ) + "[[steps]]\nname = \"manual\"\nresource = \"r\"\nservice = \"5min\"\nnext = [{ step = \"decision\", p = 1 }]\n";
+    expect(&side, &["step `manual` is outside the fork at `open` but leads to the join `decision`", "steps[4].next"]);
+    // A customer type starting inside the branches.
+    expect(
+        &VALID.replace("first_step = \"open\"", "first_step = \"credit\""),
+        &["start at `credit`, inside the fork at `open`"],
+    );
+    // After the join, rework of the join step is fine.
+    let rework = VALID.replace(
+        "name = \"decision\"\nresource = \"r\"\nservice = \"5min\"\n",
+        "name = \"decision\"\nresource = \"r\"\nservice = \"5min\"\nrepeat_info = { p = 0.1 }\n",
+    );
+    branchsim::scenario::load_str(&rework, "fork.toml").unwrap_or_else(|e| panic!("{}", e.render()));
+}
+
+#[test]
+fn bad_branch_probabilities_and_lists() {
+    expect(
+        &VALID.replace("[\"credit\", \"appraisal\"]", "[\"credit\", { step = \"appraisal\", p = 1.5 }]"),
+        &["probability 1.5 is outside [0, 1]", "steps[0].fork.branches[1].p"],
+    );
+    expect(&VALID.replace("[\"credit\", \"appraisal\"]", "[]"), &["a fork needs at least one branch"]);
+    expect(
+        &VALID.replace("[\"credit\", \"appraisal\"]", "[\"credit\", \"credit\"]"),
+        &["branch `credit` is listed twice"],
+    );
+    expect(
+        &VALID.replace("join = \"decision\"", "join = \"decision\", joint = 1"),
+        &["unknown key `joint`", "did you mean `join`"],
+    );
+    expect(&VALID.replace("join = \"decision\"", "join = \"open\""), &["cannot join its own fork"]);
+}
+
+#[test]
+fn nesting_mistakes_are_errors() {
+    // A branch forks again but its inner branch runs into the outer join.
+    let crossing = VALID.replace(
+        "name = \"credit\"\nresource = \"r\"\nservice = \"5min\"\nnext = [{ step = \"decision\", p = 1 }]",
+        "name = \"credit\"\nresource = \"r\"\nservice = \"5min\"\nfork = { branches = [\"bureau\", \"income\"], join = \"score\" }\n[[steps]]\nname = \"bureau\"\nservice = \"1min\"\nnext = [{ step = \"decision\", p = 1 }]\n[[steps]]\nname = \"income\"\nservice = \"1min\"\nnext = [{ step = \"score\", p = 1 }]\n[[steps]]\nname = \"score\"\nnext = [{ step = \"decision\", p = 1 }]",
+    );
+    expect(&crossing, &["runs into `decision`, the join of the fork at `open`, before its own join `score`"]);
+    // Properly nested: loads.
+    let nested = crossing.replace(
+        "name = \"bureau\"\nservice = \"1min\"\nnext = [{ step = \"decision\", p = 1 }]",
+        "name = \"bureau\"\nservice = \"1min\"\nnext = [{ step = \"score\", p = 1 }]",
+    );
+    let l = branchsim::scenario::load_str(&nested, "fork.toml").unwrap_or_else(|e| panic!("{}", e.render()));
+    assert_eq!(l.baseline().model.steps.iter().filter(|s| s.fork.is_some()).count(), 2);
+    // A branch that loops back to its own fork step.
+    let own = VALID.replacen("next = [{ step = \"decision\", p = 1 }]", "next = [{ step = \"open\", p = 1 }]", 1);
+    expect(&own, &["reached again from its own branches"]);
+    // Two forks sharing a join.
+    let shared = VALID.replace(
+        "name = \"decision\"\nresource = \"r\"\nservice = \"5min\"\n",
+        "name = \"decision\"\nresource = \"r\"\nservice = \"5min\"\nfork = { branches = [\"x\"], join = \"decision\" }\n",
+    );
+    expect(&shared, &["cannot join its own fork"]);
+}
+
+#[test]
+fn nested_forks_run_and_meet_inner_join_first() {
+    // Outer: a (2 min) and an inner fork of b1 (1 min) and b2 (4 min) meeting at `inner`;
+    // the case takes max(2, max(1, 4)) = 4 min, exactly.
+    let body = format!(
+        r#"
+[[resources]]
+name = "r"
+staff = {AMPLE}
+[[steps]]
+name = "split"
+fork = {{ branches = ["a", "b"], join = "done" }}
+[[steps]]
+name = "a"
+resource = "r"
+service = {{ dist = "deterministic", value = "2min" }}
+next = [{{ step = "done", p = 1 }}]
+[[steps]]
+name = "b"
+fork = {{ branches = ["b1", "b2"], join = "inner" }}
+[[steps]]
+name = "b1"
+resource = "r"
+service = {{ dist = "deterministic", value = "1min" }}
+next = [{{ step = "inner", p = 1 }}]
+[[steps]]
+name = "b2"
+resource = "r"
+service = {{ dist = "deterministic", value = "4min" }}
+next = [{{ step = "inner", p = 1 }}]
+[[steps]]
+name = "inner"
+next = [{{ step = "done", p = 1 }}]
+[[steps]]
+name = "done"
+"#
+    );
+    let v = &run_text(&model(0.5, "split", 100.0, 2000.0, 12, "", &body), 5)[0];
+    assert_exact(v, "cycle_time_mean", 4.0);
+    assert_exact(v, "steps.inner.sync_wait", 3.0);
+    assert_exact(v, "steps.done.sync_wait", 2.0);
+}

@@ -121,8 +121,8 @@ impl<const FULL: bool> Sim<'_, FULL> {
         let c = *self.slab.get(slot);
         let mut taken: Vec<(usize, u64)> = Vec::with_capacity(f.branches.len());
         for b in &f.branches {
-            let on = b.p >= 1.0
-                || uniform01(&mut draw_rng(self.rng.rep_seed, b.key ^ TAKEN_SALT, c.id, c.visits)) < b.p;
+            let on =
+                b.p >= 1.0 || uniform01(&mut draw_rng(self.rng.rep_seed, b.key ^ TAKEN_SALT, c.id, c.visits)) < b.p;
             if on {
                 taken.push((b.step, b.key));
             }

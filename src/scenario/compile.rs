@@ -428,12 +428,7 @@ pub fn compile_with(s: &Scenario, removed: &[String], d: &mut Diagnostics) -> Op
             special: false,
         });
     }
-    super::forks::resolve(
-        s,
-        &mut steps,
-        &mut |n, key, d| lookup(&step_idx, n, "step", key, &step_names, d),
-        d,
-    );
+    super::forks::resolve(s, &mut steps, &mut |n, key, d| lookup(&step_idx, n, "step", key, &step_names, d), d);
     for st in &mut steps {
         st.special = st.pass_through || st.gateway || st.join_of.is_some();
     }

@@ -48,7 +48,11 @@ pub fn read_fork(o: &Obj, d: &mut Diagnostics) -> Option<ForkSpec> {
     let mut ok = true;
     match fo.get("branches").map(|b| (b, &b.val)) {
         None => {
-            fo.missing("branches", "a list of branch steps, e.g. [\"credit_check\", \"appraisal\"] or [{ step = \"appraisal\", p = 0.6 }]", d);
+            fo.missing(
+                "branches",
+                "a list of branch steps, e.g. [\"credit_check\", \"appraisal\"] or [{ step = \"appraisal\", p = 0.6 }]",
+                d,
+            );
             ok = false;
         }
         Some((_, Val::Array(items))) if !items.is_empty() => {
@@ -68,8 +72,12 @@ pub fn read_fork(o: &Obj, d: &mut Diagnostics) -> Option<ForkSpec> {
                 };
                 match b {
                     Some(b) if branches.iter().any(|x| x.step.v == b.step.v) => {
-                        d.error(Some(b.step.span.clone()), format!("{key}[{i}]"), format!("branch `{}` is listed twice", b.step.v))
-                            .with_help("each branch is one parallel path; list a step once");
+                        d.error(
+                            Some(b.step.span.clone()),
+                            format!("{key}[{i}]"),
+                            format!("branch `{}` is listed twice", b.step.v),
+                        )
+                        .with_help("each branch is one parallel path; list a step once");
                         ok = false;
                     }
                     Some(b) => branches.push(b),
@@ -102,7 +110,9 @@ fn read_branch(n: &super::tree::Node, path: &str, d: &mut Diagnostics) -> Option
         Some(_) => match bo.float("p", d) {
             Some(p) if !(0.0..=1.0).contains(&p.v) => {
                 d.error(Some(p.span.clone()), bo.key("p"), format!("probability {} is outside [0, 1]", number(p.v)))
-                    .with_help("`p` is the chance that this branch is taken; each branch is drawn on its own (inclusive OR)");
+                    .with_help(
+                        "`p` is the chance that this branch is taken; each branch is drawn on its own (inclusive OR)",
+                    );
                 None
             }
             Some(p) => {
@@ -138,8 +148,12 @@ pub fn resolve(
         }
         let Some(join) = join else { continue };
         if join == i {
-            d.error(Some(f.join.span.clone()), format!("{key}.join"), format!("step `{}` cannot join its own fork", st.name.v))
-                .with_help("the join is a later step where the branches meet, e.g. the decision after the checks");
+            d.error(
+                Some(f.join.span.clone()),
+                format!("{key}.join"),
+                format!("step `{}` cannot join its own fork", st.name.v),
+            )
+            .with_help("the join is a later step where the branches meet, e.g. the decision after the checks");
             continue;
         }
         if let Some(b) = f.branches.iter().find(|b| b.step.v == f.join.v || b.step.v == st.name.v) {
@@ -191,19 +205,20 @@ pub fn check(
         if starts.is_empty() && c.first_step < n {
             starts.push(c.first_step);
         }
-        let outs: Vec<Vec<usize>> = (0..n)
-            .map(|x| steps[x].outcomes(x, ci).into_iter().filter(|o| o.1 > 0.0).map(|o| o.0).collect())
-            .collect();
-        let leave: Vec<f64> = (0..n)
-            .map(|x| 1.0 - steps[x].outcomes(x, ci).iter().map(|o| o.1).sum::<f64>())
-            .collect();
+        let outs: Vec<Vec<usize>> =
+            (0..n).map(|x| steps[x].outcomes(x, ci).into_iter().filter(|o| o.1 > 0.0).map(|o| o.0).collect()).collect();
+        let leave: Vec<f64> = (0..n).map(|x| 1.0 - steps[x].outcomes(x, ci).iter().map(|o| o.1).sum::<f64>()).collect();
         let seen = closure(&starts, &outs, None);
         let mut regions: Vec<(usize, Vec<bool>)> = Vec::new();
-        for &f in forks.iter().filter(|&&f| seen[f]) {
+        for &f in &forks {
             let Some(fk) = &steps[f].fork else { continue };
             let j = fk.join;
             let region =
                 closure(&fk.branches.iter().filter(|b| b.p > 0.0).map(|b| b.step).collect::<Vec<_>>(), &outs, Some(j));
+            // Checked for the types that reach the fork, its branches or its join.
+            if !(0..n).any(|x| seen[x] && (x == f || x == j || region[x])) {
+                continue;
+            }
             let fork_key = format!("steps[{f}].fork");
             if region[f] {
                 problems.push(Problem {
@@ -260,12 +275,21 @@ pub fn check(
                 problems.push(Problem {
                     step: st,
                     key: format!("customers[{ci}].first_step"),
-                    msg: format!("customers of type `{}` start at `{}`, inside the fork at `{}` (joining at `{}`)", c.name, name(st), name(f), name(j)),
+                    msg: format!(
+                        "customers of type `{}` start at `{}`, inside the fork at `{}` (joining at `{}`)",
+                        c.name,
+                        name(st),
+                        name(f),
+                        name(j)
+                    ),
                     help: "a case enters a fork's branches only through its fork step".into(),
                 });
             }
+            // After the join (up to the fork again), a route back to the join is rework of the
+            // join step by the whole case, not an arrival of a branch.
+            let after = closure(&[j], &outs, Some(f));
             for x in (0..n).filter(|&x| seen[x] && !region[x] && x != f) {
-                if let Some(&t) = outs[x].iter().find(|&&t| inside(t)) {
+                if let Some(&t) = outs[x].iter().find(|&&t| region[t] || (t == j && !after[x])) {
                     problems.push(outside(x, t, f, j, &name));
                 }
             }
@@ -310,7 +334,8 @@ pub fn check(
 }
 
 fn outside<'a>(x: usize, t: usize, f: usize, j: usize, name: &dyn Fn(usize) -> &'a str) -> Problem {
-    let what = if t == j { format!("the join `{}`", name(j)) } else { format!("`{}`, a step of its branches", name(t)) };
+    let what =
+        if t == j { format!("the join `{}`", name(j)) } else { format!("`{}`, a step of its branches", name(t)) };
     Problem {
         step: x,
         key: format!("steps[{x}].next"),

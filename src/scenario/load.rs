@@ -83,7 +83,7 @@ pub fn analyse(
             let k = ext.iter().filter(|x| x.is_infinite()).count() as f64;
             ext.iter().map(|x| if x.is_infinite() { 1.0 / k } else { 0.0 }).collect()
         };
-        let Some(per_customer) = crate::theory::jackson_arrival_rates(&share, &routing) else {
+        let Some(per_customer) = crate::theory::visit_rates(&share, &routing) else {
             expected_events = f64::INFINITY;
             continue;
         };
