@@ -567,6 +567,22 @@ pub struct Branch {
 }
 
 impl Step {
+    /// Share of visits that end in the step's routing (`next` or `fork`): not sent to rework,
+    /// to an automation failure or to a touchless shortcut. The same arithmetic as `outcomes`.
+    pub fn routed_share(&self) -> f64 {
+        let mut rest = 1.0;
+        if let Some(rp) = &self.repeat {
+            rest *= 1.0 - rp.p;
+        }
+        if let Some(a) = &self.automation {
+            rest *= a.success;
+            if a.touchless_to.is_some() {
+                rest *= 1.0 - a.touchless;
+            }
+        }
+        rest
+    }
+
     /// Probabilities of where a customer of type `ct` goes after this step, all outcomes
     /// (repeat, automation failure, touchless, routing) combined: (step, probability); the
     /// rest leaves. For the load estimate and the reachability checks.
@@ -586,10 +602,10 @@ impl Step {
             }
         }
         if let Some(f) = &self.fork {
-            // Each branch taken is visited once per case, and the join once per case: the
-            // branches' own edges into the join are token ends (see `scenario::load`).
+            // Each branch is taken with its probability; with none taken the case goes
+            // straight to the join (the load analysis adds the join's once-per-case visit).
             out.extend(f.branches.iter().map(|b| (b.step, rest * b.p)));
-            out.push((f.join, rest));
+            out.push((f.join, rest * f.branches.iter().map(|b| 1.0 - b.p).product::<f64>()));
             return out;
         }
         let r = &self.route[ct];

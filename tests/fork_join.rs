@@ -744,3 +744,16 @@ name = "done"
     assert_exact(v, "steps.inner.sync_wait", 3.0);
     assert_exact(v, "steps.done.sync_wait", 2.0);
 }
+
+#[test]
+fn load_analysis_counts_every_branch_and_the_join_once() {
+    // Visits per case: open 1, credit 1, appraisal 0.6 (inclusive), decision 1: 3.6 steps,
+    // so the expected events per replication are λ·horizon·(1 + 3.6) (10/h over 8 h).
+    let or = VALID.replace("[\"credit\", \"appraisal\"]", "[\"credit\", { step = \"appraisal\", p = 0.6 }]");
+    for (text, visits) in [(VALID.to_string(), 4.0), (or, 3.6)] {
+        let l = branchsim::scenario::load_str(&text, "fork.toml").unwrap_or_else(|e| panic!("{}", e.render()));
+        let e = l.baseline().model.expected_events;
+        let want = 80.0 * (1.0 + visits);
+        assert!((e - want).abs() < 1e-9 * want, "expected events {e}, want {want}");
+    }
+}

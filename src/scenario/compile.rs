@@ -362,9 +362,9 @@ pub fn compile_with(s: &Scenario, removed: &[String], d: &mut Diagnostics) -> Op
                 if let Some(t) = lookup(&step_idx, &r.step, "step", key.clone(), &step_names, d) {
                     if r.p.v > 0.0 {
                         acc += r.p.v;
-                        // A total of 1 up to rounding (0.7 + 0.2 + 0.1) is 1: nobody leaves
+                        // A total of 1 up to rounding (0.7 + 0.2 + 0.1, a few ulps) is 1: nobody leaves
                         // by a rounding error (a branch of a fork must never leave).
-                        route.cum.push(if (acc - 1.0).abs() < 1e-9 { 1.0 } else { acc.min(1.0) });
+                        route.cum.push(if (acc - 1.0).abs() < 1e-14 { 1.0 } else { acc.min(1.0) });
                         route.to.push(t);
                     }
                 }

@@ -63,12 +63,15 @@ pub fn analyse(
                 let mut row = vec![0.0; n];
                 for (t, p) in steps[i].outcomes(i, ci) {
                     // A branch's route into its join ends a token: the join is visited once
-                    // per case, which the fork step's own outcome counts (a fork multiplies
-                    // the visits of its branches, not of its join).
+                    // per case that passes the fork, counted on the fork step's row below (a
+                    // fork multiplies the visits of its branches, not of its join).
                     if steps[t].join_of.is_some_and(|f| f != i) {
                         continue;
                     }
                     row[t] += p;
+                }
+                if let Some(f) = &steps[i].fork {
+                    row[f.join] = steps[i].routed_share();
                 }
                 row
             })

@@ -930,7 +930,7 @@ fn read_step(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> Option<S
     let service = match o.get("service") {
         Some(s) => read_dist(s, &o.key("service"), u, d),
         // Without a resource and a batch, a step without service is a routing-only node.
-        None if resource.is_none() && o.get("batch").is_none() => None,
+        None if resource.is_none() && o.get("batch").is_none() && o.get("service_for").is_none() => None,
         None => {
             o.missing("service", "a distribution such as { dist = \"exponential\", mean = \"2min\" }", d);
             None
