@@ -127,15 +127,13 @@ fn read_branch(n: &super::tree::Node, path: &str, d: &mut Diagnostics) -> Option
     Some(BranchSpec { step: step?, p: p? })
 }
 
+/// Resolves a step name (reporting an unknown one at the key given) to its index.
+pub type StepLookup<'a> = dyn FnMut(&Sp<String>, String, &mut Diagnostics) -> Option<usize> + 'a;
+
 /// Resolves the `fork` names of every step into `steps` (`fork`, `join_of`), reporting
 /// unknown names and forks that cannot work whatever the routing: a join that is the fork
 /// step itself or one of its branches, a join shared by two forks.
-pub fn resolve(
-    s: &Scenario,
-    steps: &mut [Step],
-    lookup: &mut dyn FnMut(&Sp<String>, String, &mut Diagnostics) -> Option<usize>,
-    d: &mut Diagnostics,
-) {
+pub fn resolve(s: &Scenario, steps: &mut [Step], lookup: &mut StepLookup, d: &mut Diagnostics) {
     for (i, st) in s.steps.iter().enumerate() {
         let Some(f) = &st.fork else { continue };
         let key = format!("steps[{i}].fork");
