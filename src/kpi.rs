@@ -36,10 +36,13 @@ pub const CUSTOMER_KPIS: &[&str] = &[
 pub const OVERALL_EXTRA_KPIS: &[&str] = &["in_system_mean", "unfinished", "staff_cost"];
 pub const STEP_KPIS: &[&str] = &["wait_mean", "queue_mean", "queue_max", "served", "repeats", "failed"];
 pub const RESOURCE_KPIS: &[&str] = &["utilisation", "staff_cost", "busy_mean", "staff_mean"];
+/// KPIs reported for join steps only (steps where the branches of a fork meet), after the
+/// resources, so that a model without forks reports exactly what it did before.
+pub const JOIN_KPIS: &[&str] = &["sync_wait"];
 
 /// KPIs measured in time (converted to the scenario's time unit on output).
 pub fn is_duration(name: &str) -> bool {
-    name.starts_with("wait_") && name != "wait_prob" || name.starts_with("cycle_time_")
+    name.starts_with("wait_") && name != "wait_prob" || name.starts_with("cycle_time_") || name == "sync_wait"
 }
 
 /// KPIs that are shares (0–1, shown as percentages, changes in percentage points).
@@ -115,11 +118,18 @@ pub struct Layout {
     pub n_types: usize,
     pub n_steps: usize,
     pub n_resources: usize,
+    /// The join steps, in step order.
+    pub joins: Vec<usize>,
 }
 
 impl Layout {
     pub fn of(m: &Model) -> Layout {
-        Layout { n_types: m.customers.len(), n_steps: m.steps.len(), n_resources: m.resources.len() }
+        Layout {
+            n_types: m.customers.len(),
+            n_steps: m.steps.len(),
+            n_resources: m.resources.len(),
+            joins: (0..m.steps.len()).filter(|&s| m.steps[s].join_of.is_some()).collect(),
+        }
     }
 
     pub fn overall(&self) -> usize {
@@ -142,8 +152,13 @@ impl Layout {
         self.step(self.n_steps) + r * RESOURCE_KPIS.len()
     }
 
+    /// The KPIs of the `k`-th join step (`joins[k]`).
+    pub fn join(&self, k: usize) -> usize {
+        self.resource(self.n_resources) + k * JOIN_KPIS.len()
+    }
+
     pub fn len(&self) -> usize {
-        self.resource(self.n_resources)
+        self.join(self.joins.len())
     }
 
     pub fn is_empty(&self) -> bool {
@@ -171,6 +186,11 @@ pub fn catalogue(m: &Model) -> Vec<KpiId> {
     for r in &m.resources {
         for k in RESOURCE_KPIS {
             out.push(id(Group::Resource, &r.name, k));
+        }
+    }
+    for s in m.steps.iter().filter(|s| s.join_of.is_some()) {
+        for k in JOIN_KPIS {
+            out.push(id(Group::Step, &s.name, k));
         }
     }
     out

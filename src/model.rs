@@ -536,9 +536,53 @@ pub struct Step {
     pub batch: Option<Batch>,
     /// Factor on the customer's next service time (a hand-off with context is shorter).
     pub context_factor: f64,
+    /// Parallel work: when the visit ends the case splits into one token per branch taken
+    /// (instead of `route`, which is then empty), to meet again at the join step.
+    pub fork: Option<Fork>,
+    /// The fork step whose branches meet here (this step is a join).
+    pub join_of: Option<usize>,
+    /// A routing-only node (no resource, no service, no batch): zero time, a BPMN gateway.
+    pub gateway: bool,
+    /// Whether entering the step needs more than "queue or be served": removed by a variant
+    /// (`pass_through`), a gateway or a join. One flag, so the engine's entry tests one byte.
+    pub special: bool,
+}
+
+/// A parallel split (see `engine::fork`).
+#[derive(Clone, Debug)]
+pub struct Fork {
+    pub branches: Vec<Branch>,
+    /// The step where the branches meet.
+    pub join: usize,
+}
+
+/// One branch of a fork: taken with probability `p` (1 for an AND split).
+#[derive(Clone, Debug)]
+pub struct Branch {
+    pub step: usize,
+    pub p: f64,
+    /// Keys the branch token's identity (and the draw deciding whether it is taken) by the
+    /// branch's first step name, so reordering or adding branches keeps each one's numbers.
+    pub key: u64,
 }
 
 impl Step {
+    /// Share of visits that end in the step's routing (`next` or `fork`): not sent to rework,
+    /// to an automation failure or to a touchless shortcut. The same arithmetic as `outcomes`.
+    pub fn routed_share(&self) -> f64 {
+        let mut rest = 1.0;
+        if let Some(rp) = &self.repeat {
+            rest *= 1.0 - rp.p;
+        }
+        if let Some(a) = &self.automation {
+            rest *= a.success;
+            if a.touchless_to.is_some() {
+                rest *= 1.0 - a.touchless;
+            }
+        }
+        rest
+    }
+
     /// Probabilities of where a customer of type `ct` goes after this step, all outcomes
     /// (repeat, automation failure, touchless, routing) combined: (step, probability); the
     /// rest leaves. For the load estimate and the reachability checks.
@@ -556,6 +600,13 @@ impl Step {
                 out.push((t, rest * a.touchless));
                 rest *= 1.0 - a.touchless;
             }
+        }
+        if let Some(f) = &self.fork {
+            // Each branch is taken with its probability; with none taken the case goes
+            // straight to the join (the load analysis adds the join's once-per-case visit).
+            out.extend(f.branches.iter().map(|b| (b.step, rest * b.p)));
+            out.push((f.join, rest * f.branches.iter().map(|b| 1.0 - b.p).product::<f64>()));
+            return out;
         }
         let r = &self.route[ct];
         let mut prev = 0.0;
@@ -615,7 +666,8 @@ pub struct Model {
 impl Model {
     /// Whether any per-customer behaviour beyond "queue, be served, be routed" is used:
     /// patience, balking, priorities or appointments, batches, rework, automation outcomes,
-    /// context factors, removed steps, staff speed, preemption, working-time calendars.
+    /// context factors, removed steps, gateways, forks and joins, staff speed, preemption,
+    /// working-time calendars.
     /// The engine runs a leaner instantiation, without their checks, for a model that uses
     /// none of them (see `engine::Sim`); the results are the same.
     pub fn uses_optional_features(&self) -> bool {
@@ -630,6 +682,8 @@ impl Model {
                     || s.repeat.is_some()
                     || s.automation.is_some()
                     || s.context_factor != 1.0
+                    || s.special
+                    || s.fork.is_some()
             })
     }
 }

@@ -343,6 +343,18 @@ pub fn jackson_arrival_rates(external: &[f64], routing: &[Vec<f64>]) -> Option<V
             return None;
         }
     }
+    visit_rates(external, routing)
+}
+
+/// Solves `λⱼ = γⱼ + Σᵢ λᵢ pᵢⱼ` like `jackson_arrival_rates`, without asking the rows to be
+/// probabilities: a fork sends one visit to every branch, so its row may sum above 1 (the
+/// expected visits of a branching flow). `None` when the system is singular or its solution
+/// negative (the flow multiplies without end).
+pub fn visit_rates(external: &[f64], routing: &[Vec<f64>]) -> Option<Vec<f64>> {
+    let n = external.len();
+    if routing.len() != n || routing.iter().any(|row| row.len() != n) {
+        return None;
+    }
     // Augmented matrix [I − Pᵀ | γ].
     let mut m: Vec<Vec<f64>> = (0..n)
         .map(|j| {

@@ -70,6 +70,11 @@ fn property_names_are_the_readers_key_lists() {
     assert_eq!(names(&step["batch"]), list(keys::BATCH_KEYS));
     assert_eq!(names(&step["repeat_info"]), list(keys::REPEAT_KEYS));
     assert_eq!(names(&step["touchless"]), list(keys::TOUCHLESS_KEYS));
+    assert_eq!(names(&step["fork"]), list(branchsim::scenario::forks::FORK_KEYS));
+    assert_eq!(
+        names(&step["fork"]["properties"]["branches"]["items"]["oneOf"][1]),
+        list(branchsim::scenario::forks::BRANCH_KEYS)
+    );
     assert_eq!(names(&d["resource"]["properties"]["breaks"]["items"]), list(keys::BREAK_KEYS));
     assert_eq!(names(&d["arrival"]["properties"]["appointments"]), list(keys::APPOINTMENT_KEYS));
     // One alternative per distribution, with exactly the reader's parameters.

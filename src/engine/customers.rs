@@ -12,6 +12,9 @@ pub enum State {
 /// `Customer::group` of a customer no staff is serving.
 pub const NO_GROUP: u32 = u32::MAX;
 
+/// `Customer::fork` of a whole case (not a branch token of a fork).
+pub const NO_FORK: u32 = u32::MAX;
+
 #[derive(Clone, Copy, Debug)]
 pub struct Customer {
     pub ctype: u32,
@@ -43,6 +46,9 @@ pub struct Customer {
     pub remaining: f64,
     /// When the current service ends (kept for services of preemptive groups only).
     pub svc_end: f64,
+    /// The fork instance this record is a branch token of (`engine::fork`), else `NO_FORK`.
+    /// Fits in the record's padding: the record is no larger than without it.
+    pub fork: u32,
 }
 
 #[derive(Debug, Default)]
@@ -59,7 +65,7 @@ impl Slab {
 
     /// A new customer in a free slot. `full` is false when the model uses none of the optional
     /// behaviours: the fields only they change (`booked_step`, `in_svc`, `factor`,
-    /// `remaining`, `svc_end`) then still hold their initial values in a reused slot and are
+    /// `remaining`, `svc_end`, `fork`) then still hold their initial values in a reused slot and are
     /// not written again.
     #[inline]
     pub fn insert(&mut self, ctype: u32, step: u32, counted: bool, now: f64, id: u64, full: bool) -> u32 {
@@ -81,6 +87,7 @@ impl Slab {
             factor: 1.0,
             remaining: 0.0,
             svc_end: 0.0,
+            fork: NO_FORK,
         };
         match self.free.pop() {
             Some(slot) => {

@@ -7,13 +7,14 @@
 pub mod arrivals;
 pub mod customers;
 pub mod events;
+mod fork;
 pub mod observer;
 pub mod trace;
 
 use std::collections::VecDeque;
 
 use crate::model::{APPOINTMENT_LEAD, Model, Rng, Staffing, draw_rng, replication_seed, stream, uniform01};
-use customers::{Customer, NO_GROUP, Slab, State};
+use customers::{Customer, NO_FORK, NO_GROUP, Slab, State};
 use events::{Event, EventList};
 use observer::Observer;
 pub use observer::ReplicationResult;
@@ -163,6 +164,10 @@ struct Sim<'m, const FULL: bool, T: Trace> {
     dropped_until: f64,
     /// Told every event (`NoTrace`: nothing, compiled out).
     trace: T,
+    /// Cases split into branch tokens (`fork`); `forks_on` is false for a model without forks,
+    /// which then never looks at them.
+    forks: fork::Forks,
+    forks_on: bool,
 }
 
 impl<'m, const FULL: bool, T: Trace> Sim<'m, FULL, T> {
@@ -194,6 +199,8 @@ impl<'m, const FULL: bool, T: Trace> Sim<'m, FULL, T> {
             compact_at: COMPACT_MIN,
             dropped_until: 0.0,
             trace,
+            forks: fork::Forks::default(),
+            forks_on: m.steps.iter().any(|s| s.fork.is_some()),
         }
     }
 
@@ -378,8 +385,11 @@ impl<'m, const FULL: bool, T: Trace> Sim<'m, FULL, T> {
         // the horizon, as the levels they make up would.
         let until = end.max(self.m.horizon);
         for c in self.slab.inside() {
-            self.obs.unfinished(c.ctype as usize, c.counted, c.arrival);
-            self.obs.left(c.arrival, until);
+            // A case split into branches is one case (its record), however many tokens.
+            if c.fork == NO_FORK || !FULL {
+                self.obs.unfinished(c.ctype as usize, c.counted, c.arrival);
+                self.obs.left(c.arrival, until);
+            }
             let s = c.step as usize;
             if c.state == State::Waiting {
                 self.obs.still_waiting(s, c.since, until);
@@ -589,16 +599,26 @@ impl<'m, const FULL: bool, T: Trace> Sim<'m, FULL, T> {
                 self.halt(Stop::VisitLimit(m.limits.max_visits));
                 return;
             }
-            if FULL && step.pass_through {
-                let c = *self.slab.get(slot);
-                match self.route(&c, s, ct) {
-                    Some(next) => {
-                        s = next;
-                        continue;
+            // Removed steps, gateways and joins (one flag: one test for all three).
+            if FULL && step.special {
+                if step.join_of.is_some() && self.at_own_join(slot, s) {
+                    self.join_arrive(slot);
+                    return;
+                }
+                if step.pass_through || step.gateway {
+                    let c = *self.slab.get(slot);
+                    if step.gateway && !step.pass_through {
+                        self.obs.step_served(s, c.counted);
                     }
-                    None => {
-                        self.depart(slot, &c);
-                        return;
+                    match self.route(&c, s, ct) {
+                        Some(next) => {
+                            s = next;
+                            continue;
+                        }
+                        None => {
+                            self.depart(slot, &c, s);
+                            return;
+                        }
                     }
                 }
             }
@@ -875,7 +895,7 @@ impl<'m, const FULL: bool, T: Trace> Sim<'m, FULL, T> {
         // that routing and departure read (identity, visits, arrival, wait, type).
         match self.route(&c, s, ct) {
             Some(next) => self.enter(slot, next),
-            None => self.depart(slot, &c),
+            None => self.depart(slot, &c, s),
         }
     }
 
@@ -906,10 +926,15 @@ impl<'m, const FULL: bool, T: Trace> Sim<'m, FULL, T> {
         self.leave(slot, c.arrival);
     }
 
-    /// The customer in `slot`, whose record is `c`, leaves served.
+    /// The customer in `slot`, whose record is `c`, is done with step `s` and goes nowhere
+    /// else: it leaves served, or, at a fork step, splits into its branches.
     #[inline(always)]
-    fn depart(&mut self, slot: u32, c: &Customer) {
+    fn depart(&mut self, slot: u32, c: &Customer, s: usize) {
         let m = self.m;
+        if FULL && self.forks_on && (c.fork != NO_FORK || m.steps[s].fork.is_some()) {
+            self.fork_depart(slot, s);
+            return;
+        }
         let cycle = self.now - c.arrival;
         let work = m.work_calendar.filter(|_| FULL).map(|k| m.calendars[k].worked(c.arrival, self.now));
         self.obs.served(c.ctype as usize, c.counted, c.wait, cycle, work, c.arrival);
@@ -920,6 +945,10 @@ impl<'m, const FULL: bool, T: Trace> Sim<'m, FULL, T> {
     /// The customer in `slot`, arrived at `arrival`, leaves the system.
     #[inline(always)]
     fn leave(&mut self, slot: u32, arrival: f64) {
+        if FULL && self.forks_on && self.slab.get(slot).fork != NO_FORK {
+            // A branch token gave up: the whole case leaves (see `fork`).
+            self.withdraw_case(slot);
+        }
         self.obs.left(arrival, self.now);
         self.slab.remove(slot);
     }

@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::Stop;
-use crate::kpi::{CUSTOMER_KPIS, Layout, OVERALL_EXTRA_KPIS, RESOURCE_KPIS, STEP_KPIS};
+use crate::kpi::{CUSTOMER_KPIS, JOIN_KPIS, Layout, OVERALL_EXTRA_KPIS, RESOURCE_KPIS, STEP_KPIS};
 use crate::model::Model;
 use crate::stats::{Histogram, Occupancy, Window};
 
@@ -247,6 +247,8 @@ pub struct Observer {
     /// Customers still inside when the run ends, counted or not.
     unfinished: u64,
     detail: Option<Box<Detail>>,
+    /// Per step: cases whose branches all met there, and the sum of their `sync_wait`s.
+    syncs: Vec<(u64, f64)>,
 }
 
 impl Observer {
@@ -266,6 +268,7 @@ impl Observer {
             unfinished_bins: vec![0; m.n_bins],
             unfinished: 0,
             detail: m.record_detail.then(Box::default),
+            syncs: vec![(0, 0.0); m.steps.len()],
         }
     }
 
@@ -409,6 +412,14 @@ impl Observer {
         }
     }
 
+    /// The branches of a case met at join step `s`, the first having waited `w` for the last.
+    pub fn sync_wait(&mut self, s: usize, counted: bool, w: f64) {
+        if counted {
+            self.syncs[s].0 += 1;
+            self.syncs[s].1 += w;
+        }
+    }
+
     #[inline]
     pub fn repeat(&mut self, s: usize, counted: bool) {
         if counted {
@@ -524,6 +535,13 @@ impl Observer {
                 st.failed as f64,
             ];
             debug_assert_eq!(vals.len(), STEP_KPIS.len());
+            kpis[o..o + vals.len()].copy_from_slice(&vals);
+        }
+        for (k, &s) in layout.joins.iter().enumerate() {
+            let (n, sum) = self.syncs[s];
+            let vals = [if n > 0 { sum / n as f64 } else { f64::NAN }];
+            debug_assert_eq!(vals.len(), JOIN_KPIS.len());
+            let o = layout.join(k);
             kpis[o..o + vals.len()].copy_from_slice(&vals);
         }
         let bw = w.bin_width;

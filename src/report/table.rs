@@ -192,6 +192,11 @@ pub fn kpi_table(r: &Results) -> String {
         for k in ["wait_mean", "queue_mean"] {
             paths.push((format!("steps.{s}.{k}"), format!("step {s}: {}", label(k, r))));
         }
+        // Join steps only (where the branches of a fork meet).
+        let sync = format!("steps.{s}.sync_wait");
+        if r.variants.values().any(|v| v.get(&sync).is_some()) {
+            paths.push((sync, format!("step {s}: {}", label("sync_wait", r))));
+        }
     }
     for s in res_names {
         paths.push((format!("resources.{s}.utilisation"), format!("{s}: utilisation")));

@@ -334,7 +334,19 @@ pub fn compile_with(s: &Scenario, removed: &[String], d: &mut Diagnostics) -> Op
             .resource
             .as_ref()
             .and_then(|r| lookup(&pool_idx, r, pool_kind, format!("steps[{i}].resource"), &pool_names, d));
-        let base = st.service.as_ref().map(&mut add_dist).unwrap_or(0);
+        // No resource, no service, no batch: a routing-only node (zero time).
+        let gateway = st.resource.is_none() && st.service.is_none() && st.batch.is_none();
+        if gateway {
+            for key in ["success", "repeat_info"] {
+                let given = if key == "success" { st.automation.is_some() } else { st.repeat_info.is_some() };
+                if given {
+                    d.error(Some(st.name.span.clone()), format!("steps[{i}].{key}"), format!("routing-only step `{}` (no resource, no service) cannot have `{key}`", st.name.v))
+                        .with_help("give the step a `service` (and a `resource`), or move the automation or rework to a step that does the work");
+                }
+            }
+        }
+        let zero = DistSpec { kind: DistKind::Deterministic { value: 0.0 }, span: 0..0 };
+        let base = st.service.as_ref().or(gateway.then_some(&zero)).map(&mut add_dist).unwrap_or(0);
         let mut service = vec![base; n_types];
         for (cname, dist) in &st.service_for {
             if let Some(ci) =
@@ -350,7 +362,9 @@ pub fn compile_with(s: &Scenario, removed: &[String], d: &mut Diagnostics) -> Op
                 if let Some(t) = lookup(&step_idx, &r.step, "step", key.clone(), &step_names, d) {
                     if r.p.v > 0.0 {
                         acc += r.p.v;
-                        route.cum.push(acc.min(1.0));
+                        // A total of 1 up to rounding (0.7 + 0.2 + 0.1, a few ulps) is 1: nobody leaves
+                        // by a rounding error (a branch of a fork must never leave).
+                        route.cum.push(if (acc - 1.0).abs() < 1e-14 { 1.0 } else { acc.min(1.0) });
                         route.to.push(t);
                     }
                 }
@@ -408,7 +422,15 @@ pub fn compile_with(s: &Scenario, removed: &[String], d: &mut Diagnostics) -> Op
             repeat_key: stream_key("repeat", &st.name.v),
             batch,
             context_factor: st.context_factor,
+            fork: None,
+            join_of: None,
+            gateway,
+            special: false,
         });
+    }
+    super::forks::resolve(s, &mut steps, &mut |n, key, d| lookup(&step_idx, n, "step", key, &step_names, d), d);
+    for st in &mut steps {
+        st.special = st.pass_through || st.gateway || st.join_of.is_some();
     }
 
     if d.has_errors() {
@@ -429,6 +451,9 @@ pub fn compile_with(s: &Scenario, removed: &[String], d: &mut Diagnostics) -> Op
             )
             .with_help(help);
         }
+    }
+    if super::forks::check(s, &customers, &arrivals, &steps, d) {
+        return None;
     }
     check_flow(s, &customers, &arrivals, &resources, &pools, &steps, d);
     let load = super::load::analyse(

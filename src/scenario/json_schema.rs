@@ -10,6 +10,7 @@
 use serde_json::{Map, Value, json};
 
 use super::calendar::CAL_KEYS;
+use super::forks::{BRANCH_KEYS, FORK_KEYS};
 use super::schema::{
     APPOINTMENT_KEYS, ARRIVAL_KEYS, BATCH_KEYS, BREAK_KEYS, CHANNEL_KEYS, CUSTOMER_KEYS, DIST_NAMES, OBJECTIVE_KEYS,
     PUNCTUALITY_KEYS, REPEAT_KEYS, RESOURCE_KEYS, ROUTE_KEYS, STEP_KEYS, TOP_KEYS, TOUCHLESS_KEYS, WEEKDAYS, dist_keys,
@@ -40,6 +41,7 @@ pub const ANCHORS: &[&str] = &[
     "automation-rpa-ai",
     "channels-and-hand-offs-with-context",
     "information-silos-repeating-information",
+    "parallel-work-fork-and-join",
     "appointments",
     "shift-templates-shifts",
     "distributions",
@@ -603,9 +605,44 @@ fn step() -> Value {
                         "channels-and-hand-offs-with-context",
                     ),
                 ),
+                ("fork", doc(fork(), "Parallel branches instead of `next`: { branches, join }.", FORK_ANCHOR)),
             ],
         ),
         &["name"],
+    )
+}
+
+const FORK_ANCHOR: &str = "parallel-work-fork-and-join";
+
+/// `fork = { branches = ["a", { step = "b", p = 0.6 }], join = "decision" }`.
+fn fork() -> Value {
+    let branch = with_required(
+        object(
+            BRANCH_KEYS,
+            vec![
+                ("step", doc(string(), "First step of the branch.", FORK_ANCHOR)),
+                ("p", doc(probability(), "Probability that the branch is taken (default 1).", FORK_ANCHOR)),
+            ],
+        ),
+        &["step"],
+    );
+    let item = json!({"oneOf": [string(), branch]});
+    with_required(
+        object(
+            FORK_KEYS,
+            vec![
+                (
+                    "branches",
+                    doc(
+                        json!({"type": "array", "items": item, "minItems": 1}),
+                        "Steps where the parallel branches start: names (all taken) or { step, p } (each taken with p).",
+                        FORK_ANCHOR,
+                    ),
+                ),
+                ("join", doc(string(), "The step where the branches meet.", FORK_ANCHOR)),
+            ],
+        ),
+        FORK_KEYS,
     )
 }
 

@@ -62,7 +62,16 @@ pub fn analyse(
             .map(|i| {
                 let mut row = vec![0.0; n];
                 for (t, p) in steps[i].outcomes(i, ci) {
+                    // A branch's route into its join ends a token: the join is visited once
+                    // per case that passes the fork, counted on the fork step's row below (a
+                    // fork multiplies the visits of its branches, not of its join).
+                    if steps[t].join_of.is_some_and(|f| f != i) {
+                        continue;
+                    }
                     row[t] += p;
+                }
+                if let Some(f) = &steps[i].fork {
+                    row[f.join] = steps[i].routed_share();
                 }
                 row
             })
@@ -77,7 +86,7 @@ pub fn analyse(
             let k = ext.iter().filter(|x| x.is_infinite()).count() as f64;
             ext.iter().map(|x| if x.is_infinite() { 1.0 / k } else { 0.0 }).collect()
         };
-        let Some(per_customer) = crate::theory::jackson_arrival_rates(&share, &routing) else {
+        let Some(per_customer) = crate::theory::visit_rates(&share, &routing) else {
             expected_events = f64::INFINITY;
             continue;
         };

@@ -6,6 +6,7 @@
 pub mod calendar;
 pub mod compile;
 pub mod diag;
+pub mod forks;
 pub mod json_schema;
 pub mod limits;
 pub mod load;

@@ -253,6 +253,8 @@ pub struct StepSpec {
     pub repeat_info: Option<RepeatSpec>,
     pub batch: Option<BatchSpec>,
     pub context_factor: f64,
+    /// Parallel branches instead of `next` (see `forks`).
+    pub fork: Option<super::forks::ForkSpec>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -353,6 +355,7 @@ pub const STEP_KEYS: &[&str] = &[
     "repeat_info",
     "batch",
     "context_factor",
+    "fork",
 ];
 pub const CHANNEL_KEYS: &[&str] = &["name", "first_step"];
 pub const APPOINTMENT_KEYS: &[&str] = &["every", "from", "to", "no_show", "punctuality", "calendar"];
@@ -933,6 +936,8 @@ fn read_step(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> Option<S
     };
     let service = match o.get("service") {
         Some(s) => read_dist(s, &o.key("service"), u, d),
+        // Without a resource and a batch, a step without service is a routing-only node.
+        None if resource.is_none() && o.get("batch").is_none() && o.get("service_for").is_none() => None,
         None => {
             o.missing("service", "a distribution such as { dist = \"exponential\", mean = \"2min\" }", d);
             None
@@ -1042,6 +1047,7 @@ fn read_step(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> Option<S
     });
     let context_factor =
         if o.get("context_factor").is_some() { factor(&o, "context_factor", false, d).unwrap_or(1.0) } else { 1.0 };
+    let fork = super::forks::read_fork(&o, d);
     // A bad value is already reported (and stops compilation); keeping the step keeps its name
     // known, so routes, `first_step` and `on_failure` naming it are not "unknown step".
     Some(StepSpec {
@@ -1055,6 +1061,7 @@ fn read_step(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> Option<S
         repeat_info,
         batch,
         context_factor,
+        fork,
     })
 }
 

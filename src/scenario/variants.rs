@@ -229,6 +229,15 @@ fn merge_named(doc: &mut Table, section: &str, patch: &Node, path: &str, d: &mut
                     if section == "resources" && k.name == "staff" && !matches!(v.val, Val::Array(_)) {
                         t.remove("interval");
                     }
+                    // A variant that turns a serial step into a fork (or back) replaces the
+                    // routing: `next` and `fork` exclude each other.
+                    if section == "steps" && k.name == "fork" {
+                        t.remove("next");
+                        t.remove("next_for");
+                    }
+                    if section == "steps" && (k.name == "next" || k.name == "next_for") {
+                        t.remove("fork");
+                    }
                     if section == "arrivals" && (k.name == "rate" || k.name == "rates") {
                         t.remove("rate");
                         t.remove("rates");

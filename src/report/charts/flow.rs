@@ -55,6 +55,9 @@ pub enum EdgeKind {
     Rework,
     /// Done: leaves the process.
     Leave,
+    /// A parallel branch of a fork: taken by every case (or with its probability), all
+    /// branches taken at the same time.
+    Fork,
 }
 
 impl EdgeKind {
@@ -65,6 +68,7 @@ impl EdgeKind {
             EdgeKind::Failure => "fails ",
             EdgeKind::Touchless => "touchless ",
             EdgeKind::Rework => "rework ",
+            EdgeKind::Fork => "parallel ",
         }
     }
 }
@@ -141,6 +145,16 @@ impl Flow {
                         add(Some(t), EdgeKind::Touchless, rest * a.touchless);
                         rest *= 1.0 - a.touchless;
                     }
+                }
+                if let Some(f) = &st.fork {
+                    // Every branch taken is visited; with none taken the case goes straight on.
+                    let mut none = rest;
+                    for b in &f.branches {
+                        add(Some(b.step), EdgeKind::Fork, rest * b.p);
+                        none *= 1.0 - b.p;
+                    }
+                    add(Some(f.join), EdgeKind::Route, none);
+                    continue;
                 }
                 let r = &st.route[ci];
                 let mut prev = 0.0;
