@@ -428,7 +428,7 @@ pub fn emit(b: &Bpmn, p: Option<&Params>, opts: &Options) -> Result<Imported, St
                 d
             }
             None if b.nodes[n].kind == Kind::Timer => {
-                to_set.push(format!("duration of {} (now 1h)", b.describe(n)));
+                to_set.push(format!("duration of {} (now 60min)", b.describe(n)));
                 Dist::Fixed(DEFAULT_TIMER_S)
             }
             None => Dist::Fixed(0.0),
