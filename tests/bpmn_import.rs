@@ -60,7 +60,7 @@ fn serial_model_keeps_labels_resources_and_durations() {
     // The label's line break becomes a space; ids stay in comments.
     let names: Vec<&str> = m.steps.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(names, ["Check documents", "Open account"]);
-    assert!(i.toml.contains("userTask t_check (line 5)"), "{}", i.toml);
+    assert!(i.toml.contains("task t_check (line 5)"), "{}", i.toml);
     assert!(i.toml.contains("name = \"Clerk\"\nstaff = 2"), "{}", i.toml);
     assert!(i.toml.contains("service = { dist = \"exponential\", mean = \"15min\" }"), "{}", i.toml);
     assert!(i.toml.contains("service = \"10min\""), "{}", i.toml);

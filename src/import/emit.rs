@@ -598,6 +598,12 @@ pub fn emit(b: &Bpmn, p: Option<&Params>, opts: &Options) -> Result<Imported, St
         let _ = writeln!(t, "staff = {}{members}", gr.staff);
         if let Some(c) = &gr.calendar {
             let _ = writeln!(t, "calendar = {}", q(c));
+            if !gr.members.is_empty() {
+                // Prosimos stops an activity when its resource's calendar closes and resumes it
+                // at the next opening; branchsim's closest rule interrupts it and serves the
+                // rest first when the group reopens.
+                let _ = writeln!(t, "on_shift_end = \"preempt\"          # Prosimos pauses work at closing time");
+            }
         }
         if gr.cost > 0.0 {
             let _ = writeln!(t, "cost_per_hour = {}", prosimos::short(gr.cost, 6));
