@@ -23,7 +23,8 @@ fn read(p: &Path) -> String {
 }
 
 fn import_files(bpmn: &Path, params: Option<&Path>) -> Result<Imported, String> {
-    let opts = Options { schema: "scenario.schema.json", bpmn_name: "model.bpmn", params_name: params.map(|_| "params.json") };
+    let opts =
+        Options { schema: "scenario.schema.json", bpmn_name: "model.bpmn", params_name: params.map(|_| "params.json") };
     import::import(&read(bpmn), params.map(read).as_deref(), &opts)
 }
 
@@ -33,7 +34,8 @@ fn import_fixture(bpmn: &str, params: Option<&str>) -> Imported {
 }
 
 fn loads(i: &Imported) -> scenario::Loaded {
-    scenario::load_str(&i.toml, "imported.toml").unwrap_or_else(|e| panic!("does not load:\n{}\n{}", e.render(), i.toml))
+    scenario::load_str(&i.toml, "imported.toml")
+        .unwrap_or_else(|e| panic!("does not load:\n{}\n{}", e.render(), i.toml))
 }
 
 /// The shared Prosimos examples (development only, never copied into the project).
@@ -128,7 +130,11 @@ fn timer_becomes_a_delay_and_sub_process_is_flattened() {
     let names: Vec<&str> = m.steps.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(names, ["Meet customer", "Wait for documents", "Valuation", "Sign off"]);
     // The timer has no resource (a pure delay) and its duration is a placeholder to set.
-    assert!(i.toml.contains("name = \"Wait for documents\"\nservice = \"60min\"\nnext = [{ step = \"Valuation\", p = 1 }]"), "{}", i.toml);
+    assert!(
+        i.toml.contains("name = \"Wait for documents\"\nservice = \"60min\"\nnext = [{ step = \"Valuation\", p = 1 }]"),
+        "{}",
+        i.toml
+    );
     assert!(i.to_set.iter().any(|x| x.contains("wait_docs")));
     // The sub-process's end continues at its outgoing flow (an end event: the case leaves).
     assert!(i.toml.contains("in sub-process subProcess `Underwriting`"), "{}", i.toml);
@@ -229,7 +235,9 @@ fn cli_writes_the_file_atomically_and_bad_input_exits_2_without_output() {
 
 #[test]
 fn shared_purchasing_example_imports_and_validates() {
-    let (Some(b), Some(p)) = (shared("PurchasingExampleQBP.bpmn"), shared("PurchasingExampleQBP.v2.json")) else { return };
+    let (Some(b), Some(p)) = (shared("PurchasingExampleQBP.bpmn"), shared("PurchasingExampleQBP.v2.json")) else {
+        return;
+    };
     let i = import_files(&b, Some(&p)).unwrap();
     assert!(!i.uses_forks);
     let l = loads(&i);
@@ -238,7 +246,9 @@ fn shared_purchasing_example_imports_and_validates() {
 
 #[test]
 fn shared_fork_examples_import_as_forks() {
-    for (b, p) in [("AND_join.bpmn", "AND_join.v2.json"), ("Credit_Application_Simulation.bpmn", "demo_example.v2.json")] {
+    for (b, p) in
+        [("AND_join.bpmn", "AND_join.v2.json"), ("Credit_Application_Simulation.bpmn", "demo_example.v2.json")]
+    {
         let (Some(b), Some(p)) = (shared(b), shared(p)) else { return };
         let i = import_files(&b, Some(&p)).unwrap();
         assert!(i.uses_forks && i.toml.contains("fork = { branches = ["), "{}", i.toml);
@@ -248,7 +258,9 @@ fn shared_fork_examples_import_as_forks() {
 #[test]
 #[ignore = "needs fork/join (#21 engine)"]
 fn shared_fork_examples_load_once_the_engine_has_fork_join() {
-    for (b, p) in [("AND_join.bpmn", "AND_join.v2.json"), ("Credit_Application_Simulation.bpmn", "demo_example.v2.json")] {
+    for (b, p) in
+        [("AND_join.bpmn", "AND_join.v2.json"), ("Credit_Application_Simulation.bpmn", "demo_example.v2.json")]
+    {
         let (Some(b), Some(p)) = (shared(b), shared(p)) else { return };
         loads(&import_files(&b, Some(&p)).unwrap());
     }

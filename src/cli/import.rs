@@ -82,7 +82,9 @@ pub fn import(a: &ImportArgs) -> i32 {
     if !imported.uses_forks {
         if let Err(e) = crate::scenario::load_str(&imported.toml, &a.out.display().to_string()) {
             eprint!("{}", e.render());
-            return fail("the imported scenario does not validate (a converter bug: please report it with the BPMN file)");
+            return fail(
+                "the imported scenario does not validate (a converter bug: please report it with the BPMN file)",
+            );
         }
     }
     if let Err(e) = crate::report::files::write_file(&a.out, imported.toml.as_bytes()) {
@@ -93,7 +95,11 @@ pub fn import(a: &ImportArgs) -> i32 {
             eprintln!("warning: {w}");
         }
         if !imported.to_set.is_empty() {
-            eprintln!("warning: {} parameter(s) still to set (listed at the top of {}):", imported.to_set.len(), a.out.display());
+            eprintln!(
+                "warning: {} parameter(s) still to set (listed at the top of {}):",
+                imported.to_set.len(),
+                a.out.display()
+            );
             for x in &imported.to_set {
                 eprintln!("  - {x}");
             }

@@ -236,7 +236,9 @@ fn walk(
         let has = |def: &str| el.children().any(|c| is_bpmn(&c, def));
         let kind = match tag {
             t if TASKS.contains(&t) => {
-                if el.children().any(|c| is_bpmn(&c, "multiInstanceLoopCharacteristics") || is_bpmn(&c, "standardLoopCharacteristics")) {
+                if el.children().any(|c| {
+                    is_bpmn(&c, "multiInstanceLoopCharacteristics") || is_bpmn(&c, "standardLoopCharacteristics")
+                }) {
                     b.warnings.push(format!(
                         "{tag} {id} (line {line}) has loop or multi-instance markers: imported as a single activity (model the repetition with a gateway loop)"
                     ));
@@ -283,7 +285,8 @@ fn walk(
             b.warnings.push(format!("<{tag}> at line {line} has no id: not imported"));
             continue;
         }
-        let lane = lanes.get(&id).cloned().or_else(|| parent.and_then(|p| b.nodes[p].lane.clone())).or_else(|| pool.clone());
+        let lane =
+            lanes.get(&id).cloned().or_else(|| parent.and_then(|p| b.nodes[p].lane.clone())).or_else(|| pool.clone());
         let ni = b.nodes.len();
         b.nodes.push(Node {
             id,
@@ -315,8 +318,10 @@ mod tests {
 
     #[test]
     fn malformed_xml_names_line_and_column() {
-        let e = parse("<definitions xmlns=\"http://www.omg.org/spec/BPMN/20100524/MODEL\">\n<process id=\"p\">\n</definitions>")
-            .unwrap_err();
+        let e = parse(
+            "<definitions xmlns=\"http://www.omg.org/spec/BPMN/20100524/MODEL\">\n<process id=\"p\">\n</definitions>",
+        )
+        .unwrap_err();
         assert!(e.starts_with("malformed XML") && e.contains("3:"), "{e}");
     }
 

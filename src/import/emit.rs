@@ -86,7 +86,10 @@ pub fn emit(b: &Bpmn, p: Option<&Params>, opts: &Options) -> Result<Imported, St
     if let Some(p) = p {
         for gw in &p.gateway_branching_probabilities {
             if b.node_by_id(&gw.gateway_id).is_none() {
-                warnings.push(format!("parameters: gateway `{}` is not in the BPMN file: its probabilities are unused", gw.gateway_id));
+                warnings.push(format!(
+                    "parameters: gateway `{}` is not in the BPMN file: its probabilities are unused",
+                    gw.gateway_id
+                ));
                 continue;
             }
             // Prosimos gives flows without a value an equal share of what is left.
@@ -95,7 +98,10 @@ pub fn emit(b: &Bpmn, p: Option<&Params>, opts: &Options) -> Result<Imported, St
             for x in &gw.probabilities {
                 let v = match &x.value {
                     Some(v) => prosimos::num(v).ok_or_else(|| {
-                        format!("parameters: gateway `{}`, path `{}`: the probability is not a number", gw.gateway_id, x.path_id)
+                        format!(
+                            "parameters: gateway `{}`, path `{}`: the probability is not a number",
+                            gw.gateway_id, x.path_id
+                        )
                     })?,
                     None => (1.0 - given).max(0.0) / missing as f64,
                 };
@@ -144,12 +150,16 @@ pub fn emit(b: &Bpmn, p: Option<&Params>, opts: &Options) -> Result<Imported, St
     let mut cal_by_id: HashMap<String, String> = HashMap::new();
     if let Some(p) = p {
         for c in &p.resource_calendars {
-            let (w, notes) = prosimos::week(&c.time_periods).map_err(|e| format!("parameters: calendar `{}`: {e}", c.id))?;
+            let (w, notes) =
+                prosimos::week(&c.time_periods).map_err(|e| format!("parameters: calendar `{}`: {e}", c.id))?;
             for n in notes {
                 warnings.push(format!("parameters: calendar `{}`: {n}", c.id));
             }
             if w.iter().all(|d| d.is_empty()) {
-                warnings.push(format!("parameters: calendar `{}` is never open: resources on it are given no calendar", c.id));
+                warnings.push(format!(
+                    "parameters: calendar `{}` is never open: resources on it are given no calendar",
+                    c.id
+                ));
                 continue;
             }
             // Identical calendars under different ids (one per resource is common) are one.
@@ -214,8 +224,9 @@ pub fn emit(b: &Bpmn, p: Option<&Params>, opts: &Options) -> Result<Imported, St
                     }
                     let amount = prosimos::num(&r.amount)
                         .filter(|a| *a >= 0.0 && a.fract() == 0.0 && *a <= 100_000.0)
-                        .ok_or_else(|| format!("parameters: resource `{}`: amount {} is not a whole number", r.id, r.amount))?
-                        as u32;
+                        .ok_or_else(|| {
+                        format!("parameters: resource `{}`: amount {} is not a whole number", r.id, r.amount)
+                    })? as u32;
                     let cost = prosimos::num(&r.cost_per_hour).unwrap_or(0.0).max(0.0);
                     let name = if r.name.is_empty() { r.id.clone() } else { r.name.clone() };
                     inds.insert(r.id.clone(), Ind { name, amount, calendar: r.calendar.clone(), cost, profile: pi });
@@ -226,7 +237,10 @@ pub fn emit(b: &Bpmn, p: Option<&Params>, opts: &Options) -> Result<Imported, St
             let mut elig: HashMap<usize, Vec<(String, Dist)>> = HashMap::new();
             for td in &p.task_resource_distribution {
                 let Some(n) = b.node_by_id(&td.task_id) else {
-                    warnings.push(format!("parameters: task `{}` is not in the BPMN file: its durations are unused", td.task_id));
+                    warnings.push(format!(
+                        "parameters: task `{}` is not in the BPMN file: its durations are unused",
+                        td.task_id
+                    ));
                     continue;
                 };
                 let Some(&s) = g.step_of.get(&n) else { continue };
@@ -239,8 +253,9 @@ pub fn emit(b: &Bpmn, p: Option<&Params>, opts: &Options) -> Result<Imported, St
                         ));
                         continue;
                     }
-                    let (d, note) = prosimos::convert(&rd.dist)
-                        .map_err(|e| format!("parameters: {} with resource `{}`: {e}", b.describe(n), rd.resource_id))?;
+                    let (d, note) = prosimos::convert(&rd.dist).map_err(|e| {
+                        format!("parameters: {} with resource `{}`: {e}", b.describe(n), rd.resource_id)
+                    })?;
                     if let Some(note) = note {
                         warnings.push(format!("{} with resource `{}`: {note}", b.describe(n), rd.resource_id));
                     }
@@ -259,13 +274,18 @@ pub fn emit(b: &Bpmn, p: Option<&Params>, opts: &Options) -> Result<Imported, St
             for id in &order {
                 let ind = &inds[id];
                 let Some(tasks) = tasks_of.get(id.as_str()) else {
-                    warnings.push(format!("parameters: resource `{}` performs no task of the process: not imported", id));
+                    warnings
+                        .push(format!("parameters: resource `{}` performs no task of the process: not imported", id));
                     continue;
                 };
                 if ind.amount == 0 {
                     continue;
                 }
-                let key = (cal_by_id.get(&ind.calendar).cloned().unwrap_or_else(|| ind.calendar.clone()), ind.cost.to_bits(), tasks.iter().copied().collect::<Vec<_>>());
+                let key = (
+                    cal_by_id.get(&ind.calendar).cloned().unwrap_or_else(|| ind.calendar.clone()),
+                    ind.cost.to_bits(),
+                    tasks.iter().copied().collect::<Vec<_>>(),
+                );
                 let gi = *keys.entry(key).or_insert_with(|| {
                     let calendar = if ind.calendar.is_empty() {
                         None
@@ -401,7 +421,8 @@ pub fn emit(b: &Bpmn, p: Option<&Params>, opts: &Options) -> Result<Imported, St
     let mut final_cals = Names::default();
     for gr in groups.iter_mut() {
         if let Some(c) = &gr.calendar {
-            let new = renamed.entry(c.clone()).or_insert_with(|| final_cals.unique(&format!("{} hours", gr.name))).clone();
+            let new =
+                renamed.entry(c.clone()).or_insert_with(|| final_cals.unique(&format!("{} hours", gr.name))).clone();
             gr.calendar = Some(new.clone());
             used_cals.insert(new);
         }
@@ -421,7 +442,8 @@ pub fn emit(b: &Bpmn, p: Option<&Params>, opts: &Options) -> Result<Imported, St
         let given = p.and_then(|p| p.event_distribution.iter().find(|e| e.event_id == b.nodes[n].id));
         let d = match given {
             Some(e) => {
-                let (d, note) = prosimos::convert(&e.dist).map_err(|x| format!("parameters: {}: {x}", b.describe(n)))?;
+                let (d, note) =
+                    prosimos::convert(&e.dist).map_err(|x| format!("parameters: {}: {x}", b.describe(n)))?;
                 if let Some(note) = note {
                     warnings.push(format!("{}: {note}", b.describe(n)));
                 }
@@ -467,7 +489,8 @@ pub fn emit(b: &Bpmn, p: Option<&Params>, opts: &Options) -> Result<Imported, St
             arrival_rate_per_min = 1.0 / mean_min;
             arrival_note = format!("one case per {} on average", prosimos::duration(d.mean()));
             if !p.arrival_time_calendar.is_empty() {
-                let (w, notes) = prosimos::week(&p.arrival_time_calendar).map_err(|e| format!("parameters: arrival_time_calendar: {e}"))?;
+                let (w, notes) = prosimos::week(&p.arrival_time_calendar)
+                    .map_err(|e| format!("parameters: arrival_time_calendar: {e}"))?;
                 for n in notes {
                     warnings.push(format!("parameters: arrival_time_calendar: {n}"));
                 }
@@ -493,7 +516,9 @@ pub fn emit(b: &Bpmn, p: Option<&Params>, opts: &Options) -> Result<Imported, St
                 }
             }
             if g.entries.len() > 1 {
-                warnings.push("the process has several start events; each gets the parameters' arrival distribution".into());
+                warnings.push(
+                    "the process has several start events; each gets the parameters' arrival distribution".into(),
+                );
             }
         }
     }
@@ -501,13 +526,20 @@ pub fn emit(b: &Bpmn, p: Option<&Params>, opts: &Options) -> Result<Imported, St
     // The text.
     let mut t = String::new();
     let _ = writeln!(t, "#:schema {}", opts.schema);
-    let _ = writeln!(t, "# Imported by `branchsim import` from {}{}.", opts.bpmn_name, match opts.params_name {
-        Some(pn) => format!(" with the Prosimos parameters {pn}"),
-        None => String::new(),
-    });
-    let _ = writeln!(t, "# Step names are the diagram's labels; each step's comment gives its BPMN element id and line.");
+    let _ = writeln!(
+        t,
+        "# Imported by `branchsim import` from {}{}.",
+        opts.bpmn_name,
+        match opts.params_name {
+            Some(pn) => format!(" with the Prosimos parameters {pn}"),
+            None => String::new(),
+        }
+    );
+    let _ =
+        writeln!(t, "# Step names are the diagram's labels; each step's comment gives its BPMN element id and line.");
     if uses_forks {
-        let _ = writeln!(t, "# Parallel and inclusive gateways are routing-only steps with `fork` (they take no time).");
+        let _ =
+            writeln!(t, "# Parallel and inclusive gateways are routing-only steps with `fork` (they take no time).");
     }
     if !to_set.is_empty() {
         let _ = writeln!(t, "#\n# Parameters still to set (placeholders now):");
@@ -529,7 +561,10 @@ pub fn emit(b: &Bpmn, p: Option<&Params>, opts: &Options) -> Result<Imported, St
     let _ = writeln!(t, "description = {}", q(&format!("Imported from {}", opts.bpmn_name)));
     let _ = writeln!(t, "start = \"00:00\"                 # t = 0 is Monday midnight");
     let _ = writeln!(t, "start_day = \"mon\"");
-    let _ = writeln!(t, "horizon = \"28d\"                  # cases arrive for four weeks; BPMN simulators count cases, set what your study needs");
+    let _ = writeln!(
+        t,
+        "horizon = \"28d\"                  # cases arrive for four weeks; BPMN simulators count cases, set what your study needs"
+    );
     let _ = writeln!(t, "replications = 10");
     let _ = writeln!(t, "seed = 1");
 
@@ -538,7 +573,11 @@ pub fn emit(b: &Bpmn, p: Option<&Params>, opts: &Options) -> Result<Imported, St
             continue;
         }
         let ids: Vec<&str> = comment.split(", ").collect();
-        let comment = if ids.len() > 3 { format!("{}, … ({} calendars with these hours)", ids[..2].join(", "), ids.len()) } else { comment.clone() };
+        let comment = if ids.len() > 3 {
+            format!("{}, … ({} calendars with these hours)", ids[..2].join(", "), ids.len())
+        } else {
+            comment.clone()
+        };
         let _ = writeln!(t, "\n[calendars.{}]                  # {comment}", q(name));
         t.push_str(&prosimos::week_toml(w));
     }
@@ -548,7 +587,9 @@ pub fn emit(b: &Bpmn, p: Option<&Params>, opts: &Options) -> Result<Imported, St
     for e in &g.entries {
         let node = &b.nodes[e.start];
         let proc_name = &b.processes[node.process].name;
-        let base = if g.entries.iter().filter(|x| b.nodes[x.start].process == node.process).count() == 1 && !proc_name.is_empty() {
+        let base = if g.entries.iter().filter(|x| b.nodes[x.start].process == node.process).count() == 1
+            && !proc_name.is_empty()
+        {
             proc_name.clone()
         } else if !node.name.is_empty() {
             node.name.clone()
@@ -579,7 +620,11 @@ pub fn emit(b: &Bpmn, p: Option<&Params>, opts: &Options) -> Result<Imported, St
             }
             let _ = writeln!(t, "customer = {}", q(&cname));
             let note = if arrival_note.is_empty() { String::new() } else { format!("  # {arrival_note}") };
-            let share_note = if firsts.len() > 1 { format!(" ({:.1}% of the cases start here)", share * 100.0) } else { String::new() };
+            let share_note = if firsts.len() > 1 {
+                format!(" ({:.1}% of the cases start here)", share * 100.0)
+            } else {
+                String::new()
+            };
             let _ = writeln!(t, "rate = {}{note}{share_note}", rate(*share));
             if let Some(c) = &arrival_cal {
                 let _ = writeln!(t, "calendar = {}", q(c));

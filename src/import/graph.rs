@@ -122,7 +122,8 @@ pub fn build(b: &Bpmn, probs: &HashMap<String, f64>, known: &HashSet<String>) ->
             g.warnings.push(format!("{} cannot be reached from a start event: not imported", b.describe(n)));
         }
     }
-    let graph = Graph { steps: g.steps, step_of: g.step_of, entries, warnings: g.warnings, defaulted_gateways: g.defaulted };
+    let graph =
+        Graph { steps: g.steps, step_of: g.step_of, entries, warnings: g.warnings, defaulted_gateways: g.defaulted };
     check_exits(b, &graph)?;
     Ok(graph)
 }
@@ -176,11 +177,14 @@ impl Builder<'_> {
                 _ => Err(implicit_split(b, n)),
             },
             Kind::SubProcess => {
-                let starts: Vec<usize> =
-                    (0..b.nodes.len()).filter(|&x| b.nodes[x].parent == Some(n) && b.nodes[x].kind == Kind::Start).collect();
+                let starts: Vec<usize> = (0..b.nodes.len())
+                    .filter(|&x| b.nodes[x].parent == Some(n) && b.nodes[x].kind == Kind::Start)
+                    .collect();
                 match starts.as_slice() {
                     [s] => self.enter(*s, stack),
-                    [] => Err(format!("{} has no start event inside: cannot tell where its work begins", b.describe(n))),
+                    [] => {
+                        Err(format!("{} has no start event inside: cannot tell where its work begins", b.describe(n)))
+                    }
                     _ => Err(format!("{} has {} start events: only one is supported", b.describe(n), starts.len())),
                 }
             }
@@ -190,7 +194,10 @@ impl Builder<'_> {
             )),
             Kind::Exclusive | Kind::EventBased => {
                 if node.outgoing.is_empty() {
-                    return Err(format!("{} has no outgoing sequence flow: cases reaching it could never continue", b.describe(n)));
+                    return Err(format!(
+                        "{} has no outgoing sequence flow: cases reaching it could never continue",
+                        b.describe(n)
+                    ));
                 }
                 if stack.contains(&n) {
                     let cycle: Vec<String> = stack.iter().map(|&x| b.describe(x)).collect();
@@ -226,7 +233,10 @@ impl Builder<'_> {
             Kind::Parallel | Kind::Inclusive => {
                 let (ins, outs) = (node.incoming.len(), node.outgoing.len());
                 if outs == 0 {
-                    return Err(format!("{} has no outgoing sequence flow: cases reaching it could never continue", b.describe(n)));
+                    return Err(format!(
+                        "{} has no outgoing sequence flow: cases reaching it could never continue",
+                        b.describe(n)
+                    ));
                 }
                 if ins > 1 && outs > 1 {
                     return Err(format!(
@@ -275,7 +285,11 @@ impl Builder<'_> {
                         self.b.describe(g)
                     ));
                 }
-                return if node.kind == Kind::Inclusive { raw } else { raw.into_iter().map(|(f, p)| (f, p / total)).collect() };
+                return if node.kind == Kind::Inclusive {
+                    raw
+                } else {
+                    raw.into_iter().map(|(f, p)| (f, p / total)).collect()
+                };
             }
         }
         if !self.defaulted.contains(&g) {
@@ -305,7 +319,8 @@ impl Builder<'_> {
             }
             StepKind::Split { inclusive } => {
                 let join = self.matching_join(n)?;
-                let shares = if inclusive { self.shares(n) } else { b.nodes[n].outgoing.iter().map(|&f| (f, 1.0)).collect() };
+                let shares =
+                    if inclusive { self.shares(n) } else { b.nodes[n].outgoing.iter().map(|&f| (f, 1.0)).collect() };
                 let mut branches = Vec::new();
                 for (f, p) in shares {
                     let routes = self.cont(f, &mut Vec::new())?;

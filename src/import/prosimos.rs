@@ -231,12 +231,18 @@ impl Dist {
         match *self {
             Dist::Fixed(v) => format!("\"{}\"", duration(v)),
             Dist::Exponential(m) => format!("{{ dist = \"exponential\", mean = \"{}\" }}", duration(m)),
-            Dist::Uniform(a, b) => format!("{{ dist = \"uniform\", min = \"{}\", max = \"{}\" }}", duration(a), duration(b)),
-            Dist::Normal(m, s) => format!("{{ dist = \"normal\", mean = \"{}\", sd = \"{}\" }}", duration(m), duration(s)),
+            Dist::Uniform(a, b) => {
+                format!("{{ dist = \"uniform\", min = \"{}\", max = \"{}\" }}", duration(a), duration(b))
+            }
+            Dist::Normal(m, s) => {
+                format!("{{ dist = \"normal\", mean = \"{}\", sd = \"{}\" }}", duration(m), duration(s))
+            }
             Dist::Lognormal(m, s) => {
                 format!("{{ dist = \"lognormal\", mean = \"{}\", sd = \"{}\" }}", duration(m), duration(s))
             }
-            Dist::Gamma(m, s) => format!("{{ dist = \"gamma\", mean = \"{}\", sd = \"{}\" }}", duration(m), duration(s)),
+            Dist::Gamma(m, s) => {
+                format!("{{ dist = \"gamma\", mean = \"{}\", sd = \"{}\" }}", duration(m), duration(s))
+            }
         }
     }
 }
@@ -519,8 +525,9 @@ mod tests {
             begin_time: b.into(),
             end_time: e.into(),
         };
-        let (w, _) = week(&[p("MONDAY", "FRIDAY", "09:00:00", "17:00:00"), p("SATURDAY", "SATURDAY", "10:00", "23:59:59.999")])
-            .unwrap();
+        let (w, _) =
+            week(&[p("MONDAY", "FRIDAY", "09:00:00", "17:00:00"), p("SATURDAY", "SATURDAY", "10:00", "23:59:59.999")])
+                .unwrap();
         assert_eq!(w[0], vec![(540.0, 1020.0)]);
         assert_eq!(w[5], vec![(600.0, 1440.0)]);
         assert!(w[6].is_empty());
