@@ -265,3 +265,16 @@ fn shared_fork_examples_load_once_the_engine_has_fork_join() {
         loads(&import_files(&b, Some(&p)).unwrap());
     }
 }
+
+#[test]
+fn a_timer_with_an_iso_duration_gets_that_delay() {
+    let text = read(&fixture("timer_subprocess.bpmn")).replace(
+        r#"<bpmn:timerEventDefinition id="td"/>"#,
+        r#"<bpmn:timerEventDefinition id="td"><bpmn:timeDuration>P1DT2H</bpmn:timeDuration></bpmn:timerEventDefinition>"#,
+    );
+    let opts = Options { schema: "s.json", bpmn_name: "m.bpmn", params_name: None };
+    let i = import::import(&text, None, &opts).unwrap();
+    loads(&i);
+    assert!(i.toml.contains("name = \"Wait for documents\"\nservice = \"26h\""), "{}", i.toml);
+    assert!(!i.to_set.iter().any(|x| x.contains("wait_docs")), "{:?}", i.to_set);
+}

@@ -49,6 +49,8 @@ pub struct Node {
     pub outgoing: Vec<usize>,
     /// The process (pool) this node belongs to.
     pub process: usize,
+    /// A timer's `timeDuration` text (ISO 8601, e.g. `PT2H`), when it has one.
+    pub duration: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -287,8 +289,11 @@ fn walk(
         }
         let lane =
             lanes.get(&id).cloned().or_else(|| parent.and_then(|p| b.nodes[p].lane.clone())).or_else(|| pool.clone());
+        let duration =
+            el.descendants().find(|c| is_bpmn(c, "timeDuration")).and_then(|c| c.text()).map(|t| t.trim().to_string());
         let ni = b.nodes.len();
         b.nodes.push(Node {
+            duration,
             id,
             name: label(&el),
             tag: tag.to_string(),
@@ -306,9 +311,50 @@ fn walk(
     }
 }
 
+/// Seconds of an ISO 8601 duration without years or months (`P1DT2H30M`, `PT45S`), the form
+/// BPMN timers use; `None` for anything else (a date, a cycle, an expression).
+pub fn iso_duration(s: &str) -> Option<f64> {
+    let rest = s.trim().strip_prefix('P')?;
+    let (days, time) = match rest.split_once('T') {
+        Some((d, t)) => (d, t),
+        None => (rest, ""),
+    };
+    let mut total = 0.0;
+    let mut any = false;
+    for (part, units) in
+        [(days, &[('W', 604800.0), ('D', 86400.0)][..]), (time, &[('H', 3600.0), ('M', 60.0), ('S', 1.0)][..])]
+    {
+        let mut num = String::new();
+        for c in part.chars() {
+            if c.is_ascii_digit() || c == '.' {
+                num.push(c);
+            } else {
+                let f = units.iter().find(|u| u.0 == c)?.1;
+                total += num.parse::<f64>().ok()? * f;
+                num.clear();
+                any = true;
+            }
+        }
+        if !num.is_empty() {
+            return None;
+        }
+    }
+    any.then_some(total)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn iso_durations_of_timers() {
+        assert_eq!(iso_duration("PT2H30M"), Some(9000.0));
+        assert_eq!(iso_duration("P1DT1S"), Some(86401.0));
+        assert_eq!(iso_duration("P2W"), Some(1209600.0));
+        assert_eq!(iso_duration("R3/PT1H"), None);
+        assert_eq!(iso_duration("P1Y"), None);
+        assert_eq!(iso_duration("PT"), None);
+    }
 
     #[test]
     fn a_file_that_is_not_bpmn_is_refused_with_its_root_element() {

@@ -449,6 +449,9 @@ pub fn emit(b: &Bpmn, p: Option<&Params>, opts: &Options) -> Result<Imported, St
                 }
                 d
             }
+            None if b.nodes[n].duration.as_deref().and_then(super::bpmn::iso_duration).is_some() => {
+                Dist::Fixed(b.nodes[n].duration.as_deref().and_then(super::bpmn::iso_duration).unwrap_or(0.0))
+            }
             None if b.nodes[n].kind == Kind::Timer => {
                 to_set.push(format!("duration of {} (now 60min)", b.describe(n)));
                 Dist::Fixed(DEFAULT_TIMER_S)
