@@ -278,3 +278,58 @@ fn a_timer_with_an_iso_duration_gets_that_delay() {
     assert!(i.toml.contains("name = \"Wait for documents\"\nservice = \"26h\""), "{}", i.toml);
     assert!(!i.to_set.iter().any(|x| x.contains("wait_docs")), "{:?}", i.to_set);
 }
+
+#[test]
+fn calendars_keep_their_prosimos_name_and_pause_work_at_closing() {
+    let i = import_fixture("xor_loop.bpmn", Some("xor_loop.json"));
+    let l = loads(&i);
+    assert!(i.toml.contains("[calendars.\"office hours\"]"), "{}", i.toml);
+    assert!(i.toml.contains("mon = [\"09:00-17:00\"]"), "{}", i.toml);
+    assert!(!i.toml.contains("sat = "), "closed days are left out: {}", i.toml);
+    assert!(i.toml.contains("calendar = \"office hours\"\non_shift_end = \"preempt\""), "{}", i.toml);
+    // Arrivals Mon–Fri 09:00–17:00, one per 30 min plus one moved to each of the 5 openings.
+    assert!(i.toml.contains("rate = \"2.125/h\""), "{}", i.toml);
+    assert_eq!(l.baseline().model.resources.len(), 2);
+}
+
+/// Analysts on different calendars are not interchangeable: two groups, and the tasks they
+/// share get a work queue named after their profile that both groups list in `skills`.
+#[test]
+fn resources_that_differ_form_groups_sharing_a_skill_queue() {
+    let json = read(&fixture("xor_loop.json"))
+        .replace(
+            r#"{"id": "analyst_b", "name": "Analyst B", "cost_per_hour": 40, "amount": "2", "calendar": "weekdays"}"#,
+            r#"{"id": "analyst_b", "name": "Analyst B", "cost_per_hour": 40, "amount": "2", "calendar": "late"}"#,
+        )
+        .replace(
+            r#""resource_calendars": ["#,
+            r#""resource_calendars": [{"id": "late", "name": "late shift", "time_periods": [{"from": "MONDAY", "to": "FRIDAY", "beginTime": "12:00:00", "endTime": "20:00:00"}]}, "#,
+        );
+    assert!(json.contains("\"late\""));
+    let opts = Options { schema: "s.json", bpmn_name: "m.bpmn", params_name: Some("p.json") };
+    let i = import::import(&read(&fixture("xor_loop.bpmn")), Some(&json), &opts).unwrap();
+    loads(&i);
+    assert!(i.toml.contains("name = \"Analyst A\"\nstaff = 1"), "{}", i.toml);
+    assert!(i.toml.contains("name = \"Analyst B\"\nstaff = 2"), "{}", i.toml);
+    assert_eq!(i.toml.matches("skills = [\"Back office\"]").count(), 2, "{}", i.toml);
+    assert!(i.toml.contains("name = \"Review\"\nresource = \"Back office\""), "{}", i.toml);
+    assert!(i.toml.contains("[calendars.\"late shift\"]"), "{}", i.toml);
+    assert!(i.toml.contains("mon = [\"12:00-20:00\"]"), "{}", i.toml);
+}
+
+#[test]
+fn parameters_without_an_equivalent_are_named_in_warnings() {
+    let json = read(&fixture("serial.json")).replace(
+        r#""resource_calendars""#,
+        r#""batch_processing": [{"task_id": "t_open", "type": "Sequential", "firing_rules": [], "duration_distrib": [], "size_distrib": []}],
+  "case_attributes": [{"name": "amount", "type": "continuous", "values": {}}],
+  "resource_calendars""#,
+    );
+    let opts = Options { schema: "s.json", bpmn_name: "m.bpmn", params_name: Some("p.json") };
+    let i = import::import(&read(&fixture("serial.bpmn")), Some(&json), &opts).unwrap();
+    loads(&i);
+    assert!(i.warnings.iter().any(|w| w.contains("batch_processing") && w.contains("t_open")), "{:?}", i.warnings);
+    assert!(i.warnings.iter().any(|w| w.contains("case_attributes")), "{:?}", i.warnings);
+    // Notes are also in the file's header.
+    assert!(i.toml.contains("# Import notes:"), "{}", i.toml);
+}

@@ -148,6 +148,8 @@ pub fn emit(b: &Bpmn, p: Option<&Params>, opts: &Options) -> Result<Imported, St
     let mut cal_names = Names::default();
     let mut calendars: Vec<(String, String, prosimos::Week)> = Vec::new(); // (name, comment, week)
     let mut cal_by_id: HashMap<String, String> = HashMap::new();
+    // Calendars whose Prosimos name says something (not just their id) keep that name.
+    let mut named: HashSet<String> = HashSet::new();
     if let Some(p) = p {
         for c in &p.resource_calendars {
             let (w, notes) =
@@ -169,6 +171,9 @@ pub fn emit(b: &Bpmn, p: Option<&Params>, opts: &Options) -> Result<Imported, St
                 continue;
             }
             let name = cal_names.unique(c.name.as_deref().filter(|s| !s.is_empty()).unwrap_or(&c.id));
+            if c.name.as_deref().is_some_and(|n| !n.is_empty() && n != c.id) {
+                named.insert(name.clone());
+            }
             cal_by_id.insert(c.id.clone(), name.clone());
             calendars.push((name, format!("Prosimos calendar {}", c.id), w));
         }
@@ -421,8 +426,16 @@ pub fn emit(b: &Bpmn, p: Option<&Params>, opts: &Options) -> Result<Imported, St
     let mut final_cals = Names::default();
     for gr in groups.iter_mut() {
         if let Some(c) = &gr.calendar {
-            let new =
-                renamed.entry(c.clone()).or_insert_with(|| final_cals.unique(&format!("{} hours", gr.name))).clone();
+            let new = renamed
+                .entry(c.clone())
+                .or_insert_with(|| {
+                    if named.contains(c) {
+                        final_cals.unique(c)
+                    } else {
+                        final_cals.unique(&format!("{} hours", gr.name))
+                    }
+                })
+                .clone();
             gr.calendar = Some(new.clone());
             used_cals.insert(new);
         }
