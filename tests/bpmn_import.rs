@@ -333,3 +333,24 @@ fn parameters_without_an_equivalent_are_named_in_warnings() {
     // Notes are also in the file's header.
     assert!(i.toml.contains("# Import notes:"), "{}", i.toml);
 }
+
+/// A machine-made chain of 20,000 gateways (the limit is 1,000) with no activity between them is refused with a
+/// message, not a stack overflow.
+#[test]
+fn an_endless_chain_of_gateways_is_an_error_not_a_crash() {
+    let n = 20_000;
+    let mut s = String::from(
+        r#"<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"><process id="p"><startEvent id="s"/>"#,
+    );
+    for i in 0..n {
+        s.push_str(&format!(r#"<exclusiveGateway id="g{i}"/>"#));
+    }
+    s.push_str(r#"<task id="t"/><sequenceFlow id="f" sourceRef="s" targetRef="g0"/>"#);
+    for i in 0..n - 1 {
+        s.push_str(&format!(r#"<sequenceFlow id="f{i}" sourceRef="g{i}" targetRef="g{}"/>"#, i + 1));
+    }
+    s.push_str(&format!(r#"<sequenceFlow id="fl" sourceRef="g{}" targetRef="t"/></process></definitions>"#, n - 1));
+    let opts = Options { schema: "s.json", bpmn_name: "m.bpmn", params_name: None };
+    let e = import::import(&s, None, &opts).unwrap_err();
+    assert!(e.contains("more than 1000 exclusive gateways") && e.contains("g0"), "{e}");
+}

@@ -76,11 +76,13 @@ pub struct Bpmn {
     pub flows: Vec<Flow>,
     pub processes: Vec<Process>,
     pub warnings: Vec<String>,
+    /// Node index by id.
+    index: HashMap<String, usize>,
 }
 
 impl Bpmn {
     pub fn node_by_id(&self, id: &str) -> Option<usize> {
-        self.nodes.iter().position(|n| n.id == id)
+        self.index.get(id).copied()
     }
 
     /// `userTask \`Check credit\` (id Task_1, line 12)`, for messages.
@@ -126,9 +128,15 @@ const INERT: &[&str] = &[
     "laneSet",
 ];
 
-/// Line of a byte offset (1-based).
-fn line_of(doc: &Document, pos: usize) -> usize {
-    doc.text_pos_at(pos).row as usize
+/// Offsets of the line breaks of a text, for `line_of`.
+fn line_breaks(text: &str) -> Vec<usize> {
+    text.bytes().enumerate().filter(|(_, c)| *c == b'\n').map(|(i, _)| i).collect()
+}
+
+/// Line of a byte offset (1-based), by binary search in the line breaks (roxmltree's
+/// `text_pos_at` scans from the start of the text: quadratic over a large one-line file).
+fn line_of(breaks: &[usize], pos: usize) -> usize {
+    breaks.partition_point(|&nl| nl < pos) + 1
 }
 
 fn is_bpmn(n: &XNode, local: &str) -> bool {
@@ -152,6 +160,7 @@ pub fn parse(text: &str) -> Result<Bpmn, String> {
         ));
     }
     let mut b = Bpmn::default();
+    let lines = line_breaks(text);
     // Pool names from the collaboration (participant processRef → name).
     let mut pools: HashMap<&str, String> = HashMap::new();
     for p in root.descendants().filter(|n| is_bpmn(n, "participant")) {
@@ -163,7 +172,7 @@ pub fn parse(text: &str) -> Result<Bpmn, String> {
         b.warnings.push(format!(
             "messageFlow {} (line {}) is not imported: branchsim has no messages between pools; each pool's process is simulated on its own",
             m.attribute("id").unwrap_or("?"),
-            line_of(&doc, m.range().start)
+            line_of(&lines, m.range().start)
         ));
     }
     let mut raw_flows: Vec<(String, String, String, String, usize)> = Vec::new();
@@ -171,15 +180,16 @@ pub fn parse(text: &str) -> Result<Bpmn, String> {
         let id = p.attribute("id").unwrap_or("").to_string();
         let name = pools.get(id.as_str()).filter(|s| !s.is_empty()).cloned().unwrap_or_else(|| label(&p));
         let pi = b.processes.len();
-        b.processes.push(Process { id, name: name.clone(), line: line_of(&doc, p.range().start) });
+        b.processes.push(Process { id, name: name.clone(), line: line_of(&lines, p.range().start) });
         let lanes = lanes_of(&p);
         let pool = (!name.is_empty()).then_some(name);
-        walk(&doc, &p, pi, None, &lanes, &pool, &mut b, &mut raw_flows);
+        walk(&lines, &p, pi, None, &lanes, &pool, &mut b, &mut raw_flows);
     }
     if b.processes.is_empty() {
         return Err("the BPMN file has no <process>: nothing to import".into());
     }
-    let index: HashMap<String, usize> = b.nodes.iter().enumerate().map(|(i, n)| (n.id.clone(), i)).collect();
+    b.index = b.nodes.iter().enumerate().map(|(i, n)| (n.id.clone(), i)).collect();
+    let index = b.index.clone();
     for (id, name, src, dst, line) in raw_flows {
         let find = |r: &str, what: &str| {
             index.get(r).copied().ok_or_else(|| {
@@ -213,7 +223,7 @@ fn lanes_of(p: &XNode) -> HashMap<String, String> {
 
 #[allow(clippy::too_many_arguments)]
 fn walk(
-    doc: &Document,
+    lines: &[usize],
     parent_el: &XNode,
     process: usize,
     parent: Option<usize>,
@@ -228,7 +238,7 @@ fn walk(
         }
         let tag = el.tag_name().name();
         let id = el.attribute("id").unwrap_or("").to_string();
-        let line = line_of(doc, el.range().start);
+        let line = line_of(lines, el.range().start);
         if tag == "sequenceFlow" {
             let s = el.attribute("sourceRef").unwrap_or("").to_string();
             let t = el.attribute("targetRef").unwrap_or("").to_string();
@@ -306,7 +316,7 @@ fn walk(
             process,
         });
         if kind == Kind::SubProcess {
-            walk(doc, &el, process, Some(ni), lanes, pool, b, flows);
+            walk(lines, &el, process, Some(ni), lanes, pool, b, flows);
         }
     }
 }

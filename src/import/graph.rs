@@ -12,6 +12,10 @@ use std::collections::{HashMap, HashSet, VecDeque};
 
 use super::bpmn::{Bpmn, Kind};
 
+/// Longest chain of exclusive gateways without an activity between them: the routing through
+/// them is computed recursively, and a machine-made file must not exhaust the stack.
+const MAX_GATEWAY_CHAIN: usize = 1_000;
+
 /// Where a case goes: a BPMN node that becomes a step, or out of the process.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Target {
@@ -197,6 +201,12 @@ impl Builder<'_> {
                     return Err(format!(
                         "{} has no outgoing sequence flow: cases reaching it could never continue",
                         b.describe(n)
+                    ));
+                }
+                if stack.len() >= MAX_GATEWAY_CHAIN {
+                    return Err(format!(
+                        "more than {MAX_GATEWAY_CHAIN} exclusive gateways follow each other without an activity (from {}): not a process branchsim can import",
+                        b.describe(stack[0])
                     ));
                 }
                 if stack.contains(&n) {
