@@ -12,6 +12,7 @@ pub mod cli;
 pub mod engine;
 pub mod experiment;
 pub mod hardening;
+pub mod import;
 pub mod input;
 pub mod kpi;
 pub mod model;

@@ -11,8 +11,20 @@ fn run(args: &[&str]) -> (i32, String) {
     (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-const SUBCOMMANDS: [&str; 11] =
-    ["run", "validate", "sweep", "merge", "report", "check", "record", "staff", "completions", "man", "schema"];
+const SUBCOMMANDS: [&str; 12] = [
+    "run",
+    "validate",
+    "sweep",
+    "merge",
+    "report",
+    "check",
+    "record",
+    "staff",
+    "completions",
+    "man",
+    "schema",
+    "import",
+];
 
 #[test]
 fn completions_know_every_subcommand_and_flag() {

@@ -6,6 +6,7 @@
 pub mod budget;
 pub mod ci;
 pub mod events;
+mod import;
 mod report;
 pub mod run;
 mod shard;
@@ -87,6 +88,8 @@ pub enum Command {
     Man,
     /// Find the least staff per interval, and the cheapest shift rota, that meet service targets.
     Staff(staff::StaffArgs),
+    /// Convert a BPMN 2.0 process (and Prosimos JSON parameters) into a scenario file.
+    Import(import::ImportArgs),
     /// Print the JSON Schema of scenario files (for editors: Taplo, "Even Better TOML") to stdout.
     #[command(after_help = "Example:\n  branchsim schema > scenario.schema.json")]
     Schema,
@@ -286,6 +289,7 @@ pub fn main() -> i32 {
             }
         }
         Command::Staff(a) => staff::staff(&a),
+        Command::Import(a) => import::import(&a),
         Command::Schema => {
             use std::io::Write as _;
             match std::io::stdout().write_all(crate::scenario::json_schema::schema_text().as_bytes()) {
