@@ -57,24 +57,38 @@ impl WorkClock {
         WorkClock { pool_of, open }
     }
 
-    /// Minutes of [s, e) in the resource's open hours; the plain length without a calendar,
-    /// when no minute is open, or for events longer than 60 days (logging errors).
+    /// Working minutes of [s, e): the length less every closed stretch of the resource's
+    /// calendar after which the work went on (the night between a start at 16:45 or 17:00 and
+    /// an end at 09:45). Closed time at the end is kept: work that runs past closing was done;
+    /// so is less than an hour before opening (an early start). Events
+    /// longer than 60 days (logging errors) and resources without a calendar keep their length.
     pub fn work(&self, resource: u32, s: f64, e: f64) -> f64 {
         let Some(open) = self.pool_of.get(resource as usize).and_then(|p| self.open.get(*p)) else { return e - s };
-        if e - s > 60.0 * 1440.0 {
+        if e - s > 60.0 * 1440.0 || !open.iter().flatten().any(|o| *o) {
             return e - s;
         }
-        let mut total = 0.0;
+        let is_open = |t: f64| open[time::weekday(t)][((time::clock(t) / 60.0) as usize).min(23)];
+        let mut closed = 0.0;
+        let mut run: Option<f64> = None; // start of the current closed stretch
         let mut t = s;
+        let mut seen_open = is_open(s);
         while t < e {
-            let next = ((t / 60.0).floor() + 1.0) * 60.0;
-            let upto = next.min(e);
-            if open[time::weekday(t)][((time::clock(t) / 60.0) as usize).min(23)] {
-                total += upto - t;
+            let next = (((t / 60.0).floor() + 1.0) * 60.0).min(e);
+            if is_open(t) {
+                if let Some(r) = run.take() {
+                    // A stretch before the first open hour is an interruption only if long
+                    // (started at closing time, resumed in the morning), not an early start.
+                    if seen_open || t - r >= 60.0 {
+                        closed += t - r;
+                    }
+                }
+                seen_open = true;
+            } else if run.is_none() {
+                run = Some(t);
             }
-            t = upto;
+            t = next;
         }
-        if total > 0.0 { total } else { e - s }
+        e - s - closed
     }
 }
 
@@ -171,5 +185,44 @@ mod tests {
         assert_eq!(super::role("Loan Officer-000002"), "Loan Officer");
         assert_eq!(super::role("42"), "42");
         assert_eq!(super::role("张三"), "张三");
+    }
+}
+
+#[cfg(test)]
+mod work_tests {
+    use super::*;
+    use crate::discover::log::{Event, EventLog};
+
+    #[test]
+    fn only_whole_closed_stretches_are_left_out() {
+        let mut log = EventLog::default();
+        let r = log.resources.get("clerk-1");
+        log.activities.get("a");
+        let c = log.case("1");
+        // 2024-01-01 is a Monday; the clerk starts work at 09:00-16:00 every weekday.
+        let day0 = crate::discover::time::parse("2024-01-01T00:00:00").unwrap();
+        for d in 0..5 {
+            for h in 9..17 {
+                let s = day0 + f64::from(d * 1440 + h * 60);
+                log.events.push(Event { case: c, activity: 0, resource: r, start: s, end: s + 30.0, enable: f64::NAN, line: 2 });
+            }
+        }
+        log.finish();
+        let pools = infer(&log);
+        assert_eq!(pools[0].hours[0], vec![(540.0, 1020.0)], "09:00-17:00");
+        assert!(pools[0].hours[5].is_empty(), "Saturday closed");
+        let w = WorkClock::new(&log, &pools);
+        let mon = day0;
+        // 16:45 Monday to 09:45 Tuesday: 15 + 45 minutes of work.
+        assert_eq!(w.work(r, mon + 16.0 * 60.0 + 45.0, mon + 1440.0 + 9.0 * 60.0 + 45.0), 60.0);
+        // Started at closing, finished the next morning: the night is left out.
+        assert_eq!(w.work(r, mon + 17.0 * 60.0, mon + 1440.0 + 9.0 * 60.0 + 10.0), 10.0);
+        // An early start at 08:50 counts.
+        assert_eq!(w.work(r, mon + 8.0 * 60.0 + 50.0, mon + 9.0 * 60.0 + 20.0), 30.0);
+        // Running 20 minutes past closing counts in full.
+        assert_eq!(w.work(r, mon + 16.0 * 60.0 + 50.0, mon + 17.0 * 60.0 + 20.0), 30.0);
+        // Friday 16:30 to Monday 09:30: the weekend is left out.
+        let fri = mon + 4.0 * 1440.0;
+        assert_eq!(w.work(r, fri + 16.0 * 60.0 + 30.0, fri + 3.0 * 1440.0 + 9.0 * 60.0 + 30.0), 60.0);
     }
 }
