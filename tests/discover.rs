@@ -263,3 +263,24 @@ fn compare_logs_prints_json_and_rejects_bad_usage() {
     assert_eq!(code, 2);
     assert!(err.contains("--split-weeks"), "{err}");
 }
+
+/// Values computed by log-distance-measures 2.2.0 on the same two logs (default arguments,
+/// cycle time with 1-hour bins): `benches/logdist/run.sh` recomputes them with the pinned
+/// package and compares every figure with `compare-logs`.
+#[test]
+fn distances_match_the_python_package_on_fixture_logs() {
+    let a = discover::read(&fixture("cmp_real.csv"), Format::Auto, &Mapping::default()).unwrap();
+    let b = discover::read(&fixture("cmp_sim.csv"), Format::Auto, &Mapping::default()).unwrap();
+    let package = [
+        ("n_gram_distribution", 0.289156627),
+        ("absolute_event_distribution", 22.979608051),
+        ("case_arrival_distribution", 20.336781609),
+        ("circadian_event_distribution", 11.911566884),
+        ("relative_event_distribution", 1.426024011),
+        ("cycle_time_distribution", 2.360919540),
+    ];
+    for ((name, ours), (pname, theirs)) in distance::all(&a, &b).into_iter().zip(package) {
+        assert_eq!(name, pname);
+        assert!((ours - theirs).abs() < 1e-8, "{name}: {ours} vs package {theirs}");
+    }
+}
