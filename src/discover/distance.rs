@@ -195,6 +195,17 @@ pub fn all(a: &EventLog, b: &EventLog) -> Vec<(&'static str, f64)> {
     ]
 }
 
+/// The cases of a log that start in its first `weeks` whole weeks, and the others, unmoved.
+pub fn split_at(log: &EventLog, weeks: u64) -> (EventLog, EventLog) {
+    let (mut first, second) = split(log, weeks);
+    let shift = weeks as f64 * 7.0 * 1440.0;
+    for e in &mut first.events {
+        e.start -= shift;
+        e.end -= shift;
+    }
+    (first, second)
+}
+
 /// The first part of a log against the rest, the first part moved forward by whole weeks so
 /// that weekdays and hours line up: the noise floor of the measures for this process.
 /// Cases are split by their first start at `weeks` whole weeks after the log's first day.
@@ -212,6 +223,8 @@ pub fn split(log: &EventLog, weeks: u64) -> (EventLog, EventLog) {
             target.events.push(Event { case: c, start: e.start + shift, end: e.end + shift, ..*e });
         }
     }
+    first.finish();
+    second.finish();
     (first, second)
 }
 

@@ -8,6 +8,7 @@
 //! the `log-distance-measures` Python package, against which `benches/logdist` checks it.
 
 pub mod arrivals;
+pub mod baseline;
 pub mod columns;
 pub mod csv_log;
 pub mod distance;
