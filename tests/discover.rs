@@ -17,7 +17,11 @@ fn fixture(name: &str) -> PathBuf {
 
 fn bin(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_branchsim")).args(args).output().unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
 }
 
 fn discover_text(path: &Path) -> String {
@@ -60,7 +64,9 @@ fn messy_csv_problems_are_counted_with_example_lines() {
     let review = &s.steps[1];
     let p: Vec<f64> = review.next.as_ref().unwrap().iter().map(|r| r.p.v).collect();
     assert_eq!(p, vec![0.2]);
-    assert!(std::fs::read_to_string(&out).unwrap().contains("# service fit: n = 5 (1 zero-length left out of the fit)"));
+    assert!(
+        std::fs::read_to_string(&out).unwrap().contains("# service fit: n = 5 (1 zero-length left out of the fit)")
+    );
 }
 
 #[test]
@@ -74,10 +80,19 @@ fn a_log_with_nothing_usable_exits_2_and_writes_nothing() {
     assert!(!out.exists());
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "no temporary file left behind");
     // A column flag naming no column: exit 2 with the nearest header.
-    let (code, _, err) =
-        bin(&["discover", fixture("messy.csv").to_str().unwrap(), "-o", out.to_str().unwrap(), "--activity", "Activty"]);
+    let (code, _, err) = bin(&[
+        "discover",
+        fixture("messy.csv").to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--activity",
+        "Activty",
+    ]);
     assert_eq!(code, 2);
-    assert!(err.contains("--activity \"Activty\": no such column") && err.contains("did you mean \"Activity\""), "{err}");
+    assert!(
+        err.contains("--activity \"Activty\": no such column") && err.contains("did you mean \"Activity\""),
+        "{err}"
+    );
 }
 
 #[test]
@@ -152,10 +167,22 @@ fn synthetic_log(path: &Path) {
             loop {
                 let d = ln.sample(&mut rng);
                 let r: f64 = u.sample(&mut rng);
-                let _ = writeln!(s, "{case},intake,{},{},teller-{},{ty}", discover::time::iso(now), discover::time::iso(now + d), 1 + (r * 3.0) as u32);
+                let _ = writeln!(
+                    s,
+                    "{case},intake,{},{},teller-{},{ty}",
+                    discover::time::iso(now),
+                    discover::time::iso(now + d),
+                    1 + (r * 3.0) as u32
+                );
                 now += d + 2.0;
                 let d = ga.sample(&mut rng);
-                let _ = writeln!(s, "{case},review,{},{},officer-{},{ty}", discover::time::iso(now), discover::time::iso(now + d), 1 + (r * 2.0) as u32);
+                let _ = writeln!(
+                    s,
+                    "{case},review,{},{},officer-{},{ty}",
+                    discover::time::iso(now),
+                    discover::time::iso(now + d),
+                    1 + (r * 2.0) as u32
+                );
                 now += d + 2.0;
                 let again: f64 = u.sample(&mut rng);
                 if again >= rework {
@@ -183,7 +210,8 @@ fn known_parameters_are_recovered_from_a_synthetic_log() {
     assert_eq!(*interval, 60.0);
     let scale: f64 = s.arrivals.iter().map(|a| a.scale).sum();
     assert!((scale - 1.0).abs() < 1e-9);
-    let open: Vec<f64> = (0..168).filter(|i| i / 24 < 5 && (9..16).contains(&(i % 24))).map(|i| rates[i] * 60.0).collect();
+    let open: Vec<f64> =
+        (0..168).filter(|i| i / 24 < 5 && (9..16).contains(&(i % 24))).map(|i| rates[i] * 60.0).collect();
     let mean = open.iter().sum::<f64>() / open.len() as f64;
     assert!((mean - 6.0).abs() / 6.0 < 0.08, "{mean}");
     assert!(rates[5 * 24 + 10] == 0.0 && rates[3 * 24 + 20] == 0.0, "closed weekend and night");
@@ -251,7 +279,8 @@ fn identical_logs_are_at_distance_zero_and_shifts_are_measured() {
 #[test]
 fn compare_logs_prints_json_and_rejects_bad_usage() {
     let f = fixture("messy.csv");
-    let (code, out, err) = bin(&["compare-logs", f.to_str().unwrap(), fixture("small.xes").to_str().unwrap(), "--json"]);
+    let (code, out, err) =
+        bin(&["compare-logs", f.to_str().unwrap(), fixture("small.xes").to_str().unwrap(), "--json"]);
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     // messy.csv has traces intake-review (×3) and intake-review-intake-review, small.xes one

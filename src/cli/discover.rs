@@ -131,16 +131,22 @@ pub struct CompareArgs {
 /// The Markov baseline learnt from the first `weeks` of `log`, simulated over the arrival
 /// period of the rest (`test`), measured against it: mean and sample sd over `runs` seeds.
 type Measures = Vec<(&'static str, f64)>;
-fn markov_runs(log: &discover::log::EventLog, test: &discover::log::EventLog, weeks: u64, runs: u64) -> (Measures, Measures) {
+fn markov_runs(
+    log: &discover::log::EventLog,
+    test: &discover::log::EventLog,
+    weeks: u64,
+    runs: u64,
+) -> (Measures, Measures) {
     let (train, _) = discover::distance::split_at(log, weeks);
     let m = discover::baseline::Markov::learn(&train);
-    let firsts: Vec<f64> =
-        test.by_case().map(|e| e.iter().map(|x| x.start).fold(f64::INFINITY, f64::min)).collect();
+    let firsts: Vec<f64> = test.by_case().map(|e| e.iter().map(|x| x.start).fold(f64::INFINITY, f64::min)).collect();
     let from = firsts.iter().copied().fold(f64::INFINITY, f64::min);
     let until = firsts.iter().copied().fold(f64::NEG_INFINITY, f64::max) + 1e-9;
-    let all: Vec<Measures> = (0..runs).map(|seed| discover::distance::all(test, &m.simulate(from, until, seed + 1))).collect();
+    let all: Vec<Measures> =
+        (0..runs).map(|seed| discover::distance::all(test, &m.simulate(from, until, seed + 1))).collect();
     let n = runs as f64;
-    let mean: Measures = (0..all[0].len()).map(|i| (all[0][i].0, all.iter().map(|r| r[i].1).sum::<f64>() / n)).collect();
+    let mean: Measures =
+        (0..all[0].len()).map(|i| (all[0][i].0, all.iter().map(|r| r[i].1).sum::<f64>() / n)).collect();
     let sd: Measures = (0..all[0].len())
         .map(|i| {
             let v = all.iter().map(|r| (r[i].1 - mean[i].1).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
@@ -189,7 +195,10 @@ pub fn discover(a: &DiscoverArgs) -> i32 {
     let text = discover::emit::scenario(&d, schema);
     // The scenario must load before it is written: a file that does not validate is a bug.
     if let Err(e) = crate::scenario::load_str(&text, &a.out.display().to_string()) {
-        error(&format!("the discovered scenario does not validate (a branchsim bug; please report it):\n{}", e.render()));
+        error(&format!(
+            "the discovered scenario does not validate (a branchsim bug; please report it):\n{}",
+            e.render()
+        ));
         return EXIT_BAD_INPUT;
     }
     let written = tempfile::NamedTempFile::new_in(dir).and_then(|mut f| {
@@ -259,7 +268,9 @@ pub fn compare(a: &CompareArgs) -> i32 {
         };
         let out = match &baseline {
             None => obj(&values),
-            Some((mean, sd)) => serde_json::json!({ "noise_floor": obj(&values), "markov_baseline": { "mean": obj(mean), "sd": obj(sd) } }),
+            Some((mean, sd)) => {
+                serde_json::json!({ "noise_floor": obj(&values), "markov_baseline": { "mean": obj(mean), "sd": obj(sd) } })
+            }
         };
         println!("{out}");
     } else {

@@ -76,7 +76,15 @@ impl Markov {
                 let so = &self.sojourn[a as usize];
                 let (w, d) = so[pick(&mut rng, so.len())];
                 let start = now + w;
-                log.events.push(Event { case, activity: a, resource: NONE, start, end: start + d, enable: f64::NAN, line: 0 });
+                log.events.push(Event {
+                    case,
+                    activity: a,
+                    resource: NONE,
+                    start,
+                    end: start + d,
+                    enable: f64::NAN,
+                    line: 0,
+                });
                 now = start + d;
                 let nx = &self.next[a as usize];
                 a = nx[pick(&mut rng, nx.len())];

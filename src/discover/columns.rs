@@ -45,12 +45,33 @@ impl Role {
     fn names(self) -> &'static [&'static str] {
         match self {
             Role::Case => &["case", "caseid", "caseconceptname", "casename", "traceid", "processinstance"],
-            Role::Activity => &["activity", "activityname", "conceptname", "task", "taskname", "eventname", "activityid"],
+            Role::Activity => {
+                &["activity", "activityname", "conceptname", "task", "taskname", "eventname", "activityid"]
+            }
             Role::Start => &["start", "starttime", "starttimestamp", "timestart", "started", "startedat"],
-            Role::End => &["end", "endtime", "endtimestamp", "timetimestamp", "completetimestamp", "complete", "completed", "timestamp", "finish", "finishtime"],
+            Role::End => &[
+                "end",
+                "endtime",
+                "endtimestamp",
+                "timetimestamp",
+                "completetimestamp",
+                "complete",
+                "completed",
+                "timestamp",
+                "finish",
+                "finishtime",
+            ],
             Role::Resource => &["resource", "orgresource", "user", "performer", "staff", "agent", "employee"],
             Role::Enable => &["enable", "enabletime", "enabledtime", "enabletimestamp", "enablementtime"],
-            Role::Type => &["customertype", "casetype", "casecustomertype", "segment", "customersegment", "channel", "casechannel"],
+            Role::Type => &[
+                "customertype",
+                "casetype",
+                "casecustomertype",
+                "segment",
+                "customersegment",
+                "channel",
+                "casechannel",
+            ],
             Role::Ticket => &["ticket", "ticketid", "ticketno", "ticketnumber", "number"],
             Role::Service => &["service", "servicetype", "transaction", "transactiontype", "category", "queue"],
             Role::Issue => &["issue", "issuetime", "issued", "issuedat", "printtime", "printed", "arrivaltime"],
@@ -69,7 +90,8 @@ fn normal(h: &str) -> String {
 /// nearest header otherwise), else the first header matching the role's names.
 pub fn find(headers: &[String], role: Role, flag: Option<&str>) -> Result<Option<usize>, String> {
     if let Some(name) = flag {
-        let exact = headers.iter().position(|h| h == name).or_else(|| headers.iter().position(|h| normal(h) == normal(name)));
+        let exact =
+            headers.iter().position(|h| h == name).or_else(|| headers.iter().position(|h| normal(h) == normal(name)));
         return match exact {
             Some(i) => Ok(Some(i)),
             None => Err(format!(

@@ -42,16 +42,16 @@ pub fn looks_like_tickets(path: &Path) -> Result<bool, String> {
 }
 
 fn need(path: &Path, headers: &[String], role: Role, flag: Option<&String>, what: &str) -> Result<usize, String> {
-    columns::find(headers, role, flag.map(String::as_str))
-        .map_err(|e| format!("{}: {e}", path.display()))?
-        .ok_or_else(|| {
+    columns::find(headers, role, flag.map(String::as_str)).map_err(|e| format!("{}: {e}", path.display()))?.ok_or_else(
+        || {
             format!(
                 "{}: line 1: no {what} column (header: {}); name it with {}",
                 path.display(),
                 headers.iter().map(|h| format!("{h:?}")).collect::<Vec<_>>().join(", "),
                 role.flag()
             )
-        })
+        },
+    )
 }
 
 fn opt(path: &Path, headers: &[String], role: Role, flag: Option<&String>) -> Result<Option<usize>, String> {
@@ -71,7 +71,10 @@ pub fn read_events(path: &Path, m: &Mapping) -> Result<EventLog, String> {
     let end = opt(path, &headers, Role::End, m.end.as_ref())?;
     let start = opt(path, &headers, Role::Start, m.start.as_ref())?;
     if start.is_none() && end.is_none() {
-        return Err(format!("{}: line 1: no start or end time column; name them with --start and --end", path.display()));
+        return Err(format!(
+            "{}: line 1: no start or end time column; name them with --start and --end",
+            path.display()
+        ));
     }
     let resource = opt(path, &headers, Role::Resource, m.resource.as_ref())?;
     let enable = opt(path, &headers, Role::Enable, m.enable.as_ref())?;

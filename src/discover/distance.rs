@@ -212,7 +212,8 @@ pub fn split_at(log: &EventLog, weeks: u64) -> (EventLog, EventLog) {
 pub fn split(log: &EventLog, weeks: u64) -> (EventLog, EventLog) {
     let t0 = time::day(min_start(log)) as f64 * 1440.0;
     let cut = t0 + weeks as f64 * 7.0 * 1440.0;
-    let mut first = EventLog { activities: log.activities.clone(), resources: log.resources.clone(), ..Default::default() };
+    let mut first =
+        EventLog { activities: log.activities.clone(), resources: log.resources.clone(), ..Default::default() };
     let mut second = first.clone();
     for evs in log.by_case() {
         let start = evs.iter().map(|e| e.start).fold(f64::INFINITY, f64::min);

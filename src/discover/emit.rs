@@ -128,7 +128,9 @@ pub fn scenario(d: &Discovery, schema: bool) -> String {
     for line in log.issues.report(&d.source).lines() {
         let _ = writeln!(o, "# data: {line}");
     }
-    o.push_str("# Every inferred value carries its evidence in a comment: n (observations), 95% CI or fit statistics.\n\n");
+    o.push_str(
+        "# Every inferred value carries its evidence in a comment: n (observations), 95% CI or fit statistics.\n\n",
+    );
     let weeks = d.weeks;
     let _ = writeln!(o, "name = {}", q(&format!("discovered from {}", d.source_name)));
     let _ = writeln!(o, "description = {}", q(&format!("As-is model of {}", log.describe_span())));
@@ -141,7 +143,11 @@ pub fn scenario(d: &Discovery, schema: bool) -> String {
         if p.hours.iter().all(Vec::is_empty) {
             continue;
         }
-        let _ = writeln!(o, "[calendars.{}]   # hours in which members start work (≥ 1/4 of a typical hour's starts)", q(&p.name));
+        let _ = writeln!(
+            o,
+            "[calendars.{}]   # hours in which members start work (≥ 1/4 of a typical hour's starts)",
+            q(&p.name)
+        );
         for (wd, hours) in p.hours.iter().enumerate() {
             if hours.is_empty() {
                 let _ = writeln!(o, "{} = \"closed\"", WEEKDAYS[wd]);
@@ -157,7 +163,11 @@ pub fn scenario(d: &Discovery, schema: bool) -> String {
     let types: Vec<(u32, u64)> = d.process.cases_by_type.iter().map(|(t, n)| (*t, *n)).collect();
     let total_cases: u64 = types.iter().map(|t| t.1).sum::<u64>().max(1);
     let type_name = |t: u32| -> String {
-        if t == NONE { if log.tickets { "customer".into() } else { "case".into() } } else { log.types.names[t as usize].clone() }
+        if t == NONE {
+            if log.tickets { "customer".into() } else { "case".into() }
+        } else {
+            log.types.names[t as usize].clone()
+        }
     };
     let names = &log.activities.names;
     for (t, n) in &types {
@@ -189,9 +199,9 @@ pub fn scenario(d: &Discovery, schema: bool) -> String {
     let a = &d.arrivals;
     o.push_str("# Arrivals per hour of the week (non-homogeneous Poisson, rate = arrivals in the hour / number of\n");
     o.push_str("# such weekdays in the log); 95% Poisson CI of each non-zero hour:\n");
-    for wd in 0..7 {
+    for (wd, day) in WEEKDAYS.iter().enumerate() {
         if a.closed(wd) {
-            let _ = writeln!(o, "#   {}: no arrivals on {} {}s: closed", WEEKDAYS[wd], a.days[wd], WEEKDAYS[wd]);
+            let _ = writeln!(o, "#   {day}: no arrivals on {} {day}s: closed", a.days[wd]);
             continue;
         }
         let mut parts = Vec::new();
@@ -201,18 +211,29 @@ pub fn scenario(d: &Discovery, schema: bool) -> String {
                 parts.push(format!("{h:02}h {} [{}, {}]", sig(r), sig(lo), sig(hi)));
             }
         }
-        let _ = writeln!(o, "#   {} (n = {} over {} days): {}", WEEKDAYS[wd], a.counts[wd].iter().sum::<u64>(), a.days[wd], parts.join("; "));
+        let _ = writeln!(
+            o,
+            "#   {} (n = {} over {} days): {}",
+            WEEKDAYS[wd],
+            a.counts[wd].iter().sum::<u64>(),
+            a.days[wd],
+            parts.join("; ")
+        );
     }
     if !a.quiet_dates.is_empty() {
-        let _ = writeln!(o, "# Dates without arrivals on open weekdays (holidays? not modelled): {}", a.quiet_dates.join(", "));
+        let _ = writeln!(
+            o,
+            "# Dates without arrivals on open weekdays (holidays? not modelled): {}",
+            a.quiet_dates.join(", ")
+        );
     }
     let mut profile = String::new();
     for w in 0..weeks {
-        for wd in 0..7 {
+        for (wd, day) in WEEKDAYS.iter().enumerate() {
             let rs: Vec<String> = (0..BINS).map(|h| q(&format!("{}/h", sig(a.rate(wd, h).0)))).collect();
             let _ = write!(profile, "  {},", rs.join(", "));
             if w == 0 {
-                let _ = write!(profile, "   # {}", WEEKDAYS[wd]);
+                let _ = write!(profile, "   # {day}");
             }
             profile.push('\n');
         }
@@ -228,7 +249,11 @@ pub fn scenario(d: &Discovery, schema: bool) -> String {
             let _ = writeln!(o, "name = {}", q(&format!("{} → {}", type_name(*t), names[f as usize])));
             let _ = writeln!(o, "customer = {}", q(&type_name(*t)));
             let _ = writeln!(o, "first_step = {}", q(&names[f as usize]));
-            let _ = writeln!(o, "scale = {}          # {c} of {total_cases} cases ({n} of this type) start here", sig(share));
+            let _ = writeln!(
+                o,
+                "scale = {}          # {c} of {total_cases} cases ({n} of this type) start here",
+                sig(share)
+            );
             o.push_str("interval = \"1h\"\n");
             if streams == 1 {
                 let _ = writeln!(o, "rates = [\n{profile}]\n");

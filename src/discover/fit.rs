@@ -12,14 +12,32 @@ use super::special::{digamma, gamma_p, ln_gamma, normal_cdf, trigamma};
 /// A fitted distribution, parameters in minutes.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Family {
-    Exponential { mean: f64 },
-    Lognormal { mu: f64, sigma: f64 },
-    Gamma { shape: f64, scale: f64 },
-    Weibull { shape: f64, scale: f64 },
+    Exponential {
+        mean: f64,
+    },
+    Lognormal {
+        mu: f64,
+        sigma: f64,
+    },
+    Gamma {
+        shape: f64,
+        scale: f64,
+    },
+    Weibull {
+        shape: f64,
+        scale: f64,
+    },
     /// The engine's `normal`: N(mean, sd²) redrawn below 0.
-    TruncNormal { mean: f64, sd: f64 },
-    Fixed { value: f64 },
-    Empirical { values: Vec<f64> },
+    TruncNormal {
+        mean: f64,
+        sd: f64,
+    },
+    Fixed {
+        value: f64,
+    },
+    Empirical {
+        values: Vec<f64>,
+    },
 }
 
 /// The chosen fit with its evidence.
@@ -361,7 +379,8 @@ mod tests {
         assert!((f.family.mean() - 5.0).abs() < 0.25);
         assert!(f.ks_p > 0.01, "the generating family must not be rejected: {f:?}");
 
-        let xs: Vec<f64> = sample(rand_distr::Normal::new(3.0, 2.0).unwrap(), 20000, 5).into_iter().filter(|x| *x >= 0.0).collect();
+        let xs: Vec<f64> =
+            sample(rand_distr::Normal::new(3.0, 2.0).unwrap(), 20000, 5).into_iter().filter(|x| *x >= 0.0).collect();
         let f = fit(&xs).unwrap();
         let Family::TruncNormal { mean, sd } = f.family else { panic!("{f:?}") };
         assert!((mean - 3.0).abs() < 0.15 && (sd - 2.0).abs() < 0.1, "{mean} {sd}");

@@ -74,7 +74,9 @@ impl Problem {
             Problem::MissingEnd => "events without an end time (no duration; their case counts as unfinished)",
             Problem::EndBeforeStart => "events ending before they start (skipped)",
             Problem::ZeroLength => "zero-length events (kept for routing, left out of duration fits)",
-            Problem::ResourceOverlap => "events overlapping an earlier event of the same resource (multitasking or a logging error)",
+            Problem::ResourceOverlap => {
+                "events overlapping an earlier event of the same resource (multitasking or a logging error)"
+            }
             Problem::UnfinishedCase => "cases that never finish (an event without end; left out of cycle times)",
             Problem::UnsortedRow => "rows earlier than the row before them in their case (sorted before use)",
             Problem::BadFlag => "unreadable 'left unserved' values (read as served)",
@@ -162,7 +164,11 @@ impl EventLog {
             last[c] = last[c].max(e.start);
         }
         self.events.sort_by(|a, b| {
-            a.case.cmp(&b.case).then(a.start.total_cmp(&b.start)).then(a.end.total_cmp(&b.end)).then(a.line.cmp(&b.line))
+            a.case
+                .cmp(&b.case)
+                .then(a.start.total_cmp(&b.start))
+                .then(a.end.total_cmp(&b.end))
+                .then(a.line.cmp(&b.line))
         });
         let mut unfinished = vec![false; self.cases.len()];
         for e in &self.events {
@@ -202,7 +208,10 @@ impl EventLog {
         if !self.case_arrival[c].is_nan() {
             return self.case_arrival[c];
         }
-        events.iter().map(|e| if e.enable.is_nan() { e.start } else { e.enable.min(e.start) }).fold(f64::INFINITY, f64::min)
+        events
+            .iter()
+            .map(|e| if e.enable.is_nan() { e.start } else { e.enable.min(e.start) })
+            .fold(f64::INFINITY, f64::min)
     }
 
     /// Span of the log (first and last timestamp).

@@ -58,7 +58,8 @@ pub fn read(path: &Path, format: Format, m: &Mapping) -> Result<log::EventLog, S
         _ => csv_log::read_events(path, m)?,
     };
     if log.events.is_empty() && log.patience.is_empty() {
-        let mut msg = format!("{}: no usable event (each needs a case id, an activity and a readable time)", path.display());
+        let mut msg =
+            format!("{}: no usable event (each needs a case id, an activity and a readable time)", path.display());
         let problems = log.issues.report(&path.display().to_string());
         if !problems.is_empty() {
             msg.push('\n');
@@ -94,7 +95,9 @@ pub fn discover(log: log::EventLog, source: &Path, weeks: Option<u64>) -> Discov
     };
     Discovery {
         source: source.display().to_string(),
-        source_name: source.file_name().map_or_else(|| source.display().to_string(), |f| f.to_string_lossy().into_owned()),
+        source_name: source
+            .file_name()
+            .map_or_else(|| source.display().to_string(), |f| f.to_string_lossy().into_owned()),
         log,
         arrivals,
         process,

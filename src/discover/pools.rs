@@ -47,9 +47,7 @@ impl WorkClock {
             let mut o = [[false; 24]; 7];
             for (wd, hours) in p.hours.iter().enumerate() {
                 for (a, b) in hours {
-                    for h in (*a / 60.0) as usize..(*b / 60.0) as usize {
-                        o[wd][h] = true;
-                    }
+                    o[wd][(*a / 60.0) as usize..(*b / 60.0) as usize].fill(true);
                 }
             }
             open.push(o);
@@ -151,15 +149,16 @@ pub fn infer(log: &EventLog) -> Vec<Pool> {
             if nd == 0.0 {
                 continue;
             }
-            for h in 0..24 {
-                pool.busy[wd][h] = sums[wd][h] / nd;
+            for (b, s) in pool.busy[wd].iter_mut().zip(&sums[wd]) {
+                *b = s / nd;
             }
             // Open when at least a quarter as much work starts in that hour as in a typical
             // (median) working hour of that weekday: odd late starts do not open the evening.
             let mut busy_hours: Vec<u64> = starts[p][wd].iter().copied().filter(|c| *c > 0).collect();
             busy_hours.sort_unstable();
             let typical = busy_hours.get(busy_hours.len() / 2).copied().unwrap_or(0) as f64;
-            let open: Vec<bool> = (0..24).map(|h| starts[p][wd][h] as f64 >= 0.25 * typical && starts[p][wd][h] > 0).collect();
+            let open: Vec<bool> =
+                (0..24).map(|h| starts[p][wd][h] as f64 >= 0.25 * typical && starts[p][wd][h] > 0).collect();
             let mut h = 0;
             while h < 24 {
                 if open[h] {
@@ -204,7 +203,15 @@ mod work_tests {
         for d in 0..5 {
             for h in 9..17 {
                 let s = day0 + f64::from(d * 1440 + h * 60);
-                log.events.push(Event { case: c, activity: 0, resource: r, start: s, end: s + 30.0, enable: f64::NAN, line: 2 });
+                log.events.push(Event {
+                    case: c,
+                    activity: 0,
+                    resource: r,
+                    start: s,
+                    end: s + 30.0,
+                    enable: f64::NAN,
+                    line: 2,
+                });
             }
         }
         log.finish();

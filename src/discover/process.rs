@@ -69,7 +69,11 @@ pub fn infer(log: &EventLog, clock: &WorkClock) -> Process {
             let s = &mut steps[e.activity as usize];
             s.visits += 1;
             if !e.end.is_nan() {
-                durations[e.activity as usize].push(if e.resource == NONE { e.end - e.start } else { clock.work(e.resource, e.start, e.end) });
+                durations[e.activity as usize].push(if e.resource == NONE {
+                    e.end - e.start
+                } else {
+                    clock.work(e.resource, e.start, e.end)
+                });
             }
             let enable = if e.enable.is_nan() { last_done.min(e.start) } else { e.enable };
             if e.start >= enable {

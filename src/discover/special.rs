@@ -3,10 +3,10 @@
 
 pub use crate::stats::student_t::{ln_gamma, normal_cdf, normal_quantile};
 
-/// ψ(x) for x > 0: recurrence to x ≥ 6, then the asymptotic series.
+/// ψ(x) for x > 0: recurrence to x ≥ 10 (series error below 1e-14), then the asymptotic series.
 pub fn digamma(mut x: f64) -> f64 {
     let mut r = 0.0;
-    while x < 6.0 {
+    while x < 10.0 {
         r -= 1.0 / x;
         x += 1.0;
     }
@@ -17,7 +17,7 @@ pub fn digamma(mut x: f64) -> f64 {
 /// ψ′(x) for x > 0.
 pub fn trigamma(mut x: f64) -> f64 {
     let mut r = 0.0;
-    while x < 6.0 {
+    while x < 10.0 {
         r += 1.0 / (x * x);
         x += 1.0;
     }
@@ -77,12 +77,12 @@ mod tests {
 
     #[test]
     fn known_values() {
-        // ψ(1) = −γ, ψ′(1) = π²/6, P(1, x) = 1 − e^{−x}, P(2.5, 2) from tables.
+        // ψ(1) = −γ, ψ′(1) = π²/6, P(1, x) = 1 − e^{−x}, P(2.5, 2) from scipy.
         assert!((digamma(1.0) + 0.577_215_664_901_532_9).abs() < 1e-12);
         assert!((trigamma(1.0) - std::f64::consts::PI.powi(2) / 6.0).abs() < 1e-10);
         for x in [0.1, 1.0, 3.0, 10.0] {
-            assert!((gamma_p(1.0, x) - (1.0 - (-x as f64).exp())).abs() < 1e-12, "{x}");
+            assert!((gamma_p(1.0, x) - (1.0 - (-x).exp())).abs() < 1e-12, "{x}");
         }
-        assert!((gamma_p(2.5, 2.0) - 0.450_584_048_002_314).abs() < 1e-9);
+        assert!((gamma_p(2.5, 2.0) - 0.450_584_048_647_219_8).abs() < 1e-12, "scipy.special.gammainc(2.5, 2)");
     }
 }
