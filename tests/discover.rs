@@ -313,3 +313,44 @@ fn distances_match_the_python_package_on_fixture_logs() {
         assert!((ours - theirs).abs() < 1e-8, "{name}: {ours} vs package {theirs}");
     }
 }
+
+/// The Markov baseline reproduces what a first-order chain can: the case count (a renewal
+/// process of the observed gaps: over a period T the count has mean T/μ and variance Tσ²/μ³,
+/// large here because nights and weekends are among the gaps; 4 sd allowed) and the 3-grams of a process whose routing is first-order (the synthetic log's
+/// rework decision depends only on the customer type, mixed here).
+#[test]
+fn the_markov_baseline_reproduces_counts_and_routing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("synthetic.csv");
+    synthetic_log(&path);
+    let log = discover::read(&path, Format::Auto, &Mapping::default()).unwrap();
+    let m = discover::baseline::Markov::learn(&log);
+    let (from, until) = log.span();
+    let sim = m.simulate(from, until - 1440.0, 7);
+    let mut arrivals: Vec<f64> = log.by_case().map(|e| e[0].start).collect();
+    arrivals.sort_by(f64::total_cmp);
+    let gaps: Vec<f64> = arrivals.windows(2).map(|w| w[1] - w[0]).collect();
+    let mu = gaps.iter().sum::<f64>() / gaps.len() as f64;
+    let var = gaps.iter().map(|g| (g - mu).powi(2)).sum::<f64>() / gaps.len() as f64;
+    let t = until - 1440.0 - from;
+    let (mean, sd) = (t / mu, (t * var / mu.powi(3)).sqrt());
+    let k = sim.cases.len() as f64;
+    assert!((k - mean).abs() < 4.0 * sd, "{k} vs {mean} ± {sd}");
+    // The n-gram distance counts absolute 3-grams: a log with k cases instead of n is at
+    // |k − n| / (k + n) even with the same routing; the routing adds at most 0.05 here.
+    let ng = distance::n_gram(&log, &sim, 3);
+    let n = log.cases.len() as f64;
+    assert!(ng < (k - n).abs() / (k + n) + 0.05, "{ng} with {k} vs {n} cases");
+    assert_eq!(m.simulate(from, until, 7).events.len(), m.simulate(from, until, 7).events.len(), "seeded");
+    let (code, out, err) =
+        bin(&["compare-logs", path.to_str().unwrap(), "--split-weeks", "4", "--markov-baseline", "3", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    for part in [&v["noise_floor"], &v["markov_baseline"]["mean"], &v["markov_baseline"]["sd"]] {
+        assert_eq!(part.as_object().unwrap().len(), 6, "{out}");
+        assert!(
+            part.as_object().unwrap().values().all(|x| x.as_f64().is_some_and(|f| f.is_finite() && f >= 0.0)),
+            "{out}"
+        );
+    }
+}
