@@ -79,6 +79,17 @@ fn a_log_with_nothing_usable_exits_2_and_writes_nothing() {
     assert!(err.contains("(e.g. line 3)"), "{err}");
     assert!(!out.exists());
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "no temporary file left behind");
+    // Tickets that all left unserved: arrivals but no process, a clear error.
+    let gone = dir.path().join("gone.csv");
+    std::fs::write(
+        &gone,
+        "ticket,service,issue_time,call_time,end_time,left\nA1,deposit,2024-01-01 09:00,,2024-01-01 09:10,yes\n",
+    )
+    .unwrap();
+    let (code, _, err) = bin(&["discover", gone.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no served ticket or finished event"), "{err}");
+    assert!(!out.exists());
     // A column flag naming no column: exit 2 with the nearest header.
     let (code, _, err) = bin(&[
         "discover",

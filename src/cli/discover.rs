@@ -189,6 +189,11 @@ pub fn discover(a: &DiscoverArgs) -> i32 {
         }
         None => log,
     };
+    if log.events.is_empty() {
+        // Only tickets that left unserved: arrivals and patience, but no process to serve them.
+        error(&format!("{}: no served ticket or finished event: there is no process to build", a.log.display()));
+        return EXIT_BAD_INPUT;
+    }
     let d = discover::discover(log, &a.log, a.weeks);
     let dir = a.out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let schema = dir.join("../docs/scenario.schema.json").is_file();

@@ -65,7 +65,8 @@ impl Arrivals {
                 let wd = time::weekday(d as f64 * 1440.0);
                 let open = counts[wd].iter().sum::<u64>() > 0;
                 if open && !per_date.contains_key(&d) {
-                    quiet_dates.push(time::label(d as f64 * 1440.0)[..10].to_string());
+                    let label = time::label(d as f64 * 1440.0);
+                    quiet_dates.push(label.get(..10).unwrap_or(&label).to_string());
                 }
             }
         }
