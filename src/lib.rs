@@ -9,6 +9,7 @@
 
 pub mod check;
 pub mod cli;
+pub mod discover;
 pub mod engine;
 pub mod experiment;
 pub mod hardening;

@@ -7,6 +7,7 @@ pub mod budget;
 pub mod ci;
 pub mod events;
 mod import;
+mod discover;
 mod report;
 pub mod run;
 mod shard;
@@ -93,6 +94,10 @@ pub enum Command {
     /// Print the JSON Schema of scenario files (for editors: Taplo, "Even Better TOML") to stdout.
     #[command(after_help = "Example:\n  branchsim schema > scenario.schema.json")]
     Schema,
+    /// Build a scenario from an event log (CSV, XES or a queue-ticket export).
+    Discover(discover::DiscoverArgs),
+    /// Distances between a real and a simulated event log (log-distance-measures 2.2.0).
+    CompareLogs(discover::CompareArgs),
 }
 
 #[derive(Args, Debug)]
@@ -290,6 +295,8 @@ pub fn main() -> i32 {
         }
         Command::Staff(a) => staff::staff(&a),
         Command::Import(a) => import::import(&a),
+        Command::Discover(a) => discover::discover(&a),
+        Command::CompareLogs(a) => discover::compare(&a),
         Command::Schema => {
             use std::io::Write as _;
             match std::io::stdout().write_all(crate::scenario::json_schema::schema_text().as_bytes()) {

@@ -359,7 +359,7 @@ fn stirling_correction(x: f64) -> f64 {
 
 /// `ln Γ(x)` for `x > 0`, by upward recurrence to `x >= 10` and the Stirling
 /// series (absolute error around 1e-15).
-fn ln_gamma(x: f64) -> f64 {
+pub fn ln_gamma(x: f64) -> f64 {
     let mut x = x;
     let mut prod = 1.0;
     while x < 10.0 {

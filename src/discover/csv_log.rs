@@ -1,0 +1,251 @@
+//! CSV event logs and queue-ticket exports, read row by row.
+//!
+//! The reader keeps one reusable record and interned names: rows stream through, only the
+//! compact `Event` of each is kept (see `log`).
+
+use std::path::Path;
+
+use super::columns::{self, Role};
+use super::log::{Event, EventLog, NONE, PatienceObs, Problem};
+use super::time;
+
+/// Column names given on the command line (`None`: recognised from the header).
+#[derive(Default, Debug, Clone)]
+pub struct Mapping {
+    pub case: Option<String>,
+    pub activity: Option<String>,
+    pub start: Option<String>,
+    pub end: Option<String>,
+    pub resource: Option<String>,
+    pub enable: Option<String>,
+    pub customer_type: Option<String>,
+    pub ticket: Option<String>,
+    pub service: Option<String>,
+    pub issue: Option<String>,
+    pub call: Option<String>,
+    pub counter: Option<String>,
+    pub left: Option<String>,
+}
+
+fn open(path: &Path) -> Result<(csv::Reader<std::fs::File>, Vec<String>), String> {
+    let file = std::fs::File::open(path).map_err(|e| format!("{}: cannot open: {e}", path.display()))?;
+    let mut rdr = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(file);
+    let headers = rdr.headers().map_err(|e| format!("{}: line 1: cannot read the header: {e}", path.display()))?;
+    let headers: Vec<String> = headers.iter().map(|h| h.trim_start_matches('\u{feff}').to_string()).collect();
+    Ok((rdr, headers))
+}
+
+/// True if the CSV file's header is a queue-ticket export's.
+pub fn looks_like_tickets(path: &Path) -> Result<bool, String> {
+    let (_, headers) = open(path)?;
+    Ok(columns::is_ticket_header(&headers))
+}
+
+fn need(path: &Path, headers: &[String], role: Role, flag: Option<&String>, what: &str) -> Result<usize, String> {
+    columns::find(headers, role, flag.map(String::as_str)).map_err(|e| format!("{}: {e}", path.display()))?.ok_or_else(
+        || {
+            format!(
+                "{}: line 1: no {what} column (header: {}); name it with {}",
+                path.display(),
+                headers.iter().map(|h| format!("{h:?}")).collect::<Vec<_>>().join(", "),
+                role.flag()
+            )
+        },
+    )
+}
+
+fn opt(path: &Path, headers: &[String], role: Role, flag: Option<&String>) -> Result<Option<usize>, String> {
+    columns::find(headers, role, flag.map(String::as_str)).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn field(rec: &csv::StringRecord, i: Option<usize>) -> &str {
+    i.and_then(|i| rec.get(i)).unwrap_or("")
+}
+
+/// Reads a CSV event log (one row per activity instance with start and end, or one row per
+/// completion when only an end column exists).
+pub fn read_events(path: &Path, m: &Mapping) -> Result<EventLog, String> {
+    let (mut rdr, headers) = open(path)?;
+    let case = need(path, &headers, Role::Case, m.case.as_ref(), "case id")?;
+    let activity = need(path, &headers, Role::Activity, m.activity.as_ref(), "activity")?;
+    let end = opt(path, &headers, Role::End, m.end.as_ref())?;
+    let start = opt(path, &headers, Role::Start, m.start.as_ref())?;
+    if start.is_none() && end.is_none() {
+        return Err(format!(
+            "{}: line 1: no start or end time column; name them with --start and --end",
+            path.display()
+        ));
+    }
+    let resource = opt(path, &headers, Role::Resource, m.resource.as_ref())?;
+    let enable = opt(path, &headers, Role::Enable, m.enable.as_ref())?;
+    let ctype = opt(path, &headers, Role::Type, m.customer_type.as_ref())?;
+    let mut log = EventLog { type_attribute: ctype.map(|i| headers[i].clone()), ..Default::default() };
+    let mut rec = csv::StringRecord::new();
+    loop {
+        match rdr.read_record(&mut rec) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                return Err(format!("{}: line {line}: not valid CSV: {e}", path.display()));
+            }
+        }
+        let line = rec.position().map_or(0, |p| p.line());
+        let (c, a) = (field(&rec, Some(case)), field(&rec, Some(activity)));
+        if c.is_empty() || a.is_empty() {
+            log.issues.note(Problem::MissingField, line);
+            continue;
+        }
+        let s_txt = field(&rec, start);
+        let e_txt = field(&rec, end);
+        let s = time::parse(s_txt);
+        let e = time::parse(e_txt);
+        if (!s_txt.is_empty() && s.is_none()) || (!e_txt.is_empty() && e.is_none()) {
+            log.issues.note(Problem::BadTimestamp, line);
+            continue;
+        }
+        // A log with only completion times: each event is an instant.
+        let (s, e) = match (s, e) {
+            (Some(s), Some(e)) => (s, e),
+            (Some(s), None) => {
+                log.issues.note(Problem::MissingEnd, line);
+                (s, f64::NAN)
+            }
+            (None, Some(e)) if start.is_none() => (e, e),
+            _ => {
+                log.issues.note(Problem::BadTimestamp, line);
+                continue;
+            }
+        };
+        if e < s {
+            log.issues.note(Problem::EndBeforeStart, line);
+            continue;
+        }
+        if e == s && start.is_some() {
+            log.issues.note(Problem::ZeroLength, line);
+        }
+        let en = time::parse(field(&rec, enable)).unwrap_or(f64::NAN);
+        let ci = log.case(c);
+        let t = field(&rec, ctype);
+        if !t.is_empty() && log.case_type[ci as usize] == NONE {
+            log.case_type[ci as usize] = log.types.get(t);
+        }
+        let r = field(&rec, resource);
+        let event = Event {
+            case: ci,
+            activity: log.activities.get(a),
+            resource: if r.is_empty() { NONE } else { log.resources.get(r) },
+            start: s,
+            end: e,
+            enable: en,
+            line: line as u32,
+        };
+        log.events.push(event);
+    }
+    log.finish();
+    Ok(log)
+}
+
+/// Reads a yes/no "left unserved" value.
+fn flag(text: &str) -> Option<bool> {
+    match text.trim().to_lowercase().as_str() {
+        "" | "0" | "false" | "no" | "n" | "served" | "f" => Some(false),
+        "1" | "true" | "yes" | "y" | "left" | "abandoned" | "unserved" | "no_show" | "noshow" | "t" => Some(true),
+        _ => None,
+    }
+}
+
+/// Reads a queue-ticket export: each ticket is a case of one visit whose activity is the
+/// service type, arriving at the issue time, served from the call to the end by the counter.
+/// Tickets that left unserved feed the patience estimate (served ones as censored waits).
+pub fn read_tickets(path: &Path, m: &Mapping) -> Result<EventLog, String> {
+    let (mut rdr, headers) = open(path)?;
+    let ticket = need(path, &headers, Role::Ticket, m.ticket.as_ref(), "ticket id")?;
+    let service = need(path, &headers, Role::Service, m.service.as_ref(), "service type")?;
+    let issue = need(path, &headers, Role::Issue, m.issue.as_ref(), "issue time")?;
+    let call = need(path, &headers, Role::Call, m.call.as_ref(), "call time")?;
+    let end = opt(path, &headers, Role::End, m.end.as_ref())?;
+    let counter = opt(path, &headers, Role::Counter, m.counter.as_ref())?;
+    let left = opt(path, &headers, Role::Left, m.left.as_ref())?;
+    let ctype = opt(path, &headers, Role::Type, m.customer_type.as_ref())?;
+    let mut log = EventLog { tickets: true, type_attribute: ctype.map(|i| headers[i].clone()), ..Default::default() };
+    let mut rec = csv::StringRecord::new();
+    loop {
+        match rdr.read_record(&mut rec) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                return Err(format!("{}: line {line}: not valid CSV: {e}", path.display()));
+            }
+        }
+        let line = rec.position().map_or(0, |p| p.line());
+        let (id, svc) = (field(&rec, Some(ticket)), field(&rec, Some(service)));
+        if id.is_empty() || svc.is_empty() {
+            log.issues.note(Problem::MissingField, line);
+            continue;
+        }
+        let Some(issued) = time::parse(field(&rec, Some(issue))) else {
+            log.issues.note(Problem::BadTimestamp, line);
+            continue;
+        };
+        let called = time::parse(field(&rec, Some(call)));
+        let ended = time::parse(field(&rec, end));
+        let gone = match flag(field(&rec, left)) {
+            Some(g) => g,
+            None => {
+                log.issues.note(Problem::BadFlag, line);
+                false
+            }
+        };
+        if gone || called.is_none() {
+            // Left unserved: gave up after the end (or call) time if recorded. Without either the
+            // wait is unknown and the ticket only counts as an arrival.
+            if let Some(t) = ended.or(called).filter(|t| *t >= issued) {
+                log.patience.push(PatienceObs { wait: t - issued, abandoned: true });
+            }
+            let ci = log.case(id);
+            log.case_arrival[ci as usize] = issued;
+            continue;
+        }
+        let called = called.unwrap_or(issued);
+        if called < issued {
+            log.issues.note(Problem::EndBeforeStart, line);
+            continue;
+        }
+        log.patience.push(PatienceObs { wait: called - issued, abandoned: false });
+        let e = match ended {
+            Some(e) if e < called => {
+                log.issues.note(Problem::EndBeforeStart, line);
+                continue;
+            }
+            Some(e) => e,
+            None => {
+                log.issues.note(Problem::MissingEnd, line);
+                f64::NAN
+            }
+        };
+        if e == called {
+            log.issues.note(Problem::ZeroLength, line);
+        }
+        let ci = log.case(id);
+        log.case_arrival[ci as usize] = issued;
+        let t = field(&rec, ctype);
+        if !t.is_empty() {
+            log.case_type[ci as usize] = log.types.get(t);
+        }
+        let r = field(&rec, counter);
+        let event = Event {
+            case: ci,
+            activity: log.activities.get(svc),
+            resource: if r.is_empty() { NONE } else { log.resources.get(r) },
+            start: called,
+            end: e,
+            enable: issued,
+            line: line as u32,
+        };
+        log.events.push(event);
+    }
+    log.finish();
+    Ok(log)
+}

@@ -1,0 +1,346 @@
+//! The discovered model written as a scenario file, each inferred value with its evidence in
+//! a comment (sample size, confidence interval or fit statistic), so a planner can see what
+//! rests on 8 observations and what on 8,000.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use super::Discovery;
+use super::arrivals::BINS;
+use super::fit::{Family, Fit};
+use super::log::NONE;
+use super::process::Routes;
+use super::time::WEEKDAYS;
+
+/// A TOML basic string.
+pub fn q(s: &str) -> String {
+    let mut o = String::with_capacity(s.len() + 2);
+    o.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => o.push_str("\\\""),
+            '\\' => o.push_str("\\\\"),
+            '\n' => o.push_str("\\n"),
+            '\t' => o.push_str("\\t"),
+            c if c.is_control() => {
+                let _ = write!(o, "\\u{:04X}", c as u32);
+            }
+            c => o.push(c),
+        }
+    }
+    o.push('"');
+    o
+}
+
+/// A duration in minutes, 4 significant digits.
+fn dur(x: f64) -> String {
+    format!("{}min", sig(x))
+}
+
+fn sig(x: f64) -> String {
+    if x == 0.0 {
+        return "0".into();
+    }
+    let digits = (4 - 1 - x.abs().log10().floor() as i32).clamp(0, 9) as usize;
+    let s = format!("{x:.digits$}");
+    if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s }
+}
+
+fn clock(m: f64) -> String {
+    format!("{:02}:{:02}", (m / 60.0) as u32, (m % 60.0) as u32)
+}
+
+pub fn dist(f: &Family) -> String {
+    match f {
+        Family::Exponential { mean } => format!("{{ dist = \"exponential\", mean = \"{}\" }}", dur(*mean)),
+        Family::Lognormal { mu, sigma } => {
+            let mean = (mu + sigma * sigma / 2.0).exp();
+            let sd = mean * ((sigma * sigma).exp() - 1.0).sqrt();
+            format!("{{ dist = \"lognormal\", mean = \"{}\", sd = \"{}\" }}", dur(mean), dur(sd))
+        }
+        Family::Gamma { shape, scale } => {
+            format!("{{ dist = \"gamma\", mean = \"{}\", sd = \"{}\" }}", dur(shape * scale), dur(shape.sqrt() * scale))
+        }
+        Family::Weibull { shape, scale } => {
+            format!("{{ dist = \"weibull\", shape = {}, scale = \"{}\" }}", sig(*shape), dur(*scale))
+        }
+        Family::TruncNormal { mean, sd } => {
+            format!("{{ dist = \"normal\", mean = \"{}\", sd = \"{}\" }}", dur(*mean), dur(*sd))
+        }
+        Family::Fixed { value } => format!("{{ dist = \"deterministic\", value = \"{}\" }}", dur(*value)),
+        Family::Empirical { values } => {
+            let v: Vec<String> = values.iter().map(|x| sig(*x)).collect();
+            format!("{{ dist = \"empirical\", values = [{}] }}", v.join(", "))
+        }
+    }
+}
+
+fn fit_comment(f: &Fit) -> String {
+    let mut s = format!("n = {}", f.n);
+    if f.zeros > 0 {
+        let _ = write!(s, " ({} zero-length left out of the fit)", f.zeros);
+    }
+    if f.aic.is_finite() {
+        let _ = write!(s, ", AIC {:.1}, BIC {:.1}, KS D = {:.3} (p ≈ {:.2})", f.aic, f.bic, f.ks, f.ks_p);
+        let others: Vec<String> = f.candidates.iter().map(|(n, a)| format!("{n} {a:.1}")).collect();
+        let _ = write!(s, "; AIC of candidates: {}", others.join(", "));
+    }
+    if !f.note.is_empty() {
+        let _ = write!(s, "; {}", f.note);
+    }
+    s
+}
+
+/// Routing probabilities (rounded down to 6 decimals so they never sum above 1; the remainder
+/// leaves).
+fn routes(r: &Routes, names: &[String]) -> (String, String) {
+    let total = r.total().max(1) as f64;
+    let mut items = Vec::new();
+    let mut evidence = Vec::new();
+    for (a, n) in &r.next {
+        let p = (*n as f64 / total * 1e6).floor() / 1e6;
+        items.push(format!("{{ step = {}, p = {} }}", q(&names[*a as usize]), p));
+        evidence.push(format!("{n}"));
+    }
+    let text = format!("[{}]", items.join(", "));
+    let ev = format!("{} of {} visits; {} ended here", evidence.join(" + "), r.total(), r.ended);
+    (text, ev)
+}
+
+/// Writes the scenario. `schema` adds the `#:schema` line (only when the relative path
+/// resolves from the output's folder).
+pub fn scenario(d: &Discovery, schema: bool) -> String {
+    let log = &d.log;
+    let mut o = String::new();
+    if schema {
+        o.push_str("#:schema ../docs/scenario.schema.json\n");
+    }
+    let _ = writeln!(o, "# Discovered by `branchsim discover` from {}", d.source);
+    let _ = writeln!(
+        o,
+        "# {} cases, {} events, {} activities, {} resources; {}.",
+        log.cases.len(),
+        log.events.len(),
+        log.activities.len(),
+        log.resources.len(),
+        log.describe_span()
+    );
+    for line in log.issues.report(&d.source).lines() {
+        let _ = writeln!(o, "# data: {line}");
+    }
+    o.push_str(
+        "# Every inferred value carries its evidence in a comment: n (observations), 95% CI or fit statistics.\n\n",
+    );
+    let weeks = d.weeks;
+    let _ = writeln!(o, "name = {}", q(&format!("discovered from {}", d.source_name)));
+    let _ = writeln!(o, "description = {}", q(&format!("As-is model of {}", log.describe_span())));
+    o.push_str("time_unit = \"min\"\nstart = \"00:00\"          # t = 0 is a Monday midnight: the arrival profile below is per hour of the week\nstart_day = \"mon\"\n");
+    let _ = writeln!(o, "horizon = \"{}d\"            # {} week(s)", weeks * 7, weeks);
+    o.push_str("seed = 1\nreplications = 20\n\n");
+
+    // Calendars of the pools.
+    for p in &d.pools {
+        if p.hours.iter().all(Vec::is_empty) {
+            continue;
+        }
+        let _ = writeln!(
+            o,
+            "[calendars.{}]   # hours in which members start work (≥ 1/4 of a typical hour's starts)",
+            q(&p.name)
+        );
+        for (wd, hours) in p.hours.iter().enumerate() {
+            if hours.is_empty() {
+                let _ = writeln!(o, "{} = \"closed\"", WEEKDAYS[wd]);
+            } else {
+                let r: Vec<String> = hours.iter().map(|(a, b)| q(&format!("{}-{}", clock(*a), clock(*b)))).collect();
+                let _ = writeln!(o, "{} = [{}]", WEEKDAYS[wd], r.join(", "));
+            }
+        }
+        o.push('\n');
+    }
+
+    // Customers.
+    let types: Vec<(u32, u64)> = d.process.cases_by_type.iter().map(|(t, n)| (*t, *n)).collect();
+    let total_cases: u64 = types.iter().map(|t| t.1).sum::<u64>().max(1);
+    let type_name = |t: u32| -> String {
+        if t == NONE {
+            if log.tickets { "customer".into() } else { "case".into() }
+        } else {
+            log.types.names[t as usize].clone()
+        }
+    };
+    let names = &log.activities.names;
+    for (t, n) in &types {
+        let firsts: Vec<(u32, u64)> =
+            d.process.first.iter().filter(|((ty, _), _)| ty == t).map(|((_, a), c)| (*a, *c)).collect();
+        let main = firsts.iter().max_by_key(|f| f.1).map(|f| f.0).unwrap_or(0);
+        o.push_str("[[customers]]\n");
+        let _ = writeln!(o, "name = {}            # {n} of {total_cases} cases", q(&type_name(*t)));
+        let _ = writeln!(o, "first_step = {}", q(&names[main as usize]));
+        if log.tickets {
+            o.push_str("kind = \"customer\"\n");
+            if let Some(p) = &d.patience {
+                let _ = writeln!(
+                    o,
+                    "patience = {{ dist = \"exponential\", mean = \"{}\" }}   # censored MLE: {} left unserved, {} served (censored at their wait); Kaplan–Meier median {}",
+                    dur(p.exp_mean),
+                    p.abandoned,
+                    p.censored,
+                    p.km_median.map_or("not reached".to_string(), dur)
+                );
+            }
+        } else {
+            o.push_str("kind = \"case\"\n");
+        }
+        o.push('\n');
+    }
+
+    // Arrivals: one stream per (type, first activity), the weekly profile scaled by share.
+    let a = &d.arrivals;
+    o.push_str("# Arrivals per hour of the week (non-homogeneous Poisson, rate = arrivals in the hour / number of\n");
+    o.push_str("# such weekdays in the log); 95% Poisson CI of each non-zero hour:\n");
+    for (wd, day) in WEEKDAYS.iter().enumerate() {
+        if a.closed(wd) {
+            let _ = writeln!(o, "#   {day}: no arrivals on {} {day}s: closed", a.days[wd]);
+            continue;
+        }
+        let mut parts = Vec::new();
+        for h in 0..BINS {
+            let (r, lo, hi) = a.rate(wd, h);
+            if a.counts[wd][h] > 0 {
+                parts.push(format!("{h:02}h {} [{}, {}]", sig(r), sig(lo), sig(hi)));
+            }
+        }
+        let _ = writeln!(
+            o,
+            "#   {} (n = {} over {} days): {}",
+            WEEKDAYS[wd],
+            a.counts[wd].iter().sum::<u64>(),
+            a.days[wd],
+            parts.join("; ")
+        );
+    }
+    if !a.quiet_dates.is_empty() {
+        let _ = writeln!(
+            o,
+            "# Dates without arrivals on open weekdays (holidays? not modelled): {}",
+            a.quiet_dates.join(", ")
+        );
+    }
+    let mut profile = String::new();
+    for w in 0..weeks {
+        for (wd, day) in WEEKDAYS.iter().enumerate() {
+            let rs: Vec<String> = (0..BINS).map(|h| q(&format!("{}/h", sig(a.rate(wd, h).0)))).collect();
+            let _ = write!(profile, "  {},", rs.join(", "));
+            if w == 0 {
+                let _ = write!(profile, "   # {day}");
+            }
+            profile.push('\n');
+        }
+    }
+    let mut streams = 0;
+    for (t, n) in &types {
+        let firsts: Vec<(u32, u64)> =
+            d.process.first.iter().filter(|((ty, _), _)| ty == t).map(|((_, a), c)| (*a, *c)).collect();
+        for (f, c) in firsts {
+            streams += 1;
+            let share = c as f64 / total_cases as f64;
+            o.push_str("[[arrivals]]\n");
+            let _ = writeln!(o, "name = {}", q(&format!("{} → {}", type_name(*t), names[f as usize])));
+            let _ = writeln!(o, "customer = {}", q(&type_name(*t)));
+            let _ = writeln!(o, "first_step = {}", q(&names[f as usize]));
+            let _ = writeln!(
+                o,
+                "scale = {}          # {c} of {total_cases} cases ({n} of this type) start here",
+                sig(share)
+            );
+            o.push_str("interval = \"1h\"\n");
+            if streams == 1 {
+                let _ = writeln!(o, "rates = [\n{profile}]\n");
+            } else {
+                let _ = writeln!(o, "rates = [\n{profile}]   # the same weekly profile\n");
+            }
+        }
+    }
+
+    // Resources.
+    let mut queue_of: BTreeMap<u32, Vec<&str>> = BTreeMap::new();
+    for p in &d.pools {
+        for a in &p.activities {
+            queue_of.entry(*a).or_default().push(&p.name);
+        }
+    }
+    for p in &d.pools {
+        let members: Vec<&str> = p.members.iter().map(|m| log.resources.names[*m as usize].as_str()).collect();
+        let skills: Vec<String> = p
+            .activities
+            .iter()
+            .filter(|a| queue_of.get(a).is_some_and(|v| v.len() > 1))
+            .map(|a| q(&names[*a as usize]))
+            .collect();
+        let acts: Vec<&str> = p.activities.iter().map(|a| names[*a as usize].as_str()).collect();
+        o.push_str("[[resources]]\n");
+        let _ = writeln!(o, "name = {}", q(&p.name));
+        let peak = p.busy.iter().flatten().fold(0.0f64, |m, x| m.max(*x));
+        let _ = writeln!(
+            o,
+            "staff = {}            # distinct members seen ({}); at most {} starting work in one hour on average; {} events",
+            p.members.len(),
+            members.join(", "),
+            sig(peak),
+            p.events
+        );
+        let _ = writeln!(o, "# performs: {}", acts.join(", "));
+        if !skills.is_empty() {
+            let _ = writeln!(o, "skills = [{}]   # activities shared with other pools", skills.join(", "));
+        }
+        if !p.hours.iter().all(Vec::is_empty) {
+            let _ = writeln!(o, "calendar = {}", q(&p.name));
+        }
+        o.push('\n');
+    }
+
+    // Steps.
+    let multi_type = types.len() > 1;
+    for s in &d.process.steps {
+        let name = &names[s.activity as usize];
+        o.push_str("[[steps]]\n");
+        let _ = writeln!(o, "name = {}            # {} visits", q(name), s.visits);
+        match queue_of.get(&s.activity).map(Vec::as_slice) {
+            Some([one]) => {
+                let _ = writeln!(o, "resource = {}", q(one));
+            }
+            Some(_) => {
+                let _ = writeln!(o, "resource = {}   # a skill of several pools", q(name));
+            }
+            None => o.push_str("# no resource in the log: a pure delay\n"),
+        }
+        match &s.fit {
+            Some(f) => {
+                let _ = writeln!(o, "service = {}", dist(&f.family));
+                let _ = writeln!(o, "# service fit: {}", fit_comment(f));
+            }
+            None => o.push_str("service = \"0min\"   # no finished event: duration unknown\n"),
+        }
+        if s.wait_n > 0 {
+            let _ = writeln!(
+                o,
+                "# observed wait before the step (start − enable time): mean {} over {} visits",
+                dur(s.wait_sum / s.wait_n as f64),
+                s.wait_n
+            );
+        }
+        if !s.routes.next.is_empty() {
+            let (text, ev) = routes(&s.routes, names);
+            let _ = writeln!(o, "next = {text}   # {ev}");
+        }
+        if multi_type {
+            for (t, r) in &s.routes_for {
+                let (text, ev) = routes(r, names);
+                let _ = writeln!(o, "next_for.{} = {text}   # {ev}", q(&type_name(*t)));
+            }
+        }
+        o.push('\n');
+    }
+    o
+}

@@ -1,0 +1,108 @@
+//! `branchsim discover`: an as-is scenario from a bank's own event log, and `compare-logs`:
+//! how far a simulated log is from a real one.
+//!
+//! Reading (`csv_log`, `xes`) turns a file into an `EventLog` of interned names and compact
+//! events, counting messy data instead of failing on it; inference (`arrivals`, `process`,
+//! `pools`, `patience`, `fit`) derives each part of the model with its evidence; `emit`
+//! writes the scenario with that evidence as comments. `distance` implements the measures of
+//! the `log-distance-measures` Python package, against which `benches/logdist` checks it.
+
+pub mod arrivals;
+pub mod baseline;
+pub mod columns;
+pub mod csv_log;
+pub mod distance;
+pub mod emit;
+pub mod fit;
+pub mod log;
+pub mod patience;
+pub mod pools;
+pub mod process;
+pub mod special;
+pub mod time;
+pub mod xes;
+
+use std::path::Path;
+
+pub use csv_log::Mapping;
+
+/// What kind of file a log is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// From the extension (.xes) or the CSV header (issue and call times: tickets).
+    Auto,
+    Csv,
+    Xes,
+    Tickets,
+}
+
+/// Reads a log of any supported format. An unusable file (no event with a case, activity and
+/// time) is an error.
+pub fn read(path: &Path, format: Format, m: &Mapping) -> Result<log::EventLog, String> {
+    let format = match format {
+        Format::Auto => {
+            let ext = path.extension().and_then(|e| e.to_str()).map(str::to_lowercase);
+            if ext.as_deref() == Some("xes") {
+                Format::Xes
+            } else if csv_log::looks_like_tickets(path)? {
+                Format::Tickets
+            } else {
+                Format::Csv
+            }
+        }
+        f => f,
+    };
+    let log = match format {
+        Format::Xes => xes::read(path, m.customer_type.as_deref())?,
+        Format::Tickets => csv_log::read_tickets(path, m)?,
+        _ => csv_log::read_events(path, m)?,
+    };
+    if log.events.is_empty() && log.patience.is_empty() {
+        let mut msg =
+            format!("{}: no usable event (each needs a case id, an activity and a readable time)", path.display());
+        let problems = log.issues.report(&path.display().to_string());
+        if !problems.is_empty() {
+            msg.push('\n');
+            msg.push_str(problems.trim_end());
+        }
+        return Err(msg);
+    }
+    Ok(log)
+}
+
+/// Everything inferred from one log.
+pub struct Discovery {
+    pub source: String,
+    pub source_name: String,
+    pub log: log::EventLog,
+    pub arrivals: arrivals::Arrivals,
+    pub process: process::Process,
+    pub pools: Vec<pools::Pool>,
+    pub patience: Option<patience::Patience>,
+    pub weeks: u64,
+}
+
+/// Infers the model from a log. `weeks`: simulated horizon; default the log's span.
+pub fn discover(log: log::EventLog, source: &Path, weeks: Option<u64>) -> Discovery {
+    let arrivals = arrivals::Arrivals::from_log(&log);
+    let pools = pools::infer(&log);
+    let process = process::infer(&log, &pools::WorkClock::new(&log, &pools));
+    let patience = patience::estimate(&log.patience);
+    // The horizon covers the weeks in which cases arrived (later events finish those cases).
+    let span_weeks = match (arrivals.times.first(), arrivals.times.last()) {
+        (Some(a), Some(b)) if b > a => ((b - a) / (7.0 * 1440.0)).ceil() as u64,
+        _ => 1,
+    };
+    Discovery {
+        source: source.display().to_string(),
+        source_name: source
+            .file_name()
+            .map_or_else(|| source.display().to_string(), |f| f.to_string_lossy().into_owned()),
+        log,
+        arrivals,
+        process,
+        pools,
+        patience,
+        weeks: weeks.unwrap_or(span_weeks).clamp(1, 520),
+    }
+}

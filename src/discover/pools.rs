@@ -1,0 +1,235 @@
+//! Resource pools: resources that performed the same set of activities form one pool (a
+//! resource doing several activities makes its pool multi-skilled); the pool's staff is its
+//! number of distinct members and its calendar the weekday hours in which its members were
+//! observed working.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::log::{EventLog, NONE};
+use super::time;
+
+#[derive(Clone, Debug)]
+pub struct Pool {
+    pub name: String,
+    pub members: Vec<u32>,
+    pub activities: BTreeSet<u32>,
+    /// Open hours per weekday (clock minutes), from observed work.
+    pub hours: [Vec<(f64, f64)>; 7],
+    /// Mean distinct members starting work per weekday × hour on days the pool worked.
+    pub busy: [[f64; 24]; 7],
+    /// Events served by this pool's members.
+    pub events: u64,
+}
+
+/// The name of a resource without its trailing number (`Clerk-000004` → `Clerk`), so pools
+/// read as roles.
+fn role(name: &str) -> String {
+    let t = name.trim_end_matches(|c: char| c.is_ascii_digit()).trim_end_matches(['-', '_', ' ', '#', '.']);
+    let t = if t.is_empty() { name } else { t };
+    t.to_string()
+}
+
+/// Working time of events: the part of [start, end) inside the calendar of the resource's
+/// pool, so that work resumed the next morning does not count the night as processing.
+pub struct WorkClock {
+    pool_of: Vec<usize>,
+    open: Vec<[[bool; 24]; 7]>,
+}
+
+impl WorkClock {
+    pub fn new(log: &EventLog, pools: &[Pool]) -> WorkClock {
+        let mut pool_of = vec![usize::MAX; log.resources.len()];
+        let mut open = Vec::new();
+        for (i, p) in pools.iter().enumerate() {
+            for m in &p.members {
+                pool_of[*m as usize] = i;
+            }
+            let mut o = [[false; 24]; 7];
+            for (wd, hours) in p.hours.iter().enumerate() {
+                for (a, b) in hours {
+                    o[wd][(*a / 60.0) as usize..(*b / 60.0) as usize].fill(true);
+                }
+            }
+            open.push(o);
+        }
+        WorkClock { pool_of, open }
+    }
+
+    /// Working minutes of [s, e): the length less every closed stretch of the resource's
+    /// calendar after which the work went on (the night between a start at 16:45 or 17:00 and
+    /// an end at 09:45). Closed time at the end is kept: work that runs past closing was done;
+    /// so is less than an hour before opening (an early start). Events
+    /// longer than 60 days (logging errors) and resources without a calendar keep their length.
+    pub fn work(&self, resource: u32, s: f64, e: f64) -> f64 {
+        let Some(open) = self.pool_of.get(resource as usize).and_then(|p| self.open.get(*p)) else { return e - s };
+        if e - s > 60.0 * 1440.0 || !open.iter().flatten().any(|o| *o) {
+            return e - s;
+        }
+        let is_open = |t: f64| open[time::weekday(t)][((time::clock(t) / 60.0) as usize).min(23)];
+        let mut closed = 0.0;
+        let mut run: Option<f64> = None; // start of the current closed stretch
+        let mut t = s;
+        let mut seen_open = is_open(s);
+        while t < e {
+            let next = (((t / 60.0).floor() + 1.0) * 60.0).min(e);
+            if is_open(t) {
+                if let Some(r) = run.take() {
+                    // A stretch before the first open hour is an interruption only if long
+                    // (started at closing time, resumed in the morning), not an early start.
+                    if seen_open || t - r >= 60.0 {
+                        closed += t - r;
+                    }
+                }
+                seen_open = true;
+            } else if run.is_none() {
+                run = Some(t);
+            }
+            t = next;
+        }
+        e - s - closed
+    }
+}
+
+pub fn infer(log: &EventLog) -> Vec<Pool> {
+    let nr = log.resources.len();
+    let mut acts: Vec<BTreeSet<u32>> = vec![BTreeSet::new(); nr];
+    for e in &log.events {
+        if e.resource != NONE {
+            acts[e.resource as usize].insert(e.activity);
+        }
+    }
+    let mut groups: BTreeMap<BTreeSet<u32>, Vec<u32>> = BTreeMap::new();
+    for (r, a) in acts.iter().enumerate() {
+        if !a.is_empty() {
+            groups.entry(a.clone()).or_default().push(r as u32);
+        }
+    }
+    let mut pool_of = vec![usize::MAX; nr];
+    let mut pools: Vec<Pool> = Vec::new();
+    let mut used = BTreeMap::<String, usize>::new();
+    for (activities, members) in groups {
+        let mut roles: BTreeMap<String, usize> = BTreeMap::new();
+        for m in &members {
+            *roles.entry(role(&log.resources.names[*m as usize])).or_default() += 1;
+        }
+        let base = roles.into_iter().max_by_key(|(_, n)| *n).map(|(r, _)| r).unwrap_or_default();
+        let k = used.entry(base.clone()).or_default();
+        *k += 1;
+        let name = if *k == 1 { base } else { format!("{base}_{k}") };
+        for m in &members {
+            pool_of[*m as usize] = pools.len();
+        }
+        pools.push(Pool { name, members, activities, hours: Default::default(), busy: [[0.0; 24]; 7], events: 0 });
+    }
+    // Hours in which members start work, per date: the calendar. Covered hours are not used,
+    // since an event open over a night or a weekend (work resumed the next working day) would
+    // open the calendar around the clock.
+    let mut cells: Vec<BTreeMap<(i64, usize), BTreeSet<u32>>> = vec![BTreeMap::new(); pools.len()];
+    let mut starts: Vec<[[u64; 24]; 7]> = vec![[[0; 24]; 7]; pools.len()];
+    for e in &log.events {
+        if e.resource == NONE || e.end.is_nan() {
+            continue;
+        }
+        let p = pool_of[e.resource as usize];
+        pools[p].events += 1;
+        let h = ((time::clock(e.start) / 60.0) as usize).min(23);
+        starts[p][time::weekday(e.start)][h] += 1;
+        cells[p].entry((time::day(e.start), h)).or_default().insert(e.resource);
+    }
+    for (p, pool) in pools.iter_mut().enumerate() {
+        let mut days: [BTreeSet<i64>; 7] = Default::default();
+        let mut sums = [[0.0; 24]; 7];
+        for ((d, h), who) in &cells[p] {
+            let wd = time::weekday(*d as f64 * 1440.0);
+            days[wd].insert(*d);
+            sums[wd][*h] += who.len() as f64;
+        }
+        for wd in 0..7 {
+            let nd = days[wd].len() as f64;
+            if nd == 0.0 {
+                continue;
+            }
+            for (b, s) in pool.busy[wd].iter_mut().zip(&sums[wd]) {
+                *b = s / nd;
+            }
+            // Open when at least a quarter as much work starts in that hour as in a typical
+            // (median) working hour of that weekday: odd late starts do not open the evening.
+            let mut busy_hours: Vec<u64> = starts[p][wd].iter().copied().filter(|c| *c > 0).collect();
+            busy_hours.sort_unstable();
+            let typical = busy_hours.get(busy_hours.len() / 2).copied().unwrap_or(0) as f64;
+            let open: Vec<bool> =
+                (0..24).map(|h| starts[p][wd][h] as f64 >= 0.25 * typical && starts[p][wd][h] > 0).collect();
+            let mut h = 0;
+            while h < 24 {
+                if open[h] {
+                    let s = h;
+                    while h < 24 && open[h] {
+                        h += 1;
+                    }
+                    pool.hours[wd].push((s as f64 * 60.0, h as f64 * 60.0));
+                } else {
+                    h += 1;
+                }
+            }
+        }
+    }
+    pools
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn roles_drop_the_number() {
+        assert_eq!(super::role("Clerk-000004"), "Clerk");
+        assert_eq!(super::role("Loan Officer-000002"), "Loan Officer");
+        assert_eq!(super::role("42"), "42");
+        assert_eq!(super::role("张三"), "张三");
+    }
+}
+
+#[cfg(test)]
+mod work_tests {
+    use super::*;
+    use crate::discover::log::{Event, EventLog};
+
+    #[test]
+    fn only_whole_closed_stretches_are_left_out() {
+        let mut log = EventLog::default();
+        let r = log.resources.get("clerk-1");
+        log.activities.get("a");
+        let c = log.case("1");
+        // 2024-01-01 is a Monday; the clerk starts work at 09:00-16:00 every weekday.
+        let day0 = crate::discover::time::parse("2024-01-01T00:00:00").unwrap();
+        for d in 0..5 {
+            for h in 9..17 {
+                let s = day0 + f64::from(d * 1440 + h * 60);
+                log.events.push(Event {
+                    case: c,
+                    activity: 0,
+                    resource: r,
+                    start: s,
+                    end: s + 30.0,
+                    enable: f64::NAN,
+                    line: 2,
+                });
+            }
+        }
+        log.finish();
+        let pools = infer(&log);
+        assert_eq!(pools[0].hours[0], vec![(540.0, 1020.0)], "09:00-17:00");
+        assert!(pools[0].hours[5].is_empty(), "Saturday closed");
+        let w = WorkClock::new(&log, &pools);
+        let mon = day0;
+        // 16:45 Monday to 09:45 Tuesday: 15 + 45 minutes of work.
+        assert_eq!(w.work(r, mon + 16.0 * 60.0 + 45.0, mon + 1440.0 + 9.0 * 60.0 + 45.0), 60.0);
+        // Started at closing, finished the next morning: the night is left out.
+        assert_eq!(w.work(r, mon + 17.0 * 60.0, mon + 1440.0 + 9.0 * 60.0 + 10.0), 10.0);
+        // An early start at 08:50 counts.
+        assert_eq!(w.work(r, mon + 8.0 * 60.0 + 50.0, mon + 9.0 * 60.0 + 20.0), 30.0);
+        // Running 20 minutes past closing counts in full.
+        assert_eq!(w.work(r, mon + 16.0 * 60.0 + 50.0, mon + 17.0 * 60.0 + 20.0), 30.0);
+        // Friday 16:30 to Monday 09:30: the weekend is left out.
+        let fri = mon + 4.0 * 1440.0;
+        assert_eq!(w.work(r, fri + 16.0 * 60.0 + 30.0, fri + 3.0 * 1440.0 + 9.0 * 60.0 + 30.0), 60.0);
+    }
+}
