@@ -166,7 +166,6 @@ fn parallel_and_inclusive_gateways_are_written_as_forks() {
 }
 
 #[test]
-#[ignore = "needs fork/join (#21 engine)"]
 fn fork_models_load_once_the_engine_has_fork_join() {
     for (b, p) in [("and_split.bpmn", None), ("or_split.bpmn", Some("or_split.json"))] {
         loads(&import_fixture(b, p));
@@ -256,7 +255,6 @@ fn shared_fork_examples_import_as_forks() {
 }
 
 #[test]
-#[ignore = "needs fork/join (#21 engine)"]
 fn shared_fork_examples_load_once_the_engine_has_fork_join() {
     for (b, p) in
         [("AND_join.bpmn", "AND_join.v2.json"), ("Credit_Application_Simulation.bpmn", "demo_example.v2.json")]

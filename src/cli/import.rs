@@ -78,14 +78,10 @@ pub fn import(a: &ImportArgs) -> i32 {
         }
     };
     // What is written must load: a scenario the converter got wrong is its bug, but the user
-    // must not be left with a file that fails later (fork models need the fork/join engine).
-    if !imported.uses_forks {
-        if let Err(e) = crate::scenario::load_str(&imported.toml, &a.out.display().to_string()) {
-            eprint!("{}", e.render());
-            return fail(
-                "the imported scenario does not validate (a converter bug: please report it with the BPMN file)",
-            );
-        }
+    // must not be left with a file that fails later.
+    if let Err(e) = crate::scenario::load_str(&imported.toml, &a.out.display().to_string()) {
+        eprint!("{}", e.render());
+        return fail("the imported scenario does not validate (a converter bug: please report it with the BPMN file)");
     }
     if let Err(e) = crate::report::files::write_file(&a.out, imported.toml.as_bytes()) {
         return fail(&format!("cannot write {}: {e}", a.out.display()));

@@ -5,9 +5,9 @@
 
 pub mod budget;
 pub mod ci;
+mod discover;
 pub mod events;
 mod import;
-mod discover;
 mod report;
 pub mod run;
 mod shard;

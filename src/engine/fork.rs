@@ -148,7 +148,9 @@ impl<const FULL: bool, T: super::trace::Trace> Sim<'_, FULL, T> {
             let tc = self.slab.get_mut(t);
             (tc.arrival, tc.fork, tc.booked_step, tc.factor) = (c.arrival, inst, c.booked_step, c.factor);
             started.push((t, tc.token, step));
+            let token_id = tc.id;
             self.forks.insts[inst as usize].tokens.push(t);
+            self.trace.fork(self.now, c.id, token_id);
         }
         for (t, token, step) in started {
             let tc = self.slab.get(t);
@@ -172,6 +174,7 @@ impl<const FULL: bool, T: super::trace::Trace> Sim<'_, FULL, T> {
         }
         let (parent, join, done, first) = (inst.parent, inst.join as usize, inst.arrived == inst.taken, inst.first);
         self.slab.remove(slot);
+        self.trace.join(self.now, c.id);
         self.slab.get_mut(parent).wait += c.wait;
         if done {
             self.forks.release(i);
@@ -250,6 +253,7 @@ impl<const FULL: bool, T: super::trace::Trace> Sim<'_, FULL, T> {
                 _ => {}
             }
         }
+        self.trace.withdraw(now, c.id);
         self.slab.remove(slot);
     }
 }

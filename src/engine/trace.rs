@@ -63,6 +63,17 @@ pub trait Trace {
     /// follow).
     #[inline(always)]
     fn batch(&mut self, t: f64, step: usize, batch: u64, size: usize) {}
+    /// Case (or branch token) `parent` splits at a fork: `token` is one of its branch tokens,
+    /// whose events follow under the token's identity (a tracer files them under the case).
+    #[inline(always)]
+    fn fork(&mut self, t: f64, parent: u64, token: u64) {}
+    /// Branch token `token` reached its join and merges back into its case.
+    #[inline(always)]
+    fn join(&mut self, t: f64, token: u64) {}
+    /// Record `id` (a branch token, or a split case) is withdrawn because another branch of
+    /// its case gave up (reneged or balked): the whole case leaves.
+    #[inline(always)]
+    fn withdraw(&mut self, t: f64, id: u64) {}
     /// The case leaves the system served.
     #[inline(always)]
     fn depart(&mut self, t: f64, case: u64) {}

@@ -19,7 +19,7 @@ pub mod ocel;
 pub mod xes;
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::io;
 
 use chrono::{NaiveDateTime, TimeDelta};
@@ -284,6 +284,9 @@ pub struct Recorder<'l, 'm, S: Sink> {
     log: &'l Log<'m>,
     sink: S,
     cases: HashMap<u64, Case>,
+    /// Keys in `cases` that are branch tokens of a split case (`fork`): their records carry
+    /// the case's identity, and they end without closing the case.
+    tokens: HashSet<u64>,
     /// Free members per group (lowest first) and members so far.
     free: Vec<BinaryHeap<Reverse<u32>>>,
     members: Vec<u32>,
@@ -295,7 +298,15 @@ impl<'l, 'm, S: Sink> Recorder<'l, 'm, S> {
     pub fn new(log: &'l Log<'m>, mut sink: S) -> Self {
         let n = log.model.resources.len();
         let error = sink.begin(log).err();
-        Recorder { log, sink, cases: HashMap::new(), free: vec![BinaryHeap::new(); n], members: vec![0; n], error }
+        Recorder {
+            log,
+            sink,
+            cases: HashMap::new(),
+            tokens: HashSet::new(),
+            free: vec![BinaryHeap::new(); n],
+            members: vec![0; n],
+            error,
+        }
     }
 
     /// The sink, once the replication has run (`Trace::finish` called), or the first error.
@@ -358,6 +369,11 @@ impl<'l, 'm, S: Sink> Recorder<'l, 'm, S> {
 
     fn close(&mut self, id: u64, end: CaseEnd, t: Option<f64>) {
         self.emit(id, None);
+        if self.tokens.remove(&id) {
+            // A branch token ends; its case closes once, by its own record.
+            self.cases.remove(&id);
+            return;
+        }
         if let Some(c) = self.cases.remove(&id) {
             let r = self.sink.close(self.log, &c, end, t);
             self.keep(r);
@@ -485,6 +501,30 @@ impl<S: Sink> Trace for Recorder<'_, '_, S> {
     fn batch(&mut self, t: f64, step: usize, batch: u64, size: usize) {
         let r = self.sink.batch(self.log, t, step, batch, size);
         self.keep(r);
+    }
+
+    fn fork(&mut self, _t: f64, parent: u64, token: u64) {
+        self.emit(parent, None);
+        let Some(p) = self.cases.get(&parent) else { return };
+        let c =
+            Case { enable: None, start: None, member: None, batch: None, suspended: false, pending: None, ..p.clone() };
+        self.cases.insert(token, c);
+        self.tokens.insert(token);
+    }
+
+    fn join(&mut self, _t: f64, token: u64) {
+        self.emit(token, None);
+        self.tokens.remove(&token);
+        self.cases.remove(&token);
+    }
+
+    fn withdraw(&mut self, t: f64, id: u64) {
+        self.emit(id, None);
+        if self.cases.get(&id).is_some_and(|c| c.enable.is_some() || c.start.is_some()) {
+            let r = self.part(id, t, Life::Abandon);
+            self.emit(id, r);
+        }
+        self.close(id, CaseEnd::Abandoned, Some(t));
     }
 
     fn depart(&mut self, t: f64, id: u64) {
