@@ -81,16 +81,7 @@ pub fn read_events(path: &Path, m: &Mapping) -> Result<EventLog, String> {
     let ctype = opt(path, &headers, Role::Type, m.customer_type.as_ref())?;
     let mut log = EventLog { type_attribute: ctype.map(|i| headers[i].clone()), ..Default::default() };
     let mut rec = csv::StringRecord::new();
-    loop {
-        match rdr.read_record(&mut rec) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
-                return Err(format!("{}: line {line}: not valid CSV: {e}", path.display()));
-            }
-        }
-        let line = rec.position().map_or(0, |p| p.line());
+    while let Some(line) = next_record(&mut rdr, &mut rec, path)? {
         let (c, a) = (field(&rec, Some(case)), field(&rec, Some(activity)));
         if c.is_empty() || a.is_empty() {
             log.issues.note(Problem::MissingField, line);
@@ -170,16 +161,7 @@ pub fn read_tickets(path: &Path, m: &Mapping) -> Result<EventLog, String> {
     let ctype = opt(path, &headers, Role::Type, m.customer_type.as_ref())?;
     let mut log = EventLog { tickets: true, type_attribute: ctype.map(|i| headers[i].clone()), ..Default::default() };
     let mut rec = csv::StringRecord::new();
-    loop {
-        match rdr.read_record(&mut rec) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
-                return Err(format!("{}: line {line}: not valid CSV: {e}", path.display()));
-            }
-        }
-        let line = rec.position().map_or(0, |p| p.line());
+    while let Some(line) = next_record(&mut rdr, &mut rec, path)? {
         let (id, svc) = (field(&rec, Some(ticket)), field(&rec, Some(service)));
         if id.is_empty() || svc.is_empty() {
             log.issues.note(Problem::MissingField, line);
@@ -248,4 +230,21 @@ pub fn read_tickets(path: &Path, m: &Mapping) -> Result<EventLog, String> {
     }
     log.finish();
     Ok(log)
+}
+
+/// Reads the next row into `rec`: its line number, `None` at the end, or an error naming
+/// the file and line of text that is not CSV.
+fn next_record<R: std::io::Read>(
+    rdr: &mut csv::Reader<R>,
+    rec: &mut csv::StringRecord,
+    path: &Path,
+) -> Result<Option<u64>, String> {
+    match rdr.read_record(rec) {
+        Ok(true) => Ok(Some(rec.position().map_or(0, |p| p.line()))),
+        Ok(false) => Ok(None),
+        Err(e) => {
+            let line = e.position().map_or(0, |p| p.line());
+            Err(format!("{}: line {line}: not valid CSV: {e}", path.display()))
+        }
+    }
 }

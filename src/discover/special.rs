@@ -1,6 +1,7 @@
 //! Special functions the maximum-likelihood fits need beyond `stats::student_t`: digamma,
 //! trigamma and the regularized incomplete gamma function (gamma CDF).
 
+use crate::stats::student_t::upper_gamma_cf;
 pub use crate::stats::student_t::{ln_gamma, normal_cdf, normal_quantile};
 
 /// ψ(x) for x > 0: recurrence to x ≥ 10 (series error below 1e-14), then the asymptotic series.
@@ -44,29 +45,7 @@ pub fn gamma_p(a: f64, x: f64) -> f64 {
         }
         (sum.ln() + lead).exp().min(1.0)
     } else {
-        let tiny = 1e-300;
-        let mut b = x + 1.0 - a;
-        let mut c = 1.0 / tiny;
-        let mut d = 1.0 / b;
-        let mut h = d;
-        for i in 1..1000 {
-            let an = -(i as f64) * (i as f64 - a);
-            b += 2.0;
-            d = an * d + b;
-            if d.abs() < tiny {
-                d = tiny;
-            }
-            c = b + an / c;
-            if c.abs() < tiny {
-                c = tiny;
-            }
-            d = 1.0 / d;
-            let del = d * c;
-            h *= del;
-            if (del - 1.0).abs() < 1e-15 {
-                break;
-            }
-        }
+        let h = upper_gamma_cf(a, x);
         (1.0 - (lead.exp() * h)).max(0.0)
     }
 }

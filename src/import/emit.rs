@@ -694,7 +694,12 @@ pub fn emit(b: &Bpmn, p: Option<&Params>, opts: &Options) -> Result<Imported, St
         }
         match &st.kind {
             StepKind::Split { inclusive } => {
-                let join = name_of(st.join.expect("a split has a join"));
+                let Some(join) = st.join.map(name_of) else {
+                    return Err(format!(
+                        "{}: a split without a join (a converter bug: please report it)",
+                        b.describe(st.node)
+                    ));
+                };
                 let branches: Vec<String> = st
                     .branches
                     .iter()

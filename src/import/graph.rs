@@ -318,7 +318,6 @@ impl Builder<'_> {
                 let next = match b.nodes[n].outgoing.as_slice() {
                     [] => vec![(Target::Leave, 1.0)],
                     [f] => self.cont(*f, &mut Vec::new())?,
-                    _ if b.nodes[n].kind == Kind::Parallel || b.nodes[n].kind == Kind::Inclusive => unreachable!(),
                     _ => return Err(implicit_split(b, n)),
                 };
                 self.link(s, next);
@@ -354,11 +353,10 @@ impl Builder<'_> {
                         branches.push((first, p));
                     }
                 }
-                let js = self.step_for(join);
+                self.step_for(join);
                 for &(x, _) in &branches {
                     self.step_for(x);
                 }
-                let _ = js;
                 self.steps[s].branches = branches;
                 self.steps[s].join = Some(join);
             }

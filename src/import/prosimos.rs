@@ -470,8 +470,9 @@ pub fn arrival_week(w: &Week, mean_min: f64) -> (f64, f64) {
     }
     if spans.len() > 1 && spans[0].0 <= 1e-9 && spans[spans.len() - 1].1 >= 7.0 * 1440.0 - 1e-9 {
         let first = spans.remove(0);
-        let last = spans.last_mut().expect("more than one span");
-        last.1 = 7.0 * 1440.0 + first.1;
+        if let Some(last) = spans.last_mut() {
+            last.1 = 7.0 * 1440.0 + first.1;
+        }
     }
     let open: f64 = spans.iter().map(|s| s.1 - s.0).sum();
     let mut extra = 0.0;

@@ -14,6 +14,12 @@ use super::schema::WEEKDAYS;
 /// (shifted forward to `start_day`'s weekday), at UTC.
 pub const DEFAULT_DATE: (i32, u32, u32) = (2024, 1, 1);
 
+/// `DEFAULT_DATE` as a date, built when compiling (a valid literal date; `MIN` never happens).
+const DEFAULT_MONDAY: NaiveDate = match NaiveDate::from_ymd_opt(DEFAULT_DATE.0, DEFAULT_DATE.1, DEFAULT_DATE.2) {
+    Some(d) => d,
+    None => NaiveDate::MIN,
+};
+
 /// The calendar date and UTC offset of t = 0's day (`start` is the clock time on it).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Epoch {
@@ -33,9 +39,7 @@ impl Epoch {
     /// The fixed date used without `start_date`: the first day on or after 2024-01-01 (a
     /// Monday) with weekday `start_day` (0 = Monday), at UTC.
     pub fn fixed(start_day: usize) -> Epoch {
-        let (y, m, d) = DEFAULT_DATE;
-        let monday = NaiveDate::from_ymd_opt(y, m, d).expect("a valid date");
-        let date = monday + chrono::Days::new(start_day as u64 % 7);
+        let date = DEFAULT_MONDAY + chrono::Days::new(start_day as u64 % 7);
         Epoch { date, offset_minutes: 0, given: false }
     }
 }

@@ -393,6 +393,36 @@ pub fn normal_cdf(x: f64) -> f64 {
     if x < 0.0 { normal_upper_tail(-x) } else { 1.0 - normal_upper_tail(x) }
 }
 
+/// Lentz's continued fraction for Γ(a, w) / (e^{-w} w^a), the regularized upper incomplete
+/// gamma function without its leading factor; converges fast for w > a + 1 (Numerical
+/// Recipes §6.2). Shared by the normal tail (a = ½) and the gamma CDF of `discover`'s fits.
+pub fn upper_gamma_cf(a: f64, w: f64) -> f64 {
+    let mut b = w + 1.0 - a;
+    let mut c = 1.0 / TINY;
+    let mut d = 1.0 / b;
+    let mut h = d;
+    for i in 1..=MAX_CF_ITER {
+        let i = i as f64;
+        let an = -i * (i - a);
+        b += 2.0;
+        d = an * d + b;
+        if d.abs() < TINY {
+            d = TINY;
+        }
+        c = b + an / c;
+        if c.abs() < TINY {
+            c = TINY;
+        }
+        d = 1.0 / d;
+        let del = d * c;
+        h *= del;
+        if (del - 1.0).abs() <= EPS {
+            break;
+        }
+    }
+    h
+}
+
 /// `P(Z > x) = ½·erfc(x/√2)` for `x >= 0`, via the regularized incomplete
 /// gamma function `Q(½, x²/2)`: series for `x²/2 < 1.5`, continued fraction
 /// otherwise.
@@ -417,31 +447,8 @@ fn normal_upper_tail(x: f64) -> f64 {
         }
         0.5 - FRAC_1_SQRT_PI * z * (-zz).exp() * sum
     } else {
-        // Lentz continued fraction for Γ(a, w) / (e^{-w} w^a) with a = ½, w = z².
-        let a = 0.5;
-        let mut b = zz + 1.0 - a;
-        let mut c = 1.0 / TINY;
-        let mut d = 1.0 / b;
-        let mut h = d;
-        for i in 1..=MAX_CF_ITER {
-            let i = i as f64;
-            let an = -i * (i - a);
-            b += 2.0;
-            d = an * d + b;
-            if d.abs() < TINY {
-                d = TINY;
-            }
-            c = b + an / c;
-            if c.abs() < TINY {
-                c = TINY;
-            }
-            d = 1.0 / d;
-            let del = d * c;
-            h *= del;
-            if (del - 1.0).abs() <= EPS {
-                break;
-            }
-        }
+        // Γ(½, z²) / (e^{-z²} z) by the continued fraction.
+        let h = upper_gamma_cf(0.5, zz);
         0.5 * exp_neg_half_sq(x) * z * h * FRAC_1_SQRT_PI
     }
 }

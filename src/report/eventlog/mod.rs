@@ -104,7 +104,7 @@ pub struct Clock {
 
 impl Clock {
     pub fn of(m: &Model) -> Clock {
-        let midnight = m.epoch.date.and_hms_opt(0, 0, 0).expect("midnight exists");
+        let midnight = m.epoch.date.and_time(chrono::NaiveTime::MIN);
         let zero = midnight + TimeDelta::microseconds((m.start_clock * 60e6).round() as i64);
         let o = m.epoch.offset_minutes;
         let offset = format!("{}{:02}:{:02}", if o < 0 { '-' } else { '+' }, o.abs() / 60, o.abs() % 60);
