@@ -213,6 +213,25 @@ fn changes_against_baseline_come_from_the_models() {
     let page = render(&r);
     let crm = changes_cell(&page, "shared_crm");
     assert!(crm.contains("step credit_scoring: information asked again 0% (was"), "{crm}");
+    // A serial → parallel redesign is a split, not customers leaving after intake; summary.json
+    // records the fork of the variant's compiled model.
+    let par = changes_cell(&page, "parallel_checks");
+    assert!(
+        par.contains(
+            "step intake: application then split into parallel branches doc_check ∥ credit_scoring, joined at underwriting (was go to doc_check 100%)"
+        ),
+        "{par}"
+    );
+    assert!(!par.contains("then leave") && !par.contains("go to leave"), "{par}");
+    let json: serde_json::Value = serde_json::from_str(&r.to_json()).unwrap();
+    let steps = json["variants"]["parallel_checks"]["model"]["steps"].as_array().unwrap();
+    let intake = steps.iter().find(|s| s["name"] == "intake").unwrap();
+    assert_eq!(intake["fork"]["join"], "underwriting");
+    let branches: Vec<&str> =
+        intake["fork"]["branches"].as_array().unwrap().iter().map(|b| b["to"].as_str().unwrap()).collect();
+    assert_eq!(branches, ["doc_check", "credit_scoring"]);
+    let base = json["variants"]["baseline"]["model"]["steps"].as_array().unwrap();
+    assert!(base.iter().all(|s| s["fork"].is_null()));
     let r = shipped("downtown_branch.toml", &["--replications", "2", "--variant", "universal_bankers"]);
     let page = render(&r);
     let ub = changes_cell(&page, "universal_bankers");

@@ -509,17 +509,15 @@ fn model_changes(b: &ModelInfo, v: &ModelInfo, unit: &str) -> Vec<String> {
             }
         }
         for (c, l) in &st.routes {
-            let text = |l: &[crate::report::results::RouteInfo]| {
-                l.iter().map(|r| format!("{} {:.0}%", r.to, r.p * 100.0)).collect::<Vec<_>>().join(", ")
-            };
             if let Some(bl) = bs.routes.get(c) {
-                if text(l) != text(bl) {
+                let (now, was) = (next_text(st.fork.as_ref(), l), next_text(bs.fork.as_ref(), bl));
+                if now != was {
                     out.push(format!(
-                        "step {}: {} then go to {} (was {})",
+                        "step {}: {} then {} (was {})",
                         escape(&st.name),
                         escape(c),
-                        escape(&or_leave(text(l))),
-                        escape(&or_leave(text(bl)))
+                        escape(&now),
+                        escape(&was)
                     ));
                 }
             }
@@ -650,8 +648,22 @@ fn other_changes(b: &ModelInfo, v: &ModelInfo) -> Vec<String> {
     out
 }
 
-fn or_leave(s: String) -> String {
-    if s.is_empty() { "leave".into() } else { s }
+/// Where a case goes after a step, in words: the parallel branches of a fork, the routes
+/// with their probabilities, or "leave".
+fn next_text(fork: Option<&crate::report::results::ForkInfo>, routes: &[crate::report::results::RouteInfo]) -> String {
+    if let Some(f) = fork {
+        let branches: Vec<String> = f
+            .branches
+            .iter()
+            .map(|b| if b.p >= 1.0 { b.to.clone() } else { format!("{} ({:.0}% of cases)", b.to, b.p * 100.0) })
+            .collect();
+        return format!("split into parallel branches {}, joined at {}", branches.join(" ∥ "), f.join);
+    }
+    if routes.is_empty() {
+        return "leave".into();
+    }
+    let list: Vec<String> = routes.iter().map(|r| format!("{} {:.0}%", r.to, r.p * 100.0)).collect();
+    format!("go to {}", list.join(", "))
 }
 
 fn model_tables(h: &mut String, r: &Results, m: &ModelInfo, name: &str) {

@@ -214,7 +214,7 @@ fn one() -> f64 {
     1.0
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RouteInfo {
     pub to: String,
     pub p: f64,
@@ -239,6 +239,17 @@ pub struct StepInfo {
     /// Factor on the next service time after this step (context hand-over).
     #[serde(default = "one")]
     pub context_factor: f64,
+    /// The parallel branches a case splits into when this step ends (`fork`), null without.
+    #[serde(default)]
+    pub fork: Option<ForkInfo>,
+}
+
+/// A fork: the branches (each taken with probability `p`, 1 for every case) and the step
+/// where they meet.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ForkInfo {
+    pub branches: Vec<RouteInfo>,
+    pub join: String,
 }
 
 /// Hour starts over the horizon, at most one week (for showing repeating profiles).
@@ -373,6 +384,14 @@ impl ModelInfo {
                     repeat_p: s.repeat.as_ref().map(|r| r.p),
                     automation_success: s.automation.as_ref().map(|a| a.success),
                     context_factor: s.context_factor,
+                    fork: s.fork.as_ref().map(|f| ForkInfo {
+                        branches: f
+                            .branches
+                            .iter()
+                            .map(|b| RouteInfo { to: m.steps[b.step].name.clone(), p: b.p })
+                            .collect(),
+                        join: m.steps[f.join].name.clone(),
+                    }),
                 })
                 .collect(),
             flow: crate::report::charts::flow::Flow::of(m),
