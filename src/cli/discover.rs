@@ -95,6 +95,17 @@ pub struct DiscoverArgs {
     /// of the held-out protocol; `compare-logs --split-weeks N` measures against the rest).
     #[arg(long, value_name = "N")]
     pub first_weeks: Option<u64>,
+    /// Folder of the fit report (fit_report.html and charts/*.png; default: <scenario stem>_fit
+    /// beside the scenario).
+    #[arg(long, value_name = "DIR")]
+    pub report: Option<PathBuf>,
+    /// Write the scenario only, no fit report.
+    #[arg(long, conflicts_with = "report")]
+    pub no_report: bool,
+    /// Font file for the charts' text (default: embedded DejaVu Sans, or an installed font
+    /// that has the names' characters).
+    #[arg(long, value_name = "PATH")]
+    pub font: Option<PathBuf>,
     /// Print nothing but errors.
     #[arg(long, short = 'q')]
     pub quiet: bool,
@@ -199,12 +210,25 @@ pub fn discover(a: &DiscoverArgs) -> i32 {
     let schema = dir.join("../docs/scenario.schema.json").is_file();
     let text = discover::emit::scenario(&d, schema);
     // The scenario must load before it is written: a file that does not validate is a bug.
-    if let Err(e) = crate::scenario::load_str(&text, &a.out.display().to_string()) {
-        error(&format!(
-            "the discovered scenario does not validate (a branchsim bug; please report it):\n{}",
-            e.render()
-        ));
-        return EXIT_BAD_INPUT;
+    let loaded = match crate::scenario::load_str(&text, &a.out.display().to_string()) {
+        Ok(l) => l,
+        Err(e) => {
+            error(&format!(
+                "the discovered scenario does not validate (a branchsim bug; please report it):\n{}",
+                e.render()
+            ));
+            return EXIT_BAD_INPUT;
+        }
+    };
+    // The fit report first: when it cannot be written, neither is the scenario.
+    let report_dir = (!a.no_report).then(|| a.report.clone().unwrap_or_else(|| discover::report::default_dir(&a.out)));
+    if let Some(rd) = &report_dir {
+        let shown = a.out.display().to_string();
+        let w = discover::report::Written { scenario_path: &shown, loaded: &loaded };
+        if let Err(e) = discover::report::write(&d, &w, rd, a.font.as_deref()) {
+            error(&e);
+            return EXIT_BAD_INPUT;
+        }
     }
     let written = tempfile::NamedTempFile::new_in(dir).and_then(|mut f| {
         f.write_all(text.as_bytes())?;
@@ -223,6 +247,9 @@ pub fn discover(a: &DiscoverArgs) -> i32 {
             d.pools.len(),
             a.out.display()
         );
+        if let Some(rd) = &report_dir {
+            eprintln!("fit report: {}", rd.join(discover::report::PAGE).display());
+        }
     }
     EXIT_OK
 }

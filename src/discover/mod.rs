@@ -18,6 +18,7 @@ pub mod log;
 pub mod patience;
 pub mod pools;
 pub mod process;
+pub mod report;
 pub mod special;
 pub mod time;
 pub mod xes;

@@ -1,0 +1,193 @@
+#!/usr/bin/env python3
+"""Held-out protocol for `branchsim discover` (issue #23), standard library only.
+
+1. Noise floor and first-order Markov baseline: `branchsim compare-logs LOG --split-weeks W
+   --markov-baseline R --json` (training part moved forward against the held-out part; the
+   baseline learnt from the training part, simulated R times over the held-out arrival period).
+2. Discovered model: `branchsim discover LOG --first-weeks W` (learns from the cases that start
+   in the first W whole weeks), given the date of the held-out period (`start_date`, the Monday
+   on or before the cut) and run R replications with event logs (`branchsim run --events`).
+   Simulated cases are kept when they arrive in the held-out arrival period (the first to the
+   last arrival of a held-out case); each log is measured with `compare-logs LOG SIM
+   --split-weeks W` (against the held-out part).
+3. Optionally, other simulated logs (`--peer NAME=GLOB`, e.g. Prosimos logs of a Simod model),
+   filtered and measured the same way.
+
+Prints a Markdown table (mean ± sample sd over the simulated logs, min–max in brackets) and,
+with --json FILE, writes every figure.
+"""
+
+import argparse
+import csv
+import datetime as dt
+import glob
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+
+MEASURES = [
+    ("n_gram_distribution", "n-gram (n = 3)"),
+    ("absolute_event_distribution", "absolute event (hourly)"),
+    ("case_arrival_distribution", "case arrival"),
+    ("circadian_event_distribution", "circadian event"),
+    ("relative_event_distribution", "relative event"),
+    ("cycle_time_distribution", "cycle time"),
+]
+
+
+def parse_time(text):
+    t = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    # The local clock as written, as branchsim reads it.
+    return t.replace(tzinfo=None)
+
+
+def column(header, names):
+    low = {h.strip().lower().replace(" ", "").replace("_", ""): h for h in header}
+    for n in names:
+        if n in low:
+            return low[n]
+    raise SystemExit(f"no column among {names} in {header}")
+
+
+def case_starts(path):
+    """First start of every case of a CSV log."""
+    first = {}
+    with open(path, newline="", encoding="utf-8") as f:
+        r = csv.DictReader(f)
+        case = column(r.fieldnames, ["case", "caseid", "case:concept:name"])
+        start = column(r.fieldnames, ["start", "starttime", "starttimestamp"])
+        for row in r:
+            if not row[start].strip():
+                continue
+            t = parse_time(row[start])
+            c = row[case]
+            if c not in first or t < first[c]:
+                first[c] = t
+    return first
+
+
+def held_out_period(log, weeks):
+    starts = case_starts(log)
+    t0 = min(starts.values())
+    cut = dt.datetime(t0.year, t0.month, t0.day) + dt.timedelta(weeks=weeks)
+    test = [t for t in starts.values() if t >= cut]
+    if not test:
+        raise SystemExit(f"no case of {log} starts after week {weeks}")
+    return cut, min(test), max(test), len(test)
+
+
+def keep_window(src, dst, lo, hi):
+    """Copies the cases of `src` that arrive (first start) in [lo, hi] to `dst`; returns the count."""
+    starts = case_starts(src)
+    keep = {c for c, t in starts.items() if lo <= t <= hi}
+    with open(src, newline="", encoding="utf-8") as f, open(dst, "w", newline="", encoding="utf-8") as g:
+        r = csv.DictReader(f)
+        case = column(r.fieldnames, ["case", "caseid", "case:concept:name"])
+        w = csv.DictWriter(g, fieldnames=r.fieldnames)
+        w.writeheader()
+        for row in r:
+            if row[case] in keep:
+                w.writerow(row)
+    return len(keep)
+
+
+def run(cmd, **kw):
+    p = subprocess.run(cmd, capture_output=True, text=True, **kw)
+    if p.returncode != 0:
+        sys.stderr.write(p.stderr)
+        raise SystemExit(f"failed ({p.returncode}): {' '.join(cmd)}")
+    return p.stdout
+
+
+def compare(bin_, log, sim, weeks):
+    return json.loads(run([bin_, "compare-logs", log, sim, "--split-weeks", str(weeks), "--json"]))
+
+
+def summary(values):
+    m = statistics.mean(values)
+    sd = statistics.stdev(values) if len(values) > 1 else 0.0
+    return {"mean": m, "sd": sd, "min": min(values), "max": max(values), "n": len(values)}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("branchsim")
+    ap.add_argument("log")
+    ap.add_argument("--weeks", type=int, default=3, help="training weeks (default 3)")
+    ap.add_argument("--runs", type=int, default=10, help="simulated logs per model (default 10)")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--keep", help="keep the scenario and the simulated logs in this folder")
+    ap.add_argument("--peer", action="append", default=[], help="NAME=GLOB: simulated CSV logs of another tool")
+    ap.add_argument("--json", help="write every figure to this file")
+    a = ap.parse_args()
+
+    cut, first, last, n_test = held_out_period(a.log, a.weeks)
+    work = a.keep or tempfile.mkdtemp(prefix="holdout-")
+    os.makedirs(work, exist_ok=True)
+
+    base = json.loads(
+        run([a.branchsim, "compare-logs", a.log, "--split-weeks", str(a.weeks), "--markov-baseline", str(a.runs), "--json"])
+    )
+
+    # The discovered model over the held-out period: t = 0 is the Monday on or before the cut.
+    monday = cut - dt.timedelta(days=cut.weekday())
+    weeks = int(((last - monday).total_seconds() / 86400 + 6.999) // 7) or 1
+    scen = os.path.join(work, "discovered.toml")
+    run([a.branchsim, "discover", a.log, "--first-weeks", str(a.weeks), "--weeks", str(weeks), "--no-report", "-q", "-o", scen])
+    text = open(scen, encoding="utf-8").read()
+    text = text.replace('start_day = "mon"\n', f'start_day = "mon"\nstart_date = "{monday.date().isoformat()}"\n', 1)
+    open(scen, "w", encoding="utf-8").write(text)
+    out = os.path.join(work, "run")
+    run([a.branchsim, "run", scen, "-q", "--no-charts", "--threads", "1", "--seed", str(a.seed),
+         "--replications", str(a.runs), f"--events=0-{a.runs - 1}", "--out", out])
+    sims = sorted(glob.glob(os.path.join(out, "**", "events", "*.csv"), recursive=True))
+    if len(sims) != a.runs:
+        raise SystemExit(f"expected {a.runs} event logs under {out}, found {len(sims)}")
+
+    def measure(paths, tag):
+        rows, cases = [], []
+        for i, p in enumerate(paths):
+            kept = os.path.join(work, f"{tag}-{i}.csv")
+            cases.append(keep_window(p, kept, first, last))
+            rows.append(compare(a.branchsim, a.log, kept, a.weeks))
+        return {k: summary([r[k] for r in rows]) for k, _ in MEASURES}, cases
+
+    results = {"discovered": measure(sims, "discovered")}
+    for spec in a.peer:
+        name, pattern = spec.split("=", 1)
+        paths = sorted(glob.glob(pattern))
+        if paths:
+            results[name] = measure(paths, name)
+        else:
+            print(f"warning: no log matches {pattern}", file=sys.stderr)
+
+    mk = base["markov_baseline"]
+    print(f"Held-out part: {n_test} cases arriving {first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} "
+          f"(training: cases starting before {cut:%Y-%m-%d}); {a.runs} simulated logs per model, seeds from {a.seed}.")
+    for name, (_, cases) in results.items():
+        print(f"{name}: {statistics.mean(cases):.0f} cases per simulated log in the held-out period (min {min(cases)}, max {max(cases)})")
+    print()
+    head = ["distance", "noise floor", "Markov baseline"] + list(results)
+    print("| " + " | ".join(head) + " |")
+    print("|" + "---|" * len(head))
+    for k, label in MEASURES:
+        cells = [label, f"{base['noise_floor'][k]:.4g}", f"{mk['mean'][k]:.4g} ± {mk['sd'][k]:.2g}"]
+        for name, (s, _) in results.items():
+            v = s[k]
+            mark = " ✓" if v["mean"] <= mk["mean"][k] else ""
+            cells.append(f"{v['mean']:.4g} ± {v['sd']:.2g} [{v['min']:.4g}–{v['max']:.4g}]{mark}")
+        print("| " + " | ".join(cells) + " |")
+    print("\n✓: mean at most the Markov baseline's (closer to the held-out log).")
+    if a.json:
+        with open(a.json, "w", encoding="utf-8") as f:
+            json.dump({"noise_floor": base["noise_floor"], "markov_baseline": mk,
+                       "models": {n: {"measures": s, "cases": c} for n, (s, c) in results.items()},
+                       "held_out": {"cut": cut.isoformat(), "first": first.isoformat(), "last": last.isoformat(), "cases": n_test}},
+                      f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
