@@ -7,8 +7,9 @@
 2. Discovered model: `branchsim discover LOG --first-weeks W` (learns from the cases that start
    in the first W whole weeks), given the date of the held-out period (`start_date`, the Monday
    on or before the cut) and run R replications with event logs (`branchsim run --events`).
-   Simulated cases are kept when they arrive in the held-out arrival period (the first to the
-   last arrival of a held-out case); each log is measured with `compare-logs LOG SIM
+   Simulated cases are kept when they arrive (first enable time, else first start) in the
+   held-out arrival period (the first to the last first start of a held-out case: the real log
+   records no arrival); each log is measured with `compare-logs LOG SIM
    --split-weeks W` (against the held-out part).
 3. Optionally, other simulated logs (`--peer NAME=GLOB`, e.g. Prosimos logs of a Simod model),
    filtered and measured the same way.
@@ -52,13 +53,20 @@ def column(header, names):
     raise SystemExit(f"no column among {names} in {header}")
 
 
-def case_starts(path):
-    """First start of every case of a CSV log."""
+def case_starts(path, arrival=False):
+    """First start of every case of a CSV log; with `arrival`, its first enable time when the
+    log has them (a simulator's log: the case arrived then, and may have queued before its
+    first start)."""
     first = {}
     with open(path, newline="", encoding="utf-8") as f:
         r = csv.DictReader(f)
         case = column(r.fieldnames, ["case", "caseid", "case:concept:name"])
         start = column(r.fieldnames, ["start", "starttime", "starttimestamp"])
+        if arrival:
+            try:
+                start = column(r.fieldnames, ["enabletime", "enable"])
+            except SystemExit:
+                pass
         for row in r:
             if not row[start].strip():
                 continue
@@ -80,8 +88,8 @@ def held_out_period(log, weeks):
 
 
 def keep_window(src, dst, lo, hi):
-    """Copies the cases of `src` that arrive (first start) in [lo, hi] to `dst`; returns the count."""
-    starts = case_starts(src)
+    """Copies the cases of `src` that arrive in [lo, hi] to `dst`; returns the count."""
+    starts = case_starts(src, arrival=True)
     keep = {c for c, t in starts.items() if lo <= t <= hi}
     with open(src, newline="", encoding="utf-8") as f, open(dst, "w", newline="", encoding="utf-8") as g:
         r = csv.DictReader(f)
@@ -132,20 +140,28 @@ def main():
         run([a.branchsim, "compare-logs", a.log, "--split-weeks", str(a.weeks), "--markov-baseline", str(a.runs), "--json"])
     )
 
-    # The discovered model over the held-out period: t = 0 is the Monday on or before the cut.
-    monday = cut - dt.timedelta(days=cut.weekday())
-    weeks = int(((last - monday).total_seconds() / 86400 + 6.999) // 7) or 1
-    scen = os.path.join(work, "discovered.toml")
-    run([a.branchsim, "discover", a.log, "--first-weeks", str(a.weeks), "--weeks", str(weeks), "--no-report", "-q", "-o", scen])
-    text = open(scen, encoding="utf-8").read()
-    text = text.replace('start_day = "mon"\n', f'start_day = "mon"\nstart_date = "{monday.date().isoformat()}"\n', 1)
-    open(scen, "w", encoding="utf-8").write(text)
-    out = os.path.join(work, "run")
-    run([a.branchsim, "run", scen, "-q", "--no-charts", "--threads", "1", "--seed", str(a.seed),
-         "--replications", str(a.runs), f"--events=0-{a.runs - 1}", "--out", out])
-    sims = sorted(glob.glob(os.path.join(out, "**", "events", "*.csv"), recursive=True))
-    if len(sims) != a.runs:
-        raise SystemExit(f"expected {a.runs} event logs under {out}, found {len(sims)}")
+    def simulate(monday, tag):
+        """Runs the discovered model from `monday` (t = 0) to past the last held-out arrival."""
+        weeks = int(((last - monday).total_seconds() / 86400 + 6.999) // 7) or 1
+        scen = os.path.join(work, f"{tag}.toml")
+        run([a.branchsim, "discover", a.log, "--first-weeks", str(a.weeks), "--weeks", str(weeks), "--no-report", "-q", "-o", scen])
+        text = open(scen, encoding="utf-8").read()
+        text = text.replace('start_day = "mon"\n', f'start_day = "mon"\nstart_date = "{monday.date().isoformat()}"\n', 1)
+        open(scen, "w", encoding="utf-8").write(text)
+        out = os.path.join(work, f"run-{tag}")
+        run([a.branchsim, "run", scen, "-q", "--no-charts", "--threads", "1", "--seed", str(a.seed),
+             "--replications", str(a.runs), f"--events=0-{a.runs - 1}", "--out", out])
+        sims = sorted(glob.glob(os.path.join(out, "**", "events", "*.csv"), recursive=True))
+        if len(sims) != a.runs:
+            raise SystemExit(f"expected {a.runs} event logs under {out}, found {len(sims)}")
+        return sims
+
+    # Empty at the cut: t = 0 is the Monday on or before it. Warm: t = 0 is the Monday on or
+    # before the log's first day, so the training period's simulated cases load the resources
+    # as the real ones did when the held-out period began (the model is the same).
+    cold = simulate(cut - dt.timedelta(days=cut.weekday()), "discovered")
+    t0 = cut - dt.timedelta(weeks=a.weeks)
+    warm = simulate(t0 - dt.timedelta(days=t0.weekday()), "discovered_warm")
 
     def measure(paths, tag):
         rows, cases = [], []
@@ -155,7 +171,7 @@ def main():
             rows.append(compare(a.branchsim, a.log, kept, a.weeks))
         return {k: summary([r[k] for r in rows]) for k, _ in MEASURES}, cases
 
-    results = {"discovered": measure(sims, "discovered")}
+    results = {"discovered": measure(cold, "discovered"), "discovered, warm": measure(warm, "discovered_warm")}
     for spec in a.peer:
         name, pattern = spec.split("=", 1)
         paths = sorted(glob.glob(pattern))
