@@ -225,3 +225,41 @@ fn no_report_and_report_dir() {
     assert!(err.contains("not a folder"), "{err}");
     assert!(!out2.exists(), "nothing half-written");
 }
+
+/// The walk-through of scenarios/README.md ("From your data"): every command of the marked
+/// block runs and succeeds, with `output/` redirected to a temporary folder, and the files the
+/// text names appear.
+#[test]
+fn from_your_data_walkthrough_runs() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let text = std::fs::read_to_string(format!("{root}/scenarios/README.md")).unwrap();
+    let at = text.find("<!-- walkthrough:from-your-data -->").expect("the marked walk-through");
+    let body = &text[at..];
+    let a = body.find("```sh\n").unwrap() + 6;
+    let b = body[a..].find("```").unwrap() + a;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().display().to_string();
+    let mut ran = 0;
+    for line in body[a..b].lines().filter(|l| !l.trim().is_empty()) {
+        let words: Vec<String> = line
+            .split_whitespace()
+            .map(|w| {
+                if let Some(rest) = w.strip_prefix("output") {
+                    format!("{out}{rest}")
+                } else if w.starts_with("tests/") {
+                    format!("{root}/{w}")
+                } else {
+                    w.to_string()
+                }
+            })
+            .collect();
+        assert_eq!(words[0], "branchsim", "{line}");
+        let args: Vec<&str> = words[1..].iter().map(String::as_str).collect();
+        let (code, err) = bin(&args);
+        assert_eq!(code, 0, "`{line}` failed:\n{err}");
+        ran += 1;
+    }
+    assert_eq!(ran, 4);
+    assert!(dir.path().join("my_branch_fit/fit_report.html").is_file());
+    assert!(dir.path().join("my_branch_fit/charts/arrivals.png").is_file());
+}

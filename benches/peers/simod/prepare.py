@@ -35,5 +35,8 @@ with open(out, "w", newline="", encoding="utf-8") as g:
         if starts[case] < cut:
             w.writerow([case, act, iso(t0), iso(t1), who])
             n += 1
+t0 = cut - dt.timedelta(weeks=weeks)
+monday = lambda t: (t - dt.timedelta(days=t.weekday())).strftime("%Y-%m-%dT00:00:00.000+00:00")
 print(json.dumps({"cut": cut.isoformat(), "first": first.isoformat(), "last": last.isoformat(),
-                  "test_cases": n_test, "train_events": n}))
+                  "test_cases": n_test, "train_cases": sum(1 for t in starts.values() if t < cut),
+                  "train_events": n, "cold_start": monday(cut), "warm_start": monday(t0)}))
