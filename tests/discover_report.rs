@@ -50,7 +50,8 @@ fn synthetic_log(path: &Path) {
                         .to_string()
                 };
                 let who = format!("{role}-{}", (case + k) % 3 + 1);
-                let name = if act.contains(['"', ',']) { format!("\"{}\"", act.replace('"', "\"\"")) } else { act.into() };
+                let name =
+                    if act.contains(['"', ',']) { format!("\"{}\"", act.replace('"', "\"\"")) } else { act.into() };
                 let _ = writeln!(csv, "{case},{name},{},{},{who}", stamp(t), stamp(t + dur));
                 t += dur;
             }

@@ -10,6 +10,8 @@
 # with 1.6 times the real cases of the span so that the arrivals cover it (holdout.py keeps the
 # cases that arrive in the held-out period).
 # Usage: benches/peers/simod/run.sh [LOG]      WEEKS=3 RUNS=10 by default.
+#        BUDGET=1 benches/peers/simod/run.sh     also the small search (small_budget.yaml: 5
+#        iterations per stage) into work/budget5, simulated into work/sim_b5 and work/sim_b5_warm.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../../.." && pwd)
@@ -32,3 +34,12 @@ warm=$(( ($(get test_cases) + $(get train_cases)) * 16 / 10 ))
 rm -rf "$work/sim" "$work/sim_warm"
 "$py" "$here/simulate.py" "$model/train.bpmn" "$model/train.json" "$(get cold_start)" "$cold" "$runs" "$work/sim"
 "$py" "$here/simulate.py" "$model/train.bpmn" "$model/train.json" "$(get warm_start)" "$warm" "$runs" "$work/sim_warm"
+if [ "${BUDGET:-0}" = 1 ]; then
+    rm -rf "$work/budget5"
+    (cd "$work" && "$here/.venv/bin/simod" -c "$here/small_budget.yaml" -o budget5 > simod-budget5.log 2>&1) || {
+        tail -20 "$work/simod-budget5.log"; exit 1; }
+    model="$work/budget5/best_result"
+    rm -rf "$work/sim_b5" "$work/sim_b5_warm"
+    "$py" "$here/simulate.py" "$model/train.bpmn" "$model/train.json" "$(get cold_start)" "$cold" "$runs" "$work/sim_b5"
+    "$py" "$here/simulate.py" "$model/train.bpmn" "$model/train.json" "$(get warm_start)" "$warm" "$runs" "$work/sim_b5_warm"
+fi

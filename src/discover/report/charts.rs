@@ -73,7 +73,13 @@ impl<'a> ArrivalProfile<'a> {
                 }
             }
         }
-        ArrivalProfile { d, font, title: "Case arrivals per hour of the week: observed and fitted".into(), days, observed }
+        ArrivalProfile {
+            d,
+            font,
+            title: "Case arrivals per hour of the week: observed and fitted".into(),
+            days,
+            observed,
+        }
     }
 
     pub fn caption(&self) -> String {
@@ -99,12 +105,7 @@ impl Chart for ArrivalProfile<'_> {
             .enumerate()
             .flat_map(|(k, wd)| (0..BINS).map(move |h| ((k * 24 + h) as f64, a.rate(*wd, h))))
             .collect();
-        let ymax = self
-            .observed
-            .iter()
-            .map(|o| o.1 as f64)
-            .chain(fitted.iter().map(|f| f.1.2))
-            .fold(0.0f64, f64::max);
+        let ymax = self.observed.iter().map(|o| o.1 as f64).chain(fitted.iter().map(|f| f.1.2)).fold(0.0f64, f64::max);
         let ymax = style::nice_max(ymax);
         let (xaxis, label) = week_axis(&self.days);
         let mut chart = ChartBuilder::on(&plot)
@@ -263,7 +264,8 @@ impl Chart for Durations<'_> {
         let xmax = self.xmax();
         let bw = xmax / HIST_BINS as f64;
         let (counts, expected) = self.histogram(bw);
-        let ymax = style::nice_max(counts.iter().map(|c| *c as f64).chain(expected.iter().copied()).fold(0.0, f64::max));
+        let ymax =
+            style::nice_max(counts.iter().map(|c| *c as f64).chain(expected.iter().copied()).fold(0.0, f64::max));
         let mut h = ChartBuilder::on(&left)
             .margin(12)
             .x_label_area_size(64)
@@ -313,8 +315,10 @@ impl Chart for Durations<'_> {
             .draw()
             .or_err()?;
         q.draw_series(LineSeries::new(vec![(0.0, 0.0), (qmax, qmax)], GREY.stroke_width(2))).or_err()?;
-        q.draw_series(qq.iter().filter(|(a, b)| a.is_finite() && b.is_finite()).map(|p| Circle::new(*p, 4, PALETTE[1].filled())))
-            .or_err()?;
+        q.draw_series(
+            qq.iter().filter(|(a, b)| a.is_finite() && b.is_finite()).map(|p| Circle::new(*p, 4, PALETTE[1].filled())),
+        )
+        .or_err()?;
         Ok(())
     }
 }
@@ -394,12 +398,15 @@ impl Chart for Staffing<'_> {
                 .collect();
             let staff = p.members.len() as f64;
             for (a, b) in open {
-                chart.draw_series(DashedLineSeries::new(vec![(a, staff), (b, staff)], 8, 6, c.stroke_width(2))).or_err()?;
+                chart
+                    .draw_series(DashedLineSeries::new(vec![(a, staff), (b, staff)], 8, 6, c.stroke_width(2)))
+                    .or_err()?;
             }
-            items.push(
-                LegendItem::new(clean(&p.name, 30), Swatch::Line(c))
-                    .with_detail(format!("staff {} · {} events", p.members.len(), p.events)),
-            );
+            items.push(LegendItem::new(clean(&p.name, 30), Swatch::Line(c)).with_detail(format!(
+                "staff {} · {} events",
+                p.members.len(),
+                p.events
+            )));
         }
         items.push(LegendItem::new("scenario staff (open hours)", Swatch::Dashed(GREY)));
         style::legend(&leg, self.font, "Pool", &items)

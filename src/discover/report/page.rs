@@ -46,7 +46,13 @@ fn clock(m: f64) -> String {
     format!("{:02}:{:02}", (m / 60.0) as u32, (m % 60.0) as u32)
 }
 
-pub fn render(d: &Discovery, w: &super::Written<'_>, ev: &[ActivityEvidence<'_>], charts: &[Rendered], font: &ChartFont) -> String {
+pub fn render(
+    d: &Discovery,
+    w: &super::Written<'_>,
+    ev: &[ActivityEvidence<'_>],
+    charts: &[Rendered],
+    font: &ChartFont,
+) -> String {
     let log = &d.log;
     let mut h = String::with_capacity(1 << 20);
     let title = escape(&format!("Fit report: {}", d.source_name));
@@ -81,7 +87,9 @@ pub fn render(d: &Discovery, w: &super::Written<'_>, ev: &[ActivityEvidence<'_>]
     h.push_str("</table>\n");
     let problems = log.issues.report(&d.source);
     if !problems.trim().is_empty() {
-        h.push_str("<div class=\"box\" id=\"data-problems\"><strong>Data problems</strong> (counted, not fatal):<ul>\n");
+        h.push_str(
+            "<div class=\"box\" id=\"data-problems\"><strong>Data problems</strong> (counted, not fatal):<ul>\n",
+        );
         for line in problems.lines() {
             let _ = writeln!(h, "<li>{}</li>", escape(line));
         }
