@@ -163,7 +163,9 @@ fn the_fit_report_shows_what_the_scenario_says() {
     for s in doc["steps"].as_array().unwrap() {
         let from = s["name"].as_str().unwrap();
         for r in s.get("next").and_then(|n| n.as_array()).into_iter().flatten() {
-            file.insert((from.into(), r["step"].as_str().unwrap().into()), r["p"].as_float().unwrap());
+            // `p = 1` is a TOML integer.
+            let p = r["p"].as_float().or_else(|| r["p"].as_integer().map(|i| i as f64)).unwrap();
+            file.insert((from.into(), r["step"].as_str().unwrap().into()), p);
         }
     }
     assert_eq!(page, file);

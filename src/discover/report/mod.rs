@@ -116,14 +116,12 @@ pub fn write(d: &Discovery, w: &Written<'_>, dir: &Path, font: Option<&Path>) ->
     };
     let a = charts::ArrivalProfile::new(d, font.family);
     add("arrivals".into(), a.title.clone(), a.caption(), render(&a, &stamp));
-    let mut stems = std::collections::HashSet::new();
     for (i, e) in ev.iter().enumerate() {
         let c = charts::Durations::new(e, font.family);
         // Names in any script: the number keeps stems unique and never empty.
         let part = file_part(e.name);
         let stem =
             if part.is_empty() { format!("duration-{:02}", i + 1) } else { format!("duration-{:02}-{part}", i + 1) };
-        stems.insert(stem.clone());
         add(stem, c.title.clone(), c.caption(), render(&c, &stamp));
     }
     let s = charts::Staffing::new(d, font.family);
