@@ -682,7 +682,9 @@ fn check_flow(
         }
     }
     for (x, st) in steps.iter().enumerate() {
-        if !reached_any[x] {
+        // A step a variant removes needs no customers: closing a branch removes its counter
+        // and its arrival streams together.
+        if !reached_any[x] && !st.pass_through {
             d.warning(
                 Some(s.steps[x].name.span.clone()),
                 format!("steps[{x}]"),
