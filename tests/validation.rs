@@ -136,7 +136,10 @@ fn a_removed_step_without_customers_is_not_warned_about() {
     let two = GOOD.replace("customer = \"retail\"\nrate", "name = \"main\"\ncustomer = \"retail\"\nrate")
         + "[[arrivals]]\nname = \"north\"\ncustomer = \"retail\"\nfirst_step = \"north\"\nrate = \"10/h\"\n\
            [[resources]]\nname = \"north\"\nstaff = 1\n[[steps]]\nname = \"north\"\nresource = \"north\"\nservice = \"2min\"\n";
-    let closed = format!("{two}[[variants]]\nname = \"close_north\"\nremove_steps = [\"north\"]\nremove_arrivals = [\"north\"]\n");
+    let closed = format!(
+        "{two}[[variants]]\nname = \"close_north\"\nremove_steps = [\"north\"]\nremove_arrivals = [\"north\"]\n\
+         [[variants.resources]]\nname = \"north\"\nstaff = 0\n"
+    );
     let (code, err) = validate("closed.toml", closed.as_bytes());
     assert_eq!(code, 0, "{err}");
     assert!(!err.contains("warning"), "{err}");
