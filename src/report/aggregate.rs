@@ -60,11 +60,15 @@ fn rank(mut names: Vec<String>, key: impl Fn(&str) -> f64) -> Vec<String> {
     taken
 }
 
-/// Every step with a queue (a time series), busiest first: by the largest mean number
+/// Every step with staff and a queue (a time series), busiest first: by the largest mean number
 /// waiting (`queue_mean`) in any variant, so a branch that only queues once its neighbour
 /// closes ranks by that variant.
 pub fn ranked_steps(r: &Results) -> Vec<String> {
-    let names = union(r.variants.values().map(|v| v.timeseries.queue.keys().collect()));
+    // Pure delays (a chatbot, a form) have a series of zeros: nobody queues there.
+    let staffed =
+        |n: &str| r.variants.values().any(|v| v.model.steps.iter().any(|s| s.name == n && s.resource.is_some()));
+    let mut names = union(r.variants.values().map(|v| v.timeseries.queue.keys().collect()));
+    names.retain(|n| staffed(n));
     rank(names, |n| worst(r, "steps", n, "queue_mean"))
 }
 

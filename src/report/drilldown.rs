@@ -121,18 +121,24 @@ pub fn section(h: &mut String, r: &Results) {
         aggregate::TOP_RESOURCES.min(resources.len()),
         r.replications
     );
+    // One header over the variant columns, the variant names under it: the table fits a
+    // page instead of repeating "mean wait (min)" in every column head.
     let heads = |h: &mut String, what: &str| {
+        let _ = write!(h, "<th colspan=\"{}\">{what}</th></tr><tr>", variants.len());
+    };
+    let names = |h: &mut String| {
         for (n, _) in &variants {
-            let _ = write!(h, "<th class=\"num\">{what}, {}</th>", escape(n));
+            let _ = write!(h, "<th class=\"num\">{}</th>", escape(n));
         }
     };
     let _ = write!(
         h,
-        "<h3>Steps</h3>\n<div class=\"scroll\"><table id=\"drilldown-steps\"><thead><tr><th class=\"num\">#</th>\
-         <th>step</th><th>staffed by</th><th class=\"num\">served, baseline</th><th class=\"num\">mean queue, \
-         baseline</th><th class=\"num\">longest queue, baseline</th>"
+        "<h3>Steps</h3>\n<div class=\"scroll\"><table id=\"drilldown-steps\"><thead><tr><th class=\"num\" \
+         rowspan=\"2\">#</th><th rowspan=\"2\">step</th><th rowspan=\"2\">staffed by</th><th colspan=\"3\">baseline</th>"
     );
     heads(h, &format!("mean wait ({unit})"));
+    h.push_str("<th class=\"num\">served</th><th class=\"num\">mean queue</th><th class=\"num\">longest queue</th>");
+    names(h);
     h.push_str("</tr></thead><tbody>");
     for (i, s) in steps.iter().enumerate() {
         let staff = base.model.steps.iter().find(|x| &x.name == s).and_then(|x| x.resource.as_deref()).unwrap_or("");
@@ -161,9 +167,11 @@ pub fn section(h: &mut String, r: &Results) {
     let _ = write!(
         h,
         "<h3>Resources</h3>\n<div class=\"scroll\"><table id=\"drilldown-resources\"><thead><tr><th \
-         class=\"num\">#</th><th>resource</th><th class=\"num\">staff cost, baseline</th>"
+         class=\"num\" rowspan=\"2\">#</th><th rowspan=\"2\">resource</th><th class=\"num\" rowspan=\"2\">staff \
+         cost, baseline</th>"
     );
     heads(h, "utilisation");
+    names(h);
     h.push_str("</tr></thead><tbody>");
     for (i, s) in resources.iter().enumerate() {
         let _ = write!(h, "<tr data-resource=\"{}\"><td class=\"num\">{}</td><td>{}</td>", escape(s), i + 1, escape(s));
