@@ -128,6 +128,27 @@ fn a_loop_no_customer_can_leave() {
     expect_error("loop.toml", &text, &["can never leave"]);
 }
 
+/// Closing a branch in a variant removes its counter and its arrival stream together: the
+/// removed step is not "never reached" (regression: every closed branch of
+/// scenarios/regional.toml was warned about). A step the variant keeps but no longer feeds is.
+#[test]
+fn a_removed_step_without_customers_is_not_warned_about() {
+    let two = GOOD.replace("customer = \"retail\"\nrate", "name = \"main\"\ncustomer = \"retail\"\nrate")
+        + "[[arrivals]]\nname = \"north\"\ncustomer = \"retail\"\nfirst_step = \"north\"\nrate = \"10/h\"\n\
+           [[resources]]\nname = \"north\"\nstaff = 1\n[[steps]]\nname = \"north\"\nresource = \"north\"\nservice = \"2min\"\n";
+    let closed = format!(
+        "{two}[[variants]]\nname = \"close_north\"\nremove_steps = [\"north\"]\nremove_arrivals = [\"north\"]\n\
+         [[variants.resources]]\nname = \"north\"\nstaff = 0\n"
+    );
+    let (code, err) = validate("closed.toml", closed.as_bytes());
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("warning"), "{err}");
+    let unfed = format!("{two}[[variants]]\nname = \"unfed\"\nremove_arrivals = [\"north\"]\n");
+    let (code, err) = validate("unfed.toml", unfed.as_bytes());
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("in variant `unfed`") && err.contains("step `north` is never reached"), "{err}");
+}
+
 #[test]
 fn warnings_do_not_fail_validation() {
     let text = format!("{GOOD}[[steps]]\nname = \"orphan\"\nservice = \"1min\"\n").replace("staff = 2", "staff = 0");

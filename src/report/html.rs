@@ -115,13 +115,16 @@ pub fn render(r: &Results, charts: &[Rendered], failed: &[Failed], font: &ChartF
          <li><a href=\"#kpis\">KPIs by variant</a></li>\
          <li><a href=\"#comparison\">Comparison with the baseline</a></li>\
          <li><a href=\"#bottlenecks\">Where to act next</a></li>\
-         <li><a href=\"#charts\">Charts</a></li></ol></nav>\n",
+         <li><a href=\"#charts\">Charts</a></li>",
     );
+    h.push_str(crate::report::drilldown::nav_item(r));
+    h.push_str("</ol></nav>\n");
     verdict(&mut h, r);
     assumptions(&mut h, r);
     kpi_tables(&mut h, r);
     comparison(&mut h, r);
     bottlenecks(&mut h, r);
+    crate::report::drilldown::section(&mut h, r);
     charts_section(&mut h, r, charts, failed, font);
     let _ = writeln!(
         h,
@@ -386,7 +389,7 @@ fn assumptions(h: &mut String, r: &Results) {
                     let other = other_changes(b, &v.model);
                     if other.is_empty() { "none: the simulated model is identical".into() } else { other.join("<br>") }
                 } else {
-                    c.join("<br>")
+                    crate::report::drilldown::condense(c).join("<br>")
                 }
             }
             _ => "–".into(),
@@ -411,7 +414,7 @@ fn assumptions(h: &mut String, r: &Results) {
             model_tables(h, r, &b.model, bname);
             // Variants that change the flow get their own diagram.
             for (n, v) in r.variants.iter().skip(1) {
-                if flow_differs(&b.model, &v.model) {
+                if flow_differs(&b.model, &v.model) && crate::report::drilldown::diagram_note(&v.model).is_none() {
                     let svg = diagram::process_svg(&v.model, unit, n);
                     if !svg.is_empty() {
                         let _ = write!(
@@ -669,7 +672,9 @@ fn next_text(fork: Option<&crate::report::results::ForkInfo>, routes: &[crate::r
 fn model_tables(h: &mut String, r: &Results, m: &ModelInfo, name: &str) {
     let unit = r.scenario.time_unit.label();
     let _ = writeln!(h, "<h3>Process ({})</h3>", escape(name));
-    let svg = diagram::process_svg(m, unit, name);
+    let note = crate::report::drilldown::diagram_note(m);
+    h.push_str(note.as_deref().unwrap_or(""));
+    let svg = if note.is_some() { String::new() } else { diagram::process_svg(m, unit, name) };
     if !svg.is_empty() {
         let _ = writeln!(
             h,
@@ -710,7 +715,11 @@ fn model_tables(h: &mut String, r: &Results, m: &ModelInfo, name: &str) {
             c.patience_mean.map_or("waits indefinitely".into(), |p| format!("{} {unit}", short(p))),
             c.balk_at.map_or("–".into(), |b| b.to_string()),
             if arr.is_empty() { "–".into() } else { short(expected) },
-            if rates.is_empty() { "–".into() } else { rates.join("<br>") }
+            if rates.is_empty() {
+                "–".into()
+            } else {
+                crate::report::drilldown::arrivals_summary(&arr).unwrap_or_else(|| rates.join("<br>"))
+            }
         );
     }
     h.push_str("</tbody></table></div>\n");
@@ -908,8 +917,26 @@ fn kpi_table(h: &mut String, r: &Results, vs: &[(&String, &VariantSummary)]) {
             row(h, &escape(&kpi_label(k, r)), &format!("customers.{c}.{k}"), k);
         }
     }
+    // A large model lists its busiest steps and resources here; the drill-down has them all.
+    let (all_steps, all_resources) = (steps.len(), resources.len());
+    if let Some(shown) = crate::report::aggregate::shown_steps(r) {
+        steps.retain(|s| shown.iter().any(|x| x == *s));
+    }
+    if let Some(shown) = crate::report::aggregate::shown_resources(r) {
+        resources.retain(|s| shown.iter().any(|x| x == *s));
+    }
+    let more = |h: &mut String, shown: usize, all: usize, what: &str| {
+        if shown < all {
+            let _ = write!(
+                h,
+                "<tr><td colspan=\"{cols}\" class=\"note\">the {shown} busiest of {all} {what}; every one is in \
+                 <a href=\"#drilldown\">the drill-down</a></td></tr>"
+            );
+        }
+    };
     if !steps.is_empty() {
         group(h, "Steps");
+        more(h, steps.len(), all_steps, "steps");
         for s in steps {
             for k in ["wait_mean", "queue_mean", "queue_max"] {
                 row(h, &format!("{}: {}", escape(s), escape(&kpi_label(k, r))), &format!("steps.{s}.{k}"), k);
@@ -918,6 +945,7 @@ fn kpi_table(h: &mut String, r: &Results, vs: &[(&String, &VariantSummary)]) {
     }
     if !resources.is_empty() {
         group(h, "Resources");
+        more(h, resources.len(), all_resources, "resources");
         for s in resources {
             for k in ["utilisation", "staff_cost"] {
                 row(h, &format!("{}: {}", escape(s), escape(&kpi_label(k, r))), &format!("resources.{s}.{k}"), k);

@@ -202,8 +202,12 @@ pub fn utilisation_jobs<'a>(cx: &'a Ctx<'a>) -> Vec<Job<'a>> {
     let axis = util_axis(cx);
     let title = cx.title(&format!("staff utilisation {}", axis.title_part()));
     let caption = format!(
-        "Utilisation of each resource (busy staff / scheduled staff) {}, per variant, \
+        "Utilisation of {} (busy staff / scheduled staff) {}, per variant, \
          mean across {} replications. Grey cells: no staff scheduled.{}",
+        match crate::report::aggregate::shown_resources(cx.results) {
+            Some(s) => format!("the {} busiest resources (the drill-down table lists all)", s.len()),
+            None => "each resource".to_string(),
+        },
         axis.title_part().replace(", open hours only", ""),
         cx.results.replications,
         if axis.closed_left_out {
@@ -241,11 +245,14 @@ impl Utilisation<'_> {
             .map(|(name, v)| {
                 let ts = &v.timeseries;
                 let cols = axis.ticks.clone();
-                let rows = ts.utilisation.keys().cloned().collect();
-                let values = ts
-                    .utilisation
-                    .values()
-                    .map(|b| groups.iter().map(|(a, n)| style::group_mean(&b.mean, *a, *n)).collect())
+                // A large model shows its busiest resources (the drill-down lists every one).
+                let shown = crate::report::aggregate::shown_resources(r);
+                let kept: Vec<(&String, &crate::report::results::BandOut)> =
+                    ts.utilisation.iter().filter(|(k, _)| shown.as_ref().is_none_or(|s| s.contains(k))).collect();
+                let rows = kept.iter().map(|(k, _)| (*k).clone()).collect();
+                let values = kept
+                    .iter()
+                    .map(|(_, b)| groups.iter().map(|(a, n)| style::group_mean(&b.mean, *a, *n)).collect())
                     .collect();
                 (name.clone(), Grid { rows, cols, values })
             })
@@ -255,8 +262,7 @@ impl Utilisation<'_> {
 
 impl Chart for Utilisation<'_> {
     fn size(&self) -> (u32, u32) {
-        let r = self.cx.results;
-        let rows: usize = r.variants.values().map(|v| 62 + 34 * v.timeseries.utilisation.len().max(1)).sum();
+        let rows: usize = self.grids().iter().map(|(_, g)| 62 + 34 * g.rows.len().max(1)).sum();
         (super::WIDTH, (rows as u32 + 80).clamp(super::HEIGHT, 6000))
     }
 

@@ -12,6 +12,7 @@
 //! information are left out and listed in the report (`omit`). `sweep_heatmap` renders the grid of a
 //! two-parameter sweep (for a later `sweep` command).
 
+pub mod aggregate;
 pub mod cost;
 pub mod diagram;
 pub mod dist;
@@ -197,6 +198,7 @@ pub fn render_all(r: &Results, font: &fonts::ChartFont) -> (Vec<Rendered>, Vec<F
         unit: r.scenario.time_unit.label(),
     };
     let mut jobs: Vec<Job<'_>> = Vec::new();
+    jobs.extend(aggregate::jobs(&cx));
     jobs.extend(timeseries::queue_jobs(&cx));
     jobs.extend(dist::jobs(&cx));
     jobs.extend(timeseries::wait_by_hour_jobs(&cx));

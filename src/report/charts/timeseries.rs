@@ -16,10 +16,14 @@ pub fn queue_jobs<'a>(cx: &'a Ctx<'a>) -> Vec<Job<'a>> {
             }
         }
     }
+    // A large model (a region of branches) draws its busiest steps only, beside the network
+    // total (`aggregate::network_queue_job`); every step is in the report's drill-down table.
+    let shown = crate::report::aggregate::shown_steps(cx.results);
     steps
         .into_iter()
         .enumerate()
         .filter(|(_, step)| !super::omit::queue_never_forms(cx.results, step))
+        .filter(|(_, step)| shown.as_ref().is_none_or(|s| s.contains(step)))
         .map(|(i, step)| {
             let part = file_part(step);
             let stem = if part.is_empty() { format!("queue-{}", i + 1) } else { format!("queue-{}-{part}", i + 1) };
@@ -38,15 +42,17 @@ pub fn queue_jobs<'a>(cx: &'a Ctx<'a>) -> Vec<Job<'a>> {
                 cx.results.replications,
                 crate::scenario::units::human_duration(bw)
             );
-            Job::new(stem, title.clone(), caption, QueueChart { cx, step: step.clone(), title })
+            Job::new(stem, title.clone(), caption, QueueChart { cx, step: step.clone(), title, total: false })
         })
         .collect()
 }
 
 pub struct QueueChart<'a> {
-    cx: &'a Ctx<'a>,
-    step: String,
-    title: String,
+    pub(super) cx: &'a Ctx<'a>,
+    pub(super) step: String,
+    pub(super) title: String,
+    /// Draw the sum over every step (the network view of a large model) instead of `step`.
+    pub(super) total: bool,
 }
 
 struct Series {
@@ -63,7 +69,13 @@ const PANELS_FROM: usize = 3;
 
 impl QueueChart<'_> {
     fn panels(&self) -> usize {
-        let n = self.cx.results.variants.values().filter(|v| v.timeseries.queue.contains_key(&self.step)).count();
+        let n = self
+            .cx
+            .results
+            .variants
+            .values()
+            .filter(|v| self.total || v.timeseries.queue.contains_key(&self.step))
+            .count();
         if n >= PANELS_FROM { n } else { 1 }
     }
 }
@@ -186,7 +198,18 @@ impl Chart for QueueChart<'_> {
         let mut ymax: f64 = 0.0;
         for (name, v) in &r.variants {
             let ts = &v.timeseries;
-            let Some(b) = ts.queue.get(&self.step) else {
+            let sum;
+            let b = if self.total {
+                let n = ts.bin_start.len();
+                sum = crate::report::results::BandOut {
+                    mean: crate::report::aggregate::total_queue(v),
+                    p05: vec![f64::NAN; n],
+                    p95: vec![f64::NAN; n],
+                };
+                &sum
+            } else if let Some(b) = ts.queue.get(&self.step) {
+                b
+            } else {
                 absent.push(name.clone());
                 continue;
             };
@@ -232,7 +255,11 @@ impl Chart for QueueChart<'_> {
             items.push(LegendItem::new("y: customers waiting", Swatch::None));
         }
         items.push(LegendItem::new("line: mean of replications", Swatch::Line(GREY)));
-        items.push(LegendItem::new("shaded: 5–95% range", Swatch::Band(GREY)));
+        if self.total {
+            items.push(LegendItem::new("sum over every step", Swatch::None));
+        } else {
+            items.push(LegendItem::new("shaded: 5–95% range", Swatch::Band(GREY)));
+        }
         if warm.is_finite() && warm > 0.0 {
             items.push(LegendItem::new("warm-up (not in KPIs)", Swatch::Square(LIGHT_GREY)));
         }
