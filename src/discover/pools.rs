@@ -55,6 +55,11 @@ impl WorkClock {
         WorkClock { pool_of, open }
     }
 
+    /// The pool of a resource (`usize::MAX` for none).
+    pub fn pool(&self, resource: u32) -> usize {
+        self.pool_of.get(resource as usize).copied().unwrap_or(usize::MAX)
+    }
+
     /// Working minutes of [s, e): the length less every closed stretch of the resource's
     /// calendar after which the work went on (the night between a start at 16:45 or 17:00 and
     /// an end at 09:45). Closed time at the end is kept: work that runs past closing was done;
@@ -210,6 +215,7 @@ mod work_tests {
                     start: s,
                     end: s + 30.0,
                     enable: f64::NAN,
+                    left: Left::No,
                     line: 2,
                 });
             }

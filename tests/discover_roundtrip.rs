@@ -1,0 +1,271 @@
+//! Round trip of `branchsim discover` (issue #23): simulate a shipped scenario's baseline with
+//! an event log (`run --events`), discover a scenario from the log, simulate that, and compare.
+//!
+//! Tolerances. Both models are simulated with fixed seeds; a KPI of the discovered model
+//! passes when the difference of the two replication means lies within the 99.9% interval of
+//! a difference of two independent means, z·√(se₁² + se₂²) with z = 3.29: the original's CI
+//! alone would ignore that the discovered model's mean is an estimate too. Discovery from a
+//! finite log adds estimation error on top (the parameters are estimates); the log is made long
+//! enough (several replications, laid end to end a whole number of weeks apart) that this error
+//! is small against the simulation noise, and each scenario states what its log holds.
+//!
+//! What a log cannot tell, and so is not compared or is set alike in both models:
+//! - costs (`staff_cost`): no cost per hour is in an event log;
+//! - the warm-up: an analysis choice, not a property of the process; the discovered model gets
+//!   the original's so that both measure the same period;
+//! - distribution families the fit does not offer (triangular, uniform): their means are
+//!   compared, not the family.
+//! Each scenario lists the further features that do not survive and which KPIs they affect.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use branchsim::experiment::VariantResult;
+use branchsim::scenario::schema::DistKind;
+use chrono::{DateTime, Duration};
+
+fn bin(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_branchsim")).args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+/// The baseline of a shipped scenario: the file up to its variants and expectations.
+fn baseline_text(name: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(format!("{name}.toml"));
+    let text = std::fs::read_to_string(path).unwrap();
+    let cut = ["\n[[variants]]", "\n[[expect]]"].iter().filter_map(|m| text.find(m)).min().unwrap_or(text.len());
+    text[..cut].to_string()
+}
+
+/// Shifts an ISO timestamp with offset by whole days (empty cells stay empty).
+fn shift(stamp: &str, days: i64) -> String {
+    if stamp.is_empty() {
+        return String::new();
+    }
+    let t = DateTime::parse_from_rfc3339(stamp).unwrap_or_else(|e| panic!("{stamp}: {e}"));
+    (t + Duration::days(days)).format("%Y-%m-%dT%H:%M:%S%.6f%:z").to_string()
+}
+
+/// Simulates `text` with event logs of replications 0..k and lays them end to end, replication
+/// r shifted by r × `weeks` weeks (same weekdays and hours) with its case ids prefixed: one log
+/// of k periods. Returns its path.
+fn long_log(dir: &Path, text: &str, variant: Option<&str>, k: u64, weeks: i64) -> PathBuf {
+    let scenario = dir.join("original.toml");
+    std::fs::write(&scenario, text).unwrap();
+    let out = dir.join("out");
+    let reps = k.to_string();
+    let events = format!("--events=0-{}", k - 1);
+    let mut args = vec!["run", scenario.to_str().unwrap(), "-n", &reps, "--out", out.to_str().unwrap(), "-q"];
+    args.extend([events.as_str(), "--events-format", "csv"]);
+    if let Some(v) = variant {
+        args.extend(["--variant", v]);
+    }
+    let (code, _, err) = bin(&args);
+    assert_eq!(code, 0, "{err}");
+    let mut files: Vec<PathBuf> = walk(&out).into_iter().filter(|p| p.extension().is_some_and(|e| e == "csv")).collect();
+    files.retain(|p| p.components().any(|c| c.as_os_str() == "events"));
+    if let Some(v) = variant {
+        files.retain(|p| p.file_name().unwrap().to_string_lossy().contains(v));
+    }
+    files.sort();
+    assert_eq!(files.len() as u64, k, "{files:?}");
+    let merged = dir.join("log.csv");
+    let mut w = csv::Writer::from_path(&merged).unwrap();
+    for (r, f) in files.iter().enumerate() {
+        let mut rd = csv::Reader::from_path(f).unwrap();
+        let headers = rd.headers().unwrap().clone();
+        if r == 0 {
+            w.write_record(&headers).unwrap();
+        }
+        let col = |n: &str| headers.iter().position(|h| h == n).unwrap();
+        let (case, times) = (col("case_id"), [col("enable_time"), col("start_time"), col("end_time")]);
+        for rec in rd.records() {
+            let rec = rec.unwrap();
+            let mut row: Vec<String> = rec.iter().map(str::to_string).collect();
+            row[case] = format!("r{r}-{}", row[case]);
+            for t in times {
+                row[t] = shift(&row[t], r as i64 * 7 * weeks);
+            }
+            w.write_record(&row).unwrap();
+        }
+    }
+    w.flush().unwrap();
+    merged
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// Discovers a scenario from `log` and gives it the original's simulated period: the
+/// discovered model starts on Monday 00:00 (its weekly arrival profile is per hour of the
+/// week, repeated for `weeks`), so it runs to `until` (the original's end, counted from that Monday midnight) with
+/// the original's warm-up `warmup` (see the module doc).
+fn discover(dir: &Path, log: &Path, weeks: u64, until: &str, warmup: &str) -> String {
+    let out = dir.join("discovered.toml");
+    let weeks = weeks.to_string();
+    let (code, _, err) =
+        bin(&["discover", log.to_str().unwrap(), "-o", out.to_str().unwrap(), "-q", "--weeks", &weeks]);
+    assert_eq!(code, 0, "{err}");
+    let text = std::fs::read_to_string(&out).unwrap();
+    let start = text.find("\nhorizon = ").unwrap() + 1;
+    let end = start + text[start..].find('\n').unwrap();
+    format!("{}horizon = {until:?}\nwarmup = {warmup:?}{}", &text[..start], &text[end..])
+}
+
+struct Compared {
+    kpi: String,
+    original: (f64, f64),
+    discovered: (f64, f64),
+}
+
+impl Compared {
+    fn within(&self) -> bool {
+        let half = 3.29 * (self.original.1.powi(2) + self.discovered.1.powi(2)).sqrt();
+        (self.original.0 - self.discovered.0).abs() <= half
+    }
+}
+
+fn mean_se(v: &VariantResult, path: &str) -> (f64, f64) {
+    let s = common::kpi(v, path);
+    (s.mean, s.sd / (s.n as f64).sqrt())
+}
+
+/// Simulates both models and compares `kpis`; prints the table (the figures of the report).
+fn compare(name: &str, original: &str, discovered: &str, reps: u64, kpis: &[&str]) -> Vec<Compared> {
+    let o = common::run_text(original, reps);
+    let d = common::run_text(discovered, reps);
+    let rows: Vec<Compared> = kpis
+        .iter()
+        .map(|k| Compared { kpi: k.to_string(), original: mean_se(&o[0], k), discovered: mean_se(&d[0], k) })
+        .collect();
+    eprintln!("{name}: KPI, original mean ± se, discovered mean ± se ({reps} replications each)");
+    for r in &rows {
+        eprintln!(
+            "  {:<22} {:>12.4} ± {:<9.4} {:>12.4} ± {:<9.4} {}",
+            r.kpi,
+            r.original.0,
+            r.original.1,
+            r.discovered.0,
+            r.discovered.1,
+            if r.within() { "ok" } else { "OUTSIDE" }
+        );
+    }
+    rows
+}
+
+fn assert_all_within(rows: &[Compared]) {
+    let bad: Vec<&Compared> = rows.iter().filter(|r| !r.within()).collect();
+    assert!(
+        bad.is_empty(),
+        "outside the combined 99.9% interval: {}",
+        bad.iter()
+            .map(|r| format!("{} {:.4} vs {:.4}", r.kpi, r.original.0, r.discovered.0))
+            .collect::<Vec<_>>()
+            .join("; ")
+    );
+}
+
+fn loaded(text: &str) -> branchsim::scenario::Loaded {
+    branchsim::scenario::load_str(text, "x.toml").unwrap_or_else(|e| panic!("{}", e.render()))
+}
+
+/// Mean of a scenario distribution (Normal: the engine redraws below 0, negligible for the
+/// means 4 sd above 0 used here).
+fn mean_of(k: &DistKind) -> f64 {
+    match k {
+        DistKind::Exponential { mean }
+        | DistKind::Normal { mean, .. }
+        | DistKind::Lognormal { mean, .. }
+        | DistKind::Gamma { mean, .. }
+        | DistKind::Erlang { mean, .. } => *mean,
+        DistKind::Deterministic { value } => *value,
+        DistKind::Uniform { min, max } => (min + max) / 2.0,
+        DistKind::Triangular { min, mode, max } => (min + mode + max) / 3.0,
+        DistKind::Weibull { shape, scale } => {
+            scale * branchsim::stats::student_t::ln_gamma(1.0 + 1.0 / shape).exp()
+        }
+        DistKind::Empirical { values } => values.iter().sum::<f64>() / values.len() as f64,
+    }
+}
+
+/// Service means of every step of the original found (by name) in the discovered model,
+/// within `tol` relative.
+fn assert_service_means(original: &str, discovered: &str, tol: f64) {
+    let (o, d) = (loaded(original), loaded(discovered));
+    for st in &o.baseline().scenario.steps {
+        let Some(os) = &st.service else { continue };
+        let Some(ds) = d.baseline().scenario.steps.iter().find(|x| x.name.v == st.name.v) else {
+            panic!("step {} not discovered", st.name.v)
+        };
+        let (a, b) = (mean_of(&os.kind), mean_of(&ds.service.as_ref().unwrap().kind));
+        assert!((a - b).abs() <= tol * a, "{}: service mean {a} vs discovered {b}", st.name.v);
+    }
+}
+
+const HEADLINE: &[&str] = &["wait_mean", "cycle_time_p90", "service_level", "abandon_rate", "served"];
+
+/// The round trip of one shipped scenario: `k` replications' logs end to end, each period
+/// `weeks` long; the discovered model simulated to `until` with warm-up `warmup`; `reps`
+/// replications of each model. Returns the compared rows and both scenario texts.
+fn round_trip(name: &str, k: u64, weeks: u64, until: &str, warmup: &str, reps: u64) -> (Vec<Compared>, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let text = baseline_text(name);
+    let log = long_log(dir.path(), &text, None, k, weeks as i64);
+    let disc = discover(dir.path(), &log, weeks, until, warmup);
+    if std::env::var_os("ROUNDTRIP_PRINT").is_some() {
+        eprintln!("{disc}");
+    }
+    let rows = compare(name, &text, &disc, reps, HEADLINE);
+    (rows, text, disc)
+}
+
+#[test]
+fn loan_approval_round_trip() {
+    let (rows, text, disc) = round_trip("loan_approval", 4, 5, "35d", "7d", 30);
+    assert_service_means(&text, &disc, 0.1);
+    assert_all_within(&rows);
+}
+
+#[test]
+fn downtown_branch_round_trip() {
+    let (rows, text, disc) = round_trip("downtown_branch", 10, 1, "17h", "0min", 60);
+    assert_service_means(&text, &disc, 0.1);
+    assert_all_within(&rows);
+}
+
+#[test]
+fn smart_customer_service_round_trip() {
+    let (rows, text, disc) = round_trip("smart_customer_service", 6, 1, "20h", "0min", 60);
+    assert_service_means(&text, &disc, 0.1);
+    assert_all_within(&rows);
+}
+
+#[test]
+fn omnichannel_round_trip() {
+    let (rows, text, disc) = round_trip("omnichannel", 4, 2, "14d", "7d", 30);
+    assert_service_means(&text, &disc, 0.1);
+    assert_all_within(&rows);
+}
+
+#[test]
+fn account_opening_rpa_round_trip() {
+    let (rows, text, disc) = round_trip("account_opening_rpa", 4, 3, "21d", "7d", 30);
+    assert_service_means(&text, &disc, 0.1);
+    assert_all_within(&rows);
+}
