@@ -83,9 +83,9 @@ pub fn read_events(path: &Path, m: &Mapping) -> Result<EventLog, String> {
     let lifecycle = opt(path, &headers, Role::Lifecycle, m.lifecycle.as_ref())?;
     let mut log = EventLog { type_attribute: ctype.map(|i| headers[i].clone()), ..Default::default() };
     let mut rec = csv::StringRecord::new();
-    // Visits interrupted (`suspend`) and resumed later: (case, activity) → first start and
-    // enable, merged into the row that completes the visit.
-    let mut suspended: std::collections::HashMap<(u32, u32), (f64, f64)> = std::collections::HashMap::new();
+    // Visits interrupted (`suspend`) and resumed later: (case, activity) → work of the parts so
+    // far, the first enable and start times, merged into the row that completes the visit.
+    let mut suspended: std::collections::HashMap<(u32, u32), (f64, f64, f64)> = std::collections::HashMap::new();
     while let Some(line) = next_record(&mut rdr, &mut rec, path)? {
         let (c, a) = (field(&rec, Some(case)), field(&rec, Some(activity)));
         if c.is_empty() || a.is_empty() {
@@ -164,17 +164,24 @@ pub fn read_events(path: &Path, m: &Mapping) -> Result<EventLog, String> {
         let ci = log.case(c);
         let ty = case_type(&mut log, ci, field(&rec, ctype));
         let ai = log.activities.get(a);
+        let r = field(&rec, resource);
         if life == Life::Suspend {
-            suspended.entry((ci, ai)).or_insert((s, en));
+            let part = if e.is_nan() { 0.0 } else { e - s };
+            let v = suspended.entry((ci, ai)).or_insert((0.0, en, s));
+            v.0 += part;
+            if !r.is_empty() {
+                let ri = log.resources.get(r);
+                log.preempted.insert(ri);
+            }
             continue;
         }
         let mut s = s;
-        if let Some((first, first_enable)) = suspended.remove(&(ci, ai)) {
-            // One visit from its first start to its completion; the working clock leaves out
-            // the closed hours between the parts.
-            (s, en) = (first, first_enable);
+        if let Some((work, first_enable, first_start)) = suspended.remove(&(ci, ai)) {
+            // One visit from its first start; its working time is the parts' (the
+            // interruptions were waiting, not work), kept aside by line.
+            log.resumed.insert(line as u32, (work, s));
+            (s, en) = (first_start, first_enable);
         }
-        let r = field(&rec, resource);
         if !en.is_nan() && s >= en && !r.is_empty() {
             // A served visit: the customer was still patient after waiting this long.
             log.patience.push(PatienceObs { wait: s - en, abandoned: false, ctype: ty });

@@ -107,6 +107,25 @@ fn routes(r: &Routes, names: &[String]) -> (String, String) {
     (text, ev)
 }
 
+/// A pool's staff: the number of distinct members, or a daily schedule per half-hour when some
+/// open hour had fewer members on duty on every date (lunch breaks, shorter shifts). On a
+/// calendar a schedule repeats every day from `start` (00:00); closed hours do not matter.
+fn schedule(p: &super::pools::Pool) -> String {
+    use super::pools::{SLOT, SLOTS};
+    let n = p.members.len() as u32;
+    let open =
+        |h: usize| p.hours.iter().flatten().any(|(a, b)| (*a / SLOT) as usize <= h && h < (*b / SLOT) as usize);
+    if p.hours.iter().all(Vec::is_empty) || !(0..SLOTS).any(|h| open(h) && p.staff_by_slot[h] < n) {
+        return n.to_string();
+    }
+    let v: Vec<String> =
+        (0..SLOTS).map(|h| if open(h) { p.staff_by_slot[h].max(1) } else { n }.to_string()).collect();
+    format!(
+        "[{}]\ninterval = \"30min\"   # staff per half-hour of the day: the most members working at least half of it on one date",
+        v.join(", ")
+    )
+}
+
 fn names_of(d: &Discovery) -> &[String] {
     &d.log.activities.names
 }
@@ -199,6 +218,12 @@ pub fn scenario(d: &Discovery, schema: bool) -> String {
         o.push_str("[[customers]]\n");
         let _ = writeln!(o, "name = {}            # {n} of {total_cases} cases", q(&type_name(*t)));
         let _ = writeln!(o, "first_step = {}", q(&names[main as usize]));
+        if let Some((level, n)) = d.priorities.get(t) {
+            let _ = writeln!(
+                o,
+                "priority = {level}   # overtook {n} waiting customers of lower types, almost never the other way"
+            );
+        }
         let patience = d.patience_by_type.get(t);
         let balk = d.balks.get(t);
         if log.tickets || patience.is_some() || balk.is_some() {
@@ -316,7 +341,7 @@ pub fn scenario(d: &Discovery, schema: bool) -> String {
         let _ = writeln!(
             o,
             "staff = {}            # distinct members seen ({}); at most {} starting work in one hour on average; {} events",
-            p.members.len(),
+            schedule(p),
             members.join(", "),
             sig(peak),
             p.events
@@ -327,6 +352,13 @@ pub fn scenario(d: &Discovery, schema: bool) -> String {
         }
         if !p.hours.iter().all(Vec::is_empty) {
             let _ = writeln!(o, "calendar = {}", q(&p.name));
+        }
+        let interrupted = p.members.iter().filter(|m| log.preempted.contains(m)).count();
+        if interrupted > 0 {
+            let _ = writeln!(
+                o,
+                "on_shift_end = \"preempt\"   # {interrupted} member(s) had work interrupted and resumed later"
+            );
         }
         if let Some(sp) = d.process.speeds.get(&pi) {
             let _ = writeln!(

@@ -156,6 +156,12 @@ pub struct EventLog {
     pub type_attribute: Option<String>,
     /// True for queue-ticket exports: customers who wait in person (they may abandon).
     pub tickets: bool,
+    /// Resources whose work was interrupted and resumed later (`suspend` rows): their pools
+    /// preempt at a capacity drop.
+    pub preempted: std::collections::BTreeSet<u32>,
+    /// Visits interrupted and resumed, by the line completing them: the working time of the
+    /// earlier parts and the start of the last part.
+    pub resumed: std::collections::HashMap<u32, (Minutes, Minutes)>,
 }
 
 impl EventLog {

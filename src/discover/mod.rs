@@ -19,6 +19,7 @@ pub mod log;
 pub mod parallel;
 pub mod patience;
 pub mod pools;
+pub mod priority;
 pub mod process;
 pub mod special;
 pub mod speed;
@@ -88,6 +89,8 @@ pub struct Discovery {
     pub balks: std::collections::BTreeMap<u32, (u32, u64)>,
     /// Timed batch steps.
     pub batches: Vec<batch::Batch>,
+    /// Priority per customer type and the overtakes it rests on.
+    pub priorities: std::collections::BTreeMap<u32, (i64, u64)>,
     pub weeks: u64,
 }
 
@@ -100,6 +103,7 @@ pub fn discover(log: log::EventLog, source: &Path, weeks: Option<u64>) -> Discov
     let patience_by_type = patience::by_type(&log.patience);
     let balks = patience::balk_limits(&log);
     let batches = batch::infer(&log);
+    let priorities = priority::infer(&log);
     // The horizon covers the weeks in which cases arrived (later events finish those cases).
     let span_weeks = match (arrivals.times.first(), arrivals.times.last()) {
         (Some(a), Some(b)) if b > a => ((b - a) / (7.0 * 1440.0)).ceil() as u64,
@@ -118,6 +122,7 @@ pub fn discover(log: log::EventLog, source: &Path, weeks: Option<u64>) -> Discov
         patience_by_type,
         balks,
         batches,
+        priorities,
         weeks: weeks.unwrap_or(span_weeks).clamp(1, 520),
     }
 }

@@ -84,7 +84,7 @@ fn successor(events: &[Event], i: usize, par: &Parallel) -> Option<u32> {
     events[i + 1..].iter().map(|e| e.activity).find(|b| !par.apart(a, *b))
 }
 
-/// A type's durations get their own fit when their mean differs from the step's by more than
+/// A type's durations get their own fit when their mean differs from the reference type's by more than
 /// 5% and four standard errors (with 30 visits or more): a business customer's 12-minute
 /// advice is not the retail customer's 8.
 fn by_type(all: &[f64], typed: &[(f64, u32)]) -> BTreeMap<u32, Fit> {
@@ -97,10 +97,16 @@ fn by_type(all: &[f64], typed: &[(f64, u32)]) -> BTreeMap<u32, Fit> {
     if groups.len() < 2 {
         return BTreeMap::new();
     }
-    let mean = all.iter().sum::<f64>() / all.len().max(1) as f64;
+    // The reference is the type with most visits: the step's own service is its, and the types
+    // that differ from it get theirs.
+    let Some((&reference, ref_v)) = groups.iter().max_by_key(|(t, v)| (v.len(), std::cmp::Reverse(**t))) else {
+        return BTreeMap::new();
+    };
+    let mean = ref_v.iter().sum::<f64>() / ref_v.len().max(1) as f64;
+    let _ = all;
     groups
         .into_iter()
-        .filter(|(_, v)| v.len() >= 30)
+        .filter(|(t, v)| *t != reference && v.len() >= 30)
         .filter_map(|(t, v)| {
             let n = v.len() as f64;
             let m = v.iter().sum::<f64>() / n;
@@ -147,7 +153,12 @@ pub fn infer(log: &EventLog, clock: &WorkClock) -> Process {
                 continue;
             }
             if !e.end.is_nan() {
-                let d = if e.resource == NONE { e.end - e.start } else { clock.work(e.resource, e.start, e.end) };
+                let d = match log.resumed.get(&e.line) {
+                    // Interrupted and resumed: the earlier parts' work plus the last part's.
+                    Some((before, last_start)) => before + clock.work(e.resource, *last_start, e.end),
+                    None if e.resource == NONE => e.end - e.start,
+                    None => clock.work(e.resource, e.start, e.end),
+                };
                 let pool = if e.resource == NONE { usize::MAX } else { clock.pool(e.resource) };
                 durations[e.activity as usize].push((d, pool, ty));
             }
@@ -192,8 +203,10 @@ pub fn infer(log: &EventLog, clock: &WorkClock) -> Process {
             .map(|(x, pool, t)| (p.speeds.get(pool).map_or(*x, |sp| *x / sp.factor), *t))
             .collect();
         let all: Vec<f64> = norm.iter().map(|x| x.0).collect();
-        s.fit = fit(&all);
         s.fit_for = by_type(&all, &norm);
+        // The step's own service is for the types without one of their own.
+        let rest: Vec<f64> = norm.iter().filter(|(_, t)| !s.fit_for.contains_key(t)).map(|x| x.0).collect();
+        s.fit = fit(if rest.is_empty() { &all } else { &rest });
     }
     // Delayed transitions: most of them delayed (a queue never delays a transition, the log's
     // enable time is the queue entry), at least 5.
