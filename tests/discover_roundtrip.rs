@@ -83,7 +83,8 @@ fn long_log(dir: &Path, text: &str, variant: Option<&str>, k: u64, weeks: i64) -
     }
     let (code, _, err) = bin(&args);
     assert_eq!(code, 0, "{err}");
-    let mut files: Vec<PathBuf> = walk(&out).into_iter().filter(|p| p.extension().is_some_and(|e| e == "csv")).collect();
+    let mut files: Vec<PathBuf> =
+        walk(&out).into_iter().filter(|p| p.extension().is_some_and(|e| e == "csv")).collect();
     files.retain(|p| p.components().any(|c| c.as_os_str() == "events"));
     // One file per variant and replication, named after the variant's slug.
     let slug = variant.unwrap_or("baseline").replace('_', "-");
@@ -229,9 +230,7 @@ fn mean_of(k: &DistKind) -> f64 {
         DistKind::Deterministic { value } => *value,
         DistKind::Uniform { min, max } => (min + max) / 2.0,
         DistKind::Triangular { min, mode, max } => (min + mode + max) / 3.0,
-        DistKind::Weibull { shape, scale } => {
-            scale * branchsim::stats::student_t::ln_gamma(1.0 + 1.0 / shape).exp()
-        }
+        DistKind::Weibull { shape, scale } => scale * branchsim::stats::student_t::ln_gamma(1.0 + 1.0 / shape).exp(),
         DistKind::Empirical { values } => values.iter().sum::<f64>() / values.len() as f64,
     }
 }

@@ -49,8 +49,26 @@ impl Arrivals {
             let bin = ((time::clock(t) / 60.0) as usize).min(BINS - 1);
             streams.entry(key).or_insert([[0; BINS]; 7])[time::weekday(t)][bin] += 1;
         }
+        // Cases without a visit (tickets that left unserved, rows still waiting at the end)
+        // join the stream of their type's most frequent first step.
+        let mut main: std::collections::BTreeMap<u32, ((u32, u32), u64)> = std::collections::BTreeMap::new();
+        for (key, c) in &streams {
+            let n: u64 = c.iter().flatten().sum();
+            let e = main.entry(key.0).or_insert((*key, 0));
+            if n > e.1 {
+                *e = (*key, n);
+            }
+        }
+        let fallback = main.values().max_by_key(|(_, n)| *n).map(|(k, _)| *k);
         for (c, a) in log.case_arrival.iter().enumerate() {
             if !a.is_nan() {
+                if first[c].is_infinite() {
+                    let key = main.get(&log.case_type[c]).map(|(k, _)| *k).or(fallback);
+                    if let Some(key) = key {
+                        let bin = ((time::clock(*a) / 60.0) as usize).min(BINS - 1);
+                        streams.entry(key).or_insert([[0; BINS]; 7])[time::weekday(*a)][bin] += 1;
+                    }
+                }
                 first[c] = first[c].min(*a);
             }
         }
@@ -94,13 +112,6 @@ impl Arrivals {
     pub fn stream_rate(&self, key: (u32, u32), wd: usize, bin: usize) -> f64 {
         let d = self.days[wd].max(1) as f64;
         self.streams.get(&key).map_or(0.0, |c| c[wd][bin] as f64 / d)
-    }
-
-    /// Arrivals of cases without any visit (still waiting when the log ended) as a share of
-    /// the arrivals the streams count: the streams are scaled up by it.
-    pub fn unassigned_factor(&self) -> f64 {
-        let assigned: u64 = self.streams.values().flatten().flatten().sum();
-        if assigned == 0 { 1.0 } else { self.times.len() as f64 / assigned as f64 }
     }
 
     pub fn closed(&self, wd: usize) -> bool {

@@ -113,15 +113,13 @@ fn routes(r: &Routes, names: &[String]) -> (String, String) {
 fn schedule(p: &super::pools::Pool) -> String {
     use super::pools::{SLOT, SLOTS};
     let n = p.members.len() as u32;
-    let open =
-        |h: usize| p.hours.iter().flatten().any(|(a, b)| (*a / SLOT) as usize <= h && h < (*b / SLOT) as usize);
+    let open = |h: usize| p.hours.iter().flatten().any(|(a, b)| (*a / SLOT) as usize <= h && h < (*b / SLOT) as usize);
     if p.hours.iter().all(Vec::is_empty) || !(0..SLOTS).any(|h| open(h) && p.staff_by_slot[h] < n) {
         return n.to_string();
     }
-    let v: Vec<String> =
-        (0..SLOTS).map(|h| if open(h) { p.staff_by_slot[h].max(1) } else { n }.to_string()).collect();
+    let v: Vec<String> = (0..SLOTS).map(|h| if open(h) { p.staff_by_slot[h].max(1) } else { n }.to_string()).collect();
     format!(
-        "[{}]\ninterval = \"30min\"   # staff per half-hour of the day: the most members working at least half of it on one date",
+        "[{}]\ninterval = \"30min\"   # staff per half-hour of the day: the most members starting work in it on one date",
         v.join(", ")
     )
 }
@@ -188,7 +186,11 @@ pub fn scenario(d: &Discovery, schema: bool) -> String {
 
     // Release days of timed batches.
     for b in &d.batches {
-        let _ = writeln!(o, "[calendars.{}]   # weekdays with releases of the batch", q(&batch_calendar(&names_of(d)[b.activity as usize])));
+        let _ = writeln!(
+            o,
+            "[calendars.{}]   # weekdays with releases of the batch",
+            q(&batch_calendar(&names_of(d)[b.activity as usize]))
+        );
         let until = (b.at + 60.0).min(1439.0);
         for (wd, open) in b.days.iter().enumerate() {
             if *open {
@@ -283,7 +285,6 @@ pub fn scenario(d: &Discovery, schema: bool) -> String {
             a.quiet_dates.join(", ")
         );
     }
-    let factor = a.unassigned_factor();
     for (t, n) in &types {
         let firsts: Vec<(u32, u64)> =
             d.process.first.iter().filter(|((ty, _), _)| ty == t).map(|((_, a), c)| (*a, *c)).collect();
@@ -304,13 +305,6 @@ pub fn scenario(d: &Discovery, schema: bool) -> String {
             let _ = writeln!(o, "name = {}", q(&format!("{} → {}", type_name(*t), names[f as usize])));
             let _ = writeln!(o, "customer = {}", q(&type_name(*t)));
             let _ = writeln!(o, "first_step = {}", q(&names[f as usize]));
-            if (factor - 1.0).abs() > 1e-9 {
-                let _ = writeln!(
-                    o,
-                    "scale = {}          # cases still waiting at the end of the log (no first step recorded) spread over the streams",
-                    sig(factor)
-                );
-            }
             let _ = writeln!(
                 o,
                 "interval = \"1h\"          # {c} of {total_cases} cases ({n} of this type) start here; its own weekly profile"
@@ -446,7 +440,8 @@ pub fn scenario(d: &Discovery, schema: bool) -> String {
                 r.next.remove(&dl.to);
             }
             let p = (repeats as f64 / s.routes.total().max(1) as f64 * 1e6).floor() / 1e6;
-            let back = if dl.to == s.activity { String::new() } else { format!(", back_to = {}", q(&names[dl.to as usize])) };
+            let back =
+                if dl.to == s.activity { String::new() } else { format!(", back_to = {}", q(&names[dl.to as usize])) };
             let _ = writeln!(
                 o,
                 "repeat_info = {{ p = {p}{back}, delay = {} }}   # {repeats} of {} visits went on after a delay ({} of {} such transitions delayed); delay fit: {}",

@@ -180,7 +180,8 @@ pub fn infer(log: &EventLog) -> Parallel {
         for events in log.by_case() {
             let inside: Vec<&Event> = events.iter().filter(|e| branch_of.contains_key(&e.activity)).collect();
             let Some(first) = inside.first() else { continue };
-            let block_end = inside.iter().map(|e| if e.end.is_nan() { e.start } else { e.end }).fold(f64::MIN, f64::max);
+            let block_end =
+                inside.iter().map(|e| if e.end.is_nan() { e.start } else { e.end }).fold(f64::MIN, f64::max);
             let before = events
                 .iter()
                 .filter(|e| !branch_of.contains_key(&e.activity) && finished(e) && e.end <= first.start)

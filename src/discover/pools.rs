@@ -19,10 +19,10 @@ pub struct Pool {
     pub busy: [[f64; 24]; 7],
     /// Events served by this pool's members.
     pub events: u64,
-    /// Staff on duty per half-hour of the day: the most distinct members who worked at least
-    /// half of that half-hour on any one date. A member who is off (lunch, a shorter shift)
-    /// does not, and on a busy date everyone on duty does, so the maximum over dates finds the
-    /// schedule.
+    /// Staff on duty per half-hour of the day: the most distinct members who started work in
+    /// that half-hour on any one date. A member who is off (lunch, a shorter shift) starts
+    /// nothing, and on a busy date everyone on duty does, so the maximum over dates finds the
+    /// schedule (see `infer` for quiet half-hours).
     pub staff_by_slot: [u32; SLOTS],
 }
 
@@ -175,25 +175,24 @@ pub fn infer(log: &EventLog) -> Vec<Pool> {
         let slot = ((time::clock(e.start) / SLOT) as usize).min(SLOTS - 1);
         starts[p][time::weekday(e.start)][slot] += 1;
         cells[p].entry((time::day(e.start), h)).or_default().insert(e.resource);
-        // Members working at least half of a half-hour (a service running past a staff drop
-        // covers only its first minutes).
-        let mut t = (e.start / SLOT).floor() * SLOT;
-        for _ in 0..96 {
-            if t >= e.end {
-                break;
-            }
-            if e.end.min(t + SLOT) - e.start.max(t) >= SLOT / 2.0 {
-                let k = ((time::clock(t) / SLOT) as usize).min(SLOTS - 1);
-                slot_cells[p].entry((time::day(t), k)).or_default().insert(e.resource);
-            }
-            t += SLOT;
-        }
+        slot_cells[p].entry((time::day(e.start), slot)).or_default().insert(e.resource);
     }
     for (p, pool) in pools.iter_mut().enumerate() {
         let mut days: [BTreeSet<i64>; 7] = Default::default();
         let mut sums = [[0.0; 24]; 7];
         for ((_, slot), who) in &slot_cells[p] {
             pool.staff_by_slot[*slot] = pool.staff_by_slot[*slot].max(who.len() as u32);
+        }
+        // A half-hour with fewer members seen is a dip in the schedule only if so much work
+        // starts in it (1.5 starts per member on an average date) that every member on duty
+        // would have shown up; a quiet half-hour says nothing about who was there.
+        let dates = slot_cells[p].keys().map(|(d, _)| *d).collect::<BTreeSet<i64>>().len().max(1) as f64;
+        let n = pool.members.len() as u32;
+        for (k, v) in pool.staff_by_slot.iter_mut().enumerate() {
+            let per_date = starts[p].iter().map(|w| w[k]).sum::<u64>() as f64 / dates;
+            if *v < n && per_date < 1.5 * f64::from(n) {
+                *v = n;
+            }
         }
         for ((d, h), who) in &cells[p] {
             let wd = time::weekday(*d as f64 * 1440.0);

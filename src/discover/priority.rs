@@ -40,11 +40,11 @@ pub fn infer(log: &EventLog) -> BTreeMap<u32, (i64, u64)> {
         }
     }
     let mut out = BTreeMap::new();
-    for x in 0..nt {
+    for (x, row) in over.iter().enumerate() {
         let above: Vec<usize> =
-            (0..nt).filter(|y| *y != x && over[x][*y] >= 20 && over[x][*y] >= 5 * (over[*y][x] + 1)).collect();
+            (0..nt).filter(|y| *y != x && row[*y] >= 20 && row[*y] >= 5 * (over[*y][x] + 1)).collect();
         if !above.is_empty() {
-            let n: u64 = above.iter().map(|y| over[x][*y]).sum();
+            let n: u64 = above.iter().map(|y| row[*y]).sum();
             out.insert(x as u32, (above.len() as i64, n));
         }
     }

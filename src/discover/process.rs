@@ -198,10 +198,8 @@ pub fn infer(log: &EventLog, clock: &WorkClock) -> Process {
     );
     for (s, d) in steps.iter_mut().zip(&durations) {
         // Durations in the reference pools' time: a slower pool's visits divided by its speed.
-        let norm: Vec<(f64, u32)> = d
-            .iter()
-            .map(|(x, pool, t)| (p.speeds.get(pool).map_or(*x, |sp| *x / sp.factor), *t))
-            .collect();
+        let norm: Vec<(f64, u32)> =
+            d.iter().map(|(x, pool, t)| (p.speeds.get(pool).map_or(*x, |sp| *x / sp.factor), *t)).collect();
         let all: Vec<f64> = norm.iter().map(|x| x.0).collect();
         s.fit_for = by_type(&all, &norm);
         // The step's own service is for the types without one of their own.
