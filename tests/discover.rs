@@ -217,10 +217,15 @@ fn known_parameters_are_recovered_from_a_synthetic_log() {
     // Arrival rate of an open hour: 6/h, estimated from 40 such hours (240 arrivals, SE 6.5%):
     // the mean over the 35 open hours of the week is estimated from ~1,680 arrivals (SE 2.4%);
     // 8% is over three standard errors.
-    let RateSpec::Piecewise { rates, interval, .. } = &s.arrivals[0].profile else { panic!() };
-    assert_eq!(*interval, 60.0);
-    let scale: f64 = s.arrivals.iter().map(|a| a.scale).sum();
-    assert!((scale - 1.0).abs() < 1e-9);
+    // Each stream (customer type × first step) has its own profile: the total rate is their sum.
+    let mut rates = vec![0.0; 168];
+    for a in &s.arrivals {
+        let RateSpec::Piecewise { rates: r, interval, .. } = &a.profile else { panic!() };
+        assert_eq!(*interval, 60.0);
+        for (t, x) in rates.iter_mut().zip(r) {
+            *t += x * a.scale;
+        }
+    }
     let open: Vec<f64> =
         (0..168).filter(|i| i / 24 < 5 && (9..16).contains(&(i % 24))).map(|i| rates[i] * 60.0).collect();
     let mean = open.iter().sum::<f64>() / open.len() as f64;

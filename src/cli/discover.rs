@@ -51,6 +51,11 @@ pub struct Columns {
     /// Ticket exports: column saying the customer left unserved (yes/no, 1/0, true/false).
     #[arg(long, value_name = "COLUMN")]
     pub left: Option<String>,
+    /// Event logs: column of the lifecycle transition (default: lifecycle …); rows `abandon`
+    /// and `balk` are customers who gave up or refused to queue (patience and balking),
+    /// `suspend` rows are parts of a visit completed later.
+    #[arg(long, value_name = "COLUMN")]
+    pub lifecycle: Option<String>,
     /// Kind of log (default: by extension and header).
     #[arg(long, value_enum, default_value_t = Format::Auto)]
     pub format: Format,
@@ -72,6 +77,7 @@ impl Columns {
             call: self.call.clone(),
             counter: self.counter.clone(),
             left: self.left.clone(),
+            lifecycle: self.lifecycle.clone(),
         }
     }
 }

@@ -22,6 +22,10 @@ pub struct Arrivals {
     /// Dates (as labels) on open weekdays without a single arrival: holidays the weekly
     /// calendar of format v1 cannot express, listed in a comment.
     pub quiet_dates: Vec<String>,
+    /// Arrivals per weekday × hour of each stream (customer type or `NONE`, first activity):
+    /// each stream gets its own profile, since walk-ins, appointments and online requests
+    /// peak at different hours.
+    pub streams: std::collections::BTreeMap<(u32, u32), [[u64; BINS]; 7]>,
 }
 
 /// Poisson 95% interval of a count (Byar).
@@ -37,12 +41,35 @@ pub fn poisson_ci(k: u64) -> (f64, f64) {
 impl Arrivals {
     pub fn from_log(log: &EventLog) -> Arrivals {
         let mut first = vec![f64::INFINITY; log.cases.len()];
+        let mut streams = std::collections::BTreeMap::<(u32, u32), [[u64; BINS]; 7]>::new();
         for ev in log.by_case() {
-            first[ev[0].case as usize] = log.arrival(ev);
+            let t = log.arrival(ev);
+            first[ev[0].case as usize] = t;
+            let key = (log.case_type[ev[0].case as usize], ev[0].activity);
+            let bin = ((time::clock(t) / 60.0) as usize).min(BINS - 1);
+            streams.entry(key).or_insert([[0; BINS]; 7])[time::weekday(t)][bin] += 1;
         }
+        // Cases without a visit (tickets that left unserved, rows still waiting at the end)
+        // join the stream of their type's most frequent first step.
+        let mut main: std::collections::BTreeMap<u32, ((u32, u32), u64)> = std::collections::BTreeMap::new();
+        for (key, c) in &streams {
+            let n: u64 = c.iter().flatten().sum();
+            let e = main.entry(key.0).or_insert((*key, 0));
+            if n > e.1 {
+                *e = (*key, n);
+            }
+        }
+        let fallback = main.values().max_by_key(|(_, n)| *n).map(|(k, _)| *k);
         for (c, a) in log.case_arrival.iter().enumerate() {
             if !a.is_nan() {
-                first[c] = *a;
+                if first[c].is_infinite() {
+                    let key = main.get(&log.case_type[c]).map(|(k, _)| *k).or(fallback);
+                    if let Some(key) = key {
+                        let bin = ((time::clock(*a) / 60.0) as usize).min(BINS - 1);
+                        streams.entry(key).or_insert([[0; BINS]; 7])[time::weekday(*a)][bin] += 1;
+                    }
+                }
+                first[c] = first[c].min(*a);
             }
         }
         let mut times: Vec<Minutes> = first.into_iter().filter(|t| t.is_finite()).collect();
@@ -70,7 +97,7 @@ impl Arrivals {
                 }
             }
         }
-        Arrivals { times, counts, days, quiet_dates }
+        Arrivals { times, counts, days, quiet_dates, streams }
     }
 
     /// Rate per hour in a bin, with its 95% interval.
@@ -79,6 +106,12 @@ impl Arrivals {
         let k = self.counts[wd][bin];
         let (lo, hi) = poisson_ci(k);
         (k as f64 / d, lo / d, hi / d)
+    }
+
+    /// Rate per hour of a stream in a bin.
+    pub fn stream_rate(&self, key: (u32, u32), wd: usize, bin: usize) -> f64 {
+        let d = self.days[wd].max(1) as f64;
+        self.streams.get(&key).map_or(0.0, |c| c[wd][bin] as f64 / d)
     }
 
     pub fn closed(&self, wd: usize) -> bool {

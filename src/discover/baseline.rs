@@ -83,6 +83,7 @@ impl Markov {
                     start,
                     end: start + d,
                     enable: f64::NAN,
+                    left: super::log::Left::No,
                     line: 0,
                 });
                 now = start + d;

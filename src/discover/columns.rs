@@ -21,6 +21,7 @@ pub enum Role {
     Call,
     Counter,
     Left,
+    Lifecycle,
 }
 
 impl Role {
@@ -39,6 +40,7 @@ impl Role {
             Role::Call => "--call",
             Role::Counter => "--counter",
             Role::Left => "--left",
+            Role::Lifecycle => "--lifecycle",
         }
     }
 
@@ -78,6 +80,7 @@ impl Role {
             Role::Call => &["call", "calltime", "called", "calledat"],
             Role::Counter => &["counter", "counterid", "staffid", "desk", "teller", "agent", "staff", "servedby"],
             Role::Left => &["left", "leftunserved", "abandoned", "noshow", "unserved", "walkout"],
+            Role::Lifecycle => &["lifecycle", "lifecycletransition", "transition"],
         }
     }
 }

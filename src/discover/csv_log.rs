@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use super::columns::{self, Role};
-use super::log::{Event, EventLog, NONE, PatienceObs, Problem};
+use super::log::{Event, EventLog, Left, NONE, PatienceObs, Problem};
 use super::time;
 
 /// Column names given on the command line (`None`: recognised from the header).
@@ -25,6 +25,7 @@ pub struct Mapping {
     pub call: Option<String>,
     pub counter: Option<String>,
     pub left: Option<String>,
+    pub lifecycle: Option<String>,
 }
 
 fn open(path: &Path) -> Result<(csv::Reader<std::fs::File>, Vec<String>), String> {
@@ -79,12 +80,56 @@ pub fn read_events(path: &Path, m: &Mapping) -> Result<EventLog, String> {
     let resource = opt(path, &headers, Role::Resource, m.resource.as_ref())?;
     let enable = opt(path, &headers, Role::Enable, m.enable.as_ref())?;
     let ctype = opt(path, &headers, Role::Type, m.customer_type.as_ref())?;
+    let lifecycle = opt(path, &headers, Role::Lifecycle, m.lifecycle.as_ref())?;
     let mut log = EventLog { type_attribute: ctype.map(|i| headers[i].clone()), ..Default::default() };
     let mut rec = csv::StringRecord::new();
+    // Visits interrupted (`suspend`) and resumed later: (case, activity) → work of the parts so
+    // far, the first enable and start times, merged into the row that completes the visit.
+    let mut suspended: std::collections::HashMap<(u32, u32), (f64, f64, f64)> = std::collections::HashMap::new();
     while let Some(line) = next_record(&mut rdr, &mut rec, path)? {
         let (c, a) = (field(&rec, Some(case)), field(&rec, Some(activity)));
         if c.is_empty() || a.is_empty() {
             log.issues.note(Problem::MissingField, line);
+            continue;
+        }
+        let life = lifecycle_of(field(&rec, lifecycle));
+        if life == Life::Skip {
+            continue;
+        }
+        if life == Life::Unfinished && field(&rec, start).is_empty() {
+            // Still waiting when the log ended: an arrival without a visit.
+            log.issues.note(Problem::UnfinishedCase, line);
+            let ci = log.case(c);
+            if let Some(en) = time::parse(field(&rec, enable)) {
+                let a = &mut log.case_arrival[ci as usize];
+                *a = if a.is_nan() { en } else { a.min(en) };
+            }
+            case_type(&mut log, ci, field(&rec, ctype));
+            continue;
+        }
+        if let Life::Left(how) = life {
+            // Gave up or refused to queue: no service, the end time is when the case left.
+            let Some(t) = time::parse(field(&rec, end)).or_else(|| time::parse(field(&rec, start))) else {
+                log.issues.note(Problem::BadTimestamp, line);
+                continue;
+            };
+            let en = time::parse(field(&rec, enable)).unwrap_or(t);
+            let ci = log.case(c);
+            let ty = case_type(&mut log, ci, field(&rec, ctype));
+            if how == Left::Abandoned && en <= t {
+                log.patience.push(PatienceObs { wait: t - en, abandoned: true, ctype: ty });
+            }
+            let event = Event {
+                case: ci,
+                activity: log.activities.get(a),
+                resource: NONE,
+                start: t,
+                end: t,
+                enable: en,
+                left: how,
+                line: line as u32,
+            };
+            log.events.push(event);
             continue;
         }
         let s_txt = field(&rec, start);
@@ -115,26 +160,79 @@ pub fn read_events(path: &Path, m: &Mapping) -> Result<EventLog, String> {
         if e == s && start.is_some() {
             log.issues.note(Problem::ZeroLength, line);
         }
-        let en = time::parse(field(&rec, enable)).unwrap_or(f64::NAN);
+        let mut en = time::parse(field(&rec, enable)).unwrap_or(f64::NAN);
         let ci = log.case(c);
-        let t = field(&rec, ctype);
-        if !t.is_empty() && log.case_type[ci as usize] == NONE {
-            log.case_type[ci as usize] = log.types.get(t);
-        }
+        let ty = case_type(&mut log, ci, field(&rec, ctype));
+        let ai = log.activities.get(a);
         let r = field(&rec, resource);
+        if life == Life::Suspend {
+            let part = if e.is_nan() { 0.0 } else { e - s };
+            let v = suspended.entry((ci, ai)).or_insert((0.0, en, s));
+            v.0 += part;
+            if !r.is_empty() {
+                let ri = log.resources.get(r);
+                log.preempted.insert(ri);
+            }
+            continue;
+        }
+        let mut s = s;
+        if let Some((work, first_enable, first_start)) = suspended.remove(&(ci, ai)) {
+            // One visit from its first start; its working time is the parts' (the
+            // interruptions were waiting, not work), kept aside by line.
+            log.resumed.insert(line as u32, (work, s));
+            (s, en) = (first_start, first_enable);
+        }
+        if !en.is_nan() && s >= en && !r.is_empty() {
+            // A served visit: the customer was still patient after waiting this long.
+            log.patience.push(PatienceObs { wait: s - en, abandoned: false, ctype: ty });
+        }
         let event = Event {
             case: ci,
-            activity: log.activities.get(a),
+            activity: ai,
             resource: if r.is_empty() { NONE } else { log.resources.get(r) },
             start: s,
             end: e,
             enable: en,
+            left: Left::No,
             line: line as u32,
         };
         log.events.push(event);
     }
     log.finish();
     Ok(log)
+}
+
+/// The customer type of case `ci` from a row's type cell (the first non-empty one wins).
+fn case_type(log: &mut EventLog, ci: u32, text: &str) -> u32 {
+    if !text.is_empty() && log.case_type[ci as usize] == NONE {
+        log.case_type[ci as usize] = log.types.get(text);
+    }
+    log.case_type[ci as usize]
+}
+
+/// What a row's lifecycle value makes of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Life {
+    /// A visit (or its completion): the usual case, and every row of a log without lifecycle.
+    Visit,
+    /// A part of a visit interrupted by preemption; the visit goes on in a later row.
+    Suspend,
+    Left(Left),
+    /// Still waiting or in service when the log ended.
+    Unfinished,
+    /// A booked customer who never came, or a transition that is not a visit (`schedule`).
+    Skip,
+}
+
+fn lifecycle_of(text: &str) -> Life {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "abandon" | "ate_abort" | "abandoned" | "reneged" | "renege" => Life::Left(Left::Abandoned),
+        "balk" | "balked" | "withdraw" => Life::Left(Left::Balked),
+        "suspend" | "pi_abort" => Life::Suspend,
+        "unfinished" => Life::Unfinished,
+        "no_show" | "noshow" | "schedule" | "assign" | "start" | "resume" => Life::Skip,
+        _ => Life::Visit,
+    }
 }
 
 /// Reads a yes/no "left unserved" value.
@@ -184,7 +282,8 @@ pub fn read_tickets(path: &Path, m: &Mapping) -> Result<EventLog, String> {
             // Left unserved: gave up after the end (or call) time if recorded. Without either the
             // wait is unknown and the ticket only counts as an arrival.
             if let Some(t) = ended.or(called).filter(|t| *t >= issued) {
-                log.patience.push(PatienceObs { wait: t - issued, abandoned: true });
+                let ty = ticket_type(&mut log, &rec, ctype);
+                log.patience.push(PatienceObs { wait: t - issued, abandoned: true, ctype: ty });
             }
             let ci = log.case(id);
             log.case_arrival[ci as usize] = issued;
@@ -195,7 +294,8 @@ pub fn read_tickets(path: &Path, m: &Mapping) -> Result<EventLog, String> {
             log.issues.note(Problem::EndBeforeStart, line);
             continue;
         }
-        log.patience.push(PatienceObs { wait: called - issued, abandoned: false });
+        let ty = ticket_type(&mut log, &rec, ctype);
+        log.patience.push(PatienceObs { wait: called - issued, abandoned: false, ctype: ty });
         let e = match ended {
             Some(e) if e < called => {
                 log.issues.note(Problem::EndBeforeStart, line);
@@ -224,12 +324,18 @@ pub fn read_tickets(path: &Path, m: &Mapping) -> Result<EventLog, String> {
             start: called,
             end: e,
             enable: issued,
+            left: Left::No,
             line: line as u32,
         };
         log.events.push(event);
     }
     log.finish();
     Ok(log)
+}
+
+fn ticket_type(log: &mut EventLog, rec: &csv::StringRecord, ctype: Option<usize>) -> u32 {
+    let t = field(rec, ctype);
+    if t.is_empty() { NONE } else { log.types.get(t) }
 }
 
 /// Reads the next row into `rec`: its line number, `None` at the end, or an error naming

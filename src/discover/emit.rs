@@ -107,6 +107,31 @@ fn routes(r: &Routes, names: &[String]) -> (String, String) {
     (text, ev)
 }
 
+/// A pool's staff: the number of distinct members, or a daily schedule per half-hour when some
+/// open hour had fewer members on duty on every date (lunch breaks, shorter shifts). On a
+/// calendar a schedule repeats every day from `start` (00:00); closed hours do not matter.
+fn schedule(p: &super::pools::Pool) -> String {
+    use super::pools::{SLOT, SLOTS};
+    let n = p.members.len() as u32;
+    let open = |h: usize| p.hours.iter().flatten().any(|(a, b)| (*a / SLOT) as usize <= h && h < (*b / SLOT) as usize);
+    if p.hours.iter().all(Vec::is_empty) || !(0..SLOTS).any(|h| open(h) && p.staff_by_slot[h] < n) {
+        return n.to_string();
+    }
+    let v: Vec<String> = (0..SLOTS).map(|h| if open(h) { p.staff_by_slot[h].max(1) } else { n }.to_string()).collect();
+    format!(
+        "[{}]\ninterval = \"30min\"   # staff per half-hour of the day: the most members starting work in it on one date",
+        v.join(", ")
+    )
+}
+
+fn names_of(d: &Discovery) -> &[String] {
+    &d.log.activities.names
+}
+
+fn batch_calendar(step: &str) -> String {
+    format!("{step} releases")
+}
+
 /// Writes the scenario. `schema` adds the `#:schema` line (only when the relative path
 /// resolves from the output's folder).
 pub fn scenario(d: &Discovery, schema: bool) -> String {
@@ -159,6 +184,24 @@ pub fn scenario(d: &Discovery, schema: bool) -> String {
         o.push('\n');
     }
 
+    // Release days of timed batches.
+    for b in &d.batches {
+        let _ = writeln!(
+            o,
+            "[calendars.{}]   # weekdays with releases of the batch",
+            q(&batch_calendar(&names_of(d)[b.activity as usize]))
+        );
+        let until = (b.at + 60.0).min(1439.0);
+        for (wd, open) in b.days.iter().enumerate() {
+            if *open {
+                let _ = writeln!(o, "{} = {}", WEEKDAYS[wd], q(&format!("{}-{}", clock(b.at), clock(until))));
+            } else {
+                let _ = writeln!(o, "{} = \"closed\"", WEEKDAYS[wd]);
+            }
+        }
+        o.push('\n');
+    }
+
     // Customers.
     let types: Vec<(u32, u64)> = d.process.cases_by_type.iter().map(|(t, n)| (*t, *n)).collect();
     let total_cases: u64 = types.iter().map(|t| t.1).sum::<u64>().max(1);
@@ -177,20 +220,35 @@ pub fn scenario(d: &Discovery, schema: bool) -> String {
         o.push_str("[[customers]]\n");
         let _ = writeln!(o, "name = {}            # {n} of {total_cases} cases", q(&type_name(*t)));
         let _ = writeln!(o, "first_step = {}", q(&names[main as usize]));
-        if log.tickets {
+        if let Some((level, n)) = d.priorities.get(t) {
+            let _ = writeln!(
+                o,
+                "priority = {level}   # overtook {n} waiting customers of lower types, almost never the other way"
+            );
+        }
+        let patience = d.patience_by_type.get(t);
+        let balk = d.balks.get(t);
+        if log.tickets || patience.is_some() || balk.is_some() {
             o.push_str("kind = \"customer\"\n");
-            if let Some(p) = &d.patience {
-                let _ = writeln!(
-                    o,
-                    "patience = {{ dist = \"exponential\", mean = \"{}\" }}   # censored MLE: {} left unserved, {} served (censored at their wait); Kaplan–Meier median {}",
-                    dur(p.exp_mean),
-                    p.abandoned,
-                    p.censored,
-                    p.km_median.map_or("not reached".to_string(), dur)
-                );
-            }
         } else {
             o.push_str("kind = \"case\"\n");
+        }
+        if let Some(p) = patience {
+            let _ = writeln!(
+                o,
+                "patience = {{ dist = \"exponential\", mean = \"{}\" }}   # censored MLE: {} left unserved, {} served (censored at their wait); Kaplan–Meier median {}",
+                dur(p.exp_mean),
+                p.abandoned,
+                p.censored,
+                p.km_median.map_or("not reached".to_string(), dur)
+            );
+        }
+        if let Some((limit, n)) = balk {
+            let _ = writeln!(
+                o,
+                "balk_at = {}   # the shortest queue any of the {n} customers who refused to queue saw",
+                (*limit).max(1)
+            );
         }
         o.push('\n');
     }
@@ -227,39 +285,31 @@ pub fn scenario(d: &Discovery, schema: bool) -> String {
             a.quiet_dates.join(", ")
         );
     }
-    let mut profile = String::new();
-    for w in 0..weeks {
-        for (wd, day) in WEEKDAYS.iter().enumerate() {
-            let rs: Vec<String> = (0..BINS).map(|h| q(&format!("{}/h", sig(a.rate(wd, h).0)))).collect();
-            let _ = write!(profile, "  {},", rs.join(", "));
-            if w == 0 {
-                let _ = write!(profile, "   # {day}");
-            }
-            profile.push('\n');
-        }
-    }
-    let mut streams = 0;
     for (t, n) in &types {
         let firsts: Vec<(u32, u64)> =
             d.process.first.iter().filter(|((ty, _), _)| ty == t).map(|((_, a), c)| (*a, *c)).collect();
         for (f, c) in firsts {
-            streams += 1;
-            let share = c as f64 / total_cases as f64;
+            let mut profile = String::new();
+            for w in 0..weeks {
+                for (wd, day) in WEEKDAYS.iter().enumerate() {
+                    let rs: Vec<String> =
+                        (0..BINS).map(|h| q(&format!("{}/h", sig(a.stream_rate((*t, f), wd, h))))).collect();
+                    let _ = write!(profile, "  {},", rs.join(", "));
+                    if w == 0 {
+                        let _ = write!(profile, "   # {day}");
+                    }
+                    profile.push('\n');
+                }
+            }
             o.push_str("[[arrivals]]\n");
             let _ = writeln!(o, "name = {}", q(&format!("{} → {}", type_name(*t), names[f as usize])));
             let _ = writeln!(o, "customer = {}", q(&type_name(*t)));
             let _ = writeln!(o, "first_step = {}", q(&names[f as usize]));
             let _ = writeln!(
                 o,
-                "scale = {}          # {c} of {total_cases} cases ({n} of this type) start here",
-                sig(share)
+                "interval = \"1h\"          # {c} of {total_cases} cases ({n} of this type) start here; its own weekly profile"
             );
-            o.push_str("interval = \"1h\"\n");
-            if streams == 1 {
-                let _ = writeln!(o, "rates = [\n{profile}]\n");
-            } else {
-                let _ = writeln!(o, "rates = [\n{profile}]   # the same weekly profile\n");
-            }
+            let _ = writeln!(o, "rates = [\n{profile}]\n");
         }
     }
 
@@ -270,7 +320,7 @@ pub fn scenario(d: &Discovery, schema: bool) -> String {
             queue_of.entry(*a).or_default().push(&p.name);
         }
     }
-    for p in &d.pools {
+    for (pi, p) in d.pools.iter().enumerate() {
         let members: Vec<&str> = p.members.iter().map(|m| log.resources.names[*m as usize].as_str()).collect();
         let skills: Vec<String> = p
             .activities
@@ -285,7 +335,7 @@ pub fn scenario(d: &Discovery, schema: bool) -> String {
         let _ = writeln!(
             o,
             "staff = {}            # distinct members seen ({}); at most {} starting work in one hour on average; {} events",
-            p.members.len(),
+            schedule(p),
             members.join(", "),
             sig(peak),
             p.events
@@ -296,6 +346,22 @@ pub fn scenario(d: &Discovery, schema: bool) -> String {
         }
         if !p.hours.iter().all(Vec::is_empty) {
             let _ = writeln!(o, "calendar = {}", q(&p.name));
+        }
+        let interrupted = p.members.iter().filter(|m| log.preempted.contains(m)).count();
+        if interrupted > 0 {
+            let _ = writeln!(
+                o,
+                "on_shift_end = \"preempt\"   # {interrupted} member(s) had work interrupted and resumed later"
+            );
+        }
+        if let Some(sp) = d.process.speeds.get(&pi) {
+            let _ = writeln!(
+                o,
+                "speed = {}   # its mean durations over the reference pools' at shared activities (SE {}, {} visits)",
+                sig(sp.factor),
+                sig(sp.se),
+                sp.n
+            );
         }
         o.push('\n');
     }
@@ -315,7 +381,19 @@ pub fn scenario(d: &Discovery, schema: bool) -> String {
             }
             None => o.push_str("# no resource in the log: a pure delay\n"),
         }
-        match &s.fit {
+        let batch = d.batches.iter().find(|b| b.activity == s.activity);
+        if let Some(b) = batch {
+            let _ = writeln!(
+                o,
+                "batch = {{ at = {}, calendar = {} }}   # {} of {} releases at this time, {} visits each on average",
+                q(&clock(b.at)),
+                q(&batch_calendar(name)),
+                b.on_time,
+                b.releases,
+                sig(b.mean_size)
+            );
+        }
+        match batch.and_then(|b| b.fit.as_ref()).or(s.fit.as_ref()) {
             Some(f) => {
                 let _ = writeln!(o, "service = {}", dist(&f.family));
                 let _ = writeln!(o, "# service fit: {}", fit_comment(f));
@@ -330,12 +408,56 @@ pub fn scenario(d: &Discovery, schema: bool) -> String {
                 s.wait_n
             );
         }
-        if !s.routes.next.is_empty() {
-            let (text, ev) = routes(&s.routes, names);
+        for (t, f) in &s.fit_for {
+            let _ = writeln!(o, "service_for.{} = {}", q(&type_name(*t)), dist(&f.family));
+            let _ = writeln!(o, "# service fit for {}: {}", type_name(*t), fit_comment(f));
+        }
+        if let Some(block) = d.process.parallel.fork_at(s.activity) {
+            let branches: Vec<String> = block
+                .branches
+                .iter()
+                .map(|b| {
+                    let n = q(&names[b.first as usize]);
+                    if b.share >= 0.98 { n } else { format!("{{ step = {n}, p = {} }}", sig(b.share)) }
+                })
+                .collect();
+            let _ = writeln!(
+                o,
+                "fork = {{ branches = [{}], join = {} }}   # branches overlapped in time in {} of {} cases",
+                branches.join(", "),
+                q(&names[block.join as usize]),
+                block.overlapping,
+                block.forks
+            );
+            o.push('\n');
+            continue;
+        }
+        let mut own = s.routes.clone();
+        let mut own_for = s.routes_for.clone();
+        if let Some(dl) = &s.delayed {
+            let repeats = own.next.remove(&dl.to).unwrap_or(0);
+            for r in own_for.values_mut() {
+                r.next.remove(&dl.to);
+            }
+            let p = (repeats as f64 / s.routes.total().max(1) as f64 * 1e6).floor() / 1e6;
+            let back =
+                if dl.to == s.activity { String::new() } else { format!(", back_to = {}", q(&names[dl.to as usize])) };
+            let _ = writeln!(
+                o,
+                "repeat_info = {{ p = {p}{back}, delay = {} }}   # {repeats} of {} visits went on after a delay ({} of {} such transitions delayed); delay fit: {}",
+                dist(&dl.fit.family),
+                s.routes.total(),
+                dl.delayed,
+                dl.transitions,
+                fit_comment(&dl.fit)
+            );
+        }
+        if !own.next.is_empty() {
+            let (text, ev) = routes(&own, names);
             let _ = writeln!(o, "next = {text}   # {ev}");
         }
         if multi_type {
-            for (t, r) in &s.routes_for {
+            for (t, r) in &own_for {
                 let (text, ev) = routes(r, names);
                 let _ = writeln!(o, "next_for.{} = {text}   # {ev}", q(&type_name(*t)));
             }

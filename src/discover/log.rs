@@ -11,6 +11,19 @@ use super::time::{self, Minutes};
 
 pub const NONE: u32 = u32::MAX;
 
+/// How a visit ended when the case did not wait for service: event logs of simulators and
+/// contact centres record customers who gave up (`abandon`) or refused to queue (`balk`).
+/// Such a visit has no duration and routes nowhere; it is evidence of patience and balking.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Left {
+    #[default]
+    No,
+    /// Gave up waiting at the step (its end time is when it left).
+    Abandoned,
+    /// Refused to join the queue at the step.
+    Balked,
+}
+
 /// One activity instance.
 #[derive(Clone, Copy, Debug)]
 pub struct Event {
@@ -22,6 +35,7 @@ pub struct Event {
     pub end: Minutes,
     /// Enable time from the log, NaN when it has none.
     pub enable: Minutes,
+    pub left: Left,
     pub line: u32,
 }
 
@@ -119,6 +133,8 @@ impl Issues {
 pub struct PatienceObs {
     pub wait: f64,
     pub abandoned: bool,
+    /// Customer type (`NONE` when the log has none).
+    pub ctype: u32,
 }
 
 /// A whole log, read.
@@ -140,6 +156,12 @@ pub struct EventLog {
     pub type_attribute: Option<String>,
     /// True for queue-ticket exports: customers who wait in person (they may abandon).
     pub tickets: bool,
+    /// Resources whose work was interrupted and resumed later (`suspend` rows): their pools
+    /// preempt at a capacity drop.
+    pub preempted: std::collections::BTreeSet<u32>,
+    /// Visits interrupted and resumed, by the line completing them: the working time of the
+    /// earlier parts and the start of the last part.
+    pub resumed: std::collections::HashMap<u32, (Minutes, Minutes)>,
 }
 
 impl EventLog {
@@ -202,16 +224,14 @@ impl EventLog {
         self.events.chunk_by(|a, b| a.case == b.case)
     }
 
-    /// Arrival time of a case: the recorded one, or the earliest enable/start of its events.
+    /// Arrival time of a case: the earliest of the recorded one (ticket issue time, or the
+    /// queue entry of a row still waiting at the end) and the enable/start of its events.
     pub fn arrival(&self, events: &[Event]) -> Minutes {
         let c = events[0].case as usize;
-        if !self.case_arrival[c].is_nan() {
-            return self.case_arrival[c];
-        }
         events
             .iter()
             .map(|e| if e.enable.is_nan() { e.start } else { e.enable.min(e.start) })
-            .fold(f64::INFINITY, f64::min)
+            .fold(self.case_arrival[c], f64::min)
     }
 
     /// Span of the log (first and last timestamp).

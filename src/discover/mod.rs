@@ -9,17 +9,21 @@
 
 pub mod arrivals;
 pub mod baseline;
+pub mod batch;
 pub mod columns;
 pub mod csv_log;
 pub mod distance;
 pub mod emit;
 pub mod fit;
 pub mod log;
+pub mod parallel;
 pub mod patience;
 pub mod pools;
+pub mod priority;
 pub mod process;
 pub mod report;
 pub mod special;
+pub mod speed;
 pub mod time;
 pub mod xes;
 
@@ -80,6 +84,14 @@ pub struct Discovery {
     pub process: process::Process,
     pub pools: Vec<pools::Pool>,
     pub patience: Option<patience::Patience>,
+    /// Patience per customer type (types with abandonments).
+    pub patience_by_type: std::collections::BTreeMap<u32, patience::Patience>,
+    /// Balking limit and balks per customer type.
+    pub balks: std::collections::BTreeMap<u32, (u32, u64)>,
+    /// Timed batch steps.
+    pub batches: Vec<batch::Batch>,
+    /// Priority per customer type and the overtakes it rests on.
+    pub priorities: std::collections::BTreeMap<u32, (i64, u64)>,
     pub weeks: u64,
 }
 
@@ -89,6 +101,10 @@ pub fn discover(log: log::EventLog, source: &Path, weeks: Option<u64>) -> Discov
     let pools = pools::infer(&log);
     let process = process::infer(&log, &pools::WorkClock::new(&log, &pools));
     let patience = patience::estimate(&log.patience);
+    let patience_by_type = patience::by_type(&log.patience);
+    let balks = patience::balk_limits(&log);
+    let batches = batch::infer(&log);
+    let priorities = priority::infer(&log);
     // The horizon covers the weeks in which cases arrived (later events finish those cases).
     let span_weeks = match (arrivals.times.first(), arrivals.times.last()) {
         (Some(a), Some(b)) if b > a => ((b - a) / (7.0 * 1440.0)).ceil() as u64,
@@ -104,6 +120,10 @@ pub fn discover(log: log::EventLog, source: &Path, weeks: Option<u64>) -> Discov
         process,
         pools,
         patience,
+        patience_by_type,
+        balks,
+        batches,
+        priorities,
         weeks: weeks.unwrap_or(span_weeks).clamp(1, 520),
     }
 }

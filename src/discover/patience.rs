@@ -3,7 +3,9 @@
 //! to exceed it. Ignoring this (averaging only the abandonments) would make customers look
 //! far less patient than they are.
 
-use super::log::PatienceObs;
+use std::collections::BTreeMap;
+
+use super::log::{EventLog, Left, PatienceObs};
 
 #[derive(Clone, Debug)]
 pub struct Patience {
@@ -55,12 +57,67 @@ pub fn estimate(obs: &[PatienceObs]) -> Option<Patience> {
     Some(Patience { abandoned, censored: obs.len() - abandoned, km_median, exp_mean: total / abandoned as f64 })
 }
 
+/// Patience per customer type (`NONE`: no type), for the types with any abandonment.
+pub fn by_type(obs: &[PatienceObs]) -> BTreeMap<u32, Patience> {
+    let mut groups: BTreeMap<u32, Vec<PatienceObs>> = BTreeMap::new();
+    for o in obs {
+        groups.entry(o.ctype).or_default().push(*o);
+    }
+    groups.into_iter().filter_map(|(t, v)| Some((t, estimate(&v)?))).collect()
+}
+
+/// Balking per customer type: the engine turns a customer away when the step's queue holds
+/// `balk_at` or more, so the limit is the shortest queue any balking customer of the type
+/// saw (queues rebuilt from the log: +1 at a visit's enable time, −1 when served or gone).
+/// Returns (limit, balks) per type with balks.
+pub fn balk_limits(log: &EventLog) -> BTreeMap<u32, (u32, u64)> {
+    // (step, time, order, delta or balk) — at equal times departures first, then balks.
+    let mut marks: Vec<(u32, f64, u8, u32)> = Vec::new();
+    for e in &log.events {
+        let ty = log.case_type[e.case as usize];
+        match e.left {
+            Left::Balked => marks.push((e.activity, e.end, 1, ty)),
+            Left::Abandoned if !e.enable.is_nan() => {
+                marks.push((e.activity, e.enable, 2, u32::MAX));
+                marks.push((e.activity, e.end, 0, u32::MAX));
+            }
+            Left::No if !e.enable.is_nan() && e.start > e.enable => {
+                marks.push((e.activity, e.enable, 2, u32::MAX));
+                marks.push((e.activity, e.start, 0, u32::MAX));
+            }
+            _ => {}
+        }
+    }
+    if !marks.iter().any(|m| m.2 == 1) {
+        return BTreeMap::new();
+    }
+    marks.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)).then(a.2.cmp(&b.2)));
+    let mut out: BTreeMap<u32, (u32, u64)> = BTreeMap::new();
+    let mut step = u32::MAX;
+    let mut queue: i64 = 0;
+    for (s, _, kind, ty) in marks {
+        if s != step {
+            (step, queue) = (s, 0);
+        }
+        match kind {
+            0 => queue -= 1,
+            2 => queue += 1,
+            _ => {
+                let e = out.entry(ty).or_insert((u32::MAX, 0));
+                e.0 = e.0.min(queue.max(0) as u32);
+                e.1 += 1;
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn o(wait: f64, abandoned: bool) -> PatienceObs {
-        PatienceObs { wait, abandoned }
+        PatienceObs { wait, abandoned, ctype: crate::discover::log::NONE }
     }
 
     #[test]

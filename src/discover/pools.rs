@@ -19,6 +19,11 @@ pub struct Pool {
     pub busy: [[f64; 24]; 7],
     /// Events served by this pool's members.
     pub events: u64,
+    /// Staff on duty per half-hour of the day: the most distinct members who started work in
+    /// that half-hour on any one date. A member who is off (lunch, a shorter shift) starts
+    /// nothing, and on a busy date everyone on duty does, so the maximum over dates finds the
+    /// schedule (see `infer` for quiet half-hours).
+    pub staff_by_slot: [u32; SLOTS],
 }
 
 /// The name of a resource without its trailing number (`Clerk-000004` → `Clerk`), so pools
@@ -29,11 +34,15 @@ fn role(name: &str) -> String {
     t.to_string()
 }
 
+/// Calendar resolution: half-hours, since branches open at 08:30 as often as at 08:00.
+pub const SLOT: f64 = 30.0;
+pub const SLOTS: usize = 48;
+
 /// Working time of events: the part of [start, end) inside the calendar of the resource's
 /// pool, so that work resumed the next morning does not count the night as processing.
 pub struct WorkClock {
     pool_of: Vec<usize>,
-    open: Vec<[[bool; 24]; 7]>,
+    open: Vec<[[bool; SLOTS]; 7]>,
 }
 
 impl WorkClock {
@@ -44,15 +53,20 @@ impl WorkClock {
             for m in &p.members {
                 pool_of[*m as usize] = i;
             }
-            let mut o = [[false; 24]; 7];
+            let mut o = [[false; SLOTS]; 7];
             for (wd, hours) in p.hours.iter().enumerate() {
                 for (a, b) in hours {
-                    o[wd][(*a / 60.0) as usize..(*b / 60.0) as usize].fill(true);
+                    o[wd][(*a / SLOT) as usize..(*b / SLOT) as usize].fill(true);
                 }
             }
             open.push(o);
         }
         WorkClock { pool_of, open }
+    }
+
+    /// The pool of a resource (`usize::MAX` for none).
+    pub fn pool(&self, resource: u32) -> usize {
+        self.pool_of.get(resource as usize).copied().unwrap_or(usize::MAX)
     }
 
     /// Working minutes of [s, e): the length less every closed stretch of the resource's
@@ -65,13 +79,13 @@ impl WorkClock {
         if e - s > 60.0 * 1440.0 || !open.iter().flatten().any(|o| *o) {
             return e - s;
         }
-        let is_open = |t: f64| open[time::weekday(t)][((time::clock(t) / 60.0) as usize).min(23)];
+        let is_open = |t: f64| open[time::weekday(t)][((time::clock(t) / SLOT) as usize).min(SLOTS - 1)];
         let mut closed = 0.0;
         let mut run: Option<f64> = None; // start of the current closed stretch
         let mut t = s;
         let mut seen_open = is_open(s);
         while t < e {
-            let next = (((t / 60.0).floor() + 1.0) * 60.0).min(e);
+            let next = (((t / SLOT).floor() + 1.0) * SLOT).min(e);
             if is_open(t) {
                 if let Some(r) = run.take() {
                     // A stretch before the first open hour is an interruption only if long
@@ -98,10 +112,26 @@ pub fn infer(log: &EventLog) -> Vec<Pool> {
             acts[e.resource as usize].insert(e.activity);
         }
     }
-    let mut groups: BTreeMap<BTreeSet<u32>, Vec<u32>> = BTreeMap::new();
+    let mut by_set: BTreeMap<BTreeSet<u32>, Vec<u32>> = BTreeMap::new();
     for (r, a) in acts.iter().enumerate() {
         if !a.is_empty() {
-            groups.entry(a.clone()).or_default().push(r as u32);
+            by_set.entry(a.clone()).or_default().push(r as u32);
+        }
+    }
+    // Resources doing the same activities under two or more role names (`clerk #1`, `clerk #2`,
+    // `trainee #1` …, each role with two members or more) are pools of their own: the log's
+    // naming says they are different staff, who may work at different speeds (see `speed`).
+    // Personal names (one per role) stay one pool.
+    let mut groups: Vec<(BTreeSet<u32>, Vec<u32>)> = Vec::new();
+    for (set, members) in by_set {
+        let mut roles: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+        for m in &members {
+            roles.entry(role(&log.resources.names[*m as usize])).or_default().push(*m);
+        }
+        if roles.len() >= 2 && roles.values().all(|v| v.len() >= 2) {
+            groups.extend(roles.into_values().map(|v| (set.clone(), v)));
+        } else {
+            groups.push((set, members));
         }
     }
     let mut pool_of = vec![usize::MAX; nr];
@@ -119,13 +149,22 @@ pub fn infer(log: &EventLog) -> Vec<Pool> {
         for m in &members {
             pool_of[*m as usize] = pools.len();
         }
-        pools.push(Pool { name, members, activities, hours: Default::default(), busy: [[0.0; 24]; 7], events: 0 });
+        pools.push(Pool {
+            name,
+            members,
+            activities,
+            hours: Default::default(),
+            busy: [[0.0; 24]; 7],
+            events: 0,
+            staff_by_slot: [0; SLOTS],
+        });
     }
     // Hours in which members start work, per date: the calendar. Covered hours are not used,
     // since an event open over a night or a weekend (work resumed the next working day) would
     // open the calendar around the clock.
     let mut cells: Vec<BTreeMap<(i64, usize), BTreeSet<u32>>> = vec![BTreeMap::new(); pools.len()];
-    let mut starts: Vec<[[u64; 24]; 7]> = vec![[[0; 24]; 7]; pools.len()];
+    let mut starts: Vec<[[u64; SLOTS]; 7]> = vec![[[0; SLOTS]; 7]; pools.len()];
+    let mut slot_cells: Vec<BTreeMap<(i64, usize), BTreeSet<u32>>> = vec![BTreeMap::new(); pools.len()];
     for e in &log.events {
         if e.resource == NONE || e.end.is_nan() {
             continue;
@@ -133,12 +172,28 @@ pub fn infer(log: &EventLog) -> Vec<Pool> {
         let p = pool_of[e.resource as usize];
         pools[p].events += 1;
         let h = ((time::clock(e.start) / 60.0) as usize).min(23);
-        starts[p][time::weekday(e.start)][h] += 1;
+        let slot = ((time::clock(e.start) / SLOT) as usize).min(SLOTS - 1);
+        starts[p][time::weekday(e.start)][slot] += 1;
         cells[p].entry((time::day(e.start), h)).or_default().insert(e.resource);
+        slot_cells[p].entry((time::day(e.start), slot)).or_default().insert(e.resource);
     }
     for (p, pool) in pools.iter_mut().enumerate() {
         let mut days: [BTreeSet<i64>; 7] = Default::default();
         let mut sums = [[0.0; 24]; 7];
+        for ((_, slot), who) in &slot_cells[p] {
+            pool.staff_by_slot[*slot] = pool.staff_by_slot[*slot].max(who.len() as u32);
+        }
+        // A half-hour with fewer members seen is a dip in the schedule only if so much work
+        // starts in it (1.5 starts per member on an average date) that every member on duty
+        // would have shown up; a quiet half-hour says nothing about who was there.
+        let dates = slot_cells[p].keys().map(|(d, _)| *d).collect::<BTreeSet<i64>>().len().max(1) as f64;
+        let n = pool.members.len() as u32;
+        for (k, v) in pool.staff_by_slot.iter_mut().enumerate() {
+            let per_date = starts[p].iter().map(|w| w[k]).sum::<u64>() as f64 / dates;
+            if *v < n && per_date < 1.5 * f64::from(n) {
+                *v = n;
+            }
+        }
         for ((d, h), who) in &cells[p] {
             let wd = time::weekday(*d as f64 * 1440.0);
             days[wd].insert(*d);
@@ -152,21 +207,28 @@ pub fn infer(log: &EventLog) -> Vec<Pool> {
             for (b, s) in pool.busy[wd].iter_mut().zip(&sums[wd]) {
                 *b = s / nd;
             }
-            // Open when at least a quarter as much work starts in that hour as in a typical
-            // (median) working hour of that weekday: odd late starts do not open the evening.
-            let mut busy_hours: Vec<u64> = starts[p][wd].iter().copied().filter(|c| *c > 0).collect();
-            busy_hours.sort_unstable();
-            let typical = busy_hours.get(busy_hours.len() / 2).copied().unwrap_or(0) as f64;
-            let open: Vec<bool> =
-                (0..24).map(|h| starts[p][wd][h] as f64 >= 0.25 * typical && starts[p][wd][h] > 0).collect();
+            // Open when at least a quarter as much work starts in that half-hour as in a typical
+            // (median) working half-hour of that weekday: odd late starts do not open the
+            // evening. A single quiet half-hour between open ones stays open (a lull, not a
+            // closure: lunch closures last an hour or more).
+            let mut busy_slots: Vec<u64> = starts[p][wd].iter().copied().filter(|c| *c > 0).collect();
+            busy_slots.sort_unstable();
+            let typical = busy_slots.get(busy_slots.len() / 2).copied().unwrap_or(0) as f64;
+            let mut open: Vec<bool> =
+                (0..SLOTS).map(|h| starts[p][wd][h] as f64 >= 0.25 * typical && starts[p][wd][h] > 0).collect();
+            for h in 1..SLOTS - 1 {
+                if !open[h] && open[h - 1] && open[h + 1] {
+                    open[h] = true;
+                }
+            }
             let mut h = 0;
-            while h < 24 {
+            while h < SLOTS {
                 if open[h] {
                     let s = h;
-                    while h < 24 && open[h] {
+                    while h < SLOTS && open[h] {
                         h += 1;
                     }
-                    pool.hours[wd].push((s as f64 * 60.0, h as f64 * 60.0));
+                    pool.hours[wd].push((s as f64 * SLOT, h as f64 * SLOT));
                 } else {
                     h += 1;
                 }
@@ -190,7 +252,7 @@ mod tests {
 #[cfg(test)]
 mod work_tests {
     use super::*;
-    use crate::discover::log::{Event, EventLog};
+    use crate::discover::log::{Event, EventLog, Left};
 
     #[test]
     fn only_whole_closed_stretches_are_left_out() {
@@ -198,11 +260,11 @@ mod work_tests {
         let r = log.resources.get("clerk-1");
         log.activities.get("a");
         let c = log.case("1");
-        // 2024-01-01 is a Monday; the clerk starts work at 09:00-16:00 every weekday.
+        // 2024-01-01 is a Monday; the clerk starts work every half hour 09:00-16:30 on weekdays.
         let day0 = crate::discover::time::parse("2024-01-01T00:00:00").unwrap();
         for d in 0..5 {
-            for h in 9..17 {
-                let s = day0 + f64::from(d * 1440 + h * 60);
+            for h in 18..34 {
+                let s = day0 + f64::from(d * 1440 + h * 30);
                 log.events.push(Event {
                     case: c,
                     activity: 0,
@@ -210,6 +272,7 @@ mod work_tests {
                     start: s,
                     end: s + 30.0,
                     enable: f64::NAN,
+                    left: Left::No,
                     line: 2,
                 });
             }

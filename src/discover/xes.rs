@@ -176,6 +176,7 @@ fn flush_trace(log: &mut EventLog, name: &str, ctype: &str, raws: &mut Vec<Raw>)
                     start: s,
                     end: t,
                     enable: f64::NAN,
+                    left: super::log::Left::No,
                     line: sline as u32,
                 };
                 log.events.push(ev);
@@ -193,6 +194,7 @@ fn flush_trace(log: &mut EventLog, name: &str, ctype: &str, raws: &mut Vec<Raw>)
             start: s,
             end: f64::NAN,
             enable: f64::NAN,
+            left: super::log::Left::No,
             line: line as u32,
         };
         log.events.push(ev);
