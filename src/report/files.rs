@@ -17,10 +17,10 @@
 //! by `write_file`: a `tempfile` temporary (O_EXCL, random name) in the same folder, synced,
 //! renamed over the target, the folder synced.
 
-use std::sync::Mutex;
 use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 /// Name prefix of staging folders; only created under the folder's lock.
 const STAGE_PREFIX: &str = ".branchsim-stage-";
