@@ -254,8 +254,8 @@ fn csv_files_start_with_a_utf8_bom() {
     };
     let o = run::simulate(&loaded, &args, None).unwrap_or_else(|_| panic!("simulate"));
     let dir = branchsim::report::files::OutputDir::open(&o.dir).unwrap();
-    let mut stage = dir.stage().unwrap();
-    run::write_outputs(&o, &mut stage).unwrap();
+    let stage = dir.stage().unwrap();
+    run::write_outputs(&o, &stage).unwrap();
     stage.publish().unwrap();
     for name in ["kpis.csv", "replications.csv", "timeseries.csv", "compare.csv"] {
         let bytes = std::fs::read(o.dir.join(name)).unwrap();
@@ -318,8 +318,8 @@ fn results_xlsx_is_complete_and_reproducible() {
         let Sub::Run(args) = Cli::try_parse_from(argv).unwrap().command else { unreachable!() };
         let o = run::simulate(&loaded, &args, None).unwrap_or_else(|_| panic!("simulate"));
         let dir = branchsim::report::files::OutputDir::open(&o.dir).unwrap();
-        let mut stage = dir.stage().unwrap();
-        run::write_outputs(&o, &mut stage).unwrap();
+        let stage = dir.stage().unwrap();
+        run::write_outputs(&o, &stage).unwrap();
         stage.publish().unwrap();
         books.push((o.dir.join("results.xlsx"), o.results.scenario.content_hash.clone(), out));
     }

@@ -34,8 +34,8 @@ fn stage(a: &ReportArgs) -> Result<(files::OutputDir, files::Stage), String> {
     let text = String::from_utf8(bytes).map_err(|_| format!("{}: not UTF-8", path.display()))?;
     let results = Results::from_json(&text).map_err(|e| format!("{}: {e}", path.display()))?;
     out.preflight(&["report.html"], &["charts"])?;
-    let mut stage = out.stage().map_err(|e| format!("cannot write to {}: {e}", a.dir.display()))?;
-    charts::stage_charts_and_report(&results, &mut stage, a.font.as_deref())
+    let stage = out.stage().map_err(|e| format!("cannot write to {}: {e}", a.dir.display()))?;
+    charts::stage_charts_and_report(&results, &stage, a.font.as_deref())
         .map_err(|e| format!("cannot write charts or the report in {}: {e}; nothing was changed", a.dir.display()))?;
     Ok((out, stage))
 }

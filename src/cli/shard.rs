@@ -271,7 +271,7 @@ fn merge_inner(a: &MergeArgs) -> Result<Merged, String> {
     let loaded = scenario::load_bytes(&bytes, &path.display().to_string())
         .map_err(|e| format!("{}\ncannot load the scenario of the shards", e.render()))?;
     let dir = a.out.join(scenario::slug(&loaded.baseline().model.name));
-    let (_lock, mut stage) = prepare_output(&dir, a.font.as_deref(), !a.no_charts)?;
+    let (_lock, stage) = prepare_output(&dir, a.font.as_deref(), !a.no_charts)?;
     let jobs: Vec<experiment::Job<'_>> = loaded
         .variants
         .iter()
@@ -311,12 +311,12 @@ fn merge_inner(a: &MergeArgs) -> Result<Merged, String> {
     if let Some(code) = signals::received() {
         return Ok(Err(Fail::Signal(code).report(Some(&dir))));
     }
-    write_outputs(&out, &mut stage).map_err(|e| format!("cannot write results to {}: {e}", dir.display()))?;
+    write_outputs(&out, &stage).map_err(|e| format!("cannot write results to {}: {e}", dir.display()))?;
     if a.no_charts {
         stage.remove("charts");
         stage.remove("report.html");
     } else {
-        charts::stage_charts_and_report(&out.results, &mut stage, a.font.as_deref())?;
+        charts::stage_charts_and_report(&out.results, &stage, a.font.as_deref())?;
     }
     if let Err(code) | Ok(Some(code)) = publish(stage, &dir) {
         return Ok(Err(code));

@@ -203,7 +203,7 @@ fn staff_inner(a: &StaffArgs) -> Result<i32, String> {
     );
     let font = crate::report::charts::fonts::choose(None, &report.chart_texts())?;
     let (_, png) = crate::report::charts::render(&report.chart(font.family), &stamp)?;
-    let mut stage = out_dir.stage().map_err(|e| format!("cannot write to {}: {e}", dir.display()))?;
+    let stage = out_dir.stage().map_err(|e| format!("cannot write to {}: {e}", dir.display()))?;
     let io = |name: &str, e: std::io::Error| format!("cannot write {}: {e}", dir.join(name).display());
     for (name, bytes) in [
         (STAFF_FILES[0], report.csv()?.into_bytes()),

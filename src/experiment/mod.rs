@@ -1,25 +1,25 @@
 //! Experiments: many replications of every variant, in parallel, reproducibly.
 //!
 //! Replication `i` of every variant uses the random streams of (seed, i), so variants are
-//! compared under common random numbers. Replications run in parallel chunks (rayon) but are
-//! folded into the accumulators strictly in replication order, so every output byte is the
-//! same for any thread count and any completion order.
+//! compared under common random numbers. Replications run in parallel on every thread of the
+//! rayon pool without barriers (`ordered`) but are folded into the accumulators strictly in
+//! replication order, so every output byte is the same for any thread count and any
+//! completion order.
 
 pub mod accumulate;
 pub mod compare;
+pub mod ordered;
 pub mod precision;
 pub mod sweep;
-
-use rayon::prelude::*;
 
 use crate::engine::{self, ReplicationResult};
 use crate::model::Model;
 pub use accumulate::{Band, PartialVariant, VariantResult};
 pub use precision::{Precision, PrecisionTarget};
 
-/// Replications simulated in parallel before they are folded in order; bounds the memory held
-/// by results not yet folded.
-pub const CHUNK: usize = 64;
+/// Replications that may be simulated ahead of the fold (which goes in replication order):
+/// bounds the memory held by results not yet folded.
+pub const WINDOW: usize = 128;
 
 /// What may end a run before all its replications are done.
 pub struct Control<'a> {
@@ -58,7 +58,7 @@ fn is_cap(stop: &engine::Stop) -> bool {
 }
 
 /// Runs replications `from..to` of `model` and folds them into `acc` in order.
-/// `progress` is told how many replications have finished after each chunk.
+/// `progress` is told each replication that has been folded.
 pub fn run_range(
     model: &Model,
     seed: u64,
@@ -81,66 +81,84 @@ pub fn run_range_ctl(
     progress: &(dyn Fn(u64) + Sync),
     ctl: &Control<'_>,
 ) -> Result<(), Halt> {
+    run_jobs_range(&[model], seed, from, to, std::slice::from_mut(acc), progress, ctl)
+}
+
+/// Runs replications `from..to` of every model and folds them into the matching `accs` in
+/// replication order. All (model, replication) pairs form one parallel loop (see `ordered`):
+/// no thread waits at the end of a chunk or of a variant.
+fn run_jobs_range(
+    models: &[&Model],
+    seed: u64,
+    from: u64,
+    to: u64,
+    accs: &mut [VariantResult],
+    progress: &(dyn Fn(u64) + Sync),
+    ctl: &Control<'_>,
+) -> Result<(), Halt> {
+    use std::sync::Mutex;
     use std::sync::atomic::{AtomicBool, Ordering};
+    debug_assert_eq!(models.len(), accs.len());
+    if from >= to {
+        return Ok(());
+    }
     // A model that needs more events than the cap allows would only be stopped by the cap
     // after minutes of work: refuse it at once (the expectation comes from the traffic
     // equations; a NaN expectation is an overflow and refused too).
-    let cap = model.limits.max_events;
-    let expected = model.expected_events;
-    if ctl.stop_on_cap && from < to && (expected.is_nan() || expected > cap as f64) {
-        return Err(Halt::TooLarge { variant: acc.name.clone(), expected: model.expected_events, cap });
+    if ctl.stop_on_cap {
+        for (m, acc) in models.iter().zip(accs.iter()) {
+            let cap = m.limits.max_events;
+            let expected = m.expected_events;
+            if expected.is_nan() || expected > cap as f64 {
+                return Err(Halt::TooLarge { variant: acc.name.clone(), expected, cap });
+            }
+        }
     }
-    acc.reserve(to.saturating_sub(from) as usize);
-    // Set by the first replication that hits a cap, so that the others of its chunk stop too.
+    let per = to - from;
+    for acc in accs.iter_mut() {
+        acc.reserve(per as usize);
+    }
+    // Item k of the loop is replication from + k % per of model k / per.
+    let split = |k: u64| ((k / per) as usize, from + k % per);
+    // Set by the first replication that hits a cap, so that the others stop too; the lowest
+    // capped item is the one reported.
     let capped = AtomicBool::new(false);
+    let first_cap: Mutex<Option<(u64, engine::Stop)>> = Mutex::new(None);
+    let cancelled = AtomicBool::new(false);
     let stop = || capped.load(Ordering::Relaxed) || (ctl.cancel)();
-    let simulate = |i: u64| -> Option<ReplicationResult> {
+    let simulate = |k: u64| -> Option<ReplicationResult> {
         if stop() {
+            cancelled.store(true, Ordering::Relaxed);
             return None;
         }
-        let r = engine::simulate_until(model, seed, i, &stop);
+        let (j, i) = split(k);
+        let r = engine::simulate_until(models[j], seed, i, &stop);
         if ctl.stop_on_cap && is_cap(&r.stop) {
+            let mut first = first_cap.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if first.as_ref().is_none_or(|(f, _)| k < *f) {
+                *first = Some((k, r.stop.clone()));
+            }
             capped.store(true, Ordering::Relaxed);
+            return None;
+        }
+        if r.stop == engine::Stop::Cancelled {
+            cancelled.store(true, Ordering::Relaxed);
+            return None;
         }
         Some(r)
     };
-    // Folding is serial (replication order fixes the bytes of every output), so it overlaps
-    // with simulating the next chunk: while one thread folds chunk i, the others already run
-    // chunk i + 1.
-    let mut pending: Vec<ReplicationResult> = Vec::new();
-    let mut start = from;
-    loop {
-        let end = (start + CHUNK as u64).min(to);
-        let folding = std::mem::take(&mut pending);
-        let ((), next) = rayon::join(
-            || {
-                let n = folding.len() as u64;
-                for r in folding {
-                    acc.add(r);
-                }
-                if n > 0 {
-                    progress(n);
-                }
-            },
-            || (start..end).into_par_iter().map(simulate).collect::<Vec<_>>(),
-        );
-        if ctl.stop_on_cap {
-            let first_cap = next
-                .iter()
-                .enumerate()
-                .find_map(|(k, r)| r.as_ref().filter(|r| is_cap(&r.stop)).map(|r| (start + k as u64, r.stop.clone())));
-            if let Some((replication, stop)) = first_cap {
-                return Err(Halt::Cap { variant: acc.name.clone(), replication, stop });
-            }
-        }
-        if next.iter().any(|r| r.as_ref().is_none_or(|r| r.stop == engine::Stop::Cancelled)) {
-            return Err(Halt::Cancelled);
-        }
-        if next.is_empty() {
-            break;
-        }
-        pending = next.into_iter().flatten().collect();
-        start = end;
+    let fold = |k: u64, r: ReplicationResult| {
+        accs[split(k).0].add(r);
+        progress(1);
+        true
+    };
+    let folded = ordered::for_each_ordered(per * models.len() as u64, WINDOW, simulate, fold);
+    if let Some((k, stop)) = first_cap.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner) {
+        let (j, replication) = split(k);
+        return Err(Halt::Cap { variant: accs[j].name.clone(), replication, stop });
+    }
+    if cancelled.into_inner() || folded < per * models.len() as u64 {
+        return Err(Halt::Cancelled);
     }
     Ok(())
 }
@@ -190,17 +208,15 @@ fn run_inner(
     progress: &(dyn Fn(u64) + Sync),
     ctl: &Control<'_>,
 ) -> Ran {
-    let mut accs: Vec<VariantResult> =
-        jobs.iter().map(|j| VariantResult::new(j.name, j.description, j.model)).collect();
+    let mut accs = new_accs(jobs, 0);
+    let models = job_models(jobs);
     let mut done = 0u64;
     let target = match precision {
         Some(p) => replications.min(p.max_replications),
         None => replications,
     };
-    for (j, acc) in jobs.iter().zip(accs.iter_mut()) {
-        if let Err(h) = run_range_ctl(j.model, seed, done, target, acc, progress, ctl) {
-            return (accs, None, Some(h));
-        }
+    if let Err(h) = run_jobs_range(&models, seed, done, target, &mut accs, progress, ctl) {
+        return (accs, None, Some(h));
     }
     done = target;
     let mut outcome = None;
@@ -212,15 +228,28 @@ fn run_inner(
                 break;
             }
             let next = p.next_total(done);
-            for (j, acc) in jobs.iter().zip(accs.iter_mut()) {
-                if let Err(h) = run_range_ctl(j.model, seed, done, next, acc, progress, ctl) {
-                    return (accs, None, Some(h));
-                }
+            if let Err(h) = run_jobs_range(&models, seed, done, next, &mut accs, progress, ctl) {
+                return (accs, None, Some(h));
             }
             done = next;
         }
     }
     (accs, outcome, None)
+}
+
+/// Empty results for every job, holding replications from `first_rep` on.
+fn new_accs(jobs: &[Job<'_>], first_rep: u64) -> Vec<VariantResult> {
+    jobs.iter()
+        .map(|j| {
+            let mut acc = VariantResult::new(j.name, j.description, j.model);
+            acc.first_rep = first_rep;
+            acc
+        })
+        .collect()
+}
+
+fn job_models<'a>(jobs: &[Job<'a>]) -> Vec<&'a Model> {
+    jobs.iter().map(|j| j.model).collect()
 }
 
 /// Runs replications `from..to` of every job (one shard of a larger study).
@@ -231,14 +260,10 @@ pub fn run_slice(
     to: u64,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Vec<VariantResult> {
-    jobs.iter()
-        .map(|j| {
-            let mut acc = VariantResult::new(j.name, j.description, j.model);
-            acc.first_rep = from;
-            run_range(j.model, seed, from, to, &mut acc, progress);
-            acc
-        })
-        .collect()
+    let mut out = new_accs(jobs, from);
+    // Without a cancel or a stop on caps nothing ends the loop early.
+    let _ = run_jobs_range(&job_models(jobs), seed, from, to, &mut out, progress, &Control::NONE);
+    out
 }
 
 /// `run_slice` under a `Control`.
@@ -250,13 +275,8 @@ pub fn run_slice_ctl(
     progress: &(dyn Fn(u64) + Sync),
     ctl: &Control<'_>,
 ) -> Result<Vec<VariantResult>, Halt> {
-    let mut out = Vec::with_capacity(jobs.len());
-    for j in jobs {
-        let mut acc = VariantResult::new(j.name, j.description, j.model);
-        acc.first_rep = from;
-        run_range_ctl(j.model, seed, from, to, &mut acc, progress, ctl)?;
-        out.push(acc);
-    }
+    let mut out = new_accs(jobs, from);
+    run_jobs_range(&job_models(jobs), seed, from, to, &mut out, progress, ctl)?;
     Ok(out)
 }
 

@@ -20,6 +20,7 @@
 use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 /// Name prefix of staging folders; only created under the folder's lock.
 const STAGE_PREFIX: &str = ".branchsim-stage-";
@@ -130,15 +131,16 @@ impl OutputDir {
     /// A new, empty staging folder inside the output folder.
     pub fn stage(&self) -> io::Result<Stage> {
         let dir = tempfile::Builder::new().prefix(STAGE_PREFIX).tempdir_in(&self.path)?;
-        Ok(Stage { out: self.path.clone(), dir: Some(dir), remove: Vec::new() })
+        Ok(Stage { out: self.path.clone(), dir: Some(dir), remove: Mutex::new(Vec::new()) })
     }
 }
 
 /// The files of one run, written but not yet published. Dropping it discards them.
+/// Shared by the threads that write a run's files side by side (`&self` everywhere).
 pub struct Stage {
     out: PathBuf,
     dir: Option<tempfile::TempDir>,
-    remove: Vec<String>,
+    remove: Mutex<Vec<String>>,
 }
 
 impl Stage {
@@ -152,13 +154,17 @@ impl Stage {
         let p = self.root().join(rel);
         if let Some(parent) = p.parent() {
             if parent != self.root() && !parent.is_dir() {
-                std::fs::create_dir(parent)?;
+                // Another thread may be creating the same folder.
+                match std::fs::create_dir(parent) {
+                    Err(e) if e.kind() != io::ErrorKind::AlreadyExists => return Err(e),
+                    _ => {}
+                }
             }
         }
         std::fs::OpenOptions::new().write(true).create_new(true).open(&p)
     }
 
-    pub fn write(&mut self, rel: &str, bytes: &[u8]) -> io::Result<()> {
+    pub fn write(&self, rel: &str, bytes: &[u8]) -> io::Result<()> {
         let mut f = self.create(rel)?;
         f.write_all(bytes)?;
         f.sync_all()
@@ -166,7 +172,7 @@ impl Stage {
 
     /// Like `write`, for content produced by a writer (streamed, never held in memory).
     pub fn write_with(
-        &mut self,
+        &self,
         rel: &str,
         fill: impl FnOnce(&mut io::BufWriter<File>) -> io::Result<()>,
     ) -> io::Result<()> {
@@ -178,8 +184,8 @@ impl Stage {
 
     /// Publishing removes `name` (a file, or a folder branchsim writes whole) from the output
     /// folder: a result of an earlier run that this run does not produce.
-    pub fn remove(&mut self, name: &str) {
-        self.remove.push(name.to_string());
+    pub fn remove(&self, name: &str) {
+        self.remove.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(name.to_string());
     }
 
     /// Moves every staged file and folder into the output folder and removes what `remove`
@@ -190,7 +196,8 @@ impl Stage {
         };
         let root = dir.keep();
         let mut ready = File::create_new(root.join(READY))?;
-        ready.write_all(self.remove.join("\n").as_bytes())?;
+        let removals = self.remove.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner).join("\n");
+        ready.write_all(removals.as_bytes())?;
         ready.sync_all()?;
         sync_dir(&root);
         publish_ready(&self.out, &root)

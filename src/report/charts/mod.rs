@@ -263,14 +263,14 @@ impl<'a> Job<'a> {
 pub fn write_charts_and_report(results: &Results, dir: &Path, font: Option<&Path>) -> Result<(), String> {
     let out = files::OutputDir::open(dir)?;
     out.preflight(&["report.html"], &["charts"])?;
-    let mut stage = out.stage().map_err(|e| format!("cannot write to {}: {e}", dir.display()))?;
-    stage_charts_and_report(results, &mut stage, font)?;
+    let stage = out.stage().map_err(|e| format!("cannot write to {}: {e}", dir.display()))?;
+    stage_charts_and_report(results, &stage, font)?;
     stage.publish().map_err(|e| format!("cannot publish the charts in {}: {e}", dir.display()))
 }
 
 /// Stages `charts/*.png|svg` and `report.html`; the whole `charts/` folder replaces the
 /// earlier one when the stage is published, so no chart of another run stays behind.
-pub fn stage_charts_and_report(results: &Results, stage: &mut files::Stage, font: Option<&Path>) -> Result<(), String> {
+pub fn stage_charts_and_report(results: &Results, stage: &files::Stage, font: Option<&Path>) -> Result<(), String> {
     let font = fonts::choose(font, &chart_texts(results))?;
     let (charts, failed) = render_all(results, &font);
     if !failed.is_empty() {
