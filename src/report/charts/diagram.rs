@@ -158,6 +158,17 @@ pub fn diagram_edges(m: &ModelInfo) -> Vec<DiagramEdge> {
     out
 }
 
+/// The end node's words, from the model: customers who can give up (patience, balking) are
+/// people waiting in a branch or on a line, who leave once served; a process where nobody can
+/// give up (a loan file, an account opening) ends with the case done, not with anyone leaving.
+pub fn end_label(m: &ModelInfo) -> &'static str {
+    if m.customers.iter().any(|c| c.patience_mean.is_some() || c.balk_at.is_some()) {
+        "served, leaves"
+    } else {
+        "case complete"
+    }
+}
+
 /// The diagram as an `<svg>` element (empty string when there are no steps). `unit` is the
 /// time unit of the service means. Steps a variant removed are drawn dashed.
 pub fn process_svg(m: &ModelInfo, unit: &str, id: &str) -> String {
@@ -255,8 +266,6 @@ pub fn process_svg(m: &ModelInfo, unit: &str, id: &str) -> String {
     for ids in by_col.values() {
         let n = ids.len() as f64;
         for (k, id) in ids.iter().enumerate() {
-            let col = nodes[*id].layer as f64;
-            nodes[*id].x = PAD + col * COL;
             nodes[*id].y = (body_h - n * ROW) / 2.0 + k as f64 * ROW + (ROW - NODE_H) / 2.0;
         }
     }
@@ -283,6 +292,19 @@ pub fn process_svg(m: &ModelInfo, unit: &str, id: &str) -> String {
     }
     let cols: Vec<i64> = nodes.iter().map(|n| n.layer as i64).collect();
     let span = |a: usize, b: usize| cols[b] - cols[a];
+    // Columns sit as far apart as the widest label between them needs: a label centred in a
+    // fixed narrow gap ("touchless 51%") lay over the boxes on both sides.
+    let mut gaps = vec![COL - NODE_W; leave_col + 1];
+    for (a, b, label) in &edges {
+        if span(*a, *b) == 1 && !label.is_empty() {
+            let c = cols[*a] as usize;
+            gaps[c] = gaps[c].max(text_width(label, 14.0, false) * 1.1 + 24.0);
+        }
+    }
+    let col_x: Vec<f64> = (0..=leave_col).map(|c| PAD + c as f64 * NODE_W + gaps[..c].iter().sum::<f64>()).collect();
+    for n in &mut nodes {
+        n.x = col_x[n.layer];
+    }
     let above = edges.iter().filter(|(a, b, _)| span(*a, *b) > 1).count() as f64;
     let below = edges.iter().filter(|(a, b, _)| span(*a, *b) <= 0).count() as f64;
     let top = PAD + if above > 0.0 { 40.0 + above.min(8.0) * 16.0 } else { 0.0 };
@@ -290,7 +312,7 @@ pub fn process_svg(m: &ModelInfo, unit: &str, id: &str) -> String {
     for n in &mut nodes {
         n.y += top;
     }
-    let width = PAD * 2.0 + leave_col as f64 * COL + NODE_W;
+    let width = col_x[leave_col] + NODE_W + PAD;
     let height = top + body_h + bottom_room + PAD;
     let mut s = String::new();
     let _ = write!(
@@ -316,10 +338,19 @@ pub fn process_svg(m: &ModelInfo, unit: &str, id: &str) -> String {
             let (x1, y1) = (na.x + NODE_W * 0.7, na.y);
             let (x2, y2) = (nb.x + NODE_W * 0.3, nb.y - 2.0);
             let c = peak - (y1.min(y2) - peak) * 0.3;
+            // The label sits where the arc is highest, and never lower than the band above the
+            // boxes (an arc between rows far apart dips into the boxes' band before that).
+            let at = |t: f64| {
+                let u = 1.0 - t;
+                let x = u * u * u * x1 + 3.0 * u * t * (u * x1 + t * x2) + t * t * t * x2;
+                let y = u * u * u * y1 + 3.0 * u * t * c + t * t * t * y2;
+                (x, y)
+            };
+            let (hx, hy) = (0..=50).map(|i| at(i as f64 / 50.0)).fold((x1, f64::INFINITY), |m, p| if p.1 < m.1 { p } else { m });
             (
                 format!("M{x1:.1},{y1:.1} C{x1:.1},{c:.1} {x2:.1},{c:.1} {x2:.1},{y2:.1}"),
-                (x1 + x2) / 2.0,
-                peak + 0.06 * (y1 - peak) - 4.0,
+                hx,
+                (hy - 5.0).min(top + 2.0),
             )
         } else {
             // Loops back: an arc below the boxes.
@@ -406,9 +437,10 @@ pub fn process_svg(m: &ModelInfo, unit: &str, id: &str) -> String {
             Kind::Leave => {
                 let _ = writeln!(
                     s,
-                    r##"<rect x="{x:.1}" y="{y:.1}" width="{NODE_W}" height="{NODE_H}" rx="28" fill="#f4f4f4" stroke="#666" stroke-width="2"/><text x="{:.1}" y="{:.1}" text-anchor="middle" font-size="15" font-weight="bold" fill="#222">leave the branch</text>"##,
+                    r##"<rect x="{x:.1}" y="{y:.1}" width="{NODE_W}" height="{NODE_H}" rx="28" fill="#f4f4f4" stroke="#666" stroke-width="2"/><text x="{:.1}" y="{:.1}" text-anchor="middle" font-size="15" font-weight="bold" fill="#222">{}</text>"##,
                     x + NODE_W / 2.0,
-                    y + 39.0
+                    y + 39.0,
+                    end_label(m)
                 );
             }
         }
