@@ -207,7 +207,7 @@ fn changes_against_baseline_come_from_the_models() {
     assert!(ctx.contains("step chatbot: next service takes ×0.7"), "{ctx}");
     let app = changes_cell(&page, "app_first");
     assert!(!app.contains("arrivals ×0.75"), "{app}");
-    assert!(app.contains("the type's total unchanged"), "{app}");
+    assert!(app.contains("move from channel phone to channel app (the type's total is unchanged)"), "{app}");
     assert!(!page.contains("none in the process structure"));
     let r = shipped("loan_approval.toml", &["--replications", "2"]);
     let page = render(&r);

@@ -888,7 +888,7 @@ fn profile_text(r: &Results, iv: f64, values: &[String]) -> String {
         c.next().map_or(String::new(), |f| f.to_uppercase().collect::<String>() + c.as_str())
     };
     let day_set = |ds: &[usize]| {
-        if days == 1 {
+        if days == 1 || ds.len() == 7 {
             return "every day".to_string();
         }
         // Runs of consecutive days: "Mon–Fri", "Sat–Sun", "Tue".

@@ -98,23 +98,44 @@ pub fn demand_changes(b: &ModelInfo, v: &ModelInfo) -> Vec<String> {
     let channel = |m: &ModelInfo, stream: &str| {
         m.flow.entries.iter().find(|e| e.stream == stream).and_then(|e| e.channel.clone())
     };
+    let expected = |m: &ModelInfo, stream: &str| m.arrivals.iter().find(|x| x.name == stream).map(|x| x.expected);
+    let mut covered: Vec<&str> = Vec::new();
+    let mut moves = Vec::new();
+    for a in &v.arrivals {
+        let same_customer_total =
+            close(total(v, &a.customer), total(b, &a.customer)) && b.customers.iter().any(|c| c.name == a.customer);
+        // A channel shift adds the stream "SOURCE → CHANNEL" and takes its arrivals from SOURCE.
+        let Some((src, _)) = a.name.split_once(" → ") else { continue };
+        if !same_customer_total || expected(b, &a.name).is_some() {
+            continue;
+        }
+        let Some(was) = expected(b, src) else { continue };
+        let from = channel(b, src).map_or(String::new(), |c| format!(" from channel {c}"));
+        let to = channel(v, &a.name).map_or(String::new(), |c| format!(" to channel {c}"));
+        moves.push(format!(
+            "{}: {} of the {} expected arrivals of stream {src} move{from}{to} (the type's total is unchanged)",
+            a.customer,
+            num(a.expected),
+            num(was)
+        ));
+        covered.push(src);
+        covered.push(&a.name);
+    }
     for a in &v.arrivals {
         let before = b.arrivals.iter().find(|x| x.name == a.name).map_or(0.0, |x| x.expected);
         let same_customer_total =
             close(total(v, &a.customer), total(b, &a.customer)) && b.customers.iter().any(|c| c.name == a.customer);
-        if !close(a.expected, before) && same_customer_total {
-            // A channel shift: the customer type's total is unchanged, its streams differ.
-            let via = channel(v, &a.name).map_or(String::new(), |c| format!(" via channel {c}"));
+        if !close(a.expected, before) && same_customer_total && !covered.contains(&a.name.as_str()) {
             out.push(format!(
-                "{}: {} of {} expected arrivals{via} (stream {}; was {}), the type's total unchanged",
+                "{}: stream {} brings {} expected arrivals (was {}); the type's total is unchanged",
                 a.customer,
-                num(a.expected),
-                num(total(v, &a.customer)),
                 a.name,
+                num(a.expected),
                 num(before)
             ));
         }
     }
+    out.extend(moves);
     out
 }
 

@@ -305,8 +305,23 @@ pub fn process_svg(m: &ModelInfo, unit: &str, id: &str) -> String {
     for n in &mut nodes {
         n.x = col_x[n.layer];
     }
-    let above = edges.iter().filter(|(a, b, _)| span(*a, *b) > 1).count() as f64;
-    let below = edges.iter().filter(|(a, b, _)| span(*a, *b) <= 0).count() as f64;
+    // An arrow that skips columns runs over the boxes or under them, whichever side leaves
+    // its two ends without passing through another box of their columns: drawn above from a
+    // lower box, it ran behind the box over it and read as that box's arrow.
+    let place: HashMap<usize, (usize, usize)> = by_col
+        .values()
+        .flat_map(|ids| ids.iter().enumerate().map(move |(k, id)| (*id, (k, ids.len()))))
+        .collect();
+    let over: Vec<bool> = edges
+        .iter()
+        .map(|(a, b, _)| {
+            let (ka, na) = place.get(a).copied().unwrap_or((0, 1));
+            let (kb, nb) = place.get(b).copied().unwrap_or((0, 1));
+            span(*a, *b) > 1 && ka + kb <= (na - 1 - ka) + (nb - 1 - kb)
+        })
+        .collect();
+    let above = over.iter().filter(|o| **o).count() as f64;
+    let below = edges.iter().zip(&over).filter(|((a, b, _), o)| !**o && span(*a, *b) != 1).count() as f64;
     let top = PAD + if above > 0.0 { 40.0 + above.min(8.0) * 16.0 } else { 0.0 };
     let bottom_room = if below > 0.0 { 40.0 + below.min(8.0) * 16.0 } else { 0.0 };
     for n in &mut nodes {
@@ -323,7 +338,7 @@ pub fn process_svg(m: &ModelInfo, unit: &str, id: &str) -> String {
     );
     let mut labels = String::new();
     let (mut k_above, mut k_below) = (0.0f64, 0.0f64);
-    for (a, b, label) in &edges {
+    for ((a, b, label), up) in edges.iter().zip(&over) {
         let (na, nb) = (&nodes[*a], &nodes[*b]);
         let sp = span(*a, *b);
         let (d, lx, ly) = if sp == 1 {
@@ -331,7 +346,7 @@ pub fn process_svg(m: &ModelInfo, unit: &str, id: &str) -> String {
             let (x2, y2) = (nb.x - 2.0, nb.y + NODE_H / 2.0);
             let mx = (x1 + x2) / 2.0;
             (format!("M{x1:.1},{y1:.1} C{mx:.1},{y1:.1} {mx:.1},{y2:.1} {x2:.1},{y2:.1}"), mx, (y1 + y2) / 2.0 - 6.0)
-        } else if sp > 1 {
+        } else if *up {
             // Skips columns: an arc above the boxes.
             k_above += 1.0;
             let peak = top - 30.0 - (k_above - 1.0).min(7.0) * 16.0;
