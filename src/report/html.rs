@@ -742,7 +742,11 @@ fn model_tables(h: &mut String, r: &Results, m: &ModelInfo, name: &str) {
             "<tr><td>{}</td><td class=\"first-step\">{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td><td \
              class=\"num\">{}</td><td class=\"rates\">{}</td></tr>",
             escape(&c.name),
-            if firsts.is_empty() { "–".into() } else { firsts.iter().map(|f| escape(f)).collect::<Vec<_>>().join("<br>") },
+            if firsts.is_empty() {
+                "–".into()
+            } else {
+                firsts.iter().map(|f| escape(f)).collect::<Vec<_>>().join("<br>")
+            },
             c.priority,
             c.patience_mean.map_or("waits indefinitely".into(), |p| format!("{} {unit}", short(p))),
             c.balk_at.map_or("–".into(), |b| b.to_string()),

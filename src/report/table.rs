@@ -320,7 +320,8 @@ pub fn comparison_table_width(r: &Results, width: usize) -> String {
                 s.variant,
                 s.demand.join("; ")
             ));
-        }        if let Some(of) = &s.sensitivity_of {
+        }
+        if let Some(of) = &s.sensitivity_of {
             out.push_str(&format!(
                 "  note: {} is a sensitivity test of {of} ({}), not an option: never recommended\n",
                 s.variant, s.assumption

@@ -63,7 +63,12 @@ pub fn sensitivity_of(r: &Results, name: &str) -> Option<(String, String)> {
             .filter(|(a, b)| a.automation_success != b.automation_success)
             .map(|(a, b)| {
                 let p = |x: Option<f64>| x.map_or("none".into(), |x| format!("{:.0}%", x * 100.0));
-                format!("{} automation success {} ({} in {other})", a.name, p(a.automation_success), p(b.automation_success))
+                format!(
+                    "{} automation success {} ({} in {other})",
+                    a.name,
+                    p(a.automation_success),
+                    p(b.automation_success)
+                )
             })
             .collect();
         if !changed.is_empty() {

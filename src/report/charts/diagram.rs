@@ -159,10 +159,12 @@ pub fn diagram_edges(m: &ModelInfo) -> Vec<DiagramEdge> {
 }
 
 /// The end node's words, from the model: customers who can give up (patience, balking) are
-/// people waiting in a branch or on a line, who leave once served; a process where nobody can
-/// give up (a loan file, an account opening) ends with the case done, not with anyone leaving.
+/// people waiting in a branch or on a line, who leave once served; a process of cases
+/// (`kind = "case"`: a loan file, an account opening) or where nobody can give up ends with
+/// the case done, not with anyone leaving a branch.
 pub fn end_label(m: &ModelInfo) -> &'static str {
-    if m.customers.iter().any(|c| c.patience_mean.is_some() || c.balk_at.is_some()) {
+    let people = m.customers.iter().any(|c| !c.case);
+    if people && m.customers.iter().any(|c| c.patience_mean.is_some() || c.balk_at.is_some()) {
         "served, leaves"
     } else {
         "case complete"
@@ -308,18 +310,20 @@ pub fn process_svg(m: &ModelInfo, unit: &str, id: &str) -> String {
     // An arrow that skips columns runs over the boxes or under them, whichever side leaves
     // its two ends without passing through another box of their columns: drawn above from a
     // lower box, it ran behind the box over it and read as that box's arrow.
-    let place: HashMap<usize, (usize, usize)> = by_col
-        .values()
-        .flat_map(|ids| ids.iter().enumerate().map(move |(k, id)| (*id, (k, ids.len()))))
-        .collect();
-    let over: Vec<bool> = edges
+    let place: HashMap<usize, (usize, usize)> =
+        by_col.values().flat_map(|ids| ids.iter().enumerate().map(move |(k, id)| (*id, (k, ids.len())))).collect();
+    // (over the boxes?, leaves or enters through another box vertically?) per arrow.
+    let side: Vec<(bool, bool)> = edges
         .iter()
         .map(|(a, b, _)| {
             let (ka, na) = place.get(a).copied().unwrap_or((0, 1));
             let (kb, nb) = place.get(b).copied().unwrap_or((0, 1));
-            span(*a, *b) > 1 && ka + kb <= (na - 1 - ka) + (nb - 1 - kb)
+            let (up_cost, down_cost) = (ka + kb, (na - 1 - ka) + (nb - 1 - kb));
+            let up = span(*a, *b) > 1 && up_cost <= down_cost;
+            (up, span(*a, *b) > 1 && up_cost.min(down_cost) > 0)
         })
         .collect();
+    let over: Vec<bool> = side.iter().map(|s| s.0).collect();
     let above = over.iter().filter(|o| **o).count() as f64;
     let below = edges.iter().zip(&over).filter(|((a, b, _), o)| !**o && span(*a, *b) != 1).count() as f64;
     let top = PAD + if above > 0.0 { 40.0 + above.min(8.0) * 16.0 } else { 0.0 };
@@ -338,10 +342,39 @@ pub fn process_svg(m: &ModelInfo, unit: &str, id: &str) -> String {
     );
     let mut labels = String::new();
     let (mut k_above, mut k_below) = (0.0f64, 0.0f64);
-    for ((a, b, label), up) in edges.iter().zip(&over) {
+    for ((a, b, label), (up, boxed)) in edges.iter().zip(&side) {
         let (na, nb) = (&nodes[*a], &nodes[*b]);
         let sp = span(*a, *b);
-        let (d, lx, ly) = if sp == 1 {
+        let (d, lx, ly) = if *boxed {
+            // Any way up or down from the end boxes passes through a box of their columns:
+            // the arrow leaves from the right side, climbs (or drops) in the free gap between
+            // columns to the band over (under) the boxes, and comes down the gap left of the
+            // target into its left side. Parallel arrows are set a few pixels apart.
+            let k = if *up {
+                k_above += 1.0;
+                k_above
+            } else {
+                k_below += 1.0;
+                k_below
+            };
+            let band = if *up {
+                top - 30.0 - (k - 1.0).min(7.0) * 16.0
+            } else {
+                top + body_h + 24.0 + (k - 1.0).min(7.0) * 16.0
+            };
+            let off = ((k - 1.0) % 3.0) * 5.0 - 5.0;
+            let (x1, y1) = (na.x + NODE_W, na.y + NODE_H / 2.0);
+            let (x2, y2) = (nb.x - 2.0, nb.y + NODE_H / 2.0);
+            let gx1 = x1 + gaps[na.layer] / 2.0 + off;
+            let gx2 = nb.x - gaps[nb.layer - 1] / 2.0 + off;
+            (
+                format!(
+                    "M{x1:.1},{y1:.1} L{gx1:.1},{y1:.1} L{gx1:.1},{band:.1} L{gx2:.1},{band:.1} L{gx2:.1},{y2:.1} L{x2:.1},{y2:.1}"
+                ),
+                (gx1 + gx2) / 2.0,
+                if *up { band - 5.0 } else { band + 14.0 },
+            )
+        } else if sp == 1 {
             let (x1, y1) = (na.x + NODE_W, na.y + NODE_H / 2.0);
             let (x2, y2) = (nb.x - 2.0, nb.y + NODE_H / 2.0);
             let mx = (x1 + x2) / 2.0;
@@ -361,12 +394,9 @@ pub fn process_svg(m: &ModelInfo, unit: &str, id: &str) -> String {
                 let y = u * u * u * y1 + 3.0 * u * t * c + t * t * t * y2;
                 (x, y)
             };
-            let (hx, hy) = (0..=50).map(|i| at(i as f64 / 50.0)).fold((x1, f64::INFINITY), |m, p| if p.1 < m.1 { p } else { m });
-            (
-                format!("M{x1:.1},{y1:.1} C{x1:.1},{c:.1} {x2:.1},{c:.1} {x2:.1},{y2:.1}"),
-                hx,
-                (hy - 5.0).min(top + 2.0),
-            )
+            let (hx, hy) =
+                (0..=50).map(|i| at(i as f64 / 50.0)).fold((x1, f64::INFINITY), |m, p| if p.1 < m.1 { p } else { m });
+            (format!("M{x1:.1},{y1:.1} C{x1:.1},{c:.1} {x2:.1},{c:.1} {x2:.1},{y2:.1}"), hx, (hy - 5.0).min(top + 2.0))
         } else {
             // Loops back: an arc below the boxes.
             k_below += 1.0;

@@ -293,8 +293,12 @@ impl Chart for KpiChart<'_> {
             if winner {
                 chart.draw_series(std::iter::once(Circle::new((x, m), 17, c.stroke_width(3)))).or_err()?;
             }
-            let what_if =
-                self.story.sensitivity.iter().find(|s| s.0 == name).map(|s| format!("what-if of {}", fonts::clean(&s.1, 20)));
+            let what_if = self
+                .story
+                .sensitivity
+                .iter()
+                .find(|s| s.0 == name)
+                .map(|s| format!("what-if of {}", fonts::clean(&s.1, 20)));
             let tags: Vec<&str> = [
                 winner.then_some("recommended"),
                 self.story.demand.iter().any(|d| d == name).then_some("changes demand"),
@@ -319,7 +323,9 @@ impl Chart for KpiChart<'_> {
                 } else {
                     style::text_style(font, NOTE_SIZE, style::DARK, HPos::Center, VPos::Top)
                 };
-                chart.draw_series(std::iter::once(EmptyElement::at((x, anchor)) + Text::new(l, (0, dy), style))).or_err()?;
+                chart
+                    .draw_series(std::iter::once(EmptyElement::at((x, anchor)) + Text::new(l, (0, dy), style)))
+                    .or_err()?;
             }
             items.push(LegendItem::new(
                 format!("{}: {}{}", fonts::clean(name, 26), num(m), if self.pct { "%" } else { "" }),
