@@ -207,7 +207,7 @@ fn changes_against_baseline_come_from_the_models() {
     assert!(ctx.contains("step chatbot: next service takes ×0.7"), "{ctx}");
     let app = changes_cell(&page, "app_first");
     assert!(!app.contains("arrivals ×0.75"), "{app}");
-    assert!(app.contains("move from channel phone to channel app (the type's total is unchanged)"), "{app}");
+    assert!(app.contains("move from channel phone to channel app (the type&#39;s total is unchanged)"), "{app}");
     assert!(!page.contains("none in the process structure"));
     let r = shipped("loan_approval.toml", &["--replications", "2"]);
     let page = render(&r);
@@ -490,7 +490,7 @@ fn sensitivity_variants_are_never_recommended() {
         let s = |n: &str| v.scores.iter().find(|s| s.variant == n).unwrap();
         assert_eq!(s("robot").sensitivity_of, None);
         assert_eq!(s("robot_if_99").sensitivity_of.as_deref(), Some("robot"));
-        assert!(s("robot_if_99").assumption.contains("check automation success 99% (80% in robot)"));
+        assert!(s("robot_if_99").assumption.contains("check automation success 99% instead of robot's 80%"));
         // The what-if is the better one by the numbers, so excluding it is what decides.
         let m = |n: &str| r.variants[n].kpis["cycle_time_mean"].mean;
         assert!(m("robot_if_99") < m("robot"), "{flags:?}");

@@ -542,14 +542,24 @@ fn model_changes(b: &ModelInfo, v: &ModelInfo, unit: &str) -> Vec<String> {
     }
     for res in &v.resources {
         match b.resources.iter().find(|x| x.name == res.name) {
-            None => out.push(format!(
-                "adds resource <strong>{}</strong> (staff {}, serves {}, cost per hour {}, service-time factor {})",
-                escape(&res.name),
-                res.staff.iter().map(u32::to_string).collect::<Vec<_>>().join(", "),
-                escape(&res.skills.join(" then ")),
-                short(res.cost_per_hour),
-                short(res.speed)
-            )),
+            None => {
+                // Only what a reader needs: staff (its peak when it varies), other queues it
+                // serves, cost, and a speed factor that is not 1.
+                let peak = res.staff.iter().copied().max().unwrap_or(0);
+                let mut parts = vec![if res.staff.iter().all(|&n| n == peak) {
+                    format!("staff {peak}")
+                } else {
+                    format!("staff up to {peak}")
+                }];
+                if res.skills.iter().any(|k| k != &res.name) {
+                    parts.push(format!("serves {}", escape(&res.skills.join(" then "))));
+                }
+                parts.push(format!("cost per hour {}", short(res.cost_per_hour)));
+                if !same(res.speed, 1.0) {
+                    parts.push(format!("service-time factor {}", short(res.speed)));
+                }
+                out.push(format!("adds resource <strong>{}</strong> ({})", escape(&res.name), parts.join(", ")));
+            }
             Some(br) => {
                 if (res.staff.len() > 24 || br.staff.len() > 24) && res.staff != br.staff {
                     // Calendar staffing is listed hour by hour: summarise instead.
