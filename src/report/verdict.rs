@@ -64,7 +64,7 @@ pub fn sensitivity_of(r: &Results, name: &str) -> Option<(String, String)> {
             .map(|(a, b)| {
                 let p = |x: Option<f64>| x.map_or("none".into(), |x| format!("{:.0}%", x * 100.0));
                 format!(
-                    "{} automation success {} ({} in {other})",
+                    "{} automation success {} instead of {other}'s {}",
                     a.name,
                     p(a.automation_success),
                     p(b.automation_success)
