@@ -888,7 +888,7 @@ fn diagram_labels_and_arrows_keep_clear_of_the_boxes() {
         // same column lies on that side.
         for d in svg.split("<path d=\"M").skip(1) {
             let nums: Vec<f64> = d[..d.find('"').unwrap()]
-                .split(|c: char| c == ',' || c == ' ' || c == 'C')
+                .split([',', ' ', 'C'])
                 .filter_map(|n| n.parse().ok())
                 .collect();
             let ends = [(nums[0], nums[1]), (nums[nums.len() - 2], nums[nums.len() - 1])];
