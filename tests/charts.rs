@@ -835,3 +835,185 @@ fn kpi_charts_show_the_objective_and_the_recommended_variant() {
     assert!(has(&arr, "service level of arrivals (within 5 min)"), "{arr:?}");
     assert!(arr.iter().any(|t| t.contains("gave-ups count as late")), "{arr:?}");
 }
+
+/// Boxes of the process diagram: (x, y, width, height) of every `<rect>` but the background.
+fn diagram_boxes(svg: &str) -> Vec<(f64, f64, f64, f64)> {
+    let attr = |tag: &str, name: &str| -> Option<f64> {
+        let i = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+        tag[i..].split('"').next()?.parse().ok()
+    };
+    svg.split("<rect")
+        .skip(1)
+        .filter_map(|t| {
+            let tag = &t[..t.find('>')?];
+            Some((attr(tag, "x")?, attr(tag, "y")?, attr(tag, "width")?, attr(tag, "height")?))
+        })
+        .collect()
+}
+
+/// The process diagram's arrow labels stay clear of every box, and an arrow that skips
+/// columns never leaves or enters a box through another box of its column (issue #19 review:
+/// account_opening's "touchless 51%" and "fails 15%" lay over the boxes in a fixed 31 px gap,
+/// loan's "parallel 100%" touched credit_scoring, and due_diligence's arrow to account_setup
+/// ran up behind kyc_screening so that it read as kyc_screening's).
+#[test]
+fn diagram_labels_and_arrows_keep_clear_of_the_boxes() {
+    use branchsim::report::charts::diagram::process_svg;
+    for (file, variant) in [("account_opening_rpa.toml", "lean_team"), ("loan_approval.toml", "parallel_checks")] {
+        let r = shipped(file, "2");
+        let svg = process_svg(&r.variants[variant].model, "h", variant);
+        let boxes = diagram_boxes(&svg);
+        assert!(boxes.len() >= 6, "{file}: {boxes:?}");
+        // Arrow labels: 14 px text, centred; DejaVu Sans digits and letters are at most
+        // 0.64 em on average, the ascent 0.76 em, the descent 0.24 em.
+        let labels: Vec<(f64, f64, String)> = svg_placed_texts(&svg)
+            .into_iter()
+            .filter(|t| {
+                svg.contains(&format!(
+                    "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-size=\"14\"",
+                    t.0, t.1
+                ))
+            })
+            .collect();
+        assert!(labels.iter().any(|l| l.2.contains('%')), "{file}: no arrow labels: {labels:?}");
+        for (x, y, t) in &labels {
+            let w = t.chars().count() as f64 * 0.64 * 14.0;
+            let (l, r_, top, bottom) = (x - w / 2.0, x + w / 2.0, y - 0.76 * 14.0, y + 0.24 * 14.0);
+            for (bx, by, bw, bh) in &boxes {
+                let apart = r_ <= *bx || l >= bx + bw || bottom <= *by || top >= by + bh;
+                assert!(apart, "{file} {variant}: label “{t}” at ({x}, {y}) overlaps the box at ({bx}, {by})");
+            }
+        }
+        // Arrows start and end on a box's top or bottom edge only where no other box of the
+        // same column lies on that side.
+        for d in svg.split("<path d=\"M").skip(1) {
+            let nums: Vec<f64> = d[..d.find('"').unwrap()]
+                .split([',', ' ', 'C'])
+                .filter_map(|n| n.parse().ok())
+                .collect();
+            let ends = [(nums[0], nums[1]), (nums[nums.len() - 2], nums[nums.len() - 1])];
+            for (px, py) in ends {
+                for (bx, by, bw, bh) in &boxes {
+                    if px < *bx || px > bx + bw {
+                        continue;
+                    }
+                    let on_top = (py - by).abs() < 3.0;
+                    let on_bottom = (py - (by + bh)).abs() < 3.0;
+                    for (ox, oy, _, oh) in &boxes {
+                        if (ox - bx).abs() > 0.5 || oy == by {
+                            continue;
+                        }
+                        assert!(
+                            !(on_top && *oy < *by),
+                            "{file} {variant}: arrow leaves the top of ({bx}, {by}) through ({ox}, {oy})"
+                        );
+                        assert!(
+                            !(on_bottom && oy + oh > by + bh),
+                            "{file} {variant}: arrow leaves the bottom of ({bx}, {by}) through ({ox}, {oy})"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The end of the process is worded from the model: back-office cases (loan files, account
+/// openings) are "case complete", not customers who "leave the branch"; a branch where
+/// customers can give up keeps people who leave once served.
+#[test]
+fn diagram_end_is_worded_from_the_model() {
+    use branchsim::report::charts::diagram::process_svg;
+    let loan = shipped("loan_approval.toml", "2");
+    let m = &loan.variants["baseline"].model;
+    assert!(m.customers.iter().all(|c| c.case), "loan applications are cases in summary.json");
+    let svg = process_svg(m, "h", "baseline");
+    assert!(svg.contains(">case complete</text>"), "{svg}");
+    assert!(!svg.contains("branch</text>"));
+    let branch = shipped("downtown_branch.toml", "2");
+    let svg = process_svg(&branch.variants["baseline"].model, "min", "baseline");
+    assert!(svg.contains(">served, leaves</text>"));
+}
+
+/// (value, y) of the y-axis tick labels and the top of the y axis of a plotters chart.
+fn y_axis(svg: &str) -> (Vec<(f64, f64)>, f64) {
+    let mut axis: Option<(f64, f64)> = None; // (x, top y)
+    for p in svg.split("<polyline").skip(1) {
+        let Some(i) = p.find("points=\"") else { continue };
+        let pts: Vec<(f64, f64)> = p[i + 8..]
+            .split('"')
+            .next()
+            .unwrap()
+            .split_whitespace()
+            .filter_map(|xy| xy.split_once(',').and_then(|(x, y)| Some((x.parse().ok()?, y.parse().ok()?))))
+            .collect();
+        if p.contains("stroke=\"#000000\"")
+            && pts.len() == 2
+            && pts[0].0 == pts[1].0
+            && (pts[0].1 - pts[1].1).abs() > 100.0
+        {
+            axis = Some((pts[0].0, pts[0].1.min(pts[1].1)));
+            break;
+        }
+    }
+    let (ax, top) = axis.expect("a y axis");
+    let ticks = svg_placed_texts(svg)
+        .into_iter()
+        .filter(|t| t.0 < ax)
+        .filter_map(|t| Some((t.2.replace('%', "").parse::<f64>().ok()?, t.1)))
+        .collect();
+    (ticks, top)
+}
+
+/// A share's axis ends at 100% at most (issue #19 review: the service-level chart of
+/// smart_customer_service, with variants near 98%, ran up to ~104%), and the change labels
+/// stay clear of the baseline's dashed line (loan's "−6.7% *" of parallel_checks sat on it).
+#[test]
+fn share_axes_stop_at_100_and_labels_clear_the_baseline() {
+    let r = shipped("smart_customer_service.toml", "3");
+    let dir = temp_dir("pct-axis");
+    charts::write_charts_and_report(&r, &dir, None).unwrap();
+    let svg = read(&dir.join("charts/kpi-service-level.svg"));
+    let (ticks, top) = y_axis(&svg);
+    assert!(ticks.len() >= 2, "{ticks:?}");
+    let (a, b) = (ticks[0], ticks[ticks.len() - 1]);
+    let at_top = a.0 + (top - a.1) * (b.0 - a.0) / (b.1 - a.1);
+    assert!(at_top <= 100.5, "the service-level axis reaches {at_top:.1}%");
+    assert!(ticks.iter().all(|t| t.0 <= 100.0), "{ticks:?}");
+
+    for (file, chart) in
+        [("loan_approval.toml", "kpi-cycle-time-work-mean"), ("smart_customer_service.toml", "kpi-service-level")]
+    {
+        let r = if file.starts_with("smart") { r.clone() } else { shipped(file, "3") };
+        let dir = temp_dir(&format!("labels-{chart}"));
+        charts::write_charts_and_report(&r, &dir, None).unwrap();
+        let svg = read(&dir.join(format!("charts/{chart}.svg")));
+        // The baseline's dashed line: grey segments all at one y.
+        let line_y: Vec<f64> = svg
+            .split("<polyline")
+            .skip(1)
+            .filter(|p| p.contains("stroke=\"#808080\" stroke-width=\"2\""))
+            .filter_map(|p| {
+                let i = p.find("points=\"")? + 8;
+                let first = p[i..].split_whitespace().next()?;
+                first.split_once(',')?.1.parse().ok()
+            })
+            .collect();
+        assert!(!line_y.is_empty(), "{chart}: no baseline line");
+        let base = line_y[0];
+        let size = 12.903225806451614;
+        for (x, y, t) in svg_placed_texts(&svg) {
+            if !(t.ends_with(" *") || t.contains(" n.s.") || t.contains(" *") || t.contains("no change")) {
+                continue;
+            }
+            // Labels above an interval are bottom-anchored (dy="-0.5ex"), below it top-anchored.
+            let tag_end = svg.find(&format!("<text x=\"{x}\" y=\"{y}\"")).unwrap();
+            let bottom_anchored = svg[tag_end..tag_end + 120].contains("dy=\"-0.5ex\"");
+            let (top, bottom) = if bottom_anchored { (y - size, y) } else { (y, y + size) };
+            assert!(
+                base < top - 1.0 || base > bottom + 1.0,
+                "{chart}: label “{t}” spans y {top:.0}–{bottom:.0} across the baseline line at {base}"
+            );
+        }
+    }
+}

@@ -207,7 +207,7 @@ fn changes_against_baseline_come_from_the_models() {
     assert!(ctx.contains("step chatbot: next service takes ×0.7"), "{ctx}");
     let app = changes_cell(&page, "app_first");
     assert!(!app.contains("arrivals ×0.75"), "{app}");
-    assert!(app.contains("arrivals move between channels"), "{app}");
+    assert!(app.contains("move from channel phone to channel app (the type&#39;s total is unchanged)"), "{app}");
     assert!(!page.contains("none in the process structure"));
     let r = shipped("loan_approval.toml", &["--replications", "2"]);
     let page = render(&r);
@@ -416,6 +416,224 @@ fn diagram_rates_and_arrival_clocks_are_readable() {
     let page = render(&r);
     assert!(r.variants["baseline"].model.arrivals.iter().all(|a| a.expected > 0.0));
     assert!(!page.contains("≈ 0/h"), "a stream that arrives drawn as 0/h");
-    assert!(page.contains("Mon d1 08:00"), "arrival table without weekday");
+    assert!(page.contains("Mon–Fri: 00:00 0 · 08:00 3"), "arrival table without weekday pattern");
     assert!(page.contains("<dd>Monday 00:00 for "));
+}
+
+/// A scenario with a robot step: `robot` is an option, `robot_if_99` the same option under an
+/// optimistic assumption (99% of the files pass instead of 80%).
+const ROBOTS: &str = r#"
+name = "robots"
+horizon = "3d"
+seed = 7
+replications = 12
+service_level = "30min"
+[[customers]]
+name = "file"
+kind = "case"
+first_step = "check"
+[[arrivals]]
+customer = "file"
+rate = "10/h"
+[[resources]]
+name = "clerk"
+staff = 3
+[[steps]]
+name = "check"
+resource = "clerk"
+service = { dist = "exponential", mean = "15min" }
+
+[[variants]]
+name = "robot"
+[[variants.resources]]
+name = "bot"
+staff = 5
+automated = true
+[[variants.steps]]
+name = "check"
+resource = "bot"
+service = "2min"
+success = 0.8
+on_failure = "exception"
+[[variants.steps]]
+name = "exception"
+resource = "clerk"
+service = { dist = "exponential", mean = "15min" }
+
+[[variants]]
+name = "robot_if_99"
+[[variants.resources]]
+name = "bot"
+staff = 5
+automated = true
+[[variants.steps]]
+name = "check"
+resource = "bot"
+service = "2min"
+success = 0.99
+on_failure = "exception"
+[[variants.steps]]
+name = "exception"
+resource = "clerk"
+service = { dist = "exponential", mean = "15min" }
+"#;
+
+/// A variant that differs from an earlier one only in an automation success rate is a
+/// sensitivity test of it, never a recommendation (issue #19 review: account_opening's
+/// `lean_team_low_success` was scored as a candidate). Here the optimistic what-if is better
+/// on every measure, and the old verdict recommended it, with and without an objective.
+#[test]
+fn sensitivity_variants_are_never_recommended() {
+    for flags in [&[][..], &["--objective", "cycle_time_mean"][..]] {
+        let r = results_of("robots.toml", ROBOTS, flags);
+        let v = verdict::verdict(&r);
+        let s = |n: &str| v.scores.iter().find(|s| s.variant == n).unwrap();
+        assert_eq!(s("robot").sensitivity_of, None);
+        assert_eq!(s("robot_if_99").sensitivity_of.as_deref(), Some("robot"));
+        assert!(s("robot_if_99").assumption.contains("check automation success 99% instead of robot's 80%"));
+        // The what-if is the better one by the numbers, so excluding it is what decides.
+        let m = |n: &str| r.variants[n].kpis["cycle_time_mean"].mean;
+        assert!(m("robot_if_99") < m("robot"), "{flags:?}");
+        assert_eq!(v.winner.as_deref(), Some("robot"), "{flags:?}: {}", v.line);
+        assert!(v.line.contains("robot_if_99 not considered: a sensitivity test of robot"), "{}", v.line);
+        let page = render(&r);
+        assert!(page.contains("data-winner=\"robot\""));
+        assert!(page.contains("class=\"warning sensitivity\" data-variant=\"robot_if_99\" data-of=\"robot\""));
+        let term = table::comparison_table(&r);
+        assert!(term.contains("robot_if_99 is a sensitivity test of robot"), "{term}");
+    }
+    // The shipped case: only lean_team_low_success is a sensitivity test (of lean_team).
+    let r = shipped("account_opening_rpa.toml", &["--replications", "2"]);
+    let v = verdict::verdict(&r);
+    for s in &v.scores {
+        let want = (s.variant == "lean_team_low_success").then_some("lean_team");
+        assert_eq!(s.sensitivity_of.as_deref(), want, "{}", s.variant);
+    }
+    assert_ne!(v.winner.as_deref(), Some("lean_team_low_success"));
+    // The recommendation states its cost next to the baseline's.
+    let cost = |n: &str| table::fmt_num(r.variants[n].kpis["staff_cost"].mean);
+    let w = v.winner.clone().unwrap();
+    assert!(v.line.contains(&format!("at a staff cost of {} (baseline {})", cost(&w), cost("baseline"))), "{}", v.line);
+}
+
+/// The cells of the table row whose first cell is `first` (tags inside cells kept).
+fn row_cells(page: &str, first: &str) -> Vec<String> {
+    let start = page.find(&format!("<tr><td>{first}</td>")).unwrap_or_else(|| panic!("no row {first}"));
+    let row = &page[start..start + page[start..].find("</tr>").unwrap()];
+    row.split("<td").skip(1).map(|c| c[c.find('>').unwrap() + 1..c.find("</td>").unwrap()].to_string()).collect()
+}
+
+/// Expands "Mon–Fri: 00:00 0 · 09:00 10<br>Sat–Sun: none" into (weekday 0..7, hour) → value.
+fn expand_profile(cell: &str) -> std::collections::HashMap<(usize, usize), f64> {
+    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    let mut out = std::collections::HashMap::new();
+    for line in cell.split("<br>") {
+        let line = line.rsplit(" — ").next().unwrap();
+        let (days, prof) = line.split_once(": ").unwrap_or_else(|| panic!("not a weekday pattern: {line}"));
+        let mut ds: Vec<usize> = Vec::new();
+        for part in days.split(", ") {
+            if part == "every day" {
+                ds.extend(0..7);
+            } else if let Some((a, b)) = part.split_once('–') {
+                let (a, b) = (DAYS.iter().position(|d| *d == a).unwrap(), DAYS.iter().position(|d| *d == b).unwrap());
+                let mut d = a;
+                loop {
+                    ds.push(d);
+                    if d == b {
+                        break;
+                    }
+                    d = (d + 1) % 7;
+                }
+            } else {
+                ds.push(DAYS.iter().position(|d| *d == part).unwrap_or_else(|| panic!("{part}")));
+            }
+        }
+        let points: Vec<(usize, f64)> = if prof == "none" {
+            vec![(0, 0.0)]
+        } else {
+            prof.split(" · ")
+                .map(|p| {
+                    let (t, v) = p.split_once(' ').unwrap();
+                    (t[..2].parse().unwrap(), v.parse().unwrap())
+                })
+                .collect()
+        };
+        for d in ds {
+            for h in 0..24 {
+                let v = points.iter().rev().find(|p| p.0 <= h).map_or(points[0].1, |p| p.1);
+                assert!(out.insert((d, h), v).is_none(), "weekday {d} listed twice in {cell}");
+            }
+        }
+    }
+    out
+}
+
+/// Multi-day runs fold their weekly arrival and staffing profiles into weekday patterns
+/// (issue #19 review: omnichannel listed every hour of every day, ~50 clock times a stream),
+/// and the pattern is exactly the model's profile: every hour of the week is checked against
+/// summary.json's hourly values. Every arrival stream of a customer type with several streams
+/// names its first step and channel (account_opening's first-step cell was blank).
+#[test]
+fn weekly_profiles_fold_into_weekday_patterns_that_match_the_model() {
+    for (file, start_day) in [("omnichannel.toml", 0usize), ("loan_approval.toml", 0)] {
+        let r = shipped(file, &["--replications", "1"]);
+        let page = render(&r);
+        let m = &r.variants["baseline"].model;
+        let start = r.scenario.start_minutes;
+        let check = |cell: &str, values: &[f64], what: &str| {
+            assert!(!cell.contains(" d2 "), "{file} {what}: day-by-day listing: {cell}");
+            assert!(cell.len() < 600 * values.len().div_ceil(168).max(1), "{file} {what}: {} chars", cell.len());
+            let prof = expand_profile(cell);
+            for d in 0..7 {
+                for h in 0..24 {
+                    let t = (d * 24 + h) as f64 * 60.0 - start;
+                    let i = (t.rem_euclid(values.len() as f64 * 60.0) / 60.0).round() as usize % values.len();
+                    let got = prof[&((start_day + d) % 7, h)];
+                    assert!(
+                        (got - values[i]).abs() < 0.01 * values[i].abs().max(1.0),
+                        "{file} {what}: day {d} {h}:00 shows {got}, model {}",
+                        values[i]
+                    );
+                }
+            }
+        };
+        for res in &m.resources {
+            let cells = row_cells(&page, &res.name);
+            let staff: Vec<f64> = res.staff.iter().map(|n| *n as f64).collect();
+            check(&cells[2], &staff, &res.name);
+        }
+        for c in &m.customers {
+            let cells = row_cells(&page, &c.name);
+            let streams: Vec<&branchsim::report::results::ArrivalInfo> =
+                m.arrivals.iter().filter(|a| a.customer == c.name).collect();
+            if streams.len() == 1 {
+                check(&cells[6], &streams[0].rates_per_hour, &c.name);
+            } else {
+                // "stream — Mon–Fri: …<br>Sat–Sun: …<br>next stream — …": one block a stream.
+                let mut blocks: Vec<(String, Vec<&str>)> = Vec::new();
+                for line in cells[6].split("<br>") {
+                    match line.split_once(" — ") {
+                        Some((name, _)) => blocks.push((name.to_string(), vec![line])),
+                        None => blocks.last_mut().expect("a stream name first").1.push(line),
+                    }
+                }
+                assert_eq!(blocks.len(), streams.len(), "{file} {}: {}", c.name, cells[6]);
+                for (a, (name, lines)) in streams.iter().zip(&blocks) {
+                    assert_eq!(&a.name, name);
+                    check(&lines.join("<br>"), &a.rates_per_hour, &a.name);
+                }
+            }
+            for e in m.flow.entries.iter().filter(|e| e.customer == c.name) {
+                let want = match &e.channel {
+                    Some(ch) => format!("{} (via {ch})", e.to),
+                    None => e.to.clone(),
+                };
+                assert!(
+                    cells[1].split("<br>").any(|f| f == want),
+                    "{file}: first step cell “{}” lacks {want}",
+                    cells[1]
+                );
+            }
+        }
+    }
 }

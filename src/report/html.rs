@@ -214,8 +214,8 @@ pub(crate) fn kpi_label(k: &str, r: &Results) -> String {
         "repeats" => "information asked again",
         "failed" => "automation failures",
         "throughput_per_hour" => "throughput per hour",
-        "in_system_mean" => "mean customers in branch",
-        "unfinished" => "still inside at close",
+        "in_system_mean" => "mean customers in the process (arrived, not yet done)",
+        "unfinished" => "still in the process at the end",
         "staff_cost" => "staff cost",
         "queue_mean" => "mean queue length",
         "queue_max" => "longest queue",
@@ -299,11 +299,28 @@ fn verdict(h: &mut String, r: &Results) {
             let _ = write!(
                 h,
                 "<p class=\"warning demand\" data-variant=\"{}\">⚠ <strong>{}</strong> changes demand: {}. \
-                 Its waits, service level and throughput describe different customers from the \
-                 baseline's, so they are not a like-for-like improvement.</p>",
+                 Its waits, service level and throughput describe a different demand (volume or \
+                 channel mix) from the baseline's, so they are not a like-for-like improvement.</p>",
                 escape(&s.variant),
                 escape(&s.variant),
                 s.demand.iter().map(|d| escape(d)).collect::<Vec<_>>().join("; ")
+            );
+        }
+    }
+    for s in &v.scores {
+        if let Some(of) = &s.sensitivity_of {
+            let _ = write!(
+                h,
+                "<p class=\"warning sensitivity\" data-variant=\"{}\" data-of=\"{}\">⚙ <strong>{}</strong> is a \
+                 sensitivity test of <strong>{}</strong>, not an option to choose: it differs only in an \
+                 assumption ({}). Read it as how robust {} is if that assumption fails; it is never \
+                 recommended.</p>",
+                escape(&s.variant),
+                escape(of),
+                escape(&s.variant),
+                escape(of),
+                escape(&s.assumption),
+                escape(of)
             );
         }
     }
@@ -528,14 +545,24 @@ fn model_changes(b: &ModelInfo, v: &ModelInfo, unit: &str) -> Vec<String> {
     }
     for res in &v.resources {
         match b.resources.iter().find(|x| x.name == res.name) {
-            None => out.push(format!(
-                "adds resource <strong>{}</strong> (staff {}, serves {}, cost per hour {}, service-time factor {})",
-                escape(&res.name),
-                res.staff.iter().map(u32::to_string).collect::<Vec<_>>().join(", "),
-                escape(&res.skills.join(" then ")),
-                short(res.cost_per_hour),
-                short(res.speed)
-            )),
+            None => {
+                // Only what a reader needs: staff (its peak when it varies), other queues it
+                // serves, cost, and a speed factor that is not 1.
+                let peak = res.staff.iter().copied().max().unwrap_or(0);
+                let mut parts = vec![if res.staff.iter().all(|&n| n == peak) {
+                    format!("staff {peak}")
+                } else {
+                    format!("staff up to {peak}")
+                }];
+                if res.skills.iter().any(|k| k != &res.name) {
+                    parts.push(format!("serves {}", escape(&res.skills.join(" then "))));
+                }
+                parts.push(format!("cost per hour {}", short(res.cost_per_hour)));
+                if !same(res.speed, 1.0) {
+                    parts.push(format!("service-time factor {}", short(res.speed)));
+                }
+                out.push(format!("adds resource <strong>{}</strong> ({})", escape(&res.name), parts.join(", ")));
+            }
             Some(br) => {
                 if (res.staff.len() > 24 || br.staff.len() > 24) && res.staff != br.staff {
                     // Calendar staffing is listed hour by hour: summarise instead.
@@ -663,7 +690,7 @@ fn next_text(fork: Option<&crate::report::results::ForkInfo>, routes: &[crate::r
         return format!("split into parallel branches {}, joined at {}", branches.join(" ∥ "), f.join);
     }
     if routes.is_empty() {
-        return "leave".into();
+        return "done".into();
     }
     let list: Vec<String> = routes.iter().map(|r| format!("{} {:.0}%", r.to, r.p * 100.0)).collect();
     format!("go to {}", list.join(", "))
@@ -693,24 +720,48 @@ fn model_tables(h: &mut String, r: &Results, m: &ModelInfo, name: &str) {
         let arr: Vec<&crate::report::results::ArrivalInfo> =
             m.arrivals.iter().filter(|a| a.customer == c.name).collect();
         let expected: f64 = arr.iter().map(|a| a.expected).sum();
+        // A type arriving through several streams (channels) starts where each stream sends
+        // it: the customer type's own first step is then empty, and the table said nothing.
+        let entry = |stream: &str| m.flow.entries.iter().find(|e| e.stream == stream);
+        let named = arr.len() > 1;
         let rates: Vec<String> = arr
             .iter()
-            .map(|a| match &a.appointments {
-                Some(ap) => format!(
-                    "booked: {} slots, {}% no-show; showing up per hour: {}",
-                    ap.slots,
-                    short(ap.no_show * 100.0),
-                    rate_text(r, a.interval, &a.rates_per_hour)
-                ),
-                None => rate_text(r, a.interval, &a.rates_per_hour),
+            .map(|a| {
+                let text = match &a.appointments {
+                    Some(ap) => format!(
+                        "booked: {} slots, {}% no-show; showing up per hour: {}",
+                        ap.slots,
+                        short(ap.no_show * 100.0),
+                        rate_text(r, a.interval, &a.rates_per_hour)
+                    ),
+                    None => rate_text(r, a.interval, &a.rates_per_hour),
+                };
+                if named { format!("{} — {text}", a.name) } else { text }
+            })
+            .map(|t| escape(&t).replace('\n', "<br>"))
+            .collect();
+        let mut firsts: Vec<String> = arr
+            .iter()
+            .filter_map(|a| entry(&a.name))
+            .map(|e| match &e.channel {
+                Some(ch) => format!("{} (via {ch})", e.to),
+                None => e.to.clone(),
             })
             .collect();
+        firsts.dedup();
+        if firsts.is_empty() && !c.first_step.is_empty() {
+            firsts.push(c.first_step.clone());
+        }
         let _ = write!(
             h,
-            "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td><td \
-             class=\"num\">{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td class=\"first-step\">{}</td><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td><td \
+             class=\"num\">{}</td><td class=\"rates\">{}</td></tr>",
             escape(&c.name),
-            escape(&c.first_step),
+            if firsts.is_empty() {
+                "–".into()
+            } else {
+                firsts.iter().map(|f| escape(f)).collect::<Vec<_>>().join("<br>")
+            },
             c.priority,
             c.patience_mean.map_or("waits indefinitely".into(), |p| format!("{} {unit}", short(p))),
             c.balk_at.map_or("–".into(), |b| b.to_string()),
@@ -730,20 +781,14 @@ fn model_tables(h: &mut String, r: &Results, m: &ModelInfo, name: &str) {
     for res in &m.resources {
         let staff = match res.interval {
             None => res.staff.first().map_or("–".into(), |n| format!("{n} all day")),
-            Some(iv) => compress(
-                res.staff
-                    .iter()
-                    .enumerate()
-                    .map(|(i, n)| (clock(r, i as f64 * iv * r.scenario.time_unit.minutes()), n.to_string()))
-                    .collect(),
-            ),
+            Some(iv) => profile_text(r, iv, &res.staff.iter().map(|n| n.to_string()).collect::<Vec<_>>()),
         };
         let _ = write!(
             h,
-            "<tr><td>{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"staff\">{}</td></tr>",
             escape(&res.name),
             short(res.cost_per_hour),
-            escape(&staff)
+            escape(&staff).replace('\n', "<br>")
         );
     }
     h.push_str("</tbody></table></div>\n");
@@ -762,7 +807,7 @@ fn model_tables(h: &mut String, r: &Results, m: &ModelInfo, name: &str) {
                         list.iter().map(|ri| format!("{} {}", ri.to, pct_text(ri.p))).collect();
                     let leave = 1.0 - list.iter().map(|ri| ri.p).sum::<f64>();
                     if leave > 1e-9 {
-                        parts.push(format!("leave {}", pct_text(leave)));
+                        parts.push(format!("done {}", pct_text(leave)));
                     }
                     (c.as_str(), parts.join(", "))
                 })
@@ -817,14 +862,89 @@ fn group_by_text(items: Vec<(&str, String)>) -> String {
 fn rate_text(r: &Results, interval: Option<f64>, rates: &[f64]) -> String {
     match interval {
         None => format!("{} all day", short(rates.first().copied().unwrap_or(f64::NAN))),
-        Some(iv) => compress(
-            rates
-                .iter()
-                .enumerate()
-                .map(|(i, x)| (clock(r, i as f64 * iv * r.scenario.time_unit.minutes()), short(*x)))
-                .collect(),
-        ),
+        Some(iv) => profile_text(r, iv, &rates.iter().map(|x| short(*x)).collect::<Vec<_>>()),
     }
+}
+
+/// A profile of values per interval (`iv` in the time unit) as a reader wants it. On a run of
+/// one day: "09:00 4 · 12:00 3" (runs of equal values once). On a multi-day run the weekly
+/// profile is folded into days with the same pattern, one line each: "Mon–Fri: 09:00 10 ·
+/// 17:00 0" and "Sat–Sun: none", instead of every interval of every day (a 14-day run listed
+/// 50 clock times a stream). Lines are separated by '\n' (the caller turns them into <br>).
+fn profile_text(r: &Results, iv: f64, values: &[String]) -> String {
+    let mpu = r.scenario.time_unit.minutes();
+    let ivm = iv * mpu;
+    let day = crate::scenario::units::MINUTES_PER_DAY;
+    let week = 7.0 * day;
+    let full = values.len() as f64 * ivm;
+    let multi_day = r.scenario.start_minutes + r.scenario.horizon * mpu > day;
+    let per_day = day / ivm;
+    let periodic = (full - week).abs() < 1e-6 || (full - day).abs() < 1e-6;
+    if !multi_day || !periodic || (per_day - per_day.round()).abs() > 1e-9 || ivm <= 0.0 {
+        return compress(values.iter().enumerate().map(|(i, v)| (clock(r, i as f64 * ivm), v.clone())).collect());
+    }
+    let per_day = per_day.round() as usize;
+    let start_day = r
+        .baseline()
+        .and_then(|b| b.model.start.as_ref())
+        .and_then(|s| crate::report::results::WEEKDAYS.iter().position(|d| *d == s.weekday))
+        .unwrap_or(0);
+    let days = if (full - day).abs() < 1e-6 { 1 } else { 7 };
+    // The value in force at clock `slot` of calendar day `d` (d = 0: the day of t = 0): the
+    // profile repeats every `full` minutes from t = 0.
+    let at = |d: usize, slot: usize| {
+        let t = d as f64 * day + slot as f64 * ivm - r.scenario.start_minutes;
+        let i = (t.rem_euclid(full) / ivm).round() as usize % values.len();
+        values[i].clone()
+    };
+    let mut groups: Vec<(Vec<usize>, Vec<String>)> = Vec::new();
+    for d in 0..days {
+        let prof: Vec<String> = (0..per_day).map(|k| at(d, k)).collect();
+        match groups.iter_mut().find(|g| g.1 == prof) {
+            Some(g) => g.0.push(d),
+            None => groups.push((vec![d], prof)),
+        }
+    }
+    let name = |d: usize| {
+        let w = crate::report::results::WEEKDAYS[(start_day + d) % 7];
+        let mut c = w.chars();
+        c.next().map_or(String::new(), |f| f.to_uppercase().collect::<String>() + c.as_str())
+    };
+    let day_set = |ds: &[usize]| {
+        if days == 1 || ds.len() == 7 {
+            return "every day".to_string();
+        }
+        // Runs of consecutive days: "Mon–Fri", "Sat–Sun", "Tue".
+        let mut parts: Vec<String> = Vec::new();
+        let mut i = 0;
+        while i < ds.len() {
+            let mut j = i;
+            while j + 1 < ds.len() && ds[j + 1] == ds[j] + 1 {
+                j += 1;
+            }
+            parts.push(if j > i { format!("{}–{}", name(ds[i]), name(ds[j])) } else { name(ds[i]) });
+            i = j + 1;
+        }
+        parts.join(", ")
+    };
+    let zero = |v: &String| v.parse::<f64>().is_ok_and(|x| x == 0.0);
+    groups
+        .iter()
+        .map(|(ds, prof)| {
+            let text = if prof.iter().all(zero) {
+                "none".to_string()
+            } else {
+                compress(
+                    prof.iter()
+                        .enumerate()
+                        .map(|(k, v)| (crate::scenario::units::clock_label(0.0, k as f64 * ivm, false), v.clone()))
+                        .collect(),
+                )
+            };
+            format!("{}: {text}", day_set(ds))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Variant columns per KPI table. Five columns of "12.3% [11.4%, 13.2%]" and a KPI column

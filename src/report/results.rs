@@ -155,6 +155,10 @@ pub struct CustomerInfo {
     /// Mean patience in the time unit (null: customers never renege).
     pub patience_mean: Option<f64>,
     pub balk_at: Option<u32>,
+    /// A back-office case (`kind = "case"`: a file, not a person who waits). Absent in older
+    /// summary.json files.
+    #[serde(default)]
+    pub case: bool,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -279,6 +283,7 @@ impl ModelInfo {
                     priority: c.priority,
                     patience_mean: c.patience.as_ref().map(|p| tu.from_minutes(crate::scenario::compile::dist_mean(p))),
                     balk_at: c.balk_at,
+                    case: c.case,
                 })
                 .collect(),
             arrivals: m

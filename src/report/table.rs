@@ -321,6 +321,12 @@ pub fn comparison_table_width(r: &Results, width: usize) -> String {
                 s.demand.join("; ")
             ));
         }
+        if let Some(of) = &s.sensitivity_of {
+            out.push_str(&format!(
+                "  note: {} is a sensitivity test of {of} ({}), not an option: never recommended\n",
+                s.variant, s.assumption
+            ));
+        }
     }
     if let Some(rk) = &c.ranking {
         let name = rk.kpi.rsplit('.').next().unwrap_or(&rk.kpi);

@@ -158,6 +158,19 @@ pub fn diagram_edges(m: &ModelInfo) -> Vec<DiagramEdge> {
     out
 }
 
+/// The end node's words, from the model: customers who can give up (patience, balking) are
+/// people waiting in a branch or on a line, who leave once served; a process of cases
+/// (`kind = "case"`: a loan file, an account opening) or where nobody can give up ends with
+/// the case done, not with anyone leaving a branch.
+pub fn end_label(m: &ModelInfo) -> &'static str {
+    let people = m.customers.iter().any(|c| !c.case);
+    if people && m.customers.iter().any(|c| c.patience_mean.is_some() || c.balk_at.is_some()) {
+        "served, leaves"
+    } else {
+        "case complete"
+    }
+}
+
 /// The diagram as an `<svg>` element (empty string when there are no steps). `unit` is the
 /// time unit of the service means. Steps a variant removed are drawn dashed.
 pub fn process_svg(m: &ModelInfo, unit: &str, id: &str) -> String {
@@ -255,8 +268,6 @@ pub fn process_svg(m: &ModelInfo, unit: &str, id: &str) -> String {
     for ids in by_col.values() {
         let n = ids.len() as f64;
         for (k, id) in ids.iter().enumerate() {
-            let col = nodes[*id].layer as f64;
-            nodes[*id].x = PAD + col * COL;
             nodes[*id].y = (body_h - n * ROW) / 2.0 + k as f64 * ROW + (ROW - NODE_H) / 2.0;
         }
     }
@@ -283,14 +294,44 @@ pub fn process_svg(m: &ModelInfo, unit: &str, id: &str) -> String {
     }
     let cols: Vec<i64> = nodes.iter().map(|n| n.layer as i64).collect();
     let span = |a: usize, b: usize| cols[b] - cols[a];
-    let above = edges.iter().filter(|(a, b, _)| span(*a, *b) > 1).count() as f64;
-    let below = edges.iter().filter(|(a, b, _)| span(*a, *b) <= 0).count() as f64;
+    // Columns sit as far apart as the widest label between them needs: a label centred in a
+    // fixed narrow gap ("touchless 51%") lay over the boxes on both sides.
+    let mut gaps = vec![COL - NODE_W; leave_col + 1];
+    for (a, b, label) in &edges {
+        if span(*a, *b) == 1 && !label.is_empty() {
+            let c = cols[*a] as usize;
+            gaps[c] = gaps[c].max(text_width(label, 14.0, false) * 1.1 + 24.0);
+        }
+    }
+    let col_x: Vec<f64> = (0..=leave_col).map(|c| PAD + c as f64 * NODE_W + gaps[..c].iter().sum::<f64>()).collect();
+    for n in &mut nodes {
+        n.x = col_x[n.layer];
+    }
+    // An arrow that skips columns runs over the boxes or under them, whichever side leaves
+    // its two ends without passing through another box of their columns: drawn above from a
+    // lower box, it ran behind the box over it and read as that box's arrow.
+    let place: HashMap<usize, (usize, usize)> =
+        by_col.values().flat_map(|ids| ids.iter().enumerate().map(move |(k, id)| (*id, (k, ids.len())))).collect();
+    // (over the boxes?, leaves or enters through another box vertically?) per arrow.
+    let side: Vec<(bool, bool)> = edges
+        .iter()
+        .map(|(a, b, _)| {
+            let (ka, na) = place.get(a).copied().unwrap_or((0, 1));
+            let (kb, nb) = place.get(b).copied().unwrap_or((0, 1));
+            let (up_cost, down_cost) = (ka + kb, (na - 1 - ka) + (nb - 1 - kb));
+            let up = span(*a, *b) > 1 && up_cost <= down_cost;
+            (up, span(*a, *b) > 1 && up_cost.min(down_cost) > 0)
+        })
+        .collect();
+    let over: Vec<bool> = side.iter().map(|s| s.0).collect();
+    let above = over.iter().filter(|o| **o).count() as f64;
+    let below = edges.iter().zip(&over).filter(|((a, b, _), o)| !**o && span(*a, *b) != 1).count() as f64;
     let top = PAD + if above > 0.0 { 40.0 + above.min(8.0) * 16.0 } else { 0.0 };
     let bottom_room = if below > 0.0 { 40.0 + below.min(8.0) * 16.0 } else { 0.0 };
     for n in &mut nodes {
         n.y += top;
     }
-    let width = PAD * 2.0 + leave_col as f64 * COL + NODE_W;
+    let width = col_x[leave_col] + NODE_W + PAD;
     let height = top + body_h + bottom_room + PAD;
     let mut s = String::new();
     let _ = write!(
@@ -301,26 +342,61 @@ pub fn process_svg(m: &ModelInfo, unit: &str, id: &str) -> String {
     );
     let mut labels = String::new();
     let (mut k_above, mut k_below) = (0.0f64, 0.0f64);
-    for (a, b, label) in &edges {
+    for ((a, b, label), (up, boxed)) in edges.iter().zip(&side) {
         let (na, nb) = (&nodes[*a], &nodes[*b]);
         let sp = span(*a, *b);
-        let (d, lx, ly) = if sp == 1 {
+        let (d, lx, ly) = if *boxed {
+            // Any way up or down from the end boxes passes through a box of their columns:
+            // the arrow leaves from the right side, climbs (or drops) in the free gap between
+            // columns to the band over (under) the boxes, and comes down the gap left of the
+            // target into its left side. Parallel arrows are set a few pixels apart.
+            let k = if *up {
+                k_above += 1.0;
+                k_above
+            } else {
+                k_below += 1.0;
+                k_below
+            };
+            let band = if *up {
+                top - 30.0 - (k - 1.0).min(7.0) * 16.0
+            } else {
+                top + body_h + 24.0 + (k - 1.0).min(7.0) * 16.0
+            };
+            let off = ((k - 1.0) % 3.0) * 5.0 - 5.0;
+            let (x1, y1) = (na.x + NODE_W, na.y + NODE_H / 2.0);
+            let (x2, y2) = (nb.x - 2.0, nb.y + NODE_H / 2.0);
+            let gx1 = x1 + gaps[na.layer] / 2.0 + off;
+            let gx2 = nb.x - gaps[nb.layer - 1] / 2.0 + off;
+            (
+                format!(
+                    "M{x1:.1},{y1:.1} L{gx1:.1},{y1:.1} L{gx1:.1},{band:.1} L{gx2:.1},{band:.1} L{gx2:.1},{y2:.1} L{x2:.1},{y2:.1}"
+                ),
+                (gx1 + gx2) / 2.0,
+                if *up { band - 5.0 } else { band + 14.0 },
+            )
+        } else if sp == 1 {
             let (x1, y1) = (na.x + NODE_W, na.y + NODE_H / 2.0);
             let (x2, y2) = (nb.x - 2.0, nb.y + NODE_H / 2.0);
             let mx = (x1 + x2) / 2.0;
             (format!("M{x1:.1},{y1:.1} C{mx:.1},{y1:.1} {mx:.1},{y2:.1} {x2:.1},{y2:.1}"), mx, (y1 + y2) / 2.0 - 6.0)
-        } else if sp > 1 {
+        } else if *up {
             // Skips columns: an arc above the boxes.
             k_above += 1.0;
             let peak = top - 30.0 - (k_above - 1.0).min(7.0) * 16.0;
             let (x1, y1) = (na.x + NODE_W * 0.7, na.y);
             let (x2, y2) = (nb.x + NODE_W * 0.3, nb.y - 2.0);
             let c = peak - (y1.min(y2) - peak) * 0.3;
-            (
-                format!("M{x1:.1},{y1:.1} C{x1:.1},{c:.1} {x2:.1},{c:.1} {x2:.1},{y2:.1}"),
-                (x1 + x2) / 2.0,
-                peak + 0.06 * (y1 - peak) - 4.0,
-            )
+            // The label sits where the arc is highest, and never lower than the band above the
+            // boxes (an arc between rows far apart dips into the boxes' band before that).
+            let at = |t: f64| {
+                let u = 1.0 - t;
+                let x = u * u * u * x1 + 3.0 * u * t * (u * x1 + t * x2) + t * t * t * x2;
+                let y = u * u * u * y1 + 3.0 * u * t * c + t * t * t * y2;
+                (x, y)
+            };
+            let (hx, hy) =
+                (0..=50).map(|i| at(i as f64 / 50.0)).fold((x1, f64::INFINITY), |m, p| if p.1 < m.1 { p } else { m });
+            (format!("M{x1:.1},{y1:.1} C{x1:.1},{c:.1} {x2:.1},{c:.1} {x2:.1},{y2:.1}"), hx, (hy - 5.0).min(top + 2.0))
         } else {
             // Loops back: an arc below the boxes.
             k_below += 1.0;
@@ -406,9 +482,10 @@ pub fn process_svg(m: &ModelInfo, unit: &str, id: &str) -> String {
             Kind::Leave => {
                 let _ = writeln!(
                     s,
-                    r##"<rect x="{x:.1}" y="{y:.1}" width="{NODE_W}" height="{NODE_H}" rx="28" fill="#f4f4f4" stroke="#666" stroke-width="2"/><text x="{:.1}" y="{:.1}" text-anchor="middle" font-size="15" font-weight="bold" fill="#222">leave the branch</text>"##,
+                    r##"<rect x="{x:.1}" y="{y:.1}" width="{NODE_W}" height="{NODE_H}" rx="28" fill="#f4f4f4" stroke="#666" stroke-width="2"/><text x="{:.1}" y="{:.1}" text-anchor="middle" font-size="15" font-weight="bold" fill="#222">{}</text>"##,
                     x + NODE_W / 2.0,
-                    y + 39.0
+                    y + 39.0,
+                    end_label(m)
                 );
             }
         }

@@ -35,6 +35,8 @@ pub struct Story {
     pub winner: Option<String>,
     /// Variants that change demand.
     pub demand: Vec<String>,
+    /// Sensitivity tests: (variant, the option whose assumption it varies).
+    pub sensitivity: Vec<(String, String)>,
 }
 
 impl Story {
@@ -46,6 +48,11 @@ impl Story {
             constraint: rk.and_then(|rk| rk.constraint.as_deref()).and_then(parse_constraint),
             winner: v.winner,
             demand: v.scores.iter().filter(|s| !s.demand.is_empty()).map(|s| s.variant.clone()).collect(),
+            sensitivity: v
+                .scores
+                .iter()
+                .filter_map(|s| s.sensitivity_of.as_ref().map(|o| (s.variant.clone(), o.clone())))
+                .collect(),
         }
     }
 }
@@ -205,7 +212,9 @@ impl Chart for KpiChart<'_> {
         let y0 = if fixed { 0.0 } else { (lo - span * 0.35).max(0.0) };
         let mut y1 = hi + span * 0.45;
         if self.pct {
-            y1 = y1.min(100.0 + span * 0.45);
+            // A share never passes 100%: the axis stops there, and a change label that would
+            // not fit above an interval near the top goes below it (see `note_y`).
+            y1 = y1.min(100.0);
         }
         let plot_w = plot.dim_in_pixel().0.saturating_sub(120);
         let per = (plot_w / n as u32).saturating_sub(12);
@@ -284,9 +293,16 @@ impl Chart for KpiChart<'_> {
             if winner {
                 chart.draw_series(std::iter::once(Circle::new((x, m), 17, c.stroke_width(3)))).or_err()?;
             }
+            let what_if = self
+                .story
+                .sensitivity
+                .iter()
+                .find(|s| s.0 == name)
+                .map(|s| format!("what-if of {}", fonts::clean(&s.1, 20)));
             let tags: Vec<&str> = [
                 winner.then_some("recommended"),
                 self.story.demand.iter().any(|d| d == name).then_some("changes demand"),
+                what_if.as_deref(),
             ]
             .into_iter()
             .flatten()
@@ -297,8 +313,18 @@ impl Chart for KpiChart<'_> {
                 (l, true) => l,
             };
             if let Some(l) = label {
+                let px = |y: f64| chart.backend_coord(&(x, y)).1;
+                let top = chart.backend_coord(&(x, y1)).1;
+                let base_px = base.map(px);
+                let (above, dy) = note_y(px(b), px(a), base_px, top, NOTE_SIZE, winner);
+                let anchor = if above { b } else { a };
+                let style = if above {
+                    note.clone()
+                } else {
+                    style::text_style(font, NOTE_SIZE, style::DARK, HPos::Center, VPos::Top)
+                };
                 chart
-                    .draw_series(std::iter::once(EmptyElement::at((x, b)) + Text::new(l, (0, -12), note.clone())))
+                    .draw_series(std::iter::once(EmptyElement::at((x, anchor)) + Text::new(l, (0, dy), style)))
                     .or_err()?;
             }
             items.push(LegendItem::new(
@@ -326,4 +352,29 @@ impl Chart for KpiChart<'_> {
         }
         style::legend(&leg, font, "Variant", &items)
     }
+}
+
+/// Where a change label goes, in pixels (y grows downwards): above the interval's top `b`
+/// when it fits there without crossing the baseline's dashed line or leaving the plot (whose
+/// top is `top`), otherwise below the interval's bottom `a`, moved past the baseline line if
+/// it would cross it there. Returns (above?, offset from the interval end in pixels). A ring
+/// around the recommended variant's dot needs a little more room.
+pub fn note_y(b: i32, a: i32, base: Option<i32>, top: i32, size: f64, ringed: bool) -> (bool, i32) {
+    let h = (size * 1.25).ceil() as i32;
+    let gap = if ringed { 14 } else { 10 };
+    let crosses = |y0: i32, y1: i32| base.is_some_and(|l| l >= y0 - 3 && l <= y1 + 3);
+    // Above: the label's bottom `gap` px over the interval's top, pushed over the line.
+    let mut bottom = b - gap;
+    if crosses(bottom - h, bottom) {
+        bottom = base.unwrap_or(bottom) - 5;
+    }
+    if bottom - h >= top {
+        return (true, bottom - b);
+    }
+    // Below: the label's top `gap` px under the interval's bottom, pushed under the line.
+    let mut y = a + gap;
+    if crosses(y, y + h) {
+        y = base.unwrap_or(y) + 5;
+    }
+    (false, y - a)
 }

@@ -35,10 +35,18 @@ pub fn queue_jobs<'a>(cx: &'a Ctx<'a>) -> Vec<Job<'a>> {
                 .values()
                 .next()
                 .map_or(f64::NAN, |v| v.timeseries.bin_width * cx.minutes_per_unit());
+            let with_queue =
+                cx.results.variants.values().filter(|v| v.timeseries.queue.contains_key(step.as_str())).count();
+            let layout = if with_queue >= PANELS_FROM {
+                "One panel a variant, on the same scale, with the baseline's mean as a dashed line."
+            } else {
+                "Variants overlaid."
+            };
+            let span = if cx.clock().multi_day { "over the run" } else { "over the day" };
             let caption = format!(
-                "Customers waiting at step “{step}” over the day: mean across {} replications in \
+                "Customers waiting at step “{step}” {span}: mean across {} replications in \
                  each {} interval (line) and the range of 90% of replications, 5th to 95th \
-                 percentile (shaded). Variants overlaid.",
+                 percentile (shaded). {layout}",
                 cx.results.replications,
                 crate::scenario::units::human_duration(bw)
             );
