@@ -655,17 +655,24 @@ fn check_flow(
             }
         }
         // Steps from which leaving is possible (backwards closure from exits).
+        // A search over the reversed routes from the exits: linear in the routes (a fixed
+        // point over all steps took one pass per step of a long line).
         let mut can_leave: Vec<bool> = (0..n).map(|x| 1.0 - outs[x].iter().map(|o| o.1).sum::<f64>() > 1e-12).collect();
-        loop {
-            let mut changed = false;
-            for x in 0..n {
-                if !can_leave[x] && outs[x].iter().any(|&(t, p)| p > 0.0 && can_leave[t]) {
-                    can_leave[x] = true;
-                    changed = true;
+        let mut into: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for (x, o) in outs.iter().enumerate() {
+            for &(t, p) in o {
+                if p > 0.0 {
+                    into[t].push(x);
                 }
             }
-            if !changed {
-                break;
+        }
+        let mut stack: Vec<usize> = (0..n).filter(|&x| can_leave[x]).collect();
+        while let Some(t) = stack.pop() {
+            for &x in &into[t] {
+                if !can_leave[x] {
+                    can_leave[x] = true;
+                    stack.push(x);
+                }
             }
         }
         if let Some(trap) = (0..n).find(|&x| seen[x] && !can_leave[x]) {

@@ -58,9 +58,10 @@ pub fn analyse(
         if gamma.is_nan() || gamma <= 0.0 {
             continue;
         }
-        let routing: Vec<Vec<f64>> = (0..n)
+        // Sparse rows (a region has thousands of steps, each routing to a few).
+        let routing: Vec<super::visits::Routes> = (0..n)
             .map(|i| {
-                let mut row = vec![0.0; n];
+                let mut row = super::visits::Routes::new();
                 for (t, p) in steps[i].outcomes(i, ci) {
                     // A branch's route into its join ends a token: the join is visited once
                     // per case that passes the fork, counted on the fork step's row below (a
@@ -68,10 +69,11 @@ pub fn analyse(
                     if steps[t].join_of.is_some_and(|f| f != i) {
                         continue;
                     }
-                    row[t] += p;
+                    row.push((t, p));
                 }
                 if let Some(f) = &steps[i].fork {
-                    row[f.join] = steps[i].routed_share();
+                    row.retain(|r| r.0 != f.join);
+                    row.push((f.join, steps[i].routed_share()));
                 }
                 row
             })
@@ -86,7 +88,7 @@ pub fn analyse(
             let k = ext.iter().filter(|x| x.is_infinite()).count() as f64;
             ext.iter().map(|x| if x.is_infinite() { 1.0 / k } else { 0.0 }).collect()
         };
-        let Some(per_customer) = crate::theory::visit_rates(&share, &routing) else {
+        let Some(per_customer) = super::visits::visit_rates(&share, &routing) else {
             expected_events = f64::INFINITY;
             continue;
         };
