@@ -291,12 +291,18 @@ pub fn compile_with(s: &Scenario, removed: &[String], d: &mut Diagnostics) -> Op
 
     // Pools: one per resource (steps naming it), then one per skill name not a resource.
     let mut pools: Vec<Pool> = resources.iter().map(|r| Pool { name: r.name.clone(), groups: Vec::new() }).collect();
+    // Pool by name (the first of equal names, as a scan would find).
+    let mut pool_at: HashMap<String, usize> = HashMap::new();
+    for (i, p) in pools.iter().enumerate() {
+        pool_at.entry(p.name.clone()).or_insert(i);
+    }
     for (i, r) in s.resources.iter().enumerate() {
         for sk in &r.skills {
-            let p = match pools.iter().position(|p| p.name == sk.v) {
-                Some(p) => p,
+            let p = match pool_at.get(&sk.v) {
+                Some(&p) => p,
                 None => {
                     pools.push(Pool { name: sk.v.clone(), groups: Vec::new() });
+                    pool_at.insert(sk.v.clone(), pools.len() - 1);
                     pools.len() - 1
                 }
             };
@@ -313,12 +319,17 @@ pub fn compile_with(s: &Scenario, removed: &[String], d: &mut Diagnostics) -> Op
             resources[i].skills.push(p);
         }
     }
-    for (p, pool) in pools.iter_mut().enumerate() {
-        let mut groups: Vec<(usize, usize)> = resources
-            .iter()
-            .enumerate()
-            .filter_map(|(g, r)| r.skills.iter().position(|&k| k == p).map(|rank| (rank, g)))
-            .collect();
+    // Each pool's groups by (rank of the skill in the group's list, group): one pass over
+    // the groups' skills (a scan of every group per pool is quadratic in a region).
+    let mut ranked: Vec<Vec<(usize, usize)>> = vec![Vec::new(); pools.len()];
+    for (g, r) in resources.iter().enumerate() {
+        for (rank, &k) in r.skills.iter().enumerate() {
+            if !r.skills[..rank].contains(&k) {
+                ranked[k].push((rank, g));
+            }
+        }
+    }
+    for (pool, mut groups) in pools.iter_mut().zip(ranked) {
         groups.sort_unstable();
         pool.groups = groups.into_iter().map(|(_, g)| g).collect();
     }
@@ -436,8 +447,10 @@ pub fn compile_with(s: &Scenario, removed: &[String], d: &mut Diagnostics) -> Op
     if d.has_errors() {
         return None;
     }
+    let spec_at: HashMap<&str, usize> =
+        s.arrivals.iter().enumerate().rev().map(|(i, x)| (x.name.v.as_str(), i)).collect();
     for (i, a) in arrivals.iter().enumerate() {
-        let Some(spec) = s.arrivals.iter().find(|x| x.name.v == a.name) else { continue };
+        let Some(spec) = spec_at.get(a.name.as_str()).map(|&k| &s.arrivals[k]) else { continue };
         if expected_arrivals(a, s.horizon) <= 0.0 && spec.scale > 0.0 {
             let help = if spec.calendar.is_some() {
                 "its rates are zero whenever its calendar is open: an `interval` + `rates` profile counts from `start` each day, so the rates must cover the opening hours"
