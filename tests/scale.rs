@@ -58,7 +58,7 @@ fn run_ok(dir: &Path, name: &str, text: &str) -> PathBuf {
 #[test]
 fn two_thousand_streams_steps_and_resources_run() {
     let dir = scratch("2000");
-    for (name, text) in [("parallel-2000", models::parallel(2000, 20_000.0)), ("tandem-2000", models::tandem(2000, 400_000.0))]
+    for (name, text) in [("parallel-2000", models::parallel(2000, 2_000.0)), ("tandem-2000", models::tandem(2000, 400_000.0))]
     {
         let folder = run_ok(&dir, name, &text);
         let s = summary(&folder);

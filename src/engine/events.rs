@@ -218,7 +218,17 @@ impl EventList {
         if single {
             // One stream (the common case): its slot is the earliest.
             self.next = slot.ord;
-        } else if self.tree.is_empty() {
+        } else {
+            self.refresh_first();
+        }
+    }
+
+    /// After the earliest slot changed, with several streams: a scan over a few, or the
+    /// path to the root of the winner tree over many. Out of line, so that the one-stream
+    /// path of `rearm_arrival` stays as small as it was.
+    #[inline(never)]
+    fn refresh_first(&mut self) {
+        if self.tree.is_empty() {
             self.find_first();
         } else {
             self.tree_update(self.first);

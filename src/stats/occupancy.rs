@@ -58,14 +58,21 @@ impl Occupancy {
     }
 
     /// Adds `x` (> 0) to bin `i` (nothing past the last bin), allocating the bins on first use.
-    #[inline]
+    #[inline(always)]
     fn add_to_bin(&mut self, i: usize, x: f64) {
-        if i < self.n {
-            if self.bins.is_empty() {
-                self.bins = vec![0.0; self.n];
-            }
-            self.bins[i] += x;
+        if let Some(bin) = self.bins.get_mut(i) {
+            *bin += x;
+        } else if i < self.n {
+            self.first_bin(i, x);
         }
+    }
+
+    /// `add_to_bin` on bins not allocated yet (out of line: once per occupancy at most).
+    #[cold]
+    #[inline(never)]
+    fn first_bin(&mut self, i: usize, x: f64) {
+        self.bins = vec![0.0; self.n];
+        self.bins[i] += x;
     }
 
     /// Adds one unit held over `[start, end]` (`start <= end`; `end` not before the `end` of
