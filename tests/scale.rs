@@ -120,18 +120,20 @@ fn types_times_steps_are_refused_by_the_memory_estimate() {
     assert!(t.elapsed().as_secs_f64() < 30.0);
 }
 
-/// 10,000 resources with a fine time-series grid: every resource's utilisation series over
-/// 2,000 bins would hold gigabytes across replications; `run` refuses before simulating and
-/// says which setting to change.
+/// 10,000 resources with a fine time-series grid: the bins are widened to 500,000 cells
+/// (24 bins of 20,001 series), and the memory of the model and its series is estimated
+/// before simulating: over the budget, `run` refuses and says which setting to change.
 #[test]
 fn series_memory_is_estimated_before_running() {
     let dir = scratch("series");
     let text = models::parallel(10_000, 50_000.0).replacen("replications = 1\n", "replications = 1\ntimeseries_bin = \"1min\"\n", 1);
     let file = write(&dir, "series.toml", &text);
     let out = dir.join("out");
-    let (code, err) = branchsim(&["run", &file, "--out", &out.to_string_lossy(), "-q", "-n", "1", "--no-charts"]);
+    let (code, err) = branchsim(&[
+        "run", &file, "--out", &out.to_string_lossy(), "-q", "-n", "1", "--no-charts", "--max-memory", "50MB",
+    ]);
     assert_eq!(code, Some(2), "{err}");
-    assert!(err.contains("the model would hold about") && err.contains("over the budget of 2.0 GiB"), "{err}");
+    assert!(err.contains("the model would hold about") && err.contains("24 bins"), "{err}");
     assert!(err.contains("timeseries_bin"), "{err}");
     assert!(!out.exists() || std::fs::read_dir(&out).map_or(0, |d| d.count()) == 0, "nothing written");
 }

@@ -418,7 +418,7 @@ mod tests {
     /// two) gives the same order as the scan and as a sort.
     #[test]
     fn winner_tree_keeps_the_total_order() {
-        total_order_with_streams(SCAN_MAX + 1);
+        total_order_with_streams(SCAN_MAX as u32 + 1);
         total_order_with_streams(37);
         total_order_with_streams(1000);
     }

@@ -24,6 +24,12 @@ pub const DRAIN_DAYS: f64 = 28.0;
 /// memory does not grow with the horizon.
 pub const MAX_BINS: usize = 2000;
 
+/// Most time-series cells (bins × series: one per resource, one per step with a queue)
+/// per replication. Every replication computes and folds each cell, so with thousands of
+/// resources a fixed bin count would cost more than the events themselves; beyond this the
+/// bins are widened (a branch, tens of series, keeps `MAX_BINS`).
+pub const MAX_SERIES_CELLS: usize = 500_000;
+
 pub fn compile(s: &Scenario, d: &mut Diagnostics) -> Option<Model> {
     compile_with(s, &[], d)
 }
@@ -484,9 +490,11 @@ pub fn compile_with(s: &Scenario, removed: &[String], d: &mut Diagnostics) -> Op
     }
 
     let n_bins_raw = (s.horizon / s.timeseries_bin).ceil().max(1.0);
-    let (bin_width, n_bins) = if n_bins_raw as usize > MAX_BINS {
-        let w = s.horizon / MAX_BINS as f64;
-        (w, MAX_BINS)
+    let series = resources.len() + steps.iter().filter(|st| st.pool.is_some()).count() + 1;
+    let max_bins = (MAX_SERIES_CELLS / series).clamp(1, MAX_BINS);
+    let (bin_width, n_bins) = if n_bins_raw as usize > max_bins {
+        let w = s.horizon / max_bins as f64;
+        (w, max_bins)
     } else {
         (s.timeseries_bin, n_bins_raw as usize)
     };
