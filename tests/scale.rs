@@ -115,7 +115,7 @@ fn types_times_steps_are_refused_by_the_memory_estimate() {
     let t = Instant::now();
     let (code, err) = branchsim(&["validate", &file]);
     assert_eq!(code, Some(2), "{err}");
-    assert!(err.contains("the compiled model would take about 6") && err.contains("at most 512 MB"), "{err}");
+    assert!(err.contains("the compiled model would take about") && err.contains("at most 512 MB"), "{err}");
     assert!(err.contains("1000 customer types × 10000 steps"), "{err}");
     assert!(t.elapsed().as_secs_f64() < 30.0);
 }
