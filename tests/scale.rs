@@ -44,11 +44,10 @@ fn run_ok(dir: &Path, name: &str, text: &str) -> PathBuf {
     let out = dir.join("out");
     let (code, err) = branchsim(&["run", &file, "--out", &out.to_string_lossy(), "-q", "-n", "1", "--no-charts"]);
     assert_eq!(code, Some(0), "{name}: {err}");
-    let folder = std::fs::read_dir(&out)
-        .unwrap_or_else(|e| panic!("{e}"))
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .find(|p| p.join("summary.json").exists() && p.file_name().is_some_and(|f| f.to_string_lossy().contains(name)));
+    let folder =
+        std::fs::read_dir(&out).unwrap_or_else(|e| panic!("{e}")).filter_map(Result::ok).map(|e| e.path()).find(|p| {
+            p.join("summary.json").exists() && p.file_name().is_some_and(|f| f.to_string_lossy().contains(name))
+        });
     folder.unwrap_or_else(|| panic!("{name}: no output folder in {}", out.display()))
 }
 
@@ -58,7 +57,8 @@ fn run_ok(dir: &Path, name: &str, text: &str) -> PathBuf {
 #[test]
 fn two_thousand_streams_steps_and_resources_run() {
     let dir = scratch("2000");
-    for (name, text) in [("parallel-2000", models::parallel(2000, 2_000.0)), ("tandem-2000", models::tandem(2000, 400_000.0))]
+    for (name, text) in
+        [("parallel-2000", models::parallel(2000, 2_000.0)), ("tandem-2000", models::tandem(2000, 400_000.0))]
     {
         let folder = run_ok(&dir, name, &text);
         let s = summary(&folder);
@@ -126,11 +126,24 @@ fn types_times_steps_are_refused_by_the_memory_estimate() {
 #[test]
 fn series_memory_is_estimated_before_running() {
     let dir = scratch("series");
-    let text = models::parallel(10_000, 50_000.0).replacen("replications = 1\n", "replications = 1\ntimeseries_bin = \"1min\"\n", 1);
+    let text = models::parallel(10_000, 50_000.0).replacen(
+        "replications = 1\n",
+        "replications = 1\ntimeseries_bin = \"1min\"\n",
+        1,
+    );
     let file = write(&dir, "series.toml", &text);
     let out = dir.join("out");
     let (code, err) = branchsim(&[
-        "run", &file, "--out", &out.to_string_lossy(), "-q", "-n", "1", "--no-charts", "--max-memory", "50MB",
+        "run",
+        &file,
+        "--out",
+        &out.to_string_lossy(),
+        "-q",
+        "-n",
+        "1",
+        "--no-charts",
+        "--max-memory",
+        "50MB",
     ]);
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("the model would hold about") && err.contains("24 bins"), "{err}");

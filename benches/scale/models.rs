@@ -22,7 +22,9 @@ pub fn parallel(n: usize, customers: f64) -> String {
     let mut s = head(&format!("parallel {n}"), customers / RATE);
     let rate = RATE / n as f64;
     for i in 0..n {
-        s.push_str(&format!("[[arrivals]]\nname = \"a{i}\"\ncustomer = \"c\"\nfirst_step = \"s{i}\"\nrate = \"{rate}/min\"\n\n"));
+        s.push_str(&format!(
+            "[[arrivals]]\nname = \"a{i}\"\ncustomer = \"c\"\nfirst_step = \"s{i}\"\nrate = \"{rate}/min\"\n\n"
+        ));
     }
     for i in 0..n {
         s.push_str(&format!("[[resources]]\nname = \"r{i}\"\nstaff = 4\n\n"));

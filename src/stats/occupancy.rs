@@ -132,8 +132,7 @@ impl Occupancy {
     fn open(&mut self, t: f64, w: &Window) {
         self.close(w);
         let b = self.bin_of(t, w);
-        let (lo, hi) =
-            if b < self.n { (b as f64 * w.bin_width, self.edge(b, w)) } else { (w.horizon, f64::INFINITY) };
+        let (lo, hi) = if b < self.n { (b as f64 * w.bin_width, self.edge(b, w)) } else { (w.horizon, f64::INFINITY) };
         (self.seg_start, self.seg_end) = Self::cut(lo, hi, t, w);
         // The previous segment holds the instants just before `seg_start`.
         let x = self.seg_start;

@@ -126,7 +126,8 @@ impl Flow {
                         return;
                     }
                     let to = to.map(|t| m.steps[t].name.clone());
-                    let i = match edges[first..].iter().position(|e| e.from == st.name && e.to == to && e.kind == kind) {
+                    let i = match edges[first..].iter().position(|e| e.from == st.name && e.to == to && e.kind == kind)
+                    {
                         Some(i) => first + i,
                         None => {
                             edges.push(FlowEdge { from: st.name.clone(), to, kind, p: IndexMap::new() });
