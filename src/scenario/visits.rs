@@ -174,10 +174,9 @@ fn solve_component(
             row
         })
         .collect();
-    for i in 0..k {
-        for (j, p) in internal(i) {
-            m[j][i] -= p;
-        }
+    let entries: Vec<(usize, usize, f64)> = (0..k).flat_map(|i| internal(i).map(move |(j, p)| (i, j, p))).collect();
+    for (i, j, p) in entries {
+        m[j][i] -= p;
     }
     for col in 0..k {
         let mut pivot_row = col;
