@@ -42,13 +42,44 @@ pub struct Work<'a> {
     pub provenance: u64,
     /// Whether replications.csv is written.
     pub writes_rows: bool,
+    /// Bytes held whatever the replications: the compiled models and their time-series
+    /// accumulators (see `fixed_memory`).
+    pub fixed: u64,
+    /// Time-series bins of the largest model (for the message).
+    pub bins: usize,
+}
+
+/// Bytes of one time-series bin accumulated across replications (`stats::BandAcc`: counts,
+/// a fixed-point sum and a small histogram of the values).
+pub const BAND_BYTES: u64 = 160;
+
+/// Memory a plan holds whatever its replication count, per variant: the compiled model (per
+/// step and type its service and routing tables) and the time-series accumulators, one per
+/// bin for every resource and every step that can queue (an upper bound: a step's bins are
+/// allocated only once somebody waits there).
+pub fn fixed_memory(models: &[&crate::model::Model]) -> u64 {
+    models
+        .iter()
+        .map(|m| {
+            let queueing = m.steps.iter().filter(|s| s.pool.is_some()).count() as u64;
+            let series = (queueing + m.resources.len() as u64 + 1).saturating_mul(m.n_bins as u64) * BAND_BYTES;
+            let routes: u64 = m.steps.iter().flat_map(|s| &s.route).map(|r| r.to.len() as u64 * 16 + 64).sum();
+            let entities = (m.steps.len() + m.resources.len() + m.arrivals.len() + m.customers.len()) as u64 * 512;
+            series.saturating_add(routes).saturating_add(entities)
+        })
+        .fold(0, u64::saturating_add)
 }
 
 impl Work<'_> {
     /// Bytes the KPI rows take in memory.
-    pub fn memory(&self) -> u64 {
+    pub fn rows_memory(&self) -> u64 {
         let per_rep: u64 = self.variants.iter().map(|(_, k)| 24 + 8 * k.len() as u64).sum();
         per_rep.saturating_mul(self.replications)
+    }
+
+    /// Bytes held in memory: the KPI rows, the models and their time series.
+    pub fn memory(&self) -> u64 {
+        self.rows_memory().saturating_add(self.fixed)
     }
 
     /// Bytes written, an upper estimate: replications.csv line by line, plus 16 MiB for the
@@ -122,6 +153,16 @@ impl Budget {
         let mem_limit = self.max_memory.as_deref().map_or(Ok(DEFAULT_MAX_MEMORY), |s| parse_size("--max-memory", s))?;
         let disk_limit = self.max_disk.as_deref().map_or(Ok(DEFAULT_MAX_DISK), |s| parse_size("--max-disk", s))?;
         let mem = work.memory();
+        if mem > mem_limit && work.fixed > work.rows_memory() {
+            return Err(format!(
+                "the model would hold about {} in memory (its compiled tables and time series: {} bins for every \
+                 resource and step with a queue, per variant), over the budget of {}: set a wider timeseries_bin, \
+                 run fewer variants at once, or raise the budget with --max-memory SIZE",
+                human(mem),
+                work.bins,
+                human(mem_limit)
+            ));
+        }
         if mem > mem_limit {
             return Err(format!(
                 "{} replications would hold about {} of KPI rows in memory, over the budget of {}: run fewer \
@@ -180,6 +221,8 @@ mod tests {
             variants: vec![("baseline", vec!["wait_mean".to_string(); 60])],
             provenance: 40,
             writes_rows: true,
+            fixed: 0,
+            bins: 0,
         };
         // 60 KPIs: 24 + 480 bytes of row per replication.
         assert_eq!(w(1_000_000).memory(), 504_000_000);

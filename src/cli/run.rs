@@ -437,6 +437,8 @@ pub fn work<'a>(jobs: &[Job<'a>], replications: u64, writes_rows: bool) -> super
             .collect(),
         provenance: 16 + 20 + 8 + env!("CARGO_PKG_VERSION").len() as u64 + 4,
         writes_rows,
+        fixed: super::budget::fixed_memory(&jobs.iter().map(|j| j.model).collect::<Vec<_>>()),
+        bins: jobs.iter().map(|j| j.model.n_bins).max().unwrap_or(0),
     }
 }
 

@@ -60,6 +60,13 @@ const PAD: Entry = Entry { ord: u128::MAX, event: Event::Arrival { stream: u32::
 /// earliest slot. Half the events of a typical model are arrivals, and this spares each of
 /// them a sift up and a sift down. The order is unchanged: slots carry the same
 /// (time, sequence) key.
+///
+/// The earliest slot is found by a scan when there are few streams (a branch has a handful:
+/// a scan of a few adjacent entries is cheaper than any tree), and through a winner tree
+/// above `SCAN_MAX` streams (a region has thousands): each internal node holds the earlier
+/// of its two children, so a changed slot costs log2(streams) comparisons on its path to the
+/// root instead of a scan over every stream. Both give the same earliest slot, as the keys
+/// are unique.
 #[derive(Debug)]
 pub struct EventList {
     /// `len` events in heap order, then at least 3 `PAD` entries.
@@ -76,7 +83,14 @@ pub struct EventList {
     first: usize,
     next: u128,
     pending: usize,
+    /// The winner tree over the slots (empty up to `SCAN_MAX` streams): node `i` in 1..P
+    /// holds the earliest of its subtree, children `2i` and `2i + 1`; index `j` >= P is slot
+    /// `j - P` (`arrivals` is padded to P, a power of two).
+    tree: Vec<Entry>,
 }
+
+/// Most arrival streams whose earliest pending arrival is found by a scan (see `EventList`).
+const SCAN_MAX: usize = 8;
 
 impl EventList {
     /// An empty list for a model with `streams` arrival streams.
@@ -84,16 +98,23 @@ impl EventList {
         let mut heap = Vec::with_capacity(68);
         heap.resize(4, PAD);
         // At least one slot, so that `arrival_is_next` needs no length check.
+        let (slots, tree) = if streams > SCAN_MAX {
+            let p = streams.next_power_of_two();
+            (p, vec![PAD; p])
+        } else {
+            (streams.max(1), Vec::new())
+        };
         EventList {
             heap,
             len: 0,
             vacant: false,
             seq: 0,
-            arrivals: vec![PAD; streams.max(1)],
+            arrivals: vec![PAD; slots],
             streams,
             first: 0,
             next: u128::MAX,
             pending: 0,
+            tree,
         }
     }
 
@@ -109,7 +130,9 @@ impl EventList {
                 debug_assert_eq!(slot.ord, u128::MAX, "one pending arrival per stream");
                 *slot = e;
                 self.pending += 1;
-                if e.ord < self.next {
+                if !self.tree.is_empty() {
+                    self.tree_update(stream as usize);
+                } else if e.ord < self.next {
                     self.first = stream as usize;
                     self.next = e.ord;
                 }
@@ -196,7 +219,19 @@ impl EventList {
             // One stream (the common case): its slot is the earliest.
             self.next = slot.ord;
         } else {
+            self.refresh_first();
+        }
+    }
+
+    /// After the earliest slot changed, with several streams: a scan over a few, or the
+    /// path to the root of the winner tree over many. Out of line, so that the one-stream
+    /// path of `rearm_arrival` stays as small as it was.
+    #[inline(never)]
+    fn refresh_first(&mut self) {
+        if self.tree.is_empty() {
             self.find_first();
+        } else {
+            self.tree_update(self.first);
         }
     }
 
@@ -265,9 +300,53 @@ impl EventList {
         self.heap[i] = e;
     }
 
-    /// Points `first` at the earliest pending arrival (a scan: models have few streams).
+    /// Slot `s` changed: recomputes the nodes on its path to the root, then `first` and
+    /// `next` from the root. Out of line: only models with many streams get here.
+    #[inline(never)]
+    fn tree_update(&mut self, s: usize) {
+        let p = self.tree.len();
+        let mut e = self.arrivals[s];
+        let mut i = p + s;
+        while i > 1 {
+            let sib = i ^ 1;
+            let o = if sib >= p { self.arrivals[sib - p] } else { self.tree[sib] };
+            if o.ord < e.ord {
+                e = o;
+            }
+            i >>= 1;
+            self.tree[i] = e;
+        }
+        self.set_first_from_root();
+    }
+
+    /// `first` and `next` from the tree's root (`first` 0 when nothing is pending).
+    #[inline(always)]
+    fn set_first_from_root(&mut self) {
+        let root = self.tree[1];
+        self.next = root.ord;
+        self.first = match root.event {
+            Event::Arrival { stream } if root.ord != u128::MAX => stream as usize,
+            _ => 0,
+        };
+    }
+
+    /// Points `first` at the earliest pending arrival: a scan over the few streams of a
+    /// small model, a rebuild of the whole winner tree for a large one (`retain` only).
     #[inline]
     fn find_first(&mut self) {
+        let p = self.tree.len();
+        if p > 0 {
+            for i in (1..p).rev() {
+                let (a, b) = if 2 * i >= p {
+                    (self.arrivals[2 * i - p], self.arrivals[2 * i + 1 - p])
+                } else {
+                    (self.tree[2 * i], self.tree[2 * i + 1])
+                };
+                self.tree[i] = if b.ord < a.ord { b } else { a };
+            }
+            self.set_first_from_root();
+            return;
+        }
         let (mut first, mut next) = (0, u128::MAX);
         for (s, a) in self.arrivals.iter().enumerate() {
             if a.ord < next {
@@ -332,7 +411,21 @@ mod tests {
     /// everything else, ties included.
     #[test]
     fn arrival_slots_keep_the_total_order() {
-        let mut l = EventList::new(3);
+        total_order_with_streams(3);
+    }
+
+    /// The winner tree of a model with many streams (more than `SCAN_MAX`, not a power of
+    /// two) gives the same order as the scan and as a sort.
+    #[test]
+    fn winner_tree_keeps_the_total_order() {
+        total_order_with_streams(SCAN_MAX as u32 + 1);
+        total_order_with_streams(37);
+        total_order_with_streams(1000);
+    }
+
+    fn total_order_with_streams(streams: u32) {
+        let mut l = EventList::new(streams as usize);
+        assert_eq!(l.tree.is_empty(), streams as usize <= SCAN_MAX);
         let mut expect: Vec<(f64, u64, Event)> = Vec::new();
         let mut seq = 0u64;
         let mut push = |l: &mut EventList, expect: &mut Vec<(f64, u64, Event)>, t: f64, e: Event| {
@@ -345,7 +438,7 @@ mod tests {
             x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
             ((x >> 33) % 40) as f64 / 4.0
         };
-        for s in 0..3 {
+        for s in 0..streams {
             push(&mut l, &mut expect, rnd(), Event::Arrival { stream: s });
         }
         let mut now = 0.0;

@@ -546,6 +546,8 @@ impl Observer {
         }
         let bw = w.bin_width;
         let bin_len = |b: usize| ((b + 1) as f64 * bw).min(w.horizon) - b as f64 * bw;
+        // A step where nobody waited has no bins (see `Occupancy::bins`) and an empty
+        // series: all zeros, which `VariantResult` folds without storing them.
         let queue_series = self
             .steps
             .iter()
@@ -556,10 +558,9 @@ impl Observer {
             .iter()
             .zip(&self.busy)
             .map(|(res, busy)| {
-                busy.bins
-                    .iter()
-                    .enumerate()
-                    .map(|(b, a)| {
+                (0..m.n_bins)
+                    .map(|b| {
+                        let a = busy.bins.get(b).copied().unwrap_or(0.0);
                         let cap = res.staff.staff_minutes(b as f64 * bw, (b as f64 * bw + bin_len(b)).min(w.horizon));
                         if cap > 0.0 { a / cap } else { f64::NAN }
                     })

@@ -26,7 +26,10 @@ pub struct VariantResult {
     pub wait_hist: Vec<Histogram>,
     pub cycle_hist: Vec<Histogram>,
     /// Series across replications, [entity][bin]: constant memory whatever the replications.
+    /// A step's queue bins stay empty while every replication so far had no queue there
+    /// (`queue_zeros` counts those replications): most steps of a large model never queue.
     queue_bins: Vec<Vec<BandAcc>>,
+    queue_zeros: Vec<u64>,
     util_bins: Vec<Vec<BandAcc>>,
     wait_bins: Vec<BandAcc>,
     pub events: u64,
@@ -37,19 +40,26 @@ pub struct VariantResult {
     pub bin_width: f64,
     pub n_bins: usize,
     pub model: Model,
+    /// Position of each KPI path in `catalogue` (`find`: a model with thousands of steps
+    /// has tens of thousands of KPIs, looked up by path for each of them).
+    index: std::collections::HashMap<String, usize>,
 }
 
 impl VariantResult {
     pub fn new(name: &str, description: &str, m: &Model) -> Self {
         let types = m.customers.len() + 1;
+        let catalogue = kpi::catalogue(m);
+        let index = catalogue.iter().enumerate().map(|(k, id)| (id.path(), k)).collect();
         VariantResult {
             name: name.to_string(),
             description: description.to_string(),
-            catalogue: kpi::catalogue(m),
+            catalogue,
+            index,
             rows: Vec::new(),
             wait_hist: vec![Histogram::default(); types],
             cycle_hist: vec![Histogram::default(); types],
-            queue_bins: vec![vec![BandAcc::default(); m.n_bins]; m.steps.len()],
+            queue_bins: vec![Vec::new(); m.steps.len()],
+            queue_zeros: vec![0; m.steps.len()],
             util_bins: vec![vec![BandAcc::default(); m.n_bins]; m.resources.len()],
             wait_bins: vec![BandAcc::default(); m.n_bins],
             events: 0,
@@ -83,7 +93,18 @@ impl VariantResult {
         for (a, b) in self.cycle_hist.iter_mut().zip(&r.cycle_hist) {
             a.merge_sparse(b);
         }
-        push_series(&mut self.queue_bins, &r.queue_series);
+        for (e, vals) in r.queue_series.iter().enumerate() {
+            if vals.is_empty() && self.queue_bins[e].is_empty() {
+                self.queue_zeros[e] += 1;
+                continue;
+            }
+            self.materialise_queue(e);
+            let zero = vec![0.0; if vals.is_empty() { self.n_bins } else { 0 }];
+            let vals = if vals.is_empty() { &zero } else { vals };
+            for (bin, v) in self.queue_bins[e].iter_mut().zip(vals) {
+                bin.add(*v);
+            }
+        }
         push_series(&mut self.util_bins, &r.util_series);
         for (bin, v) in self.wait_bins.iter_mut().zip(&r.wait_series) {
             bin.add(*v);
@@ -105,11 +126,36 @@ impl VariantResult {
     }
 
     pub fn find(&self, path: &str) -> Option<usize> {
-        self.catalogue.iter().position(|id| id.path() == path)
+        self.index.get(path).copied()
     }
 
-    pub fn queue_bands(&self) -> Vec<Band> {
-        self.queue_bins.iter().map(|e| band(e)).collect()
+    /// Gives step `e` its bins, holding the zeros of the replications in which nobody
+    /// queued there (the same bins as if every zero had been added as it came: the
+    /// accumulators do not depend on the order of their values).
+    fn materialise_queue(&mut self, e: usize) {
+        if self.queue_bins[e].is_empty() {
+            self.queue_bins[e] = vec![zeros(std::mem::take(&mut self.queue_zeros[e])); self.n_bins];
+        }
+    }
+
+    /// Queue-length bands of the steps where somebody waited in some replication (by step
+    /// index); the others are zero throughout and left out.
+    pub fn queue_bands(&self) -> Vec<(usize, Band)> {
+        self.queue_bins
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.iter().any(|b| b.max() > 0.0))
+            .map(|(s, e)| (s, band(e)))
+            .collect()
+    }
+
+    /// Queue bins of every step, dense (shards carry them all).
+    fn dense_queue_bins(&self) -> Vec<Vec<BandAcc>> {
+        self.queue_bins
+            .iter()
+            .zip(&self.queue_zeros)
+            .map(|(e, &z)| if e.is_empty() { vec![zeros(z); self.n_bins] } else { e.clone() })
+            .collect()
     }
 
     pub fn util_bands(&self) -> Vec<Band> {
@@ -119,6 +165,15 @@ impl VariantResult {
     pub fn wait_band(&self) -> Band {
         band(&self.wait_bins)
     }
+}
+
+/// One bin holding `n` zeros.
+fn zeros(n: u64) -> BandAcc {
+    let mut b = BandAcc::default();
+    for _ in 0..n {
+        b.add(0.0);
+    }
+    b
 }
 
 fn push_series(dst: &mut [Vec<BandAcc>], src: &[Vec<f64>]) {
@@ -199,7 +254,7 @@ impl VariantResult {
             rows: self.rows.iter().map(|r| r.iter().map(|x| opt64(*x)).collect()).collect(),
             wait_hist: self.wait_hist.clone(),
             cycle_hist: self.cycle_hist.clone(),
-            queue_bins: self.queue_bins.clone(),
+            queue_bins: self.dense_queue_bins(),
             util_bins: self.util_bins.clone(),
             wait_bins: self.wait_bins.clone(),
             events: self.events,
@@ -238,6 +293,9 @@ impl VariantResult {
             }
             Ok(())
         };
+        for e in 0..self.queue_bins.len() {
+            self.materialise_queue(e);
+        }
         absorb_series(&mut self.queue_bins, &p.queue_bins)?;
         absorb_series(&mut self.util_bins, &p.util_bins)?;
         if self.wait_bins.len() != p.wait_bins.len() {

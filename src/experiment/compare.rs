@@ -51,11 +51,16 @@ pub fn differences(base: &VariantResult, others: &[&VariantResult]) -> Vec<Diffe
     let m = others.len().max(1) as f64;
     let adj_level = 1.0 - 0.05 / m;
     let mut out = Vec::new();
+    // Steps a variant removed, by name (a set: a model may have thousands of steps).
+    let removed_of = |r: &VariantResult| -> std::collections::HashSet<String> {
+        r.model.steps.iter().filter(|s| s.pass_through).map(|s| s.name.clone()).collect()
+    };
+    let removed_base = removed_of(base);
     for v in others {
+        let removed_v = removed_of(v);
         for (kb, id) in base.catalogue.iter().enumerate() {
             let path = id.path();
-            let removed = |r: &VariantResult| r.model.steps.iter().any(|s| s.pass_through && s.name == id.entity);
-            if id.group == Group::Step && (removed(base) || removed(v)) {
+            if id.group == Group::Step && (removed_base.contains(&id.entity) || removed_v.contains(&id.entity)) {
                 continue;
             }
             let Some(kv) = v.find(&path) else { continue };
@@ -238,7 +243,11 @@ pub fn bottleneck(v: &VariantResult) -> Bottleneck {
     for (k, id) in v.catalogue.iter().enumerate() {
         match (&id.group, id.kpi.as_str()) {
             (Group::Step, "wait_mean") => {
-                let served = v.find(&format!("steps.{}.served", id.entity)).map_or(0.0, |s| v.summary(s).mean);
+                // The step's `served` follows its `wait_mean` in the catalogue.
+                let served = v.catalogue[k..]
+                    .iter()
+                    .position(|x| x.group == Group::Step && x.entity == id.entity && x.kpi == "served")
+                    .map_or(0.0, |s| v.summary(k + s).mean);
                 let w = v.summary(k).mean;
                 waits.push((id.entity.clone(), if w.is_finite() { w * served } else { 0.0 }));
             }

@@ -24,6 +24,12 @@ pub const DRAIN_DAYS: f64 = 28.0;
 /// memory does not grow with the horizon.
 pub const MAX_BINS: usize = 2000;
 
+/// Most time-series cells (bins × series: one per resource, one per step with a queue)
+/// per replication. Every replication computes and folds each cell, so with thousands of
+/// resources a fixed bin count would cost more than the events themselves; beyond this the
+/// bins are widened (a branch, tens of series, keeps `MAX_BINS`).
+pub const MAX_SERIES_CELLS: usize = 500_000;
+
 pub fn compile(s: &Scenario, d: &mut Diagnostics) -> Option<Model> {
     compile_with(s, &[], d)
 }
@@ -291,12 +297,18 @@ pub fn compile_with(s: &Scenario, removed: &[String], d: &mut Diagnostics) -> Op
 
     // Pools: one per resource (steps naming it), then one per skill name not a resource.
     let mut pools: Vec<Pool> = resources.iter().map(|r| Pool { name: r.name.clone(), groups: Vec::new() }).collect();
+    // Pool by name (the first of equal names, as a scan would find).
+    let mut pool_at: HashMap<String, usize> = HashMap::new();
+    for (i, p) in pools.iter().enumerate() {
+        pool_at.entry(p.name.clone()).or_insert(i);
+    }
     for (i, r) in s.resources.iter().enumerate() {
         for sk in &r.skills {
-            let p = match pools.iter().position(|p| p.name == sk.v) {
-                Some(p) => p,
+            let p = match pool_at.get(&sk.v) {
+                Some(&p) => p,
                 None => {
                     pools.push(Pool { name: sk.v.clone(), groups: Vec::new() });
+                    pool_at.insert(sk.v.clone(), pools.len() - 1);
                     pools.len() - 1
                 }
             };
@@ -313,12 +325,17 @@ pub fn compile_with(s: &Scenario, removed: &[String], d: &mut Diagnostics) -> Op
             resources[i].skills.push(p);
         }
     }
-    for (p, pool) in pools.iter_mut().enumerate() {
-        let mut groups: Vec<(usize, usize)> = resources
-            .iter()
-            .enumerate()
-            .filter_map(|(g, r)| r.skills.iter().position(|&k| k == p).map(|rank| (rank, g)))
-            .collect();
+    // Each pool's groups by (rank of the skill in the group's list, group): one pass over
+    // the groups' skills (a scan of every group per pool is quadratic in a region).
+    let mut ranked: Vec<Vec<(usize, usize)>> = vec![Vec::new(); pools.len()];
+    for (g, r) in resources.iter().enumerate() {
+        for (rank, &k) in r.skills.iter().enumerate() {
+            if !r.skills[..rank].contains(&k) {
+                ranked[k].push((rank, g));
+            }
+        }
+    }
+    for (pool, mut groups) in pools.iter_mut().zip(ranked) {
         groups.sort_unstable();
         pool.groups = groups.into_iter().map(|(_, g)| g).collect();
     }
@@ -436,8 +453,10 @@ pub fn compile_with(s: &Scenario, removed: &[String], d: &mut Diagnostics) -> Op
     if d.has_errors() {
         return None;
     }
+    let spec_at: HashMap<&str, usize> =
+        s.arrivals.iter().enumerate().rev().map(|(i, x)| (x.name.v.as_str(), i)).collect();
     for (i, a) in arrivals.iter().enumerate() {
-        let Some(spec) = s.arrivals.iter().find(|x| x.name.v == a.name) else { continue };
+        let Some(spec) = spec_at.get(a.name.as_str()).map(|&k| &s.arrivals[k]) else { continue };
         if expected_arrivals(a, s.horizon) <= 0.0 && spec.scale > 0.0 {
             let help = if spec.calendar.is_some() {
                 "its rates are zero whenever its calendar is open: an `interval` + `rates` profile counts from `start` each day, so the rates must cover the opening hours"
@@ -471,9 +490,11 @@ pub fn compile_with(s: &Scenario, removed: &[String], d: &mut Diagnostics) -> Op
     }
 
     let n_bins_raw = (s.horizon / s.timeseries_bin).ceil().max(1.0);
-    let (bin_width, n_bins) = if n_bins_raw as usize > MAX_BINS {
-        let w = s.horizon / MAX_BINS as f64;
-        (w, MAX_BINS)
+    let series = resources.len() + steps.iter().filter(|st| st.pool.is_some()).count() + 1;
+    let max_bins = (MAX_SERIES_CELLS / series).clamp(1, MAX_BINS);
+    let (bin_width, n_bins) = if n_bins_raw as usize > max_bins {
+        let w = s.horizon / max_bins as f64;
+        (w, max_bins)
     } else {
         (s.timeseries_bin, n_bins_raw as usize)
     };
@@ -655,17 +676,24 @@ fn check_flow(
             }
         }
         // Steps from which leaving is possible (backwards closure from exits).
+        // A search over the reversed routes from the exits: linear in the routes (a fixed
+        // point over all steps took one pass per step of a long line).
         let mut can_leave: Vec<bool> = (0..n).map(|x| 1.0 - outs[x].iter().map(|o| o.1).sum::<f64>() > 1e-12).collect();
-        loop {
-            let mut changed = false;
-            for x in 0..n {
-                if !can_leave[x] && outs[x].iter().any(|&(t, p)| p > 0.0 && can_leave[t]) {
-                    can_leave[x] = true;
-                    changed = true;
+        let mut into: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for (x, o) in outs.iter().enumerate() {
+            for &(t, p) in o {
+                if p > 0.0 {
+                    into[t].push(x);
                 }
             }
-            if !changed {
-                break;
+        }
+        let mut stack: Vec<usize> = (0..n).filter(|&x| can_leave[x]).collect();
+        while let Some(t) = stack.pop() {
+            for &x in &into[t] {
+                if !can_leave[x] {
+                    can_leave[x] = true;
+                    stack.push(x);
+                }
             }
         }
         if let Some(trap) = (0..n).find(|&x| seen[x] && !can_leave[x]) {

@@ -58,9 +58,10 @@ pub fn analyse(
         if gamma.is_nan() || gamma <= 0.0 {
             continue;
         }
-        let routing: Vec<Vec<f64>> = (0..n)
+        // Sparse rows (a region has thousands of steps, each routing to a few).
+        let routing: Vec<super::visits::Routes> = (0..n)
             .map(|i| {
-                let mut row = vec![0.0; n];
+                let mut row = super::visits::Routes::new();
                 for (t, p) in steps[i].outcomes(i, ci) {
                     // A branch's route into its join ends a token: the join is visited once
                     // per case that passes the fork, counted on the fork step's row below (a
@@ -68,10 +69,11 @@ pub fn analyse(
                     if steps[t].join_of.is_some_and(|f| f != i) {
                         continue;
                     }
-                    row[t] += p;
+                    row.push((t, p));
                 }
                 if let Some(f) = &steps[i].fork {
-                    row[f.join] = steps[i].routed_share();
+                    row.retain(|r| r.0 != f.join);
+                    row.push((f.join, steps[i].routed_share()));
                 }
                 row
             })
@@ -86,7 +88,7 @@ pub fn analyse(
             let k = ext.iter().filter(|x| x.is_infinite()).count() as f64;
             ext.iter().map(|x| if x.is_infinite() { 1.0 / k } else { 0.0 }).collect()
         };
-        let Some(per_customer) = crate::theory::visit_rates(&share, &routing) else {
+        let Some(per_customer) = super::visits::visit_rates(&share, &routing) else {
             expected_events = f64::INFINITY;
             continue;
         };
@@ -182,7 +184,74 @@ pub struct Overloaded {
 /// source → queue (its work) → staff group (unbounded, where the group has the skill) → sink
 /// (the group's capacity), split into parts that share no staff group. Capacities are shaded
 /// by 1e-9 so that a load of exactly 100% (unstable) counts as overload.
+///
+/// Queues and groups that share no skill are independent networks, and each augmenting path
+/// is found by a search over the whole network: solved as one, a region of thousands of
+/// dedicated counters took seconds (one search per queue). So each connected part (queues
+/// joined by the groups they share) is solved on its own; the source side of a minimum cut
+/// is the same either way (it is unique: what the source reaches after any maximum flow).
 pub fn overloaded_sets(pools: &[Pool], work: &[f64], cap: &[f64]) -> Vec<Overloaded> {
+    let (np, ng) = (pools.len(), cap.len());
+    // Parts: union-find over queues through their groups.
+    let mut part: Vec<usize> = (0..np).collect();
+    let mut owner = vec![usize::MAX; ng];
+    for (p, pool) in pools.iter().enumerate() {
+        for &g in &pool.groups {
+            if owner[g] == usize::MAX {
+                owner[g] = p;
+            } else {
+                let (a, b) = (find_root(&mut part, owner[g]), find_root(&mut part, p));
+                part[a] = b;
+            }
+        }
+    }
+    let mut members: std::collections::BTreeMap<usize, Vec<usize>> = std::collections::BTreeMap::new();
+    for p in 0..np {
+        let r = find_root(&mut part, p);
+        members.entry(r).or_default().push(p);
+    }
+    if members.len() <= 1 {
+        return overloaded_sets_connected(pools, work, cap);
+    }
+    let mut out = Vec::new();
+    for ps in members.values() {
+        if ps.iter().all(|&p| work[p] <= 0.0) {
+            continue;
+        }
+        // Renumber the part's groups.
+        let mut gs: Vec<usize> = ps.iter().flat_map(|&p| pools[p].groups.iter().copied()).collect();
+        gs.sort_unstable();
+        gs.dedup();
+        let local = |g: usize| gs.binary_search(&g).unwrap_or(0);
+        let sub_pools: Vec<Pool> = ps
+            .iter()
+            .map(|&p| Pool { name: pools[p].name.clone(), groups: pools[p].groups.iter().map(|&g| local(g)).collect() })
+            .collect();
+        let sub_work: Vec<f64> = ps.iter().map(|&p| work[p]).collect();
+        let sub_cap: Vec<f64> = gs.iter().map(|&g| cap[g]).collect();
+        for o in overloaded_sets_connected(&sub_pools, &sub_work, &sub_cap) {
+            out.push(Overloaded {
+                pools: o.pools.iter().map(|&i| ps[i]).collect(),
+                groups: o.groups.iter().map(|&i| gs[i]).collect(),
+            });
+        }
+    }
+    // In the order one network gives: by each set's first queue.
+    out.sort_by_key(|o| o.pools.first().copied().unwrap_or(usize::MAX));
+    out
+}
+
+/// The root of `x` in a union-find forest, halving the path.
+fn find_root(part: &mut [usize], mut x: usize) -> usize {
+    while part[x] != x {
+        part[x] = part[part[x]];
+        x = part[x];
+    }
+    x
+}
+
+/// `overloaded_sets` on one network.
+fn overloaded_sets_connected(pools: &[Pool], work: &[f64], cap: &[f64]) -> Vec<Overloaded> {
     let (np, ng) = (pools.len(), cap.len());
     // Nodes: 0 source, 1..=np queues, np+1..=np+ng groups, np+ng+1 sink.
     let (src, sink) = (0, np + ng + 1);

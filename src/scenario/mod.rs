@@ -16,6 +16,7 @@ pub mod start_date;
 pub mod tree;
 pub mod units;
 pub mod variants;
+pub mod visits;
 
 use std::path::Path;
 

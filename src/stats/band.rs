@@ -99,6 +99,11 @@ impl BandAcc {
         Ok(())
     }
 
+    /// The largest value (0 when there are none).
+    pub fn max(&self) -> f64 {
+        if self.n == 0 { 0.0 } else { self.max }
+    }
+
     /// Mean of the values, NaN when there are none.
     pub fn mean(&self) -> f64 {
         if self.n == 0 { f64::NAN } else { self.sum_u128() as f64 / SCALE / self.n as f64 }

@@ -33,8 +33,12 @@ pub struct Occupancy {
     prev_inside: bool,
     /// ∫ occupancy dt over [warm-up, horizon], of closed segments until `finish`.
     pub area: f64,
-    /// ∫ occupancy dt per bin of [0, horizon) (the last bin ends at the horizon).
+    /// ∫ occupancy dt per bin of [0, horizon) (the last bin ends at the horizon); empty
+    /// until something is added to a bin (all zeros): most steps of a large model never
+    /// queue, and their bins would be most of a replication's memory.
     pub bins: Vec<f64>,
+    /// Number of bins.
+    n: usize,
 }
 
 impl Occupancy {
@@ -48,8 +52,27 @@ impl Occupancy {
             prev_bin: n_bins,
             prev_inside: false,
             area: 0.0,
-            bins: vec![0.0; n_bins],
+            bins: Vec::new(),
+            n: n_bins,
         }
+    }
+
+    /// Adds `x` (> 0) to bin `i` (nothing past the last bin), allocating the bins on first use.
+    #[inline(always)]
+    fn add_to_bin(&mut self, i: usize, x: f64) {
+        if let Some(bin) = self.bins.get_mut(i) {
+            *bin += x;
+        } else if i < self.n {
+            self.first_bin(i, x);
+        }
+    }
+
+    /// `add_to_bin` on bins not allocated yet (out of line: once per occupancy at most).
+    #[cold]
+    #[inline(never)]
+    fn first_bin(&mut self, i: usize, x: f64) {
+        self.bins = vec![0.0; self.n];
+        self.bins[i] += x;
     }
 
     /// Adds one unit held over `[start, end]` (`start <= end`; `end` not before the `end` of
@@ -76,9 +99,7 @@ impl Occupancy {
             return;
         }
         let piece = self.seg_start - start;
-        if let Some(bin) = self.bins.get_mut(self.prev_bin) {
-            *bin += piece;
-        }
+        self.add_to_bin(self.prev_bin, piece);
         if self.prev_inside {
             self.area += piece;
         }
@@ -86,12 +107,12 @@ impl Occupancy {
 
     /// End of bin `i`.
     fn edge(&self, i: usize, w: &Window) -> f64 {
-        if i + 1 < self.bins.len() { (i + 1) as f64 * w.bin_width } else { w.horizon }
+        if i + 1 < self.n { (i + 1) as f64 * w.bin_width } else { w.horizon }
     }
 
     /// The bin holding time `t` (`bins.len()` from the horizon on).
     fn bin_of(&self, t: f64, w: &Window) -> usize {
-        let n = self.bins.len();
+        let n = self.n;
         if t >= w.horizon || n == 0 {
             return n;
         }
@@ -111,23 +132,22 @@ impl Occupancy {
     fn open(&mut self, t: f64, w: &Window) {
         self.close(w);
         let b = self.bin_of(t, w);
-        let (lo, hi) =
-            if b < self.bins.len() { (b as f64 * w.bin_width, self.edge(b, w)) } else { (w.horizon, f64::INFINITY) };
+        let (lo, hi) = if b < self.n { (b as f64 * w.bin_width, self.edge(b, w)) } else { (w.horizon, f64::INFINITY) };
         (self.seg_start, self.seg_end) = Self::cut(lo, hi, t, w);
         // The previous segment holds the instants just before `seg_start`.
         let x = self.seg_start;
         let mut p = self.bin_of(x, w);
-        if p > 0 && (p == self.bins.len() || p as f64 * w.bin_width >= x) {
+        if p > 0 && (p == self.n || p as f64 * w.bin_width >= x) {
             p -= 1;
         }
-        if x > 0.0 && p < self.bins.len() {
+        if x > 0.0 && p < self.n {
             // The cuts before `x` bound it below.
             let lo = [w.warmup, w.horizon].into_iter().filter(|&c| c < x).fold(p as f64 * w.bin_width, f64::max);
             self.prev_start = lo.min(x);
             self.prev_bin = p;
             self.prev_inside = lo >= w.warmup && lo < w.horizon;
         } else {
-            (self.prev_start, self.prev_bin, self.prev_inside) = (x, self.bins.len(), false);
+            (self.prev_start, self.prev_bin, self.prev_inside) = (x, self.n, false);
         }
     }
 
@@ -149,9 +169,7 @@ impl Occupancy {
         if self.acc != 0.0 {
             let (s, acc) = (self.seg_start, std::mem::take(&mut self.acc));
             let b = self.bin_of(s, w);
-            if let Some(bin) = self.bins.get_mut(b) {
-                *bin += acc;
-            }
+            self.add_to_bin(b, acc);
             if s >= w.warmup && s < w.horizon {
                 self.area += acc;
             }
@@ -163,13 +181,15 @@ impl Occupancy {
     fn add_past(&mut self, a: f64, b: f64, w: &Window) {
         self.area += (b.min(w.horizon) - a.max(w.warmup)).max(0.0);
         let mut i = self.bin_of(a, w);
-        while i < self.bins.len() {
+        while i < self.n {
             let lo = i as f64 * w.bin_width;
             let piece = b.min(self.edge(i, w)) - a.max(lo);
             if piece <= 0.0 && lo >= b {
                 break;
             }
-            self.bins[i] += piece.max(0.0);
+            if piece > 0.0 {
+                self.add_to_bin(i, piece);
+            }
             i += 1;
         }
     }
@@ -210,6 +230,22 @@ mod tests {
             assert!((o.bins[i] - integral(&intervals, lo, hi)).abs() < 1e-12, "bin {i}: {}", o.bins[i]);
         }
         assert!((o.mean(&w) - o.area / 25.0).abs() < 1e-15);
+    }
+
+    /// Bins are allocated by the first interval of positive length only: a step where
+    /// nobody waits (waits of zero) keeps none.
+    #[test]
+    fn bins_are_allocated_on_first_use() {
+        let w = Window { warmup: 0.0, horizon: 30.0, bin_width: 10.0 };
+        let mut o = Occupancy::new(3);
+        o.add(4.0, 4.0, &w);
+        o.add(12.0, 12.0, &w);
+        o.finish(&w);
+        assert!(o.bins.is_empty());
+        assert_eq!(o.area, 0.0);
+        o.add(13.0, 15.0, &w);
+        o.finish(&w);
+        assert_eq!(o.bins, vec![0.0, 2.0, 0.0]);
     }
 
     /// Many random intervals, a last bin shorter than the others, no warm-up: every bin and

@@ -114,6 +114,9 @@ impl Flow {
             .collect();
         let mut edges: Vec<FlowEdge> = Vec::new();
         for (si, st) in m.steps.iter().enumerate() {
+            // Edges from this step are all made in this pass: look only among them (a model
+            // of thousands of steps has thousands of edges).
+            let first = edges.len();
             for (ci, c) in m.customers.iter().enumerate() {
                 if !reach[ci][si] {
                     continue;
@@ -123,8 +126,9 @@ impl Flow {
                         return;
                     }
                     let to = to.map(|t| m.steps[t].name.clone());
-                    let i = match edges.iter().position(|e| e.from == st.name && e.to == to && e.kind == kind) {
-                        Some(i) => i,
+                    let i = match edges[first..].iter().position(|e| e.from == st.name && e.to == to && e.kind == kind)
+                    {
+                        Some(i) => first + i,
                         None => {
                             edges.push(FlowEdge { from: st.name.clone(), to, kind, p: IndexMap::new() });
                             edges.len() - 1

@@ -40,7 +40,8 @@ pub fn omitted(r: &Results) -> Vec<String> {
     let mut out = Vec::new();
     let mut steps: Vec<&String> = Vec::new();
     for v in r.variants.values() {
-        steps.extend(v.timeseries.queue.keys().filter(|s| !steps.contains(s)).collect::<Vec<_>>());
+        // All steps: a step nobody waited at has no queue series at all.
+        steps.extend(v.steps.keys().filter(|s| !steps.contains(s)).collect::<Vec<_>>());
     }
     let never: Vec<String> = steps.into_iter().filter(|s| queue_never_forms(r, s)).map(|s| format!("“{s}”")).collect();
     if !never.is_empty() {

@@ -9,8 +9,10 @@ use super::{Chart, Ctx, Job, file_part, fonts};
 
 pub fn queue_jobs<'a>(cx: &'a Ctx<'a>) -> Vec<Job<'a>> {
     let mut steps: Vec<&String> = Vec::new();
+    // Every step of the summary (not only those with a queue series, which leaves out the
+    // steps nobody waited at): the numbering of the charts stays the steps' own.
     for v in cx.results.variants.values() {
-        for s in v.timeseries.queue.keys() {
+        for s in v.steps.keys() {
             if !steps.contains(&s) {
                 steps.push(s);
             }
