@@ -40,7 +40,7 @@ fn branchsim(args: &[&str]) -> (i32, String, String) {
 
 fn validator(which: Output) -> jsonschema::Validator {
     jsonschema::draft202012::new(&schemas::schema(which))
-        .unwrap_or_else(|e| panic!("{:?}: not a valid Draft 2020-12 schema: {e}", which))
+        .unwrap_or_else(|e| panic!("{which:?}: not a valid Draft 2020-12 schema: {e}"))
 }
 
 fn errors(v: &jsonschema::Validator, doc: &Value) -> Vec<String> {

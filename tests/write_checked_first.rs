@@ -67,6 +67,7 @@ fn unwritable_record_and_junit_paths_are_refused_before_simulating() {
     let scenario = root().join("scenarios/downtown_branch.toml");
     let scenario = scenario.to_str().unwrap();
     let under_file = blocker.join("baseline.json");
+    let junit = blocker.join("check.xml");
     let cases: [(&str, Vec<&str>); 3] = [
         (
             "record --to a path under a file",
@@ -75,7 +76,7 @@ fn unwritable_record_and_junit_paths_are_refused_before_simulating() {
         ("record --to a folder", vec!["record", scenario, "-n", "300000", "--to", d.to_str().unwrap()]),
         (
             "check --junit a path under a file",
-            vec!["check", scenario, "-n", "300000", "--junit", blocker.join("check.xml").to_str().unwrap()],
+            vec!["check", scenario, "-n", "300000", "--junit", junit.to_str().unwrap()],
         ),
     ];
     for (what, args) in cases {
