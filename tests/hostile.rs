@@ -228,6 +228,7 @@ fn generated() -> Vec<(&'static str, Vec<u8>)> {
 /// CPU time counts the work done. The child is reaped with `wait4`, which reports its own
 /// usage only (`RUSAGE_CHILDREN` would also count the children of tests running beside it).
 #[cfg(unix)]
+#[allow(clippy::zombie_processes)] // reaped by wait4 below, which std's Child cannot see
 fn validate_cpu_seconds(file: &str) -> (f64, Option<i32>) {
     use std::io::Read as _;
     use std::process::Stdio;
