@@ -332,6 +332,42 @@ fn parameters_without_an_equivalent_are_named_in_warnings() {
     assert!(i.toml.contains("# Import notes:"), "{}", i.toml);
 }
 
+/// Prosimos `batch_processing` (issue #21): a `Parallel` batch fired by its size becomes a
+/// branchsim batch step with Prosimos' batch duration (duration × coef(N) × N) and no
+/// resource; a `Sequential` batch has no equivalent and stays a normal step, each with a
+/// warning that says exactly what differs.
+#[test]
+fn prosimos_parallel_size_batches_become_batch_steps() {
+    let i = import_fixture("serial.bpmn", Some("serial_batch.json"));
+    let l = loads(&i);
+    let m = &l.baseline().model;
+    let open = m.steps.iter().find(|s| s.name == "Open account").expect("step Open account");
+    let batch = open.batch.as_ref().expect("Open account is a batch step");
+    assert_eq!((batch.size, batch.max), (Some(3), 3));
+    assert!(batch.at.is_none());
+    assert!(open.pool.is_none(), "a batch step holds no resource");
+    // Fixed 600 s × coef 0.5 × 3 cases = 15 min for the whole batch.
+    assert!((m.dist_means[open.service[0]] - 15.0).abs() < 1e-9, "{}", i.toml);
+    assert!(i.toml.contains("batch = { size = 3, max = 3 }"), "{}", i.toml);
+    let w = i.warnings.iter().find(|w| w.contains("t_open")).expect("a warning on the batch");
+    assert!(w.contains("imported as a batch step") && w.contains("`Clerk` is not taken"), "{w}");
+    assert!(!w.contains("one draw"), "fixed durations: nothing differs per case: {w}");
+    // The Sequential batch: not imported, said why, the task keeps its resource.
+    let check = m.steps.iter().find(|s| s.name == "Check documents").expect("step Check documents");
+    assert!(check.batch.is_none() && check.pool.is_some());
+    let w = i.warnings.iter().find(|w| w.contains("t_check")).expect("a warning on the Sequential batch");
+    assert!(w.contains("not imported") && w.contains("`Sequential`") && w.contains("one after another"), "{w}");
+    // Cases really wait for a full batch: 3 cases an hour reach it (Poisson), so the first of
+    // a batch waits for two more arrivals (40 min on average), the second for one (20), the
+    // third not at all: 20 min on average (the batch step itself has no queue). About 2,000
+    // cases make the mean precise to about ±1 min; 17–23 leaves room for the start-up.
+    let text = i.toml.replace("horizon = \"28d\"", "horizon = \"7d\"");
+    assert_ne!(text, i.toml, "the imported horizon changed: adapt the test");
+    let v = &run_text(&text, 4)[0];
+    let wait = kpi(v, "steps.Open account.wait_mean").mean;
+    assert!(wait > 17.0 && wait < 23.0, "batch wait {wait} min");
+}
+
 /// A machine-made chain of 20,000 gateways (the limit is 1,000) with no activity between them is refused with a
 /// message, not a stack overflow.
 #[test]

@@ -26,7 +26,7 @@ pub const MAX_BYTES: u64 = 256 * 1024 * 1024;
 /// Relative size below which a difference is rounding noise, never a change.
 pub const ROUNDING: f64 = 1e-9;
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct BaselineScenario {
     pub name: String,
     pub file: String,
@@ -34,18 +34,21 @@ pub struct BaselineScenario {
 }
 
 /// One KPI of one variant, in the recorded time unit.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Recorded {
     #[serde(deserialize_with = "nan_serde::f64")]
+    #[schemars(with = "Option<f64>")]
     pub mean: f64,
     #[serde(deserialize_with = "nan_serde::f64")]
+    #[schemars(with = "Option<f64>")]
     pub sd: f64,
     pub n: u64,
     #[serde(deserialize_with = "nan_serde::pair")]
+    #[schemars(with = "[Option<f64>; 2]")]
     pub ci95: [f64; 2],
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Baseline {
     pub format: String,
     pub format_version: u32,

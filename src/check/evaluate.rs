@@ -11,7 +11,7 @@ use crate::report::results::Stat;
 use crate::stats::summary::half_width;
 
 /// How absolute bounds are judged.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     /// The KPI's 95% confidence interval must lie inside the bound (demonstrated).
@@ -29,7 +29,7 @@ impl Mode {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Pass,
@@ -47,11 +47,14 @@ impl Status {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct ComparisonDetail {
     pub than: String,
+    #[schemars(extend("enum" = ["lower", "higher"]))]
     pub direction: &'static str,
+    #[schemars(with = "Option<f64>")]
     pub variant_mean: f64,
+    #[schemars(with = "Option<f64>")]
     pub reference_mean: f64,
     /// Pairs (replications) in which both values are defined.
     pub n: u64,
@@ -59,25 +62,32 @@ pub struct ComparisonDetail {
     pub bonferroni_m: usize,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct BaselineDetail {
+    #[schemars(with = "Option<f64>")]
     pub recorded_mean: f64,
+    #[schemars(with = "Option<f64>")]
     pub recorded_sd: f64,
     pub recorded_n: u64,
+    #[schemars(with = "[Option<f64>; 2]")]
     pub recorded_ci95: [f64; 2],
     /// Current mean − recorded mean.
+    #[schemars(with = "Option<f64>")]
     pub diff: f64,
     /// diff / |recorded mean|.
+    #[schemars(with = "Option<f64>")]
     pub relative: f64,
+    #[schemars(with = "Option<f64>")]
     pub p_value: f64,
     /// Per-KPI level: α / KPIs compared.
     pub level: f64,
 }
 
 /// One verdict: an expectation for one variant, or one KPI against the baseline.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Row {
     /// "bound", "comparison" or "baseline".
+    #[schemars(extend("enum" = ["bound", "comparison", "baseline"]))]
     pub kind: &'static str,
     /// Human label, unique within a file for expectations.
     pub check: String,
@@ -88,7 +98,9 @@ pub struct Row {
     /// Unit of value and CI ("" for counts and fractions).
     pub unit: String,
     /// The KPI mean (bound, baseline) or the mean paired difference variant − reference.
+    #[schemars(with = "Option<f64>")]
     pub value: f64,
+    #[schemars(with = "[Option<f64>; 2]")]
     pub ci: [f64; 2],
     pub ci_level: f64,
     /// The promise, as text.

@@ -32,7 +32,7 @@ const FRACTION_KPIS: &[&str] =
     &["abandon_rate", "wait_prob", "service_level", "service_level_arrivals", "utilisation", "satisfied_rate"];
 
 /// Where an expectation was written.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, schemars::JsonSchema)]
 pub struct Source {
     pub file: String,
     pub line: usize,

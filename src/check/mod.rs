@@ -27,7 +27,7 @@ use clap::{Args, Parser};
 use crate::cli::run::{Fail, RunOutput, simulate};
 use crate::cli::{Caps, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, RunArgs, error, signals};
 use crate::report::files::write_file;
-use crate::scenario::diag::{Diagnostics, Severity, did_you_mean, line_col};
+use crate::scenario::diag::{Diagnostics, LineIndex, Severity, did_you_mean};
 use crate::scenario::{self, Loaded, tree};
 use baseline::Baseline;
 use evaluate::{BaselineOptions, Mode};
@@ -185,8 +185,9 @@ impl Sink {
     fn diagnostics(&self, d: &Diagnostics, file: &str, source: &str) {
         eprint!("{}", d.render(file, source));
         let mut ann = String::new();
+        let lines = LineIndex::new(source);
         for item in d.items.iter().filter(|i| i.severity == Severity::Error) {
-            let loc = item.span.as_ref().map(|s| line_col(source, s.start));
+            let loc = item.span.as_ref().map(|s| lines.line_col(s.start));
             let mut msg = item.message.clone();
             if let Some(h) = &item.help {
                 msg.push_str(&format!(" ({h})"));
@@ -290,6 +291,11 @@ pub fn run_check(a: &CheckArgs) -> i32 {
     }
     if a.threads == Some(0) {
         sink.bad("--threads must be at least 1", None);
+        return EXIT_BAD_INPUT;
+    }
+    // Before simulating: the JUnit report must be writable at the end.
+    if let Some(e) = a.junit.as_deref().and_then(|p| crate::report::files::check_writable_file(p).err()) {
+        sink.bad(&e, None);
         return EXIT_BAD_INPUT;
     }
     let files = match inputs::expand(&a.files) {
@@ -583,6 +589,11 @@ pub fn run_record(a: &RecordArgs) -> i32 {
         return EXIT_BAD_INPUT;
     }
     if let Err(e) = a.caps.apply(&mut loaded) {
+        error(&e);
+        return EXIT_BAD_INPUT;
+    }
+    // Before simulating: a long recording must not be lost because --to cannot be written.
+    if let Err(e) = crate::report::files::check_writable_file(&a.to) {
         error(&e);
         return EXIT_BAD_INPUT;
     }

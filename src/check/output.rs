@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::evaluate::{Mode, Row, Status, fmt_ci, fmt_p};
 use crate::report::table::Table;
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct BaselineInfo {
     pub file: String,
     pub recorded_seed: u64,
@@ -26,7 +26,7 @@ pub struct BaselineInfo {
     pub level_per_kpi: f64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct FileReport {
     pub file: String,
     pub scenario: String,
@@ -56,7 +56,7 @@ impl FileReport {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct Report {
     pub branchsim_version: String,
     /// How absolute bounds were judged: "ci" (95% CI inside the bound) or "mean".

@@ -7,7 +7,7 @@ use std::io::Write as _;
 use serde::Serialize;
 
 use crate::check::output::gh_command;
-use crate::scenario::diag::{Diagnostics, Severity, line_col};
+use crate::scenario::diag::{Diagnostics, LineIndex, Severity};
 
 /// One diagnostic as `validate --format json` prints it (line and column count from 1).
 #[derive(Clone, Debug, Serialize)]
@@ -31,10 +31,11 @@ fn severity(s: Severity) -> &'static str {
 
 /// The diagnostics of a file as records.
 pub fn records(d: &Diagnostics, file: &str, source: &str) -> Vec<Record> {
+    let lines = LineIndex::new(source);
     d.items
         .iter()
         .map(|i| {
-            let loc = i.span.as_ref().map(|s| line_col(source, s.start));
+            let loc = i.span.as_ref().map(|s| lines.line_col(s.start));
             Record {
                 file: file.to_string(),
                 line: loc.map(|l| l.0),

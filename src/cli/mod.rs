@@ -91,9 +91,17 @@ pub enum Command {
     Staff(staff::StaffArgs),
     /// Convert a BPMN 2.0 process (and Prosimos JSON parameters) into a scenario file.
     Import(import::ImportArgs),
-    /// Print the JSON Schema of scenario files (for editors: Taplo, "Even Better TOML") to stdout.
-    #[command(after_help = "Example:\n  branchsim schema > scenario.schema.json")]
-    Schema,
+    /// Print a JSON Schema to stdout: of scenario files (for editors: Taplo, "Even Better TOML"),
+    /// or of the files written for other programs (summary.json, baseline, check --json).
+    #[command(
+        after_help = "Examples:\n  branchsim schema > scenario.schema.json\n  branchsim schema summary > summary.schema.json\n  branchsim schema check | jq '.properties | keys'"
+    )]
+    Schema {
+        /// The file whose schema to print (published in docs/ as docs/scenario.schema.json and
+        /// docs/schemas/FILE.schema.json).
+        #[arg(value_enum, default_value = "scenario")]
+        which: crate::report::schemas::Output,
+    },
     /// Build a scenario from an event log (CSV, XES or a queue-ticket export).
     Discover(discover::DiscoverArgs),
     /// Distances between a real and a simulated event log (log-distance-measures 2.2.0).
@@ -260,8 +268,10 @@ pub fn main() -> i32 {
     );
     // Commands that simulate or write results stop cleanly on SIGINT/SIGTERM: a signal only
     // sets a flag, so publishing a run's files is never cut short (`validate` writes nothing).
-    let writes =
-        !matches!(cli.command, Command::Validate(_) | Command::Completions { .. } | Command::Man | Command::Schema);
+    let writes = !matches!(
+        cli.command,
+        Command::Validate(_) | Command::Completions { .. } | Command::Man | Command::Schema { .. }
+    );
     if writes {
         if let Err(e) = signals::install() {
             error(&e);
@@ -297,9 +307,9 @@ pub fn main() -> i32 {
         Command::Import(a) => import::import(&a),
         Command::Discover(a) => discover::discover(&a),
         Command::CompareLogs(a) => discover::compare(&a),
-        Command::Schema => {
+        Command::Schema { which } => {
             use std::io::Write as _;
-            match std::io::stdout().write_all(crate::scenario::json_schema::schema_text().as_bytes()) {
+            match std::io::stdout().write_all(crate::report::schemas::schema_text(which).as_bytes()) {
                 Ok(()) => EXIT_OK,
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
                 Err(e) => {

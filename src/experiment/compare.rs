@@ -10,27 +10,34 @@ use crate::stats::student_t::t_quantile;
 use crate::stats::summary::half_width;
 
 /// One KPI of one variant against the baseline.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Difference {
     pub variant: String,
     pub kpi: String,
     #[serde(deserialize_with = "nan_serde::f64")]
+    #[schemars(with = "Option<f64>")]
     pub baseline_mean: f64,
     #[serde(deserialize_with = "nan_serde::f64")]
+    #[schemars(with = "Option<f64>")]
     pub variant_mean: f64,
     /// Mean of paired differences (variant − baseline).
     #[serde(deserialize_with = "nan_serde::f64")]
+    #[schemars(with = "Option<f64>")]
     pub diff: f64,
     /// 95% CI of the paired difference (not adjusted).
     #[serde(deserialize_with = "nan_serde::pair")]
+    #[schemars(with = "[Option<f64>; 2]")]
     pub ci95: [f64; 2],
     /// CI at the Bonferroni-adjusted level 1 − 0.05/m, m = variants compared.
     #[serde(deserialize_with = "nan_serde::pair")]
+    #[schemars(with = "[Option<f64>; 2]")]
     pub ci_adjusted: [f64; 2],
     /// Welch CI of the difference of means ignoring the pairing: what CRN gained.
     #[serde(deserialize_with = "nan_serde::pair")]
+    #[schemars(with = "[Option<f64>; 2]")]
     pub ci95_unpaired: [f64; 2],
     #[serde(deserialize_with = "nan_serde::f64")]
+    #[schemars(with = "Option<f64>")]
     pub relative: f64,
     pub significant: bool,
     pub n: u64,
@@ -115,14 +122,16 @@ fn welch_half_width(s1: f64, s2: f64, n1: u64, n2: u64) -> f64 {
 /// Ranking of variants by an objective KPI, with the subset that cannot be told apart from
 /// the best (screening of Nelson et al. 2001 with Bonferroni over k−1 paired comparisons and
 /// an indifference amount δ).
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Ranking {
     pub kpi: String,
     pub minimise: bool,
     #[serde(deserialize_with = "nan_serde::f64")]
+    #[schemars(with = "Option<f64>")]
     pub indifference: f64,
     /// Variant names, best first, with their means and whether they are in the best subset.
     #[serde(deserialize_with = "nan_serde::ranked")]
+    #[schemars(with = "Vec<(String, Option<f64>, bool)>")]
     pub order: Vec<(String, f64, bool)>,
     /// Where the objective came from: "scenario" (its `objective` key) or "--objective".
     #[serde(default)]
@@ -192,12 +201,14 @@ pub fn rank(variants: &[&VariantResult], kpi_path: &str, minimise: bool, indiffe
 
 /// Cost against service level for each variant; dominated = another is no dearer and no worse,
 /// and better in one.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CostPoint {
     pub variant: String,
     #[serde(deserialize_with = "nan_serde::f64")]
+    #[schemars(with = "Option<f64>")]
     pub staff_cost: f64,
     #[serde(deserialize_with = "nan_serde::f64")]
+    #[schemars(with = "Option<f64>")]
     pub service_level: f64,
     pub dominated: bool,
 }
@@ -225,15 +236,17 @@ pub fn cost_view(variants: &[&VariantResult]) -> Vec<CostPoint> {
 
 /// Where to act next in a variant: the step with the largest share of total waiting time and
 /// the most utilised resource.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Bottleneck {
     pub variant: String,
     pub step: Option<String>,
     /// Share of all waiting time spent at that step.
     #[serde(deserialize_with = "nan_serde::f64")]
+    #[schemars(with = "Option<f64>")]
     pub step_wait_share: f64,
     pub resource: Option<String>,
     #[serde(deserialize_with = "nan_serde::f64")]
+    #[schemars(with = "Option<f64>")]
     pub utilisation: f64,
 }
 

@@ -184,6 +184,8 @@ pub fn emit(b: &Bpmn, p: Option<&Params>, opts: &Options) -> Result<Imported, St
     let mut groups: Vec<Group> = Vec::new();
     let mut step_resource: HashMap<usize, String> = HashMap::new();
     let mut step_service: HashMap<usize, Dist> = HashMap::new();
+    // Steps imported as batches (Prosimos batch_processing): their release size.
+    let mut step_batch: HashMap<usize, u32> = HashMap::new();
     let mut res_names = Names::default();
     let task_steps: Vec<usize> = (0..g.steps.len()).filter(|&s| g.steps[s].kind == StepKind::Task).collect();
     match p {
@@ -407,13 +409,44 @@ pub fn emit(b: &Bpmn, p: Option<&Params>, opts: &Options) -> Result<Imported, St
                 };
                 step_resource.insert(s, queue);
             }
-            if !p.batch_processing.is_empty() {
-                for bp in &p.batch_processing {
-                    let t = bp.get("task_id").and_then(|v| v.as_str()).unwrap_or("?");
-                    let what = b.node_by_id(t).map(|n| b.describe(n)).unwrap_or_else(|| format!("task `{t}`"));
+            for bp in &p.batch_processing {
+                let t = bp.get("task_id").and_then(|v| v.as_str()).unwrap_or("?");
+                let node = b.node_by_id(t);
+                let what = node.map(|n| b.describe(n)).unwrap_or_else(|| format!("task `{t}`"));
+                let step = node.and_then(|n| g.step_of.get(&n).copied()).filter(|s| step_service.contains_key(s));
+                let Some(s) = step else {
                     warnings.push(format!(
-                        "parameters: batch_processing of {what} is not imported: Prosimos batches are served by a resource with scaled durations, branchsim batch steps have none; each case is served on its own"
+                        "parameters: batch_processing of {what} is not imported: no task of the BPMN file with a duration has that id"
                     ));
+                    continue;
+                };
+                match super::batch::map(bp) {
+                    Ok(bt) => {
+                        let d = step_service[&s].scaled(bt.factor);
+                        let random = d.sd() > 0.0;
+                        step_service.insert(s, d);
+                        let resource = step_resource.remove(&s).unwrap_or_default();
+                        step_batch.insert(s, bt.size);
+                        let mut w = format!(
+                            "parameters: batch_processing of {what}: imported as a batch step (`batch = {{ size = {n}, max = {n} }}`, service = duration × {} × {n}, Prosimos' Parallel batch duration); a branchsim batch holds no resource, so `{resource}` is not taken by it (its utilisation leaves the batch out, and a busy `{resource}` does not delay the batch as in Prosimos)",
+                            prosimos::short(bt.coef, 6),
+                            n = bt.size
+                        );
+                        if random {
+                            w.push_str("; the cases of a batch leave together after one draw (Prosimos draws one per case; each case's time in the step has the same distribution)");
+                        }
+                        if bt.alone > 0.0 {
+                            let _ = write!(
+                                w,
+                                "; Prosimos runs a share {} of the cases alone (first size_distrib entry), branchsim batches every case",
+                                prosimos::short(bt.alone, 6)
+                            );
+                        }
+                        warnings.push(w);
+                    }
+                    Err(why) => warnings.push(format!(
+                        "parameters: batch_processing of {what} is not imported ({why}); each case is served on its own"
+                    )),
                 }
             }
             for s in p.ignored_sections() {
@@ -691,6 +724,9 @@ pub fn emit(b: &Bpmn, p: Option<&Params>, opts: &Options) -> Result<Imported, St
         }
         if let Some(d) = step_service.get(&s) {
             let _ = writeln!(t, "service = {}", d.toml());
+        }
+        if let Some(n) = step_batch.get(&s) {
+            let _ = writeln!(t, "batch = {{ size = {n}, max = {n} }}");
         }
         match &st.kind {
             StepKind::Split { inclusive } => {

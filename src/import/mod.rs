@@ -6,6 +6,7 @@
 //! writes the TOML. Whatever cannot be represented is an error (`Err`, exit 2) or a warning
 //! naming the BPMN element id and line, so that nothing is dropped silently.
 
+pub mod batch;
 pub mod bpmn;
 mod emit;
 pub mod graph;

@@ -212,6 +212,18 @@ impl Dist {
         }
     }
 
+    /// The distribution of `f` × X (f > 0): the same family, every time parameter scaled.
+    pub fn scaled(&self, f: f64) -> Dist {
+        match *self {
+            Dist::Fixed(v) => Dist::Fixed(v * f),
+            Dist::Exponential(m) => Dist::Exponential(m * f),
+            Dist::Uniform(a, b) => Dist::Uniform(a * f, b * f),
+            Dist::Normal(m, s) => Dist::Normal(m * f, s * f),
+            Dist::Lognormal(m, s) => Dist::Lognormal(m * f, s * f),
+            Dist::Gamma(m, s) => Dist::Gamma(m * f, s * f),
+        }
+    }
+
     /// The same family with another mean and sd (families that cannot take both become a
     /// gamma, or a fixed time when sd is 0).
     fn with_moments(&self, mean: f64, sd: f64) -> Dist {

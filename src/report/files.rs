@@ -278,6 +278,38 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
     write_file_with(path, |w| w.write_all(bytes))
 }
 
+/// Checks, before a long computation, that `write_file(path, …)` can succeed afterwards: the
+/// path is not a folder, and its folder exists and takes a new file (probed with a temporary
+/// file, removed at once) or can be made inside an existing, writable folder. Nothing is left
+/// behind. (`record --to`, `check --junit`: a run must not be lost at its end.)
+pub fn check_writable_file(path: &Path) -> Result<(), String> {
+    if path.is_dir() {
+        return Err(format!("{} is a folder, not a file", path.display()));
+    }
+    let mut dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    // The nearest folder that exists: the file's own, or the one its folders will be made in.
+    while !dir.exists() {
+        match dir.parent() {
+            Some(p) if !p.as_os_str().is_empty() => dir = p,
+            _ => {
+                dir = Path::new(".");
+                break;
+            }
+        }
+    }
+    if !dir.is_dir() {
+        return Err(format!("cannot write {}: {} is not a folder", path.display(), dir.display()));
+    }
+    tempfile::Builder::new()
+        .prefix(".branchsim-probe.")
+        .tempfile_in(dir)
+        .map(drop)
+        .map_err(|e| format!("cannot write {}: {} does not take new files ({e})", path.display(), dir.display()))
+}
+
 /// Like `write_file`, for content produced by a writer.
 pub fn write_file_with(
     path: &Path,

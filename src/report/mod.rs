@@ -8,6 +8,7 @@ pub mod eventlog;
 pub mod files;
 pub mod html;
 pub mod results;
+pub mod schemas;
 pub mod stamp;
 pub mod table;
 pub mod verdict;

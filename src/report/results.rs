@@ -19,18 +19,23 @@ use crate::stats::{Summary, nan_serde};
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// A KPI across replications.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Stat {
     #[serde(deserialize_with = "nan_serde::f64")]
+    #[schemars(with = "Option<f64>")]
     pub mean: f64,
     #[serde(deserialize_with = "nan_serde::f64")]
+    #[schemars(with = "Option<f64>")]
     pub sd: f64,
     #[serde(deserialize_with = "nan_serde::pair")]
+    #[schemars(with = "[Option<f64>; 2]")]
     pub ci95: [f64; 2],
     pub n: u64,
     #[serde(deserialize_with = "nan_serde::f64")]
+    #[schemars(with = "Option<f64>")]
     pub min: f64,
     #[serde(deserialize_with = "nan_serde::f64")]
+    #[schemars(with = "Option<f64>")]
     pub max: f64,
 }
 
@@ -52,7 +57,7 @@ impl Stat {
     }
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ScenarioInfo {
     pub name: String,
     pub description: String,
@@ -62,19 +67,23 @@ pub struct ScenarioInfo {
     /// Clock label of t = 0.
     pub start: String,
     #[serde(deserialize_with = "nan_serde::f64")]
+    #[schemars(with = "Option<f64>")]
     pub start_minutes: f64,
     pub horizon: f64,
     pub warmup: f64,
     pub service_level: f64,
 }
 
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct BandOut {
     #[serde(deserialize_with = "nan_serde::vec")]
+    #[schemars(with = "Vec<Option<f64>>")]
     pub mean: Vec<f64>,
     #[serde(deserialize_with = "nan_serde::vec")]
+    #[schemars(with = "Vec<Option<f64>>")]
     pub p05: Vec<f64>,
     #[serde(deserialize_with = "nan_serde::vec")]
+    #[schemars(with = "Vec<Option<f64>>")]
     pub p95: Vec<f64>,
 }
 
@@ -85,7 +94,7 @@ impl BandOut {
     }
 }
 
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TimeSeries {
     /// Bin width in the time unit.
     pub bin_width: f64,
@@ -102,13 +111,13 @@ pub struct TimeSeries {
 }
 
 /// A pooled distribution as histogram bins `[lower, upper, count]` in the time unit.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Distribution {
     pub n: u64,
     pub bins: Vec<(f64, f64, u64)>,
 }
 
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Distributions {
     pub wait: Distribution,
     pub cycle_time: Distribution,
@@ -117,7 +126,7 @@ pub struct Distributions {
 }
 
 /// The process as simulated, for assumption tables and the process diagram.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ModelInfo {
     pub customers: Vec<CustomerInfo>,
     pub arrivals: Vec<ArrivalInfo>,
@@ -134,7 +143,7 @@ pub struct ModelInfo {
 }
 
 /// The clock and weekday of t = 0.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct StartInfo {
     /// Clock time, "09:00".
     pub clock: String,
@@ -147,7 +156,7 @@ pub struct StartInfo {
 /// Weekday keys as scenarios write them, Monday first.
 pub const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CustomerInfo {
     pub name: String,
     pub first_step: String,
@@ -161,7 +170,7 @@ pub struct CustomerInfo {
     pub case: bool,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ArrivalInfo {
     pub name: String,
     pub customer: String,
@@ -177,7 +186,7 @@ pub struct ArrivalInfo {
     pub appointments: Option<AppointmentInfo>,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AppointmentInfo {
     /// Slots booked over the horizon.
     pub slots: u64,
@@ -199,7 +208,7 @@ fn slot_times(ap: &crate::model::Appointments, horizon: f64) -> Vec<f64> {
     out
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ResourceInfo {
     pub name: String,
     /// Staff: one value (constant) or one per interval.
@@ -218,13 +227,13 @@ fn one() -> f64 {
     1.0
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RouteInfo {
     pub to: String,
     pub p: f64,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct StepInfo {
     pub name: String,
     pub resource: Option<String>,
@@ -250,7 +259,7 @@ pub struct StepInfo {
 
 /// A fork: the branches (each taken with probability `p`, 1 for every case) and the step
 /// where they meet.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ForkInfo {
     pub branches: Vec<RouteInfo>,
     pub join: String,
@@ -404,7 +413,7 @@ impl ModelInfo {
     }
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct VariantSummary {
     pub description: String,
     pub replications: u64,
@@ -452,27 +461,30 @@ impl VariantSummary {
     }
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PrecisionRow {
     pub variant: String,
     pub kpi: String,
     #[serde(deserialize_with = "nan_serde::f64")]
+    #[schemars(with = "Option<f64>")]
     pub mean: f64,
     #[serde(deserialize_with = "nan_serde::f64")]
+    #[schemars(with = "Option<f64>")]
     pub half_width: f64,
     #[serde(deserialize_with = "nan_serde::f64")]
+    #[schemars(with = "Option<f64>")]
     pub target: f64,
     pub met: bool,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PrecisionReport {
     pub replications: u64,
     pub all_met: bool,
     pub targets: Vec<PrecisionRow>,
 }
 
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Comparison {
     /// Variants compared with the baseline (Bonferroni m).
     pub compared: usize,
@@ -484,7 +496,7 @@ pub struct Comparison {
 /// Steps and resources of a variant above which summary.json is written without indentation.
 pub const COMPACT_ABOVE: usize = 1_000;
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Results {
     pub schema_version: u32,
     pub branchsim_version: String,

@@ -283,6 +283,32 @@ pub fn line_col(source: &str, offset: usize) -> (usize, usize) {
     (line, col)
 }
 
+/// Line starts of one source, for many [`line_col`] look-ups in it: a generated file with
+/// 20,000 problems would otherwise be scanned from its start 20,000 times (quadratic: 7 s of
+/// CPU for a 300 KB file).
+pub struct LineIndex<'a> {
+    source: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> LineIndex<'a> {
+    pub fn new(source: &'a str) -> LineIndex<'a> {
+        let starts = std::iter::once(0).chain(source.match_indices('\n').map(|(i, _)| i + 1)).collect();
+        LineIndex { source, starts }
+    }
+
+    /// The same as [`line_col`]`(source, offset)`.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let mut offset = offset.min(self.source.len());
+        while !self.source.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = self.starts.partition_point(|&s| s <= offset);
+        let start = self.starts[line - 1];
+        (line, self.source[start..offset].chars().count() + 1)
+    }
+}
+
 /// The closest candidate to `name` by edit distance, if it is plausibly a typo.
 pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let lower = name.to_lowercase();
@@ -313,6 +339,16 @@ pub fn did_you_mean(name: &str, candidates: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn line_index_agrees_with_line_col() {
+        let src = "a = 1\n名字 = \"城\"\n\n\nlast = 2";
+        let idx = LineIndex::new(src);
+        for off in 0..=src.len() + 2 {
+            assert_eq!(idx.line_col(off), line_col(src, off), "offset {off}");
+        }
+        assert_eq!(LineIndex::new("").line_col(0), (1, 1));
+    }
 
     #[test]
     fn line_col_counts_characters() {

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 pub const MINUTES_PER_DAY: f64 = 1440.0;
 
 /// The unit of bare numbers in a scenario file and of durations in its results.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default, schemars::JsonSchema)]
 pub enum TimeUnit {
     #[serde(rename = "s")]
     Seconds,

@@ -11,6 +11,9 @@
 #   --models LIST      comma-separated model names (default: every model that runs)
 #   --with-forks       also the models with parallel/inclusive gateways (needs fork/join)
 #   --shared DIR       the shared Prosimos examples (default ../shared/bpmn beside the checkout)
+#   --span-seeds N     Prosimos arrival sequences (arrivals only, cheap) whose mean arrival time
+#                      of the last case sets branchsim's horizon (default 40; 0: the simulated
+#                      seeds' own mean span, noisier)
 #
 # Environment: BRANCHSIM=path skips `cargo build --release`; PYTHON (default python3, 3.9+)
 # makes the venv benches/peers/prosimos/.venv with the pinned requirements.txt on first use.

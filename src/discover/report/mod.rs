@@ -132,7 +132,7 @@ pub fn write(d: &Discovery, w: &Written<'_>, dir: &Path, font: Option<&Path>) ->
     let html = page::render(d, w, &ev, &drawn, &font);
     let out = files::OutputDir::open(dir)?;
     out.preflight(&[PAGE], &[CHARTS])?;
-    let mut stage = out.stage().map_err(|e| format!("cannot write to {}: {e}", dir.display()))?;
+    let stage = out.stage().map_err(|e| format!("cannot write to {}: {e}", dir.display()))?;
     for c in &drawn {
         let name = format!("{CHARTS}/{}.png", c.stem);
         stage.write(&name, &c.png).map_err(|e| format!("{name}: {e}"))?;

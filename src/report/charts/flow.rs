@@ -14,7 +14,7 @@ use crate::model::{Batch, Model, WEEK};
 use crate::scenario::units;
 
 /// Nodes and labelled edges of the process diagram.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Flow {
     pub entries: Vec<FlowEntry>,
     pub steps: Vec<FlowStep>,
@@ -22,7 +22,7 @@ pub struct Flow {
 }
 
 /// Where an arrival stream's customers start.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FlowEntry {
     pub stream: String,
     pub customer: String,
@@ -32,7 +32,7 @@ pub struct FlowEntry {
 }
 
 /// What a step does beyond "queue and be served", in words for its box.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FlowStep {
     pub name: String,
     /// Batch release rule ("batch: released 15:00, 2× a week, max 40").
@@ -42,7 +42,7 @@ pub struct FlowStep {
 }
 
 /// Why a customer takes an edge.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum EdgeKind {
     /// The step's `next` routing (after automation success, when automated).
@@ -75,7 +75,7 @@ impl EdgeKind {
 
 /// One arrow: from a step to a step (or out, `to: None`) for one reason, with the probability
 /// per customer type that reaches `from` (types that never reach it are left out).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FlowEdge {
     pub from: String,
     pub to: Option<String>,
