@@ -887,10 +887,8 @@ fn diagram_labels_and_arrows_keep_clear_of_the_boxes() {
         // Arrows start and end on a box's top or bottom edge only where no other box of the
         // same column lies on that side.
         for d in svg.split("<path d=\"M").skip(1) {
-            let nums: Vec<f64> = d[..d.find('"').unwrap()]
-                .split([',', ' ', 'C'])
-                .filter_map(|n| n.parse().ok())
-                .collect();
+            let nums: Vec<f64> =
+                d[..d.find('"').unwrap()].split([',', ' ', 'C']).filter_map(|n| n.parse().ok()).collect();
             let ends = [(nums[0], nums[1]), (nums[nums.len() - 2], nums[nums.len() - 1])];
             for (px, py) in ends {
                 for (bx, by, bw, bh) in &boxes {

@@ -336,6 +336,11 @@ fn results_xlsx_is_complete_and_reproducible() {
         }
         let strings = unzip(&books[0].0, "xl/sharedStrings.xml").unwrap();
         assert!(strings.contains("better") && strings.contains("service_level_arrivals"), "comparison incomplete");
+        // Replications is wide: a header row, then one row per variant × replication.
+        let reps = unzip(&books[0].0, "xl/worksheets/sheet3.xml").unwrap();
+        let variants = loaded.variants.len();
+        assert_eq!(reps.matches("<row ").count(), 1 + variants * 3, "rows of the Replications sheet");
+        assert!(strings.contains("wait_mean (min)"), "no KPI column header with its unit");
         let custom = unzip(&books[0].0, "docProps/custom.xml").unwrap();
         assert!(custom.contains("content_hash") && custom.contains("branchsim_version"), "{custom}");
     } else {
