@@ -189,7 +189,7 @@ fn every_chart_is_written_valid_and_labelled() {
         "Comparison with the baseline",
         "<svg class=\"process\"",
         "reception",
-        "teller: staff 4, 3, 4 (was 3, 2, 3)",
+        "teller: staff 09:00 4 · 10:00 3 · 11:00 4 (was 09:00 3 · 10:00 2 · 11:00 3)",
         "demand: retail: ",
         "(-25.0%)",
         "09:00 3 · 10:00 2 · 11:00 3",

@@ -401,7 +401,7 @@ fn assumptions(h: &mut String, r: &Results) {
     for (i, (n, v)) in r.variants.iter().enumerate() {
         let changes = match base {
             Some(b) if i > 0 => {
-                let c = model_changes(b, &v.model, unit);
+                let c = model_changes(r, b, &v.model, unit);
                 if c.is_empty() {
                     let other = other_changes(b, &v.model);
                     if other.is_empty() { "none: the simulated model is identical".into() } else { other.join("<br>") }
@@ -471,7 +471,7 @@ fn same(a: f64, b: f64) -> bool {
 }
 
 /// What a variant changes in the process, as escaped HTML lines.
-fn model_changes(b: &ModelInfo, v: &ModelInfo, unit: &str) -> Vec<String> {
+fn model_changes(r: &Results, b: &ModelInfo, v: &ModelInfo, unit: &str) -> Vec<String> {
     let mut out = Vec::new();
     for st in &v.steps {
         let Some(bs) = b.steps.iter().find(|s| s.name == st.name) else {
@@ -577,11 +577,22 @@ fn model_changes(b: &ModelInfo, v: &ModelInfo, unit: &str) -> Vec<String> {
                         hours(&br.staff)
                     ));
                 } else if res.staff != br.staff || res.interval != br.interval {
+                    // In clock times, as the staffing table shows them: "09:00 4 · 12:00 2 ·
+                    // 14:00 4", not a bare list of one value per interval.
+                    let staff = |s: &[u32], iv: Option<f64>| {
+                        let values: Vec<String> = s.iter().map(u32::to_string).collect();
+                        match iv {
+                            Some(iv) if s.iter().any(|&x| x != s[0]) => {
+                                profile_text(r, iv, &values).replace('\n', "; ")
+                            }
+                            _ => values.first().cloned().unwrap_or_else(|| "0".into()),
+                        }
+                    };
                     out.push(format!(
                         "{}: staff {} (was {})",
                         escape(&res.name),
-                        res.staff.iter().map(u32::to_string).collect::<Vec<_>>().join(", "),
-                        br.staff.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")
+                        staff(&res.staff, res.interval),
+                        staff(&br.staff, br.interval)
                     ));
                 }
                 if res.skills != br.skills {

@@ -305,7 +305,13 @@ impl Evaluation {
                 let steps = pools_of(r);
                 (0..n)
                     .map(|b| {
-                        reps.iter().map(|x| steps.iter().map(|&s| x.queue_series[s][b]).sum::<f64>()).sum::<f64>() / nr
+                        // A step where nobody waited has an empty series (all zeros).
+                        reps.iter()
+                            .map(|x| {
+                                steps.iter().map(|&s| x.queue_series[s].get(b).copied().unwrap_or(0.0)).sum::<f64>()
+                            })
+                            .sum::<f64>()
+                            / nr
                     })
                     .collect()
             })
