@@ -346,23 +346,11 @@ pub fn jackson_arrival_rates(external: &[f64], routing: &[Vec<f64>]) -> Option<V
     visit_rates(external, routing)
 }
 
-/// Solves `λⱼ = γⱼ + Σᵢ λᵢ pᵢⱼ` like `jackson_arrival_rates`, without asking the rows to be
-/// probabilities: a fork sends one visit to every branch, so its row may sum above 1 (the
-/// expected visits of a branching flow). `None` when the system is singular or its solution
-/// negative (the flow multiplies without end).
-pub fn visit_rates(external: &[f64], routing: &[Vec<f64>]) -> Option<Vec<f64>> {
-    let n = external.len();
-    if routing.len() != n || routing.iter().any(|row| row.len() != n) {
-        return None;
-    }
-    // Augmented matrix [I − Pᵀ | γ].
-    let mut m: Vec<Vec<f64>> = (0..n)
-        .map(|j| {
-            let mut row: Vec<f64> = (0..n).map(|i| f64::from(u8::from(i == j)) - routing[i][j]).collect();
-            row.push(external[j]);
-            row
-        })
-        .collect();
+/// Solves the n × (n + 1) augmented system [A | b] by Gaussian elimination with partial
+/// pivoting; `None` when A is singular. Shared by the theory's traffic equations and
+/// validation's per-component visit rates (`scenario::visits`).
+pub(crate) fn solve_augmented(mut m: Vec<Vec<f64>>) -> Option<Vec<f64>> {
+    let n = m.len();
     for col in 0..n {
         let mut pivot_row = col;
         for r in (col + 1)..n {
@@ -391,6 +379,27 @@ pub fn visit_rates(external: &[f64], routing: &[Vec<f64>]) -> Option<Vec<f64>> {
         let s: f64 = ((r + 1)..n).map(|k| m[r][k] * x[k]).sum();
         x[r] = (m[r][n] - s) / m[r][r];
     }
+    Some(x)
+}
+
+/// Solves `λⱼ = γⱼ + Σᵢ λᵢ pᵢⱼ` like `jackson_arrival_rates`, without asking the rows to be
+/// probabilities: a fork sends one visit to every branch, so its row may sum above 1 (the
+/// expected visits of a branching flow). `None` when the system is singular or its solution
+/// negative (the flow multiplies without end).
+pub fn visit_rates(external: &[f64], routing: &[Vec<f64>]) -> Option<Vec<f64>> {
+    let n = external.len();
+    if routing.len() != n || routing.iter().any(|row| row.len() != n) {
+        return None;
+    }
+    // Augmented matrix [I − Pᵀ | γ].
+    let m: Vec<Vec<f64>> = (0..n)
+        .map(|j| {
+            let mut row: Vec<f64> = (0..n).map(|i| f64::from(u8::from(i == j)) - routing[i][j]).collect();
+            row.push(external[j]);
+            row
+        })
+        .collect();
+    let mut x = solve_augmented(m)?;
     // (I − P)⁻¹ = Σ Pᵏ >= 0 for a transient substochastic P, so negative
     // values can only be rounding noise.
     let scale = x.iter().fold(0.0_f64, |a, &v| a.max(v.abs()));

@@ -178,35 +178,7 @@ fn solve_component(
     for (i, j, p) in entries {
         m[j][i] -= p;
     }
-    for col in 0..k {
-        let mut pivot_row = col;
-        for r in (col + 1)..k {
-            if m[r][col].abs() > m[pivot_row][col].abs() {
-                pivot_row = r;
-            }
-        }
-        if m[pivot_row][col].abs() <= 1e-12 {
-            return None;
-        }
-        m.swap(col, pivot_row);
-        let pivot = m[col][col];
-        let (upper, lower) = m.split_at_mut(col + 1);
-        let pivot_row = &upper[col];
-        for row in lower.iter_mut() {
-            let factor = row[col] / pivot;
-            if factor != 0.0 {
-                for (v, &pv) in row[col..].iter_mut().zip(&pivot_row[col..]) {
-                    *v -= factor * pv;
-                }
-            }
-        }
-    }
-    let mut x = vec![0.0; k];
-    for r in (0..k).rev() {
-        let s: f64 = ((r + 1)..k).map(|q| m[r][q] * x[q]).sum();
-        x[r] = (m[r][k] - s) / m[r][r];
-    }
-    Some(x)
+    crate::theory::solve_augmented(m)
 }
 
 #[cfg(test)]
