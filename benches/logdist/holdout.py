@@ -4,12 +4,14 @@
 1. Noise floor and first-order Markov baseline: `branchsim compare-logs LOG --split-weeks W
    --markov-baseline R --json` (training part moved forward against the held-out part; the
    baseline learnt from the training part, simulated R times over the held-out arrival period).
-2. Discovered model: `branchsim discover LOG --first-weeks W` (learns from the cases that start
-   in the first W whole weeks), given the date of the held-out period (`start_date`, the Monday
-   on or before the cut) and run R replications with event logs (`branchsim run --events`).
-   Simulated cases are kept when they arrive (first enable time, else first start) in the
-   held-out arrival period (the first to the last first start of a held-out case: the real log
-   records no arrival); each log is measured with `compare-logs LOG SIM
+2. Discovered model, as documented in scenarios/README.md ("From your data"): `branchsim
+   discover LOG --first-weeks W --weeks N` (learns from the cases that start in the first W
+   whole weeks; the scenario starts on the Monday of their first arrival and runs N weeks, to
+   the end of the log), then `branchsim run --events` for R replications (warm: the simulated
+   training weeks leave the backlog the real ones did). Empty start for comparison: the same
+   scenario with `start_date` moved to the Monday of the cut. Simulated cases are kept, like
+   the real held-out ones, when their first start falls in the held-out period (the first to
+   the last first start of a held-out case); each log is measured with `compare-logs LOG SIM
    --split-weeks W` (against the held-out part).
 3. Optionally, other simulated logs (`--peer NAME=GLOB`, e.g. Prosimos logs of a Simod model),
    filtered and measured the same way.
@@ -77,6 +79,14 @@ def case_starts(path, arrival=False):
     return first
 
 
+def log_end(log):
+    """The last end time of a CSV log."""
+    with open(log, newline="", encoding="utf-8") as f:
+        r = csv.DictReader(f)
+        end = column(r.fieldnames, ["end", "endtime", "endtimestamp"])
+        return max(parse_time(row[end]) for row in r if row[end].strip())
+
+
 def held_out_period(log, weeks):
     starts = case_starts(log)
     t0 = min(starts.values())
@@ -88,8 +98,9 @@ def held_out_period(log, weeks):
 
 
 def keep_window(src, dst, lo, hi):
-    """Copies the cases of `src` that arrive in [lo, hi] to `dst`; returns the count."""
-    starts = case_starts(src, arrival=True)
+    """Copies the cases of `src` whose first start falls in [lo, hi] to `dst` (the real log's
+    split); returns the count."""
+    starts = case_starts(src)
     keep = {c for c, t in starts.items() if lo <= t <= hi}
     with open(src, newline="", encoding="utf-8") as f, open(dst, "w", newline="", encoding="utf-8") as g:
         r = csv.DictReader(f)
@@ -140,14 +151,20 @@ def main():
         run([a.branchsim, "compare-logs", a.log, "--split-weeks", str(a.weeks), "--markov-baseline", str(a.runs), "--json"])
     )
 
-    def simulate(monday, tag):
-        """Runs the discovered model from `monday` (t = 0) to past the last held-out arrival."""
-        weeks = int(((last - monday).total_seconds() / 86400 + 6.999) // 7) or 1
+    end = log_end(a.log)
+
+    def simulate(tag, monday=None):
+        """Runs the discovered model over the training and held-out periods, to the end of the
+        log (the held-out cases finish); `monday` moves t = 0 (empty start)."""
         scen = os.path.join(work, f"{tag}.toml")
+        t0 = cut - dt.timedelta(weeks=a.weeks)
+        weeks = int(((end - (t0 - dt.timedelta(days=t0.weekday()))).total_seconds() / 86400 + 6.999) // 7) + 1
         run([a.branchsim, "discover", a.log, "--first-weeks", str(a.weeks), "--weeks", str(weeks), "--no-report", "-q", "-o", scen])
-        text = open(scen, encoding="utf-8").read()
-        text = text.replace('start_day = "mon"\n', f'start_day = "mon"\nstart_date = "{monday.date().isoformat()}"\n', 1)
-        open(scen, "w", encoding="utf-8").write(text)
+        if monday is not None:
+            text = open(scen, encoding="utf-8").read()
+            lines = [l for l in text.split("\n") if not l.startswith("start_date")]
+            text = "\n".join(lines).replace('start_day = "mon"\n', f'start_day = "mon"\nstart_date = "{monday.date().isoformat()}"\n', 1)
+            open(scen, "w", encoding="utf-8").write(text)
         out = os.path.join(work, f"run-{tag}")
         run([a.branchsim, "run", scen, "-q", "--no-charts", "--threads", "1", "--seed", str(a.seed),
              "--replications", str(a.runs), f"--events=0-{a.runs - 1}", "--out", out])
@@ -156,12 +173,11 @@ def main():
             raise SystemExit(f"expected {a.runs} event logs under {out}, found {len(sims)}")
         return sims
 
-    # Empty at the cut: t = 0 is the Monday on or before it. Warm: t = 0 is the Monday on or
-    # before the log's first day, so the training period's simulated cases load the resources
-    # as the real ones did when the held-out period began (the model is the same).
-    cold = simulate(cut - dt.timedelta(days=cut.weekday()), "discovered")
-    t0 = cut - dt.timedelta(weeks=a.weeks)
-    warm = simulate(t0 - dt.timedelta(days=t0.weekday()), "discovered_warm")
+    # Warm: the scenario as discovered, from the Monday of the training part's first arrival,
+    # so the training period's simulated cases load the resources as the real ones did when
+    # the held-out period began. Empty at the cut: t = 0 moved to the Monday on or before it.
+    warm = simulate("discovered_warm")
+    cold = simulate("discovered", monday=cut - dt.timedelta(days=cut.weekday()))
 
     def measure(paths, tag):
         rows, cases = [], []

@@ -124,6 +124,32 @@ fn schedule(p: &super::pools::Pool) -> String {
     )
 }
 
+/// Where arrivals the log does not record were placed, and the queue discipline that allowed it.
+fn hidden_comment(o: &mut String, h: &super::hidden_arrivals::Summary) {
+    if h.hidden == 0 {
+        return;
+    }
+    let judged: Vec<String> = h
+        .pools
+        .iter()
+        .map(|(p, n, over, fifo)| {
+            format!("{p}: {over} of {n} visits overtook an earlier one, {}", if *fifo { "FIFO" } else { "not FIFO" })
+        })
+        .collect();
+    let _ = writeln!(
+        o,
+        "# The log records no arrival for {} cases: {} of them arrived before their first start (a mean {} earlier),",
+        h.hidden,
+        h.moved,
+        dur(h.mean_wait)
+    );
+    let _ = writeln!(
+        o,
+        "# placed between the enable times of the visits their first start came after and before in a FIFO queue ({}).",
+        if judged.is_empty() { "no pool with enough visible waits".to_string() } else { judged.join("; ") }
+    );
+}
+
 fn names_of(d: &Discovery) -> &[String] {
     &d.log.activities.names
 }
@@ -160,6 +186,15 @@ pub fn scenario(d: &Discovery, schema: bool) -> String {
     let _ = writeln!(o, "name = {}", q(&format!("discovered from {}", d.source_name)));
     let _ = writeln!(o, "description = {}", q(&format!("As-is model of {}", log.describe_span())));
     o.push_str("time_unit = \"min\"\nstart = \"00:00\"          # t = 0 is a Monday midnight: the arrival profile below is per hour of the week\nstart_day = \"mon\"\n");
+    if let Some(first) = d.arrivals.times.first() {
+        // The Monday of the log's first arrival: simulated dates continue the log's, and a
+        // horizon longer than the log (`--weeks`) simulates the period after it with the
+        // backlog the log's own cases built up (see scenarios/README.md, "From your data").
+        let monday = (super::time::day(*first) - super::time::weekday(*first) as i64) as f64 * 1440.0;
+        let label = super::time::label(monday);
+        let _ =
+            writeln!(o, "start_date = {}   # the Monday of the first arrival", q(label.get(..10).unwrap_or(&label)));
+    }
     let _ = writeln!(o, "horizon = \"{}d\"            # {} week(s)", weeks * 7, weeks);
     o.push_str("seed = 1\nreplications = 20\n\n");
 
@@ -285,6 +320,7 @@ pub fn scenario(d: &Discovery, schema: bool) -> String {
             a.quiet_dates.join(", ")
         );
     }
+    hidden_comment(&mut o, &d.hidden);
     for (t, n) in &types {
         let firsts: Vec<(u32, u64)> =
             d.process.first.iter().filter(|((ty, _), _)| ty == t).map(|((_, a), c)| (*a, *c)).collect();

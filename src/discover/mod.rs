@@ -15,6 +15,7 @@ pub mod csv_log;
 pub mod distance;
 pub mod emit;
 pub mod fit;
+pub mod hidden_arrivals;
 pub mod log;
 pub mod parallel;
 pub mod patience;
@@ -92,13 +93,17 @@ pub struct Discovery {
     pub batches: Vec<batch::Batch>,
     /// Priority per customer type and the overtakes it rests on.
     pub priorities: std::collections::BTreeMap<u32, (i64, u64)>,
+    /// Arrivals the log does not record, placed before first starts (see `hidden_arrivals`).
+    pub hidden: hidden_arrivals::Summary,
     pub weeks: u64,
 }
 
 /// Infers the model from a log. `weeks`: simulated horizon; default the log's span.
-pub fn discover(log: log::EventLog, source: &Path, weeks: Option<u64>) -> Discovery {
-    let arrivals = arrivals::Arrivals::from_log(&log);
+pub fn discover(mut log: log::EventLog, source: &Path, weeks: Option<u64>) -> Discovery {
     let pools = pools::infer(&log);
+    // Before anything reads arrivals: the first waits of a log without arrival times.
+    let hidden = hidden_arrivals::infer(&mut log, &pools);
+    let arrivals = arrivals::Arrivals::from_log(&log);
     let process = process::infer(&log, &pools::WorkClock::new(&log, &pools));
     let patience = patience::estimate(&log.patience);
     let patience_by_type = patience::by_type(&log.patience);
@@ -124,6 +129,7 @@ pub fn discover(log: log::EventLog, source: &Path, weeks: Option<u64>) -> Discov
         balks,
         batches,
         priorities,
+        hidden,
         weeks: weeks.unwrap_or(span_weeks).clamp(1, 520),
     }
 }
