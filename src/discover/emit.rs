@@ -356,6 +356,7 @@ pub fn scenario(d: &Discovery, schema: bool) -> String {
             queue_of.entry(*a).or_default().push(&p.name);
         }
     }
+    let resumed = super::resumed::across_closing(log, &d.pools);
     for (pi, p) in d.pools.iter().enumerate() {
         let members: Vec<&str> = p.members.iter().map(|m| log.resources.names[*m as usize].as_str()).collect();
         let skills: Vec<String> = p
@@ -388,6 +389,12 @@ pub fn scenario(d: &Discovery, schema: bool) -> String {
             let _ = writeln!(
                 o,
                 "on_shift_end = \"preempt\"   # {interrupted} member(s) had work interrupted and resumed later"
+            );
+        } else if resumed[pi] > 0 {
+            let _ = writeln!(
+                o,
+                "on_shift_end = \"preempt\"   # {} of {} events stopped at closing and went on at the next opening",
+                resumed[pi], p.events
             );
         }
         if let Some(sp) = d.process.speeds.get(&pi) {

@@ -23,6 +23,7 @@ pub mod pools;
 pub mod priority;
 pub mod process;
 pub mod report;
+pub mod resumed;
 pub mod special;
 pub mod speed;
 pub mod time;
