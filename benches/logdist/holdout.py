@@ -6,8 +6,8 @@
    baseline learnt from the training part, simulated R times over the held-out arrival period).
 2. Discovered model, as documented in scenarios/README.md ("From your data"): `branchsim
    discover LOG --first-weeks W --weeks N` (learns from the cases that start in the first W
-   whole weeks; the scenario starts on the Monday of their first arrival and runs N weeks, to
-   the end of the log), then `branchsim run --events` for R replications (warm: the simulated
+   whole weeks; the scenario starts on the Monday of their first arrival and takes arrivals for
+   N weeks, to the week of the last held-out first start; cases inside then finish), then `branchsim run --events` for R replications (warm: the simulated
    training weeks leave the backlog the real ones did). Empty start for comparison: the same
    scenario with `start_date` moved to the Monday of the cut. Simulated cases are kept, like
    the real held-out ones, when their first start falls in the held-out period (the first to
@@ -79,14 +79,6 @@ def case_starts(path, arrival=False):
     return first
 
 
-def log_end(log):
-    """The last end time of a CSV log."""
-    with open(log, newline="", encoding="utf-8") as f:
-        r = csv.DictReader(f)
-        end = column(r.fieldnames, ["end", "endtime", "endtimestamp"])
-        return max(parse_time(row[end]) for row in r if row[end].strip())
-
-
 def held_out_period(log, weeks):
     starts = case_starts(log)
     t0 = min(starts.values())
@@ -141,6 +133,9 @@ def main():
     ap.add_argument("--keep", help="keep the scenario and the simulated logs in this folder")
     ap.add_argument("--peer", action="append", default=[], help="NAME=GLOB: simulated CSV logs of another tool")
     ap.add_argument("--json", help="write every figure to this file")
+    ap.add_argument("--arrivals-until", metavar="DATETIME",
+                    help="also run the warm model with no arrival from this time on (the end of the held-out "
+                         "cases' arrivals, when the log's process stopped taking cases)")
     a = ap.parse_args()
 
     cut, first, last, n_test = held_out_period(a.log, a.weeks)
@@ -151,15 +146,37 @@ def main():
         run([a.branchsim, "compare-logs", a.log, "--split-weeks", str(a.weeks), "--markov-baseline", str(a.runs), "--json"])
     )
 
-    end = log_end(a.log)
+    def stop_arrivals(text, until):
+        """Zero hourly rates from `until` on (hours counted from the scenario's start_date)."""
+        start = dt.datetime.fromisoformat(text.split('start_date = "', 1)[1][:10])
+        cut_h = int((until - start).total_seconds() // 3600)
+        out, day = [], None
+        for line in text.split("\n"):
+            if line.startswith("rates = ["):
+                day = 0
+            elif day is not None and line.startswith("]"):
+                day = None
+            elif day is not None:
+                cells = line.split(",")
+                for h in range(24):
+                    if day * 24 + h >= cut_h and h < len(cells) and "/h" in cells[h]:
+                        cells[h] = ' "0/h"' if h else '  "0/h"'
+                line = ",".join(cells)
+                day += 1
+            out.append(line)
+        return "\n".join(out)
 
-    def simulate(tag, monday=None):
-        """Runs the discovered model over the training and held-out periods, to the end of the
-        log (the held-out cases finish); `monday` moves t = 0 (empty start)."""
+    def simulate(tag, monday=None, until=None):
+        """Runs the discovered model over the training and held-out periods: arrivals until the
+        week of the last held-out first start (cases inside at the horizon finish); `monday`
+        moves t = 0 (empty start)."""
         scen = os.path.join(work, f"{tag}.toml")
         t0 = cut - dt.timedelta(weeks=a.weeks)
-        weeks = int(((end - (t0 - dt.timedelta(days=t0.weekday()))).total_seconds() / 86400 + 6.999) // 7) + 1
+        weeks = int(((last - (t0 - dt.timedelta(days=t0.weekday()))).total_seconds() / 86400 + 6.999) // 7)
         run([a.branchsim, "discover", a.log, "--first-weeks", str(a.weeks), "--weeks", str(weeks), "--no-report", "-q", "-o", scen])
+        if until is not None:
+            text = stop_arrivals(open(scen, encoding="utf-8").read(), until)
+            open(scen, "w", encoding="utf-8").write(text)
         if monday is not None:
             text = open(scen, encoding="utf-8").read()
             lines = [l for l in text.split("\n") if not l.startswith("start_date")]
@@ -188,6 +205,9 @@ def main():
         return {k: summary([r[k] for r in rows]) for k, _ in MEASURES}, cases
 
     results = {"discovered": measure(cold, "discovered"), "discovered, warm": measure(warm, "discovered_warm")}
+    if a.arrivals_until:
+        stopped = simulate("discovered_warm_stop", until=parse_time(a.arrivals_until))
+        results["discovered, warm, arrivals stop"] = measure(stopped, "discovered_warm_stop")
     for spec in a.peer:
         name, pattern = spec.split("=", 1)
         paths = sorted(glob.glob(pattern))
