@@ -55,20 +55,14 @@ def column(header, names):
     raise SystemExit(f"no column among {names} in {header}")
 
 
-def case_starts(path, arrival=False):
-    """First start of every case of a CSV log; with `arrival`, its first enable time when the
-    log has them (a simulator's log: the case arrived then, and may have queued before its
-    first start)."""
+def case_starts(path):
+    """First start of every case of a CSV log (real logs record no arrival: the held-out part
+    is chosen by first starts, and so are the simulated cases measured against it)."""
     first = {}
     with open(path, newline="", encoding="utf-8") as f:
         r = csv.DictReader(f)
         case = column(r.fieldnames, ["case", "caseid", "case:concept:name"])
         start = column(r.fieldnames, ["start", "starttime", "starttimestamp"])
-        if arrival:
-            try:
-                start = column(r.fieldnames, ["enabletime", "enable"])
-            except SystemExit:
-                pass
         for row in r:
             if not row[start].strip():
                 continue
