@@ -8,7 +8,7 @@
 //! the members idle at lunch are not the ones away). What it does show is how many members work
 //! at once when work is waiting: when an item that waited (start later than its enable time)
 //! is started, its pool was full until a member became free or came back, so the number of
-//! members busy right after that start is the number on duty. Those counts, per date and
+//! members busy right after that start (events in progress) is the number on duty. Those counts, per date and
 //! 5-minute bin of the day, give a capacity profile; a break is a stretch in which the profile
 //! is lower than on both sides within a few hours, on most of the dates with evidence.
 //!
@@ -98,9 +98,11 @@ pub fn infer(log: &EventLog, pools: &mut [Pool]) -> Vec<PoolBreaks> {
         }
     }
     points.sort_by(|a, b| a.t.total_cmp(&b.t).then(a.kind.cmp(&b.kind)));
-    let mut open = vec![0u32; log.resources.len()];
     let mut busy = vec![0u32; pools.len()];
-    // (pool, date, bin) → most members busy right after a waited start.
+    // (pool, date, bin) → most events in progress right after a waited start. Events, not
+    // distinct members: a visit interrupted at a closure is one event from its first start to
+    // its end, resumed by whichever member was free (an overlap on the member's record), and
+    // still occupies one member.
     let mut seen: HashMap<(usize, i64, usize), u32> = HashMap::new();
     let mut worked: Vec<std::collections::BTreeSet<i64>> = vec![Default::default(); pools.len()];
     for pt in &points {
@@ -108,18 +110,11 @@ pub fn infer(log: &EventLog, pools: &mut [Pool]) -> Vec<PoolBreaks> {
         if p == usize::MAX {
             continue;
         }
-        let m = pt.member as usize;
         if pt.kind == 0 {
-            open[m] = open[m].saturating_sub(1);
-            if open[m] == 0 {
-                busy[p] = busy[p].saturating_sub(1);
-            }
+            busy[p] = busy[p].saturating_sub(1);
             continue;
         }
-        if open[m] == 0 {
-            busy[p] += 1;
-        }
-        open[m] += 1;
+        busy[p] += 1;
         let date = time::day(pt.t);
         worked[p].insert(date);
         if pt.kind == 2 {
@@ -308,7 +303,12 @@ mod tests {
         // Ten on duty, six from 11:30 (no evidence until 11:40: members finishing), seven
         // 12:30-14:30.
         let mut ev = profile(
-            &[(at(8, 30), at(11, 30), 10), (at(11, 40), at(12, 30), 6), (at(12, 30), at(14, 30), 7), (at(14, 30), at(17, 30), 10)],
+            &[
+                (at(8, 30), at(11, 30), 10),
+                (at(11, 40), at(12, 30), 6),
+                (at(12, 30), at(14, 30), 7),
+                (at(14, 30), at(17, 30), 10),
+            ],
             20,
         );
         let b = from_profile(&mut ev, &open);
