@@ -321,6 +321,7 @@ fn loan_approval_round_trip() {
     let (rows, text, disc) = round_trip("loan_approval", 4, 5, "35d", "7d", 30);
     assert_service_means(&text, &disc, 0.1);
     assert_routing_and_families(&text, &disc);
+    assert_same_breaks(&text, &disc, "underwriter");
     assert_no_invented_breaks(&text, &disc);
     assert_all_within(&rows);
 }
@@ -348,6 +349,7 @@ fn omnichannel_round_trip() {
     let (rows, text, disc) = round_trip("omnichannel", 4, 2, "14d", "7d", 30);
     assert_service_means(&text, &disc, 0.1);
     assert_routing_and_families(&text, &disc);
+    assert_same_breaks(&text, &disc, "bo_clerk");
     assert_no_invented_breaks(&text, &disc);
     assert_all_within(&rows);
 }
