@@ -8,9 +8,13 @@
 //! the members idle at lunch are not the ones away). What it does show is how many members work
 //! at once when work is waiting: when an item that waited (start later than its enable time)
 //! is started, its pool was full until a member became free or came back, so the number of
-//! members busy right after that start (events in progress) is the number on duty. Those counts, per date and
-//! 5-minute bin of the day, give a capacity profile; a break is a stretch in which the profile
-//! is lower than on both sides within a few hours, on most of the dates with evidence.
+//! members busy right after that start (events in progress) is the number on duty. Those
+//! counts, per date and 5-minute bin of the day, give a capacity profile; a break is a stretch
+//! in which the profile (upper quartile over dates) is lower than on both sides within four
+//! hours: at least three dates in four with evidence there had fewer on duty.
+//!
+//! Memory: two 16-byte points per event with a resource while the profile is built (the sweep
+//! needs them in time order), then a count per pool, date and 5-minute bin.
 //!
 //! A break's start shows late in the log: members busy when it begins finish their work first,
 //! so nothing starts (no evidence) until fewer are busy than remain on duty. A stretch without
