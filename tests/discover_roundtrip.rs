@@ -21,7 +21,7 @@
 //! after a delay (`repeat_info` with the fitted delay, from enable times later than the previous
 //! end); service families and means, per customer type where they differ; timed batches (the
 //! credit committee at 15:00 on Tuesdays and Thursdays); staff schedules per half-hour (lunch
-//! cover, breaks, evening shifts) and calendars; preemption at closing (`suspend` rows);
+//! cover, evening shifts), staff breaks and calendars; preemption at closing (`suspend` rows);
 //! patience per type (censored MLE) and balking limits; priorities (from overtaking).
 //!
 //! What it approximates, because the log does not record it:
@@ -29,8 +29,10 @@
 //!   they come back as Poisson arrivals with the observed hourly rate;
 //! - triangular and uniform services: fitted by the closest offered family (means compared);
 //! - patience distributions: exponential (the censored MLE); the shipped ones are exponential;
-//! - breaks and staggered staff: as the most members seen working per half-hour, so changes
-//!   inside a half-hour are rounded to it.
+//! - staggered staff: as the most members seen working per half-hour, so changes inside a
+//!   half-hour are rounded to it. Breaks (fewer on duty at a time of day while work waits) are
+//!   stated as `breaks` to the 5 minutes; how they are split (three half-hours of four, or one
+//!   90-minute break of four) is not in the log, only who is away when, which is compared.
 
 mod common;
 
@@ -319,6 +321,8 @@ fn loan_approval_round_trip() {
     let (rows, text, disc) = round_trip("loan_approval", 4, 5, "35d", "7d", 30);
     assert_service_means(&text, &disc, 0.1);
     assert_routing_and_families(&text, &disc);
+    assert_same_breaks(&text, &disc, "underwriter");
+    assert_no_invented_breaks(&text, &disc);
     assert_all_within(&rows);
 }
 
@@ -327,6 +331,7 @@ fn downtown_branch_round_trip() {
     let (rows, text, disc) = round_trip("downtown_branch", 30, 1, "17h", "0min", 60);
     assert_service_means(&text, &disc, 0.1);
     assert_routing_and_families(&text, &disc);
+    assert_no_invented_breaks(&text, &disc);
     assert_all_within(&rows);
 }
 
@@ -335,6 +340,7 @@ fn smart_customer_service_round_trip() {
     let (rows, text, disc) = round_trip("smart_customer_service", 12, 1, "20h", "0min", 60);
     assert_service_means(&text, &disc, 0.1);
     assert_routing_and_families(&text, &disc);
+    assert_no_invented_breaks(&text, &disc);
     assert_all_within(&rows);
 }
 
@@ -343,21 +349,127 @@ fn omnichannel_round_trip() {
     let (rows, text, disc) = round_trip("omnichannel", 4, 2, "14d", "7d", 30);
     assert_service_means(&text, &disc, 0.1);
     assert_routing_and_families(&text, &disc);
+    assert_same_breaks(&text, &disc, "bo_clerk");
+    assert_no_invented_breaks(&text, &disc);
     assert_all_within(&rows);
 }
 
-/// Known gap: the 90th percentile of the cycle time comes out about 6% short (2,419 vs 2,589
-/// min); the means and the service level agree. The tail is made by files that wait over the
-/// staggered lunch breaks (11:30, 12:30, 13:30, one hour, 4/3/3 clerks), which the discovered
-/// half-hourly schedule rounds and which `breaks` would state exactly; it is printed, not
-/// asserted, until discovery emits breaks.
+/// The staggered lunch (11:30, 12:30, 13:30, one hour, 4/3/3 clerks) comes back as the same
+/// breaks. Twelve three-week periods: the tail of the cycle time (its 90th percentile) depends
+/// on the arrival profile per hour of the week, estimated per hour from one day per period;
+/// with four periods, logs of different seeds gave discovered p90s of 2,448 and 2,594 min
+/// against the original's 2,589 (simulation SE about 20 and 30): the estimation error was not
+/// small against the simulation noise. Twelve periods make it so (2,553 and 2,590).
 #[test]
 fn account_opening_rpa_round_trip() {
-    let (rows, text, disc) = round_trip("account_opening_rpa", 4, 3, "21d", "7d", 30);
+    let (rows, text, disc) = round_trip("account_opening_rpa", 12, 3, "21d", "7d", 30);
     assert_service_means(&text, &disc, 0.1);
     assert_routing_and_families(&text, &disc);
-    let asserted: Vec<Compared> = rows.into_iter().filter(|r| r.kpi != "cycle_time_p90").collect();
-    assert_all_within(&asserted);
+    assert_same_breaks(&text, &disc, "ops_clerk");
+    assert_no_invented_breaks(&text, &disc);
+    assert_all_within(&rows);
+}
+
+/// Members away per 5 minutes of the day under a resource's breaks: equal profiles simulate
+/// alike however the breaks are split (three half-hour breaks of four or one of 90 minutes).
+fn away_profile(breaks: &[branchsim::scenario::schema::BreakSpec]) -> Vec<u32> {
+    (0..288)
+        .map(|k| {
+            let m = k as f64 * 5.0 + 2.5;
+            breaks.iter().filter(|b| (m - b.start).rem_euclid(1440.0) < b.length).map(|b| b.staff).sum()
+        })
+        .collect()
+}
+
+/// The discovered resource `name` has breaks taking away the same staff at the same times as
+/// the original's, and a schedule (if any) that does not take them away a second time.
+fn assert_same_breaks(original: &str, discovered: &str, name: &str) {
+    let (o, d) = (loaded(original), loaded(discovered));
+    let find = |l: &branchsim::scenario::Loaded| {
+        l.baseline().scenario.resources.iter().find(|r| r.name.v == name).cloned().unwrap_or_else(|| panic!("{name}"))
+    };
+    let (or, dr) = (find(&o), find(&d));
+    assert!(!or.breaks.is_empty());
+    assert_eq!(away_profile(&dr.breaks), away_profile(&or.breaks), "{name}: {:?}\n{discovered}", dr.breaks);
+    assert!(
+        matches!(dr.staff, branchsim::scenario::schema::StaffSpec::Constant(_)),
+        "{name}: the schedule folds the breaks in again\n{discovered}"
+    );
+}
+
+/// Resources of the original with neither breaks nor a staff schedule (staff at full strength
+/// whenever open) have no breaks in the discovered scenario.
+fn assert_no_invented_breaks(original: &str, discovered: &str) {
+    let (o, d) = (loaded(original), loaded(discovered));
+    for r in &o.baseline().scenario.resources {
+        if !r.breaks.is_empty() || !matches!(r.staff, branchsim::scenario::schema::StaffSpec::Constant(_)) {
+            continue;
+        }
+        if let Some(dr) = d.baseline().scenario.resources.iter().find(|x| x.name.v == r.name.v) {
+            assert!(dr.breaks.is_empty(), "{}: invented breaks {:?}", r.name.v, dr.breaks);
+        }
+    }
+}
+
+/// A clerk pool loaded to the limit all day (work always waiting) with and without a staggered
+/// lunch: discovery states the lunch as breaks with the original's staff away per time of day,
+/// and invents none when there is none.
+#[test]
+fn breaks_are_found_and_not_invented() {
+    let text = |breaks: &str| {
+        format!(
+            r#"
+name = "lunch"
+time_unit = "min"
+horizon = "14d"
+seed = 5
+replications = 1
+
+[calendars.office]
+weekdays = "09:00-17:00"
+
+[[customers]]
+name = "c"
+kind = "case"
+first_step = "serve"
+
+[[arrivals]]
+customer = "c"
+calendar = "office"
+rate = "38/h"
+
+[[resources]]
+name = "clerk"
+staff = 8
+calendar = "office"
+{breaks}
+
+[[steps]]
+name = "serve"
+resource = "clerk"
+service = {{ dist = "exponential", mean = "12min" }}
+"#
+        )
+    };
+    let with = text(
+        r#"breaks = [{ start = "12:00", length = "30min", staff = 3 }, { start = "12:30", length = "1h", staff = 2 }]"#,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let log = long_log(dir.path(), &with, None, 1, 2);
+    let disc = discover(dir.path(), &log, 2, "14d", "0min", &with);
+    assert_same_breaks(&with, &disc, "clerk");
+    assert!(disc.contains("# breaks: fewer than 8 members on duty while work waited"), "{disc}");
+    let without = text("");
+    let dir = tempfile::tempdir().unwrap();
+    let log = long_log(dir.path(), &without, None, 1, 2);
+    let disc = discover(dir.path(), &log, 2, "14d", "0min", &without);
+    assert!(!disc.contains("breaks"), "{disc}");
+    assert_no_invented_breaks(&without, &disc);
+    let l = loaded(&disc);
+    assert!(
+        matches!(l.baseline().scenario.resources[0].staff, branchsim::scenario::schema::StaffSpec::Constant(8)),
+        "{disc}"
+    );
 }
 
 /// Two pools do the same work at different speeds (trainees take 40% longer): the discovered

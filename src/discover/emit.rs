@@ -150,6 +150,25 @@ fn hidden_comment(o: &mut String, h: &super::hidden_arrivals::Summary) {
     );
 }
 
+/// A pool's `breaks` line with its evidence (see `breaks`).
+fn breaks(b: &super::breaks::PoolBreaks) -> String {
+    let items: Vec<String> = b
+        .breaks
+        .iter()
+        .map(|x| format!("{{ start = {}, length = {}, staff = {} }}", q(&clock(x.start)), q(&dur(x.length)), x.staff))
+        .collect();
+    format!(
+        "breaks = [{}]\n# breaks: fewer than {} members on duty while work waited, on {} of the {} dates with waited work there ({} date × 5-minute bins; \
+         {} dates worked); the level is the upper quartile over dates per 5 minutes\n",
+        items.join(", "),
+        b.level,
+        b.dates_below,
+        b.dates_seen,
+        b.samples,
+        b.dates
+    )
+}
+
 fn names_of(d: &Discovery) -> &[String] {
     &d.log.activities.names
 }
@@ -383,6 +402,9 @@ pub fn scenario(d: &Discovery, schema: bool) -> String {
         }
         if !p.hours.iter().all(Vec::is_empty) {
             let _ = writeln!(o, "calendar = {}", q(&p.name));
+        }
+        if let Some(b) = d.breaks.get(pi).filter(|b| !b.breaks.is_empty()) {
+            o.push_str(&breaks(b));
         }
         let interrupted = p.members.iter().filter(|m| log.preempted.contains(m)).count();
         if interrupted > 0 {

@@ -3,13 +3,14 @@
 //!
 //! Reading (`csv_log`, `xes`) turns a file into an `EventLog` of interned names and compact
 //! events, counting messy data instead of failing on it; inference (`arrivals`, `process`,
-//! `pools`, `patience`, `fit`) derives each part of the model with its evidence; `emit`
+//! `pools`, `breaks`, `patience`, `fit`) derives each part of the model with its evidence; `emit`
 //! writes the scenario with that evidence as comments. `distance` implements the measures of
 //! the `log-distance-measures` Python package, against which `benches/logdist` checks it.
 
 pub mod arrivals;
 pub mod baseline;
 pub mod batch;
+pub mod breaks;
 pub mod columns;
 pub mod csv_log;
 pub mod distance;
@@ -85,6 +86,8 @@ pub struct Discovery {
     pub arrivals: arrivals::Arrivals,
     pub process: process::Process,
     pub pools: Vec<pools::Pool>,
+    /// Staff breaks per pool (same order as `pools`).
+    pub breaks: Vec<breaks::PoolBreaks>,
     pub patience: Option<patience::Patience>,
     /// Patience per customer type (types with abandonments).
     pub patience_by_type: std::collections::BTreeMap<u32, patience::Patience>,
@@ -101,10 +104,11 @@ pub struct Discovery {
 
 /// Infers the model from a log. `weeks`: simulated horizon; default the log's span.
 pub fn discover(mut log: log::EventLog, source: &Path, weeks: Option<u64>) -> Discovery {
-    let pools = pools::infer(&log);
+    let mut pools = pools::infer(&log);
     // Before anything reads arrivals: the first waits of a log without arrival times.
     let hidden = hidden_arrivals::infer(&mut log, &pools);
     let arrivals = arrivals::Arrivals::from_log(&log);
+    let breaks = breaks::infer(&log, &mut pools);
     let process = process::infer(&log, &pools::WorkClock::new(&log, &pools));
     let patience = patience::estimate(&log.patience);
     let patience_by_type = patience::by_type(&log.patience);
@@ -125,6 +129,7 @@ pub fn discover(mut log: log::EventLog, source: &Path, weeks: Option<u64>) -> Di
         arrivals,
         process,
         pools,
+        breaks,
         patience,
         patience_by_type,
         balks,

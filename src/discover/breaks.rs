@@ -1,0 +1,367 @@
+//! Staff breaks: recurring times of day at which fewer members of a pool work although work is
+//! waiting for them (lunch, coffee breaks), stated as the scenario's `breaks` rather than folded
+//! into the half-hourly staff schedule, which rounds a break to its half-hours and cannot tell a
+//! break from a quiet half-hour.
+//!
+//! Why capacity at waited starts. A log does not say who is on a break, and which member takes
+//! a file is the system's choice (a simulator gives it to the lowest-numbered free member, so
+//! the members idle at lunch are not the ones away). What it does show is how many members work
+//! at once when work is waiting: when an item that waited (start later than its enable time)
+//! is started, its pool was full until a member became free or came back, so the number of
+//! members busy right after that start (events in progress) is the number on duty. Those
+//! counts, per date and 5-minute bin of the day, give a capacity profile; a break is a stretch
+//! in which the profile (upper quartile over dates) is lower than on both sides within four
+//! hours: at least three dates in four with evidence there had fewer on duty.
+//!
+//! Memory: two 16-byte points per event with a resource while the profile is built (the sweep
+//! needs them in time order), then a count per pool, date and 5-minute bin.
+//!
+//! A break's start shows late in the log: members busy when it begins finish their work first,
+//! so nothing starts (no evidence) until fewer are busy than remain on duty. A stretch without
+//! evidence before a lower count is therefore read as part of the break: it began right after
+//! the last evidence of the full level. Its end shows at once (waiting work starts as members
+//! come back).
+//!
+//! Quiet pools (no waiting work) give no evidence, and a pool always at full strength gives
+//! the same count in every bin: neither yields a break.
+
+use std::collections::HashMap;
+
+use super::log::{EventLog, NONE};
+use super::pools::{Pool, SLOT, SLOTS};
+use super::time;
+
+/// Resolution of the capacity profile (minutes).
+pub const BIN: f64 = 5.0;
+const BINS: usize = 288;
+/// How far on either side a break looks for the level it dips below: staggered lunches span
+/// three hours; a longer dip is a split shift, which the staff schedule states.
+const REACH: usize = (4.0 * 60.0 / BIN) as usize;
+/// Shortest break stated: two bins, so that one odd bin is not a break.
+const MIN_BINS: usize = 2;
+/// Dates with evidence a bin needs before its count is used.
+const MIN_DATES: usize = 3;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Break {
+    /// Clock minutes after midnight.
+    pub start: f64,
+    pub length: f64,
+    /// Members away.
+    pub staff: u32,
+}
+
+/// The breaks of one pool with their evidence.
+#[derive(Clone, Debug, Default)]
+pub struct PoolBreaks {
+    pub breaks: Vec<Break>,
+    /// Members on duty around the breaks.
+    pub level: u32,
+    /// Dates on which the pool worked.
+    pub dates: usize,
+    /// Dates with waiting work started inside the breaks, and those on which fewer than
+    /// `level` members were then on duty.
+    pub dates_seen: usize,
+    pub dates_below: usize,
+    /// Date × 5-minute bins inside the breaks with a waited start.
+    pub samples: u64,
+}
+
+/// Per pool (same order as `pools`): its breaks, empty when the log shows none. Also lifts the
+/// pool's half-hourly schedule inside the breaks to the level before them, so that the breaks
+/// are not counted twice.
+pub fn infer(log: &EventLog, pools: &mut [Pool]) -> Vec<PoolBreaks> {
+    let mut pool_of = vec![usize::MAX; log.resources.len()];
+    for (i, p) in pools.iter().enumerate() {
+        for m in &p.members {
+            pool_of[*m as usize] = i;
+        }
+    }
+    // Start and end points of work, with the enable time of each event: the log's, else the
+    // previous end in the case (events are sorted by case and start).
+    struct Point {
+        t: f64,
+        member: u32,
+        /// 0: end; 1: start that did not wait; 2: start that waited.
+        kind: u8,
+    }
+    let mut points: Vec<Point> = Vec::new();
+    for case in log.by_case() {
+        let mut prev_end = f64::NAN;
+        for e in case {
+            let enable = if e.enable.is_nan() { prev_end } else { e.enable };
+            if !e.end.is_nan() {
+                prev_end = if prev_end.is_nan() { e.end } else { prev_end.max(e.end) };
+            }
+            if e.resource == NONE || e.end.is_nan() || e.end <= e.start {
+                continue;
+            }
+            let waited = enable.is_finite() && e.start - enable > 1e-3;
+            points.push(Point { t: e.start, member: e.resource, kind: if waited { 2 } else { 1 } });
+            points.push(Point { t: e.end, member: e.resource, kind: 0 });
+        }
+    }
+    points.sort_by(|a, b| a.t.total_cmp(&b.t).then(a.kind.cmp(&b.kind)));
+    let mut busy = vec![0u32; pools.len()];
+    // (pool, date, bin) → most events in progress right after a waited start. Events, not
+    // distinct members: a visit interrupted at a closure is one event from its first start to
+    // its end, resumed by whichever member was free (an overlap on the member's record), and
+    // still occupies one member.
+    let mut seen: HashMap<(usize, i64, usize), u32> = HashMap::new();
+    let mut worked: Vec<std::collections::BTreeSet<i64>> = vec![Default::default(); pools.len()];
+    for pt in &points {
+        let p = pool_of[pt.member as usize];
+        if p == usize::MAX {
+            continue;
+        }
+        if pt.kind == 0 {
+            busy[p] = busy[p].saturating_sub(1);
+            continue;
+        }
+        busy[p] += 1;
+        let date = time::day(pt.t);
+        worked[p].insert(date);
+        if pt.kind == 2 {
+            let bin = ((time::clock(pt.t) / BIN) as usize).min(BINS - 1);
+            let v = seen.entry((p, date, bin)).or_default();
+            *v = (*v).max(busy[p]);
+        }
+    }
+    drop(points);
+    let mut by_pool: Vec<Vec<Vec<(i64, u32)>>> = vec![vec![Vec::new(); BINS]; pools.len()];
+    for ((p, date, bin), v) in seen {
+        by_pool[p][bin].push((date, v));
+    }
+    let mut out = Vec::with_capacity(pools.len());
+    for (p, pool) in pools.iter_mut().enumerate() {
+        let mut found = from_profile(&mut by_pool[p], &open_bins(pool));
+        found.dates = worked[p].len();
+        lift_schedule(pool, &found.breaks);
+        out.push(found);
+    }
+    out
+}
+
+/// Bins inside the pool's hours on some weekday (all bins for a pool without a calendar);
+/// a break lies within one stretch of open bins.
+fn open_bins(pool: &Pool) -> [bool; BINS] {
+    let mut open = [pool.hours.iter().all(Vec::is_empty); BINS];
+    for (a, b) in pool.hours.iter().flatten() {
+        open[(*a / BIN) as usize..((*b / BIN) as usize).min(BINS)].fill(true);
+    }
+    open
+}
+
+/// Breaks from the per-bin evidence (date, members on duty) of one pool.
+fn from_profile(evidence: &mut [Vec<(i64, u32)>], open: &[bool; BINS]) -> PoolBreaks {
+    // The count on duty per bin: the upper quartile over dates, so that a bin reads low only
+    // when at least three dates in four with evidence were low.
+    let level: Vec<Option<u32>> = evidence
+        .iter_mut()
+        .map(|v| {
+            if v.len() < MIN_DATES {
+                return None;
+            }
+            v.sort_unstable_by_key(|x| x.1);
+            Some(v[(v.len() * 3).div_ceil(4) - 1].1)
+        })
+        .collect();
+    // Deficit per known bin: below the highest count within reach on both sides, in the same
+    // open stretch.
+    let mut deficit: Vec<Option<u32>> = vec![None; BINS];
+    let mut around: Vec<u32> = vec![0; BINS];
+    for k in 0..BINS {
+        let Some(c) = level[k] else { continue };
+        if !open[k] {
+            continue;
+        }
+        let side = |range: &mut dyn Iterator<Item = usize>| -> Option<u32> {
+            let mut best = None;
+            for j in range {
+                if !open[j] {
+                    break;
+                }
+                if let Some(x) = level[j] {
+                    best = Some(best.map_or(x, |b: u32| b.max(x)));
+                }
+            }
+            best
+        };
+        let left = side(&mut (k.saturating_sub(REACH)..k).rev());
+        let right = side(&mut (k + 1..(k + 1 + REACH).min(BINS)));
+        let l = match (left, right) {
+            (Some(a), Some(b)) => a.min(b),
+            _ => c,
+        };
+        deficit[k] = Some(l.saturating_sub(c));
+        around[k] = l.max(c);
+    }
+    // Bins without evidence take the deficit of the next bin with evidence in their stretch
+    // (see the module doc: a break's start shows late); at a stretch's end, none.
+    let mut filled = vec![0u32; BINS];
+    let mut next: Option<u32> = None;
+    for k in (0..BINS).rev() {
+        if !open[k] {
+            next = None;
+            continue;
+        }
+        if let Some(d) = deficit[k] {
+            next = Some(d);
+        }
+        filled[k] = next.unwrap_or(0);
+    }
+    // A dip is a run of bins with a deficit that contains evidence of it.
+    let mut out = PoolBreaks::default();
+    let mut dates_seen = std::collections::BTreeSet::new();
+    let mut dates_below = std::collections::BTreeSet::new();
+    let mut k = 0;
+    while k < BINS {
+        if filled[k] == 0 {
+            k += 1;
+            continue;
+        }
+        let s = k;
+        while k < BINS && filled[k] > 0 {
+            k += 1;
+        }
+        let bins = s..k;
+        if k - s < MIN_BINS || !bins.clone().any(|j| deficit[j].is_some_and(|d| d > 0)) {
+            continue;
+        }
+        let lvl = bins.clone().map(|j| around[j]).max().unwrap_or(0);
+        for j in bins.clone() {
+            for (date, v) in &evidence[j] {
+                dates_seen.insert(*date);
+                out.samples += 1;
+                if *v < lvl {
+                    dates_below.insert(*date);
+                }
+            }
+        }
+        out.level = out.level.max(lvl);
+        out.breaks.extend(staggered(&filled[bins], s));
+    }
+    out.dates_seen = dates_seen.len();
+    out.dates_below = dates_below.len();
+    out
+}
+
+/// Breaks of one dip (deficit per bin from bin `first`): a break per run of equal deficit, cut
+/// into pieces of the shortest run's length when every run is a multiple of it (staggered
+/// lunches: four away 11:30-12:30, three 12:30-13:30, three 13:30-14:30).
+fn staggered(deficit: &[u32], first: usize) -> Vec<Break> {
+    let mut runs: Vec<(usize, usize, u32)> = Vec::new();
+    for (i, d) in deficit.iter().enumerate() {
+        match runs.last_mut() {
+            Some((_, len, v)) if v == d => *len += 1,
+            _ => runs.push((first + i, 1, *d)),
+        }
+    }
+    let unit = runs.iter().map(|r| r.1).min().unwrap_or(1);
+    let cut = runs.len() > 1 && runs.iter().all(|r| r.1 % unit == 0);
+    let mut out = Vec::new();
+    for (s, len, d) in runs {
+        let piece = if cut { unit } else { len };
+        for k in (0..len).step_by(piece) {
+            out.push(Break { start: (s + k) as f64 * BIN, length: piece as f64 * BIN, staff: d });
+        }
+    }
+    out
+}
+
+/// Sets the half-hours a break touches to the schedule's level before the break: the break
+/// takes the staff away, the schedule must not as well.
+fn lift_schedule(pool: &mut Pool, breaks: &[Break]) {
+    for b in breaks {
+        let first = (b.start / SLOT) as usize;
+        let last = (((b.start + b.length) / SLOT).ceil() as usize).min(SLOTS);
+        let before = first.checked_sub(1).map_or(pool.members.len() as u32, |h| pool.staff_by_slot[h]);
+        for h in first..last {
+            pool.staff_by_slot[h] = pool.staff_by_slot[h].max(before);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn profile(levels: &[(usize, usize, u32)], dates: i64) -> Vec<Vec<(i64, u32)>> {
+        let mut ev = vec![Vec::new(); BINS];
+        for &(a, b, c) in levels {
+            for bin in ev.iter_mut().take(b).skip(a) {
+                *bin = (0..dates).map(|d| (d, c)).collect();
+            }
+        }
+        ev
+    }
+
+    const fn at(h: usize, m: usize) -> usize {
+        (h * 60 + m) / 5
+    }
+
+    #[test]
+    fn staggered_lunch_is_found_with_its_waves() {
+        let mut open = [false; BINS];
+        open[at(8, 30)..at(17, 30)].fill(true);
+        // Ten on duty, six from 11:30 (no evidence until 11:40: members finishing), seven
+        // 12:30-14:30.
+        let mut ev = profile(
+            &[
+                (at(8, 30), at(11, 30), 10),
+                (at(11, 40), at(12, 30), 6),
+                (at(12, 30), at(14, 30), 7),
+                (at(14, 30), at(17, 30), 10),
+            ],
+            20,
+        );
+        let b = from_profile(&mut ev, &open);
+        let want = [(690.0, 4), (750.0, 3), (810.0, 3)];
+        let got: Vec<(f64, u32)> = b.breaks.iter().map(|x| (x.start, x.staff)).collect();
+        assert_eq!(got, want);
+        assert!(b.breaks.iter().all(|x| x.length == 60.0), "{:?}", b.breaks);
+        assert_eq!(b.level, 10);
+        assert_eq!(b.dates_below, 20);
+    }
+
+    #[test]
+    fn constant_staff_and_closing_give_no_break() {
+        let mut open = [false; BINS];
+        open[at(8, 30)..at(17, 30)].fill(true);
+        // Fewer at opening (a short morning queue) and at the end of the day: not breaks.
+        let mut ev = profile(&[(at(8, 30), at(8, 40), 3), (at(8, 40), at(16, 0), 10), (at(16, 0), at(17, 30), 8)], 20);
+        assert!(from_profile(&mut ev, &open).breaks.is_empty());
+    }
+
+    #[test]
+    fn a_dip_on_a_minority_of_dates_is_no_break() {
+        let mut open = [false; BINS];
+        open[at(8, 0)..at(17, 0)].fill(true);
+        let mut ev = profile(&[(at(8, 0), at(17, 0), 5)], 12);
+        // Four dates in twelve with one member fewer at 12:00-13:00.
+        for bin in &mut ev[at(12, 0)..at(13, 0)] {
+            for (d, v) in bin.iter_mut() {
+                if *d < 4 {
+                    *v = 4;
+                }
+            }
+        }
+        assert!(from_profile(&mut ev, &open).breaks.is_empty());
+    }
+
+    #[test]
+    fn schedule_inside_a_break_is_lifted() {
+        let mut pool = Pool {
+            name: "p".into(),
+            members: (0..10).collect(),
+            activities: Default::default(),
+            hours: Default::default(),
+            busy: [[0.0; 24]; 7],
+            events: 0,
+            staff_by_slot: [10; SLOTS],
+        };
+        pool.staff_by_slot[24] = 6;
+        lift_schedule(&mut pool, &[Break { start: 690.0, length: 60.0, staff: 4 }]);
+        assert!(pool.staff_by_slot.iter().all(|s| *s == 10));
+    }
+}
