@@ -143,7 +143,7 @@ pub fn infer(log: &EventLog, clock: &WorkClock) -> Process {
         let ty = log.case_type[events[0].case as usize];
         *p.cases_by_type.entry(ty).or_default() += 1;
         *p.first.entry((ty, events[0].activity)).or_default() += 1;
-        let arrival = log.arrival(events);
+        let arrival = log.arrival(&events);
         let mut last_done = arrival;
         for (i, e) in events.iter().enumerate() {
             let s = &mut steps[e.activity as usize];
@@ -171,7 +171,7 @@ pub fn infer(log: &EventLog, clock: &WorkClock) -> Process {
             if !e.end.is_nan() {
                 last_done = last_done.max(e.end);
             }
-            let next = successor(events, i, &par);
+            let next = successor(&events, i, &par);
             let add = |r: &mut Routes| match next {
                 Some(n) => *r.next.entry(n).or_default() += 1,
                 None => r.ended += 1,
