@@ -23,6 +23,7 @@ pub mod pools;
 pub mod priority;
 pub mod process;
 pub mod report;
+pub mod sample;
 pub mod special;
 pub mod spill;
 pub mod speed;
