@@ -13,8 +13,8 @@ use std::cmp::Ordering;
 use std::io::BufReader;
 
 use super::log::{Event, Left};
-use super::time::Minutes;
 use super::spill::{self, Record, Sorted, Sorter, Spilled};
+use super::time::Minutes;
 
 /// Events held in memory before a sorted run goes to disk: 2¹⁷ events are 6 MB.
 pub const BUFFER_EVENTS: usize = 1 << 17;
@@ -22,7 +22,11 @@ pub const BUFFER_EVENTS: usize = 1 << 17;
 /// The buffer size: `BUFFER_EVENTS`, or `BRANCHSIM_DISCOVER_BUFFER` events when set (tests
 /// use a tiny buffer to run the spilling path on small logs).
 pub fn buffer_events() -> usize {
-    std::env::var("BRANCHSIM_DISCOVER_BUFFER").ok().and_then(|v| v.parse().ok()).filter(|&n| n > 0).unwrap_or(BUFFER_EVENTS)
+    std::env::var("BRANCHSIM_DISCOVER_BUFFER")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(BUFFER_EVENTS)
 }
 
 impl Record for Event {
@@ -94,13 +98,20 @@ pub struct Events {
 impl Default for Events {
     fn default() -> Self {
         let cap = buffer_events();
-        Events { state: State::Open(Sorter::new(cap)), cap, last: Vec::new(), unsorted: (0, Vec::new()), failed: RefCell::default() }
+        Events {
+            state: State::Open(Sorter::new(cap)),
+            cap,
+            last: Vec::new(),
+            unsorted: (0, Vec::new()),
+            failed: RefCell::default(),
+        }
     }
 }
 
 impl Clone for Events {
     fn clone(&self) -> Self {
-        let mut c = Events { cap: self.cap, last: self.last.clone(), unsorted: self.unsorted.clone(), ..Default::default() };
+        let mut c =
+            Events { cap: self.cap, last: self.last.clone(), unsorted: self.unsorted.clone(), ..Default::default() };
         c.state = match &self.state {
             State::Memory(v) => State::Memory(v.clone()),
             State::Open(_) | State::Disk(..) => {
@@ -336,7 +347,16 @@ mod tests {
     use super::*;
 
     fn ev(case: u32, start: f64, line: u32) -> Event {
-        Event { case, activity: line % 3, resource: 7, start, end: start + 1.0, enable: f64::NAN, left: Left::Balked, line }
+        Event {
+            case,
+            activity: line % 3,
+            resource: 7,
+            start,
+            end: start + 1.0,
+            enable: f64::NAN,
+            left: Left::Balked,
+            line,
+        }
     }
 
     fn key(e: &Event) -> (u32, u64, u64, u32, u32) {

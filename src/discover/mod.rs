@@ -25,8 +25,8 @@ pub mod process;
 pub mod report;
 pub mod sample;
 pub mod special;
-pub mod spill;
 pub mod speed;
+pub mod spill;
 pub mod time;
 pub mod xes;
 

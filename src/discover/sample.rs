@@ -15,6 +15,15 @@ use rand_xoshiro::rand_core::{Rng as _, SeedableRng};
 /// Values kept per sample.
 pub const CAP: usize = 1 << 16;
 
+/// The sample size: `CAP`, or `BRANCHSIM_DISCOVER_SAMPLE` values when set (the memory test
+/// uses a small one to fill the samples with logs that run quickly).
+pub fn cap() -> usize {
+    static CAP_SET: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CAP_SET.get_or_init(|| {
+        std::env::var("BRANCHSIM_DISCOVER_SAMPLE").ok().and_then(|v| v.parse().ok()).filter(|&n| n > 0).unwrap_or(CAP)
+    })
+}
+
 /// A uniform sample of at most `CAP` of the values pushed, and how many were pushed.
 #[derive(Clone, Debug)]
 pub struct Sample<T> {
@@ -26,7 +35,7 @@ pub struct Sample<T> {
 
 impl<T> Default for Sample<T> {
     fn default() -> Self {
-        Sample::with_cap(CAP)
+        Sample::with_cap(cap())
     }
 }
 
