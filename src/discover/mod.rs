@@ -65,6 +65,9 @@ pub fn read(path: &Path, format: Format, m: &Mapping) -> Result<log::EventLog, S
         Format::Tickets => csv_log::read_tickets(path, m)?,
         _ => csv_log::read_events(path, m)?,
     };
+    if let Some(e) = log.events.failure() {
+        return Err(format!("{}: {e}", path.display()));
+    }
     if log.events.is_empty() && log.patience.is_empty() {
         let mut msg =
             format!("{}: no usable event (each needs a case id, an activity and a readable time)", path.display());
