@@ -279,10 +279,10 @@ fn identical_logs_are_at_distance_zero_and_shifts_are_measured() {
     // The same log two hours later: every absolute measure moves by exactly 2 (hours), the
     // relative ones and the n-grams not at all.
     let mut later = log.clone();
-    for e in &mut later.events {
+    later.events.for_each_mut(|e| {
         e.start += 120.0;
         e.end += 120.0;
-    }
+    });
     let d: std::collections::BTreeMap<_, _> = distance::all(&log, &later).into_iter().collect();
     assert_eq!(d["absolute_event_distribution"], 2.0);
     assert_eq!(d["case_arrival_distribution"], 2.0);

@@ -212,6 +212,12 @@ pub fn discover(a: &DiscoverArgs) -> i32 {
         return EXIT_BAD_INPUT;
     }
     let d = discover::discover(log, &a.log, a.weeks);
+    // A large log is read back from temporary files in each pass: a failed read leaves the
+    // inference incomplete, so nothing is written.
+    if let Some(e) = d.log.events.failure() {
+        error(&format!("{}: {e}", a.log.display()));
+        return EXIT_BAD_INPUT;
+    }
     let dir = a.out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let schema = dir.join("../docs/scenario.schema.json").is_file();
     let text = discover::emit::scenario(&d, schema);

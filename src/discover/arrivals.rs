@@ -43,7 +43,7 @@ impl Arrivals {
         let mut first = vec![f64::INFINITY; log.cases.len()];
         let mut streams = std::collections::BTreeMap::<(u32, u32), [[u64; BINS]; 7]>::new();
         for ev in log.by_case() {
-            let t = log.arrival(ev);
+            let t = log.arrival(&ev);
             first[ev[0].case as usize] = t;
             let key = (log.case_type[ev[0].case as usize], ev[0].activity);
             let bin = ((time::clock(t) / 60.0) as usize).min(BINS - 1);

@@ -33,7 +33,11 @@ pub fn infer(log: &EventLog) -> Vec<Batch> {
         if e.resource != NONE {
             staffed[e.activity as usize] = true;
         }
-        if e.left == Left::No && !e.end.is_nan() {
+    }
+    // Only unstaffed activities are grouped: a map entry per distinct (start, end) of every
+    // staffed visit would hold memory in proportion to the log (issue #23).
+    for e in &log.events {
+        if e.left == Left::No && !e.end.is_nan() && !staffed[e.activity as usize] {
             *groups.entry(e.activity).or_default().entry((e.start.to_bits(), e.end.to_bits())).or_default() += 1;
         }
     }

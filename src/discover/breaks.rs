@@ -88,7 +88,7 @@ pub fn infer(log: &EventLog, pools: &mut [Pool]) -> Vec<PoolBreaks> {
     let mut points: Vec<Point> = Vec::new();
     for case in log.by_case() {
         let mut prev_end = f64::NAN;
-        for e in case {
+        for e in case.iter() {
             let enable = if e.enable.is_nan() { prev_end } else { e.enable };
             if !e.end.is_nan() {
                 prev_end = if prev_end.is_nan() { e.end } else { prev_end.max(e.end) };

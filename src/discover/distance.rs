@@ -42,7 +42,7 @@ pub fn wasserstein(u: &[f64], v: &[f64]) -> f64 {
     total
 }
 
-fn finished(log: &EventLog) -> impl Iterator<Item = &Event> + '_ {
+fn finished(log: &EventLog) -> impl Iterator<Item = Event> + '_ {
     log.events.iter().filter(|e| !e.end.is_nan())
 }
 
@@ -199,10 +199,10 @@ pub fn all(a: &EventLog, b: &EventLog) -> Vec<(&'static str, f64)> {
 pub fn split_at(log: &EventLog, weeks: u64) -> (EventLog, EventLog) {
     let (mut first, second) = split(log, weeks);
     let shift = weeks as f64 * 7.0 * 1440.0;
-    for e in &mut first.events {
+    first.events.for_each_mut(|e| {
         e.start -= shift;
         e.end -= shift;
-    }
+    });
     (first, second)
 }
 
@@ -220,7 +220,7 @@ pub fn split(log: &EventLog, weeks: u64) -> (EventLog, EventLog) {
         let name = &log.cases.names[evs[0].case as usize];
         let (target, shift) = if start < cut { (&mut first, cut - t0) } else { (&mut second, 0.0) };
         let c = target.case(name);
-        for e in evs {
+        for e in evs.iter() {
             target.events.push(Event { case: c, start: e.start + shift, end: e.end + shift, ..*e });
         }
     }

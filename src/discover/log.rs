@@ -1,8 +1,9 @@
 //! The in-memory form of a log after reading: interned names and compact events.
 //!
 //! Names (cases, activities, resources, customer types) are interned once, so an event is
-//! 40 bytes without allocations of its own: a log of 10⁶ events needs one growing vector,
-//! not 10⁶ strings. Inference then walks the events case by case.
+//! a fixed-size record without allocations of its own; the events are kept in bounded memory
+//! (`events::Events`: a buffer, spilled to sorted temporary files for large logs).
+//! Inference then walks the events case by case.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -113,6 +114,20 @@ impl Issues {
         }
     }
 
+    /// Adds `n` occurrences of which `lines` are the first examples.
+    pub fn add(&mut self, p: Problem, n: u64, lines: &[u64]) {
+        if n == 0 {
+            return;
+        }
+        let e = self.counts.entry(p).or_default();
+        e.0 += n;
+        for &l in lines {
+            if e.1.len() < 5 {
+                e.1.push(l);
+            }
+        }
+    }
+
     pub fn count(&self, p: Problem) -> u64 {
         self.counts.get(&p).map_or(0, |e| e.0)
     }
@@ -149,7 +164,7 @@ pub struct EventLog {
     /// Arrival time of each case when the log records it apart from the first event (ticket
     /// issue time); NaN otherwise.
     pub case_arrival: Vec<Minutes>,
-    pub events: Vec<Event>,
+    pub events: super::events::Events,
     pub issues: Issues,
     pub patience: Vec<PatienceObs>,
     /// Name of the case attribute giving the customer type, if any.
@@ -176,52 +191,51 @@ impl EventLog {
 
     /// Sorts the events by case, then start, then end, and counts rows that came out of order
     /// in their case; checks resource overlaps and unfinished cases. Called once after reading.
+    /// Each check is one pass over the sorted events, so none holds the events in memory.
     pub fn finish(&mut self) {
-        let mut last: Vec<Minutes> = vec![f64::NEG_INFINITY; self.cases.len()];
+        let (n, lines) = std::mem::take(&mut self.events.unsorted);
+        self.issues.add(Problem::UnsortedRow, n, &lines);
+        self.events.sort();
+        // Resource overlaps: by resource, then start (a stable sort of the events in order).
+        let mut by_res = super::spill::Sorter::new(super::events::buffer_events());
+        let mut flagged = NONE;
         for e in &self.events {
-            let c = e.case as usize;
-            if e.start < last[c] {
-                self.issues.note(Problem::UnsortedRow, u64::from(e.line));
-            }
-            last[c] = last[c].max(e.start);
-        }
-        self.events.sort_by(|a, b| {
-            a.case
-                .cmp(&b.case)
-                .then(a.start.total_cmp(&b.start))
-                .then(a.end.total_cmp(&b.end))
-                .then(a.line.cmp(&b.line))
-        });
-        let mut unfinished = vec![false; self.cases.len()];
-        for e in &self.events {
-            if e.end.is_nan() && !unfinished[e.case as usize] {
-                unfinished[e.case as usize] = true;
-                self.issues.note(Problem::UnfinishedCase, u64::from(e.line));
-            }
-        }
-        // Resource overlaps: by resource, then start.
-        let mut by_res: Vec<(u32, Minutes, Minutes, u32)> = self
-            .events
-            .iter()
-            .filter(|e| e.resource != NONE && !e.end.is_nan())
-            .map(|e| (e.resource, e.start, e.end, e.line))
-            .collect();
-        by_res.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
-        let mut prev: Option<(u32, Minutes)> = None;
-        for &(r, s, e, line) in &by_res {
-            match prev {
-                Some((pr, pend)) if pr == r && s < pend => {
-                    self.issues.note(Problem::ResourceOverlap, u64::from(line));
-                    prev = Some((r, pend.max(e)));
+            if e.end.is_nan() {
+                if flagged != e.case {
+                    flagged = e.case;
+                    self.issues.note(Problem::UnfinishedCase, u64::from(e.line));
                 }
-                _ => prev = Some((r, e)),
+            } else if e.resource != NONE {
+                by_res.push(Span { resource: e.resource, start: e.start, end: e.end, line: e.line });
             }
+        }
+        let mut prev: Option<(u32, Minutes)> = None;
+        let mut check = |s: Span| match prev {
+            Some((pr, pend)) if pr == s.resource && s.start < pend => {
+                self.issues.note(Problem::ResourceOverlap, u64::from(s.line));
+                prev = Some((s.resource, pend.max(s.end)));
+            }
+            _ => prev = Some((s.resource, s.end)),
+        };
+        match by_res.finish() {
+            Ok(super::spill::Sorted::Memory(v)) => v.into_iter().for_each(&mut check),
+            Ok(super::spill::Sorted::Merged(mut m)) => loop {
+                match m.next_record() {
+                    Ok(Some(s)) => check(s),
+                    Ok(None) => break,
+                    Err(e) => {
+                        self.events.fail(e);
+                        break;
+                    }
+                }
+            },
+            Err(e) => self.events.fail(e),
         }
     }
 
     /// The events of each case in order (after `finish`).
-    pub fn by_case(&self) -> impl Iterator<Item = &[Event]> + '_ {
-        self.events.chunk_by(|a, b| a.case == b.case)
+    pub fn by_case(&self) -> super::events::Cases<'_> {
+        self.events.by_case()
     }
 
     /// Arrival time of a case: the earliest of the recorded one (ticket issue time, or the
@@ -238,7 +252,7 @@ impl EventLog {
     pub fn span(&self) -> (Minutes, Minutes) {
         let mut lo = f64::INFINITY;
         let mut hi = f64::NEG_INFINITY;
-        for e in &self.events {
+        for e in self.events.iter() {
             lo = lo.min(e.start);
             hi = hi.max(if e.end.is_nan() { e.start } else { e.end });
         }
@@ -248,5 +262,39 @@ impl EventLog {
     pub fn describe_span(&self) -> String {
         let (a, b) = self.span();
         format!("{} to {}", time::label(a), time::label(b))
+    }
+}
+
+/// A finished event of a resource, for the overlap check.
+#[derive(Clone, Copy)]
+struct Span {
+    resource: u32,
+    start: Minutes,
+    end: Minutes,
+    line: u32,
+}
+
+impl super::spill::Record for Span {
+    const SIZE: usize = 24;
+
+    fn write(&self, o: &mut [u8]) {
+        o[0..4].copy_from_slice(&self.resource.to_le_bytes());
+        o[4..12].copy_from_slice(&self.start.to_bits().to_le_bytes());
+        o[12..20].copy_from_slice(&self.end.to_bits().to_le_bytes());
+        o[20..24].copy_from_slice(&self.line.to_le_bytes());
+    }
+
+    fn read(b: &[u8]) -> Self {
+        let f = |i: usize| f64::from_bits(u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes")));
+        Span {
+            resource: u32::from_le_bytes(b[0..4].try_into().expect("4 bytes")),
+            start: f(4),
+            end: f(12),
+            line: u32::from_le_bytes(b[20..24].try_into().expect("4 bytes")),
+        }
+    }
+
+    fn order(&self, o: &Self) -> std::cmp::Ordering {
+        self.resource.cmp(&o.resource).then(self.start.total_cmp(&o.start))
     }
 }

@@ -15,6 +15,7 @@ pub mod columns;
 pub mod csv_log;
 pub mod distance;
 pub mod emit;
+pub mod events;
 pub mod fit;
 pub mod hidden_arrivals;
 pub mod log;
@@ -25,8 +26,10 @@ pub mod priority;
 pub mod process;
 pub mod report;
 pub mod resumed;
+pub mod sample;
 pub mod special;
 pub mod speed;
+pub mod spill;
 pub mod time;
 pub mod xes;
 
@@ -65,6 +68,9 @@ pub fn read(path: &Path, format: Format, m: &Mapping) -> Result<log::EventLog, S
         Format::Tickets => csv_log::read_tickets(path, m)?,
         _ => csv_log::read_events(path, m)?,
     };
+    if let Some(e) = log.events.failure() {
+        return Err(format!("{}: {e}", path.display()));
+    }
     if log.events.is_empty() && log.patience.is_empty() {
         let mut msg =
             format!("{}: no usable event (each needs a case id, an activity and a readable time)", path.display());

@@ -78,7 +78,7 @@ pub fn infer(log: &EventLog) -> Parallel {
     let mut present: Vec<u32> = Vec::new();
     for (ci, events) in log.by_case().enumerate() {
         present.clear();
-        for e in events {
+        for e in events.iter() {
             if seen[e.activity as usize] != ci as u32 {
                 seen[e.activity as usize] = ci as u32;
                 present.push(e.activity);

@@ -20,6 +20,7 @@ use super::fit::{Fit, fit};
 use super::log::{Event, EventLog, Left, NONE};
 use super::parallel::{self, Parallel};
 use super::pools::WorkClock;
+use super::sample::Sample;
 use super::speed::{self, Speed};
 
 #[derive(Clone, Debug, Default)]
@@ -121,9 +122,9 @@ pub fn infer(log: &EventLog, clock: &WorkClock) -> Process {
     let na = log.activities.len();
     let par = parallel::infer(log);
     // (working time, pool, type) of each finished visit, per activity.
-    let mut durations: Vec<Vec<(f64, usize, u32)>> = vec![Vec::new(); na];
+    let mut durations: Vec<Sample<(f64, usize, u32)>> = vec![Sample::default(); na];
     // (from, to) → (transitions, delays)
-    let mut gaps: BTreeMap<(u32, u32), (u64, Vec<f64>)> = BTreeMap::new();
+    let mut gaps: BTreeMap<(u32, u32), (u64, Sample<f64>)> = BTreeMap::new();
     let mut steps: Vec<StepFacts> = (0..na)
         .map(|a| StepFacts {
             activity: a as u32,
@@ -143,7 +144,7 @@ pub fn infer(log: &EventLog, clock: &WorkClock) -> Process {
         let ty = log.case_type[events[0].case as usize];
         *p.cases_by_type.entry(ty).or_default() += 1;
         *p.first.entry((ty, events[0].activity)).or_default() += 1;
-        let arrival = log.arrival(events);
+        let arrival = log.arrival(&events);
         let mut last_done = arrival;
         for (i, e) in events.iter().enumerate() {
             let s = &mut steps[e.activity as usize];
@@ -171,7 +172,7 @@ pub fn infer(log: &EventLog, clock: &WorkClock) -> Process {
             if !e.end.is_nan() {
                 last_done = last_done.max(e.end);
             }
-            let next = successor(events, i, &par);
+            let next = successor(&events, i, &par);
             let add = |r: &mut Routes| match next {
                 Some(n) => *r.next.entry(n).or_default() += 1,
                 None => r.ended += 1,
@@ -209,15 +210,15 @@ pub fn infer(log: &EventLog, clock: &WorkClock) -> Process {
     // Delayed transitions: most of them delayed (a queue never delays a transition, the log's
     // enable time is the queue entry), at least 5.
     for ((from, to), (n, ds)) in gaps {
-        if ds.len() < 5 || (ds.len() as f64) < 0.9 * n as f64 {
+        if ds.seen() < 5 || (ds.seen() as f64) < 0.9 * n as f64 {
             continue;
         }
         let s = &mut steps[from as usize];
-        if s.delayed.as_ref().is_some_and(|d| d.delayed >= ds.len() as u64) {
+        if s.delayed.as_ref().is_some_and(|d| d.delayed >= ds.seen()) {
             continue;
         }
         if let Some(f) = fit(&ds) {
-            s.delayed = Some(Delayed { to, transitions: n, delayed: ds.len() as u64, fit: f });
+            s.delayed = Some(Delayed { to, transitions: n, delayed: ds.seen(), fit: f });
         }
     }
     p.steps = steps;

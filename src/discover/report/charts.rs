@@ -200,7 +200,11 @@ impl<'a> Durations<'a> {
              the 99th percentile) with the count per bin the fitted {} distribution expects (line). \
              Right: Q–Q plot, observed quantiles against the fitted distribution's; points on \
              the diagonal mean the fit holds there.",
-            self.e.values.len(),
+            if self.e.seen > self.e.values.len() as u64 {
+                format!("{} (a uniform sample of the {})", self.e.values.len(), self.e.seen)
+            } else {
+                self.e.values.len().to_string()
+            },
             self.e.fit.family.name()
         )
     }

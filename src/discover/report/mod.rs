@@ -23,6 +23,7 @@ use super::Discovery;
 use super::fit::Fit;
 use super::log::NONE;
 use super::pools::WorkClock;
+use super::sample::Sample;
 use crate::report::charts::{Rendered, Stamp, file_part, fonts, render};
 use crate::report::files;
 
@@ -42,17 +43,21 @@ pub fn default_dir(scenario: &Path) -> PathBuf {
 pub struct ActivityEvidence<'a> {
     pub name: &'a str,
     pub fit: &'a Fit,
-    /// Working times (minutes, ≥ 0, zero-length included), sorted.
+    /// Working times (minutes, ≥ 0, zero-length included), sorted: all of them, or a uniform
+    /// sample of `sample::CAP` for a step visited more often (see `sample`).
     pub values: Vec<f64>,
+    /// Working times observed in all (more than `values.len()` when sampled).
+    pub seen: u64,
 }
 
 /// Working time of every finished event per activity, as `process::infer` measures it
 /// (end − start less the closed hours of the resource's calendar). Recomputed here rather
-/// than kept in `Discovery`, which holds only counts (memory linear in activities, not events).
-pub fn working_times(d: &Discovery) -> Vec<Vec<f64>> {
+/// than kept in `Discovery`, which holds only counts (memory linear in activities, not events);
+/// a bounded sample per activity, with the number observed.
+pub fn working_times(d: &Discovery) -> Vec<(Vec<f64>, u64)> {
     let log = &d.log;
     let clock = WorkClock::new(log, &d.pools);
-    let mut out = vec![Vec::new(); log.activities.len()];
+    let mut out: Vec<Sample<f64>> = vec![Sample::default(); log.activities.len()];
     for e in &log.events {
         if e.end.is_nan() {
             continue;
@@ -62,10 +67,14 @@ pub fn working_times(d: &Discovery) -> Vec<Vec<f64>> {
             out[e.activity as usize].push(w);
         }
     }
-    for v in &mut out {
-        v.sort_by(f64::total_cmp);
-    }
-    out
+    out.into_iter()
+        .map(|s| {
+            let seen = s.seen();
+            let mut v = s.to_vec();
+            v.sort_by(f64::total_cmp);
+            (v, seen)
+        })
+        .collect()
 }
 
 /// The activities with a fit, in the scenario's step order.
@@ -79,7 +88,8 @@ pub fn evidence(d: &Discovery) -> Vec<ActivityEvidence<'_>> {
             Some(ActivityEvidence {
                 name: &d.log.activities.names[s.activity as usize],
                 fit,
-                values: std::mem::take(&mut times[s.activity as usize]),
+                values: std::mem::take(&mut times[s.activity as usize].0),
+                seen: times[s.activity as usize].1,
             })
         })
         .collect()
