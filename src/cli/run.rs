@@ -378,7 +378,12 @@ type Book = Result<xlsx::Book, rust_xlsxwriter::XlsxError>;
 /// `simulate`; with `book`, also fills results.xlsx's Replications sheet as the replications
 /// are folded (see `report::xlsx::Book`), unless there are precision targets (their
 /// replications come in several passes, not in the sheet's order).
-fn simulate_inner(loaded: &Loaded, a: &RunArgs, out: Option<&Path>, book: bool) -> Result<(RunOutput, Option<Book>), Fail> {
+fn simulate_inner(
+    loaded: &Loaded,
+    a: &RunArgs,
+    out: Option<&Path>,
+    book: bool,
+) -> Result<(RunOutput, Option<Book>), Fail> {
     check_plan(loaded, a, out)?;
     let Plan { seed, replications: reps, jobs, precision, opts } = plan(loaded, a)?;
     let pool = build_pool(a.threads)?;

@@ -85,7 +85,10 @@ pub struct Book {
 impl Book {
     /// An empty workbook for `variants`, (name, KPI catalogue) in the order their rows will
     /// come.
-    pub fn new(variants: &[(&str, &[kpi::KpiId])], time_unit: crate::scenario::units::TimeUnit) -> Result<Book, XlsxError> {
+    pub fn new(
+        variants: &[(&str, &[kpi::KpiId])],
+        time_unit: crate::scenario::units::TimeUnit,
+    ) -> Result<Book, XlsxError> {
         let bold = Format::new().set_bold();
         let tu = time_unit.label();
         // Wide: one row per variant × replication, one column per KPI (the union of the
