@@ -3,8 +3,10 @@
 # --replications 1000` on 1 and on 2 threads, against the machine's own ceiling, two
 # independent 1-thread processes run at the same time.
 #
-#   benches/scaling.sh [BRANCHSIM] [--runs K] [--reps N] [--threads T] [-- EXTRA RUN FLAGS]
+#   benches/scaling.sh [BRANCHSIM] [--runs K] [--reps N] [--threads T] [--scenario FILE]
+#                      [-- EXTRA RUN FLAGS]
 #
+# --scenario runs another file (e.g. `--scenario scenarios/regional.toml --reps 200`).
 # BRANCHSIM defaults to target/release/branchsim (built when missing). Each of the K rounds
 # (default 5) runs, in turn: 1 thread; T threads (default 2); T one-thread processes at once.
 # Printed per configuration: the fastest and the median wall time, and the median CPU time
@@ -21,12 +23,14 @@ bin=target/release/branchsim
 runs=5
 reps=1000
 threads=2
+scenario=scenarios/downtown_branch.toml
 extra=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --runs) runs=$2; shift 2 ;;
     --reps) reps=$2; shift 2 ;;
     --threads) threads=$2; shift 2 ;;
+    --scenario) scenario=$2; shift 2 ;;
     --) shift; extra=("$@"); break ;;
     -*) echo "unknown option $1" >&2; exit 2 ;;
     *) bin=$1; shift ;;
@@ -36,7 +40,7 @@ if [ ! -x "$bin" ]; then
   [ "$bin" = target/release/branchsim ] || { echo "no binary at $bin" >&2; exit 2; }
   cargo build --release --bin branchsim
 fi
-scenario=scenarios/downtown_branch.toml
+[ -f "$scenario" ] || { echo "no scenario file $scenario" >&2; exit 2; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 

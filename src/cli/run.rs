@@ -8,7 +8,7 @@ use super::{EXIT_BAD_INPUT, EXIT_OK, RunArgs, error, signals};
 use crate::engine::Stop;
 use crate::experiment::{self, Control, Halt, Job, Precision, VariantResult};
 use crate::report::results::CompareOptions;
-use crate::report::{Results, charts, csv_out, files, table};
+use crate::report::{Results, charts, csv_out, files, table, xlsx};
 use crate::scenario::{self, Loaded, units};
 use crate::stats::mser;
 
@@ -163,7 +163,7 @@ pub fn run(a: &RunArgs) -> i32 {
             return EXIT_BAD_INPUT;
         }
     };
-    let out = match simulate(&loaded, a, Some(&dir)) {
+    let (out, book) = match simulate_inner(&loaded, a, Some(&dir), true) {
         Ok(o) => o,
         Err(f) => return f.report(Some(&dir)),
     };
@@ -183,26 +183,13 @@ pub fn run(a: &RunArgs) -> i32 {
             return EXIT_BAD_INPUT;
         }
     };
-    // The data files and the charts are independent: they are rendered side by side on as
-    // many threads as the simulation had (serial, they were a fifth of a run's time).
+    // Every output file is rendered on as many threads as the simulation had (see
+    // `stage_outputs`), and synced before anything is published.
     let staged = build_pool(a.threads).and_then(|pool| {
-        pool.install(|| {
-            let (files, charts) = rayon::join(
-                || write_outputs(&out, &stage).map_err(|e| e.to_string()),
-                || {
-                    if a.no_charts {
-                        // Charts of an earlier run would describe other results.
-                        stage.remove("charts");
-                        stage.remove("report.html");
-                        return Ok(());
-                    }
-                    charts::stage_charts_and_report(&out.results, &stage, a.font.as_deref())
-                },
-            );
-            files.and(charts)
-        })
+        let charts = (!a.no_charts).then_some(a.font.as_deref());
+        pool.install(|| stage_outputs(&out, book, &stage, charts))
     });
-    if let Err(e) = staged {
+    if let Err(e) = staged.and_then(|()| stage.synced().map_err(|e| e.to_string())) {
         error(&format!(
             "cannot write the results: {e}; nothing was written, earlier results in {} are unchanged",
             dir.display()
@@ -382,6 +369,21 @@ pub fn check_plan(loaded: &Loaded, a: &RunArgs, out: Option<&Path>) -> Result<()
 /// `out`: the folder the run will write (its free space and the disk budget are checked);
 /// `None` for commands that write no replication rows (`check`, `record`).
 pub fn simulate(loaded: &Loaded, a: &RunArgs, out: Option<&Path>) -> Result<RunOutput, Fail> {
+    simulate_inner(loaded, a, out, false).map(|(o, _)| o)
+}
+
+/// results.xlsx's Replications sheet, filled while the replications were folded.
+type Book = Result<xlsx::Book, rust_xlsxwriter::XlsxError>;
+
+/// `simulate`; with `book`, also fills results.xlsx's Replications sheet as the replications
+/// are folded (see `report::xlsx::Book`), unless there are precision targets (their
+/// replications come in several passes, not in the sheet's order).
+fn simulate_inner(
+    loaded: &Loaded,
+    a: &RunArgs,
+    out: Option<&Path>,
+    book: bool,
+) -> Result<(RunOutput, Option<Book>), Fail> {
     check_plan(loaded, a, out)?;
     let Plan { seed, replications: reps, jobs, precision, opts } = plan(loaded, a)?;
     let pool = build_pool(a.threads)?;
@@ -396,14 +398,37 @@ pub fn simulate(loaded: &Loaded, a: &RunArgs, out: Option<&Path>) -> Result<RunO
         }
     };
     let ctl = Control { cancel: &signals::cancelled, stop_on_cap: true };
-    let ran = pool.install(|| experiment::run_ctl(&jobs, seed, reps, precision.as_ref(), &tick, &ctl));
+    let mut sheet: Option<Book> = None;
+    if book && precision.is_none() {
+        let catalogues: Vec<Vec<crate::kpi::KpiId>> = jobs.iter().map(|j| crate::kpi::catalogue(j.model)).collect();
+        let list: Vec<(&str, &[crate::kpi::KpiId])> =
+            jobs.iter().zip(&catalogues).map(|(j, c)| (j.name, c.as_slice())).collect();
+        sheet = Some(xlsx::Book::new(&list, loaded.baseline().model.time_unit));
+    }
+    let ran = pool.install(|| match sheet.as_mut() {
+        Some(sheet) => {
+            // The first error is kept and reported when the workbook is written.
+            let mut row = |j: usize, v: &VariantResult| {
+                let Some(values) = v.rows.last() else { return };
+                let failed = match sheet.as_mut() {
+                    Ok(s) => s.add_row(j, values).err(),
+                    Err(_) => None,
+                };
+                if let Some(e) = failed {
+                    *sheet = Err(e);
+                }
+            };
+            experiment::run_ctl_folding(&jobs, seed, reps, &tick, &ctl, &mut row).map(|v| (v, None))
+        }
+        None => experiment::run_ctl(&jobs, seed, reps, precision.as_ref(), &tick, &ctl),
+    });
     if let Some(b) = bar {
         b.finish_and_clear();
     }
     let (variants, outcome) = ran.map_err(|h| halted(h, &loaded.warnings))?;
     let results = Results::build(loaded, seed, &variants, outcome.as_ref(), &opts);
     let dir = output_dir(&a.out, loaded);
-    Ok(RunOutput { results, variants, dir })
+    Ok((RunOutput { results, variants, dir }, sheet))
 }
 
 pub fn progress_bar(total: u64, quiet: bool) -> Option<ProgressBar> {
@@ -443,38 +468,88 @@ pub fn work<'a>(jobs: &[Job<'a>], replications: u64, writes_rows: bool) -> super
 }
 
 /// Stages summary.json and the CSV files (compare.csv is removed when there is nothing to
-/// compare).
+/// compare), side by side on the pool's threads.
 pub fn write_outputs(out: &RunOutput, stage: &files::Stage) -> std::io::Result<()> {
-    use rayon::prelude::*;
+    let (book, (rows, small)) = rayon::join(
+        || stage_workbook(out, None, stage),
+        || rayon::join(|| stage_rows(out, stage), || stage_small(out, stage)),
+    );
+    book.and(rows).and(small)
+}
+
+/// Stages every file of a run: the data files of `write_outputs` and, when `charts` is
+/// `Some(font)`, the charts and report.html (when `None`, those of an earlier run are removed:
+/// they would describe other results). `book`: the workbook's Replications sheet, when it was
+/// filled during the simulation.
+///
+/// Why this order: the workbook is the longest chain of work after the simulation (its cells,
+/// then each sheet's XML, then one deflate stream per sheet, one after another inside
+/// rust_xlsxwriter: about a fifth of a 1,000-replication run, all on one thread), so it starts
+/// first, on this thread, and replications.csv, the charts and the small files fill the other
+/// threads meanwhile. Started after them, as before, it ran alone at the end while the other
+/// core idled.
+pub fn stage_outputs(
+    out: &RunOutput,
+    book: Option<Book>,
+    stage: &files::Stage,
+    charts: Option<Option<&Path>>,
+) -> Result<(), String> {
+    let io = |e: std::io::Error| e.to_string();
+    let (book, (rows, (small, drawn))) = rayon::join(
+        || stage_workbook(out, book, stage).map_err(io),
+        || {
+            rayon::join(
+                || stage_rows(out, stage).map_err(io),
+                || {
+                    rayon::join(
+                        || stage_small(out, stage).map_err(io),
+                        || match charts {
+                            Some(font) => charts::stage_charts_and_report(&out.results, stage, font),
+                            None => {
+                                stage.remove("charts");
+                                stage.remove("report.html");
+                                Ok(())
+                            }
+                        },
+                    )
+                },
+            )
+        },
+    );
+    book.and(rows).and(small).and(drawn)
+}
+
+/// results.xlsx, finishing `book` when the simulation filled its Replications sheet.
+fn stage_workbook(out: &RunOutput, book: Option<Book>, stage: &files::Stage) -> std::io::Result<()> {
+    let bytes = match book {
+        Some(b) => b.and_then(|b| b.finish(&out.results)),
+        None => xlsx::workbook(&out.results, &out.variants),
+    };
+    stage.write("results.xlsx", &bytes.map_err(std::io::Error::other)?)
+}
+
+/// replications.csv, streamed.
+fn stage_rows(out: &RunOutput, stage: &files::Stage) -> std::io::Result<()> {
     let r = &out.results;
     let prov = csv_out::Provenance::of(r);
-    // Written side by side on the pool's threads: the replications table (streamed) and the
-    // workbook take most of the time, the other files little.
-    type Part<'a> = &'a (dyn Fn() -> std::io::Result<()> + Sync);
-    let parts: [Part<'_>; 3] = [
-        &|| {
-            stage.write_with("replications.csv", |w| {
-                csv_out::write_replications_csv(w, &out.variants, r.scenario.time_unit, &prov)
-            })
-        },
-        &|| {
-            let book = crate::report::xlsx::workbook(r, &out.variants).map_err(std::io::Error::other)?;
-            stage.write("results.xlsx", &book)
-        },
-        &|| {
-            stage.write("summary.json", r.to_json().as_bytes())?;
-            stage.write("kpis.csv", &csv_out::kpis_csv(r))?;
-            stage.write("timeseries.csv", &csv_out::timeseries_csv(r))?;
-            match csv_out::compare_csv(r) {
-                Some(c) => stage.write("compare.csv", &c),
-                None => {
-                    stage.remove("compare.csv");
-                    Ok(())
-                }
-            }
-        },
-    ];
-    parts.par_iter().map(|part| part()).collect()
+    stage.write_with("replications.csv", |w| {
+        csv_out::write_replications_csv(w, &out.variants, r.scenario.time_unit, &prov)
+    })
+}
+
+/// summary.json, kpis.csv, timeseries.csv and compare.csv.
+fn stage_small(out: &RunOutput, stage: &files::Stage) -> std::io::Result<()> {
+    let r = &out.results;
+    stage.write("summary.json", r.to_json().as_bytes())?;
+    stage.write("kpis.csv", &csv_out::kpis_csv(r))?;
+    stage.write("timeseries.csv", &csv_out::timeseries_csv(r))?;
+    match csv_out::compare_csv(r) {
+        Some(c) => stage.write("compare.csv", &c),
+        None => {
+            stage.remove("compare.csv");
+            Ok(())
+        }
+    }
 }
 
 fn print_summary(out: &RunOutput, a: &RunArgs) {

@@ -81,8 +81,14 @@ pub fn run_range_ctl(
     progress: &(dyn Fn(u64) + Sync),
     ctl: &Control<'_>,
 ) -> Result<(), Halt> {
-    run_jobs_range(&[model], seed, from, to, std::slice::from_mut(acc), progress, ctl)
+    run_jobs_range(&[model], seed, from..to, std::slice::from_mut(acc), progress, ctl, &mut |_, _| {})
 }
+
+/// Told each replication as soon as it is folded, in fold order: the index of its job and the
+/// job's results so far (the new replication's KPIs are the last of `rows`). It runs on the
+/// thread that folds, while the other threads simulate: work that needs only the replication
+/// rows (`report::xlsx::Book`) is done there instead of after the last replication.
+pub type OnFold<'a> = dyn FnMut(usize, &VariantResult) + Send + 'a;
 
 /// Runs replications `from..to` of every model and folds them into the matching `accs` in
 /// replication order. All (model, replication) pairs form one parallel loop (see `ordered`):
@@ -90,15 +96,16 @@ pub fn run_range_ctl(
 fn run_jobs_range(
     models: &[&Model],
     seed: u64,
-    from: u64,
-    to: u64,
+    reps: std::ops::Range<u64>,
     accs: &mut [VariantResult],
     progress: &(dyn Fn(u64) + Sync),
     ctl: &Control<'_>,
+    on_fold: &mut OnFold<'_>,
 ) -> Result<(), Halt> {
     use std::sync::Mutex;
     use std::sync::atomic::{AtomicBool, Ordering};
     debug_assert_eq!(models.len(), accs.len());
+    let std::ops::Range { start: from, end: to } = reps;
     if from >= to {
         return Ok(());
     }
@@ -148,7 +155,9 @@ fn run_jobs_range(
         Some(r)
     };
     let fold = |k: u64, r: ReplicationResult| {
-        accs[split(k).0].add(r);
+        let j = split(k).0;
+        accs[j].add(r);
+        on_fold(j, &accs[j]);
         progress(1);
         true
     };
@@ -198,6 +207,21 @@ pub fn run_ctl(
     }
 }
 
+/// `run_ctl` without precision targets, telling `on_fold` each replication as it is folded:
+/// job by job, each in replication order (one pass over all replications).
+pub fn run_ctl_folding(
+    jobs: &[Job<'_>],
+    seed: u64,
+    replications: u64,
+    progress: &(dyn Fn(u64) + Sync),
+    ctl: &Control<'_>,
+    on_fold: &mut OnFold<'_>,
+) -> Result<Vec<VariantResult>, Halt> {
+    let mut accs = new_accs(jobs, 0);
+    run_jobs_range(&job_models(jobs), seed, 0..replications, &mut accs, progress, ctl, on_fold)?;
+    Ok(accs)
+}
+
 type Ran = (Vec<VariantResult>, Option<precision::Outcome>, Option<Halt>);
 
 fn run_inner(
@@ -215,7 +239,7 @@ fn run_inner(
         Some(p) => replications.min(p.max_replications),
         None => replications,
     };
-    if let Err(h) = run_jobs_range(&models, seed, done, target, &mut accs, progress, ctl) {
+    if let Err(h) = run_jobs_range(&models, seed, done..target, &mut accs, progress, ctl, &mut |_, _| {}) {
         return (accs, None, Some(h));
     }
     done = target;
@@ -228,7 +252,7 @@ fn run_inner(
                 break;
             }
             let next = p.next_total(done);
-            if let Err(h) = run_jobs_range(&models, seed, done, next, &mut accs, progress, ctl) {
+            if let Err(h) = run_jobs_range(&models, seed, done..next, &mut accs, progress, ctl, &mut |_, _| {}) {
                 return (accs, None, Some(h));
             }
             done = next;
@@ -262,7 +286,7 @@ pub fn run_slice(
 ) -> Vec<VariantResult> {
     let mut out = new_accs(jobs, from);
     // Without a cancel or a stop on caps nothing ends the loop early.
-    let _ = run_jobs_range(&job_models(jobs), seed, from, to, &mut out, progress, &Control::NONE);
+    let _ = run_jobs_range(&job_models(jobs), seed, from..to, &mut out, progress, &Control::NONE, &mut |_, _| {});
     out
 }
 
@@ -276,7 +300,7 @@ pub fn run_slice_ctl(
     ctl: &Control<'_>,
 ) -> Result<Vec<VariantResult>, Halt> {
     let mut out = new_accs(jobs, from);
-    run_jobs_range(&job_models(jobs), seed, from, to, &mut out, progress, ctl)?;
+    run_jobs_range(&job_models(jobs), seed, from..to, &mut out, progress, ctl, &mut |_, _| {})?;
     Ok(out)
 }
 

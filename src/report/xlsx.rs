@@ -47,172 +47,228 @@ fn unit(name: &str, tu: &str) -> String {
     }
 }
 
-/// The workbook's bytes.
+/// The workbook's bytes, in one step (`Book` fed with every row, then finished).
 pub fn workbook(r: &Results, variants: &[VariantResult]) -> Result<Vec<u8>, XlsxError> {
-    let mut wb = Workbook::new();
-    let bold = Format::new().set_bold();
-    let better = Format::new().set_background_color(Color::RGB(0x00C6_EFCE));
-    let worse = Format::new().set_background_color(Color::RGB(0x00FF_C7CE));
-    let tu = r.scenario.time_unit.label();
-    // Fixed creation time: byte-identical files for the same seed.
-    let created = ExcelDateTime::from_ymd(2000, 1, 1)?;
-    let props = DocProperties::new()
-        .set_title(format!("{} — branchsim results", r.scenario.name))
-        .set_subject(r.scenario.description.clone())
-        .set_author(format!("branchsim {}", r.branchsim_version))
-        .set_comment(format!(
-            "scenario file {}, content hash {}, seed {}, {} replications, branchsim {}",
-            r.scenario.file, r.scenario.content_hash, r.seed, r.replications, r.branchsim_version
-        ))
-        .set_creation_datetime(&created)
-        .set_custom_property("content_hash", r.scenario.content_hash.as_str())
-        .set_custom_property("seed", r.seed.to_string().as_str())
-        .set_custom_property("replications", r.replications.to_string().as_str())
-        .set_custom_property("branchsim_version", r.branchsim_version.as_str());
-    wb.set_properties(&props);
-
-    let ws = wb.add_worksheet().set_name("KPIs")?;
-    header(ws, &["variant", "kpi", "unit", "mean", "ci_low", "ci_high", "sd", "n", "min", "max"], &bold)?;
-    let mut row = 1;
-    for (vname, v) in &r.variants {
-        for (path, s) in v.all() {
-            let name = path.rsplit('.').next().unwrap_or(&path);
-            ws.write_string(row, 0, vname)?;
-            ws.write_string(row, 1, &path)?;
-            ws.write_string(row, 2, unit(name, tu))?;
-            for (i, x) in [s.mean, s.ci95[0], s.ci95[1], s.sd, s.n as f64, s.min, s.max].into_iter().enumerate() {
-                num(ws, row, 3 + i as u16, x)?;
-            }
-            row += 1;
+    let list: Vec<(&str, &[kpi::KpiId])> = variants.iter().map(|v| (v.name.as_str(), v.catalogue.as_slice())).collect();
+    let mut book = Book::new(&list, r.scenario.time_unit)?;
+    for (j, v) in variants.iter().enumerate() {
+        for row in &v.rows {
+            book.add_row(j, row)?;
         }
     }
-    ws.set_column_width(1, 40)?;
+    book.finish(r)
+}
 
-    if let Some(c) = &r.comparison {
-        let ws = wb.add_worksheet().set_name("Comparison")?;
-        header(
-            ws,
-            &[
-                "variant",
-                "kpi",
-                "unit",
-                "baseline",
-                "variant_mean",
-                "difference",
-                "ci_low",
-                "ci_high",
-                "relative",
-                "significant",
-                "judgement",
-            ],
-            &bold,
-        )?;
-        for (i, d) in c.differences.iter().enumerate() {
-            let row = i as u32 + 1;
-            let name = d.kpi.rsplit('.').next().unwrap_or(&d.kpi);
-            let judgement = if !d.significant || !d.diff.is_finite() || d.diff == 0.0 {
-                None
-            } else {
-                Some((d.diff > 0.0) == kpi::higher_is_better(name))
-            };
-            ws.write_string(row, 0, &d.variant)?;
-            ws.write_string(row, 1, &d.kpi)?;
-            ws.write_string(row, 2, unit(name, tu))?;
-            for (j, x) in
-                [d.baseline_mean, d.variant_mean, d.diff, d.ci95[0], d.ci95[1], d.relative].into_iter().enumerate()
-            {
-                num(ws, row, 3 + j as u16, x)?;
-            }
-            ws.write_boolean(row, 9, d.significant)?;
-            match judgement {
-                Some(true) => ws.write_string_with_format(row, 10, "better", &better)?,
-                Some(false) => ws.write_string_with_format(row, 10, "worse", &worse)?,
-                None => ws.write_string(row, 10, "no clear change")?,
-            };
+/// results.xlsx while it is written.
+///
+/// Why in two steps: the Replications sheet (one row per variant × replication, most of the
+/// workbook) needs only the replications' KPI rows, and writing its cells and XML was a tenth
+/// of a 1,000-replication run, all on one thread after the simulation. `Book` takes the rows
+/// one at a time, in the order of the variants and then of the replications, into a
+/// worksheet of its own: `cli::run` feeds it while replications are folded, so that filling
+/// its cells overlaps with the simulation. The other sheets need the summaries and are
+/// written by `finish`. `workbook` makes the same calls in one go, so both ways give the same
+/// bytes. (rust_xlsxwriter's low-memory mode would write the sheet's XML as the rows come
+/// too, but it needs a temporary file, panics when it cannot make one and does not report
+/// errors writing it.)
+pub struct Book {
+    /// The Replications sheet.
+    sheet: Worksheet,
+    /// Per variant: its name and, per KPI of its catalogue, (column, scale to the time unit).
+    variants: Vec<(String, Vec<(u16, f64)>)>,
+    /// Rows given so far per variant (the replication column).
+    given: Vec<u64>,
+    /// Next sheet row; `None` once Excel's row limit is reached (a note says so).
+    row: Option<u32>,
+}
+
+impl Book {
+    /// An empty workbook for `variants`, (name, KPI catalogue) in the order their rows will
+    /// come.
+    pub fn new(
+        variants: &[(&str, &[kpi::KpiId])],
+        time_unit: crate::scenario::units::TimeUnit,
+    ) -> Result<Book, XlsxError> {
+        let bold = Format::new().set_bold();
+        let tu = time_unit.label();
+        // Wide: one row per variant × replication, one column per KPI (the union of the
+        // variants' catalogues, in order of first appearance). A long layout (one row per KPI
+        // value) wrote 2.5 million cells for the main job and took half of the whole
+        // command's time.
+        let mut sheet = Worksheet::new();
+        let ws = sheet.set_name("Replications")?;
+        let mut columns: Vec<String> = Vec::new();
+        let mut index = std::collections::HashMap::new();
+        let mut layouts = Vec::with_capacity(variants.len());
+        for (vname, catalogue) in variants {
+            let layout: Vec<(u16, f64)> = catalogue
+                .iter()
+                .map(|id| {
+                    let path = id.path();
+                    let col = *index.entry(path.clone()).or_insert_with(|| {
+                        columns.push(path);
+                        columns.len() - 1
+                    });
+                    let scale = if kpi::is_duration(&id.kpi) { 1.0 / time_unit.minutes() } else { 1.0 };
+                    (col, scale)
+                })
+                .map(|(col, scale)| (u16::try_from(col + 2).unwrap_or(u16::MAX), scale))
+                .collect();
+            layouts.push((vname.to_string(), layout));
         }
-        ws.set_column_width(1, 40)?;
+        ws.write_string_with_format(0, 0, "variant", &bold)?;
+        ws.write_string_with_format(0, 1, "replication", &bold)?;
+        for (i, path) in columns.iter().enumerate() {
+            let name = path.rsplit('.').next().unwrap_or(path);
+            let col = u16::try_from(i + 2).unwrap_or(u16::MAX);
+            if col >= MAX_COLUMNS - 1 {
+                ws.write_string(0, MAX_COLUMNS - 1, "… more KPIs in replications.csv (Excel's column limit)")?;
+                break;
+            }
+            ws.write_string_with_format(0, col, format!("{path} ({})", unit(name, tu)), &bold)?;
+        }
+        ws.set_freeze_panes(1, 2)?;
+        Ok(Book { sheet, given: vec![0; layouts.len()], variants: layouts, row: Some(1) })
     }
 
-    // Wide: one row per variant × replication, one column per KPI (the union of the variants'
-    // catalogues, in order of first appearance). A long layout (one row per KPI value) wrote
-    // 2.5 million cells for the main job and took half of the whole command's time.
-    let ws = wb.add_worksheet().set_name("Replications")?;
-    let mut columns: Vec<String> = Vec::new();
-    let mut index = std::collections::HashMap::new();
-    let mut layouts = Vec::with_capacity(variants.len());
-    for v in variants {
-        let layout: Vec<(u16, f64)> = v
-            .catalogue
-            .iter()
-            .map(|id| {
-                let path = id.path();
-                let col = *index.entry(path.clone()).or_insert_with(|| {
-                    columns.push(path);
-                    columns.len() - 1
-                });
-                let scale = if kpi::is_duration(&id.kpi) { 1.0 / r.scenario.time_unit.minutes() } else { 1.0 };
-                (col, scale)
-            })
-            .map(|(col, scale)| (u16::try_from(col + 2).unwrap_or(u16::MAX), scale))
-            .collect();
-        layouts.push(layout);
-    }
-    ws.write_string_with_format(0, 0, "variant", &bold)?;
-    ws.write_string_with_format(0, 1, "replication", &bold)?;
-    for (i, path) in columns.iter().enumerate() {
-        let name = path.rsplit('.').next().unwrap_or(path);
-        let col = u16::try_from(i + 2).unwrap_or(u16::MAX);
-        if col >= MAX_COLUMNS - 1 {
-            ws.write_string(0, MAX_COLUMNS - 1, "… more KPIs in replications.csv (Excel's column limit)")?;
-            break;
+    /// The next replication's KPI row of variant `variant` (in the catalogue's order, minutes
+    /// for durations). Rows must come variant by variant, each in replication order.
+    pub fn add_row(&mut self, variant: usize, values: &[f64]) -> Result<(), XlsxError> {
+        let Some(row) = self.row else { return Ok(()) };
+        let ws = &mut self.sheet;
+        if row + 1 >= MAX_ROWS {
+            ws.write_string(row, 0, "… more rows in replications.csv (Excel's row limit)")?;
+            self.row = None;
+            return Ok(());
         }
-        ws.write_string_with_format(0, col, format!("{path} ({})", unit(name, tu)), &bold)?;
-    }
-    ws.set_freeze_panes(1, 2)?;
-    let mut row = 1u32;
-    'all: for (v, layout) in variants.iter().zip(&layouts) {
-        for (rep, values) in v.rows.iter().enumerate() {
-            if row + 1 >= MAX_ROWS {
-                ws.write_string(row, 0, "… more rows in replications.csv (Excel's row limit)")?;
-                break 'all;
+        let (name, layout) = &self.variants[variant];
+        ws.write_string(row, 0, name)?;
+        ws.write_number(row, 1, self.given[variant] as f64)?;
+        for (&(col, scale), x) in layout.iter().zip(values) {
+            if col < MAX_COLUMNS - 1 {
+                num(ws, row, col, x * scale)?;
             }
-            ws.write_string(row, 0, &v.name)?;
-            ws.write_number(row, 1, rep as f64)?;
-            for (&(col, scale), x) in layout.iter().zip(values) {
-                if col < MAX_COLUMNS - 1 {
-                    num(ws, row, col, x * scale)?;
-                }
-            }
-            row += 1;
         }
+        self.given[variant] += 1;
+        self.row = Some(row + 1);
+        Ok(())
     }
 
-    let ws = wb.add_worksheet().set_name("Time series")?;
-    header(ws, &["variant", "series", "name", "bin_start", "label", "mean", "p05", "p95"], &bold)?;
-    let mut row = 1u32;
-    for (vname, v) in &r.variants {
-        let ts = &v.timeseries;
-        let mut series: Vec<(&str, &str, &crate::report::results::BandOut)> = Vec::new();
-        for (n, b) in &ts.queue {
-            series.push(("queue", n, b));
-        }
-        for (n, b) in &ts.utilisation {
-            series.push(("utilisation", n, b));
-        }
-        series.push(("wait_by_arrival", "", &ts.wait_by_arrival));
-        for (kind, name, b) in series {
-            for (i, start) in ts.bin_start.iter().enumerate() {
+    /// Writes the sheets that need the summaries and returns the workbook's bytes.
+    pub fn finish(self, r: &Results) -> Result<Vec<u8>, XlsxError> {
+        let mut wb = Workbook::new();
+        let bold = Format::new().set_bold();
+        let better = Format::new().set_background_color(Color::RGB(0x00C6_EFCE));
+        let worse = Format::new().set_background_color(Color::RGB(0x00FF_C7CE));
+        let tu = r.scenario.time_unit.label();
+        // Fixed creation time: byte-identical files for the same seed.
+        let created = ExcelDateTime::from_ymd(2000, 1, 1)?;
+        let props = DocProperties::new()
+            .set_title(format!("{} — branchsim results", r.scenario.name))
+            .set_subject(r.scenario.description.clone())
+            .set_author(format!("branchsim {}", r.branchsim_version))
+            .set_comment(format!(
+                "scenario file {}, content hash {}, seed {}, {} replications, branchsim {}",
+                r.scenario.file, r.scenario.content_hash, r.seed, r.replications, r.branchsim_version
+            ))
+            .set_creation_datetime(&created)
+            .set_custom_property("content_hash", r.scenario.content_hash.as_str())
+            .set_custom_property("seed", r.seed.to_string().as_str())
+            .set_custom_property("replications", r.replications.to_string().as_str())
+            .set_custom_property("branchsim_version", r.branchsim_version.as_str());
+        wb.set_properties(&props);
+
+        let ws = wb.add_worksheet().set_name("KPIs")?;
+        header(ws, &["variant", "kpi", "unit", "mean", "ci_low", "ci_high", "sd", "n", "min", "max"], &bold)?;
+        let mut row = 1;
+        for (vname, v) in &r.variants {
+            for (path, s) in v.all() {
+                let name = path.rsplit('.').next().unwrap_or(&path);
                 ws.write_string(row, 0, vname)?;
-                ws.write_string(row, 1, kind)?;
-                ws.write_string(row, 2, name)?;
-                ws.write_number(row, 3, *start)?;
-                ws.write_string(row, 4, ts.labels.get(i).map_or("", String::as_str))?;
-                for (j, x) in [&b.mean, &b.p05, &b.p95].iter().enumerate() {
-                    num(ws, row, 5 + j as u16, x.get(i).copied().unwrap_or(f64::NAN))?;
+                ws.write_string(row, 1, &path)?;
+                ws.write_string(row, 2, unit(name, tu))?;
+                for (i, x) in [s.mean, s.ci95[0], s.ci95[1], s.sd, s.n as f64, s.min, s.max].into_iter().enumerate() {
+                    num(ws, row, 3 + i as u16, x)?;
                 }
                 row += 1;
             }
         }
+        ws.set_column_width(1, 40)?;
+
+        if let Some(c) = &r.comparison {
+            let ws = wb.add_worksheet().set_name("Comparison")?;
+            header(
+                ws,
+                &[
+                    "variant",
+                    "kpi",
+                    "unit",
+                    "baseline",
+                    "variant_mean",
+                    "difference",
+                    "ci_low",
+                    "ci_high",
+                    "relative",
+                    "significant",
+                    "judgement",
+                ],
+                &bold,
+            )?;
+            for (i, d) in c.differences.iter().enumerate() {
+                let row = i as u32 + 1;
+                let name = d.kpi.rsplit('.').next().unwrap_or(&d.kpi);
+                let judgement = if !d.significant || !d.diff.is_finite() || d.diff == 0.0 {
+                    None
+                } else {
+                    Some((d.diff > 0.0) == kpi::higher_is_better(name))
+                };
+                ws.write_string(row, 0, &d.variant)?;
+                ws.write_string(row, 1, &d.kpi)?;
+                ws.write_string(row, 2, unit(name, tu))?;
+                for (j, x) in
+                    [d.baseline_mean, d.variant_mean, d.diff, d.ci95[0], d.ci95[1], d.relative].into_iter().enumerate()
+                {
+                    num(ws, row, 3 + j as u16, x)?;
+                }
+                ws.write_boolean(row, 9, d.significant)?;
+                match judgement {
+                    Some(true) => ws.write_string_with_format(row, 10, "better", &better)?,
+                    Some(false) => ws.write_string_with_format(row, 10, "worse", &worse)?,
+                    None => ws.write_string(row, 10, "no clear change")?,
+                };
+            }
+            ws.set_column_width(1, 40)?;
+        }
+
+        wb.push_worksheet(self.sheet);
+
+        let ws = wb.add_worksheet().set_name("Time series")?;
+        header(ws, &["variant", "series", "name", "bin_start", "label", "mean", "p05", "p95"], &bold)?;
+        let mut row = 1u32;
+        for (vname, v) in &r.variants {
+            let ts = &v.timeseries;
+            let mut series: Vec<(&str, &str, &crate::report::results::BandOut)> = Vec::new();
+            for (n, b) in &ts.queue {
+                series.push(("queue", n, b));
+            }
+            for (n, b) in &ts.utilisation {
+                series.push(("utilisation", n, b));
+            }
+            series.push(("wait_by_arrival", "", &ts.wait_by_arrival));
+            for (kind, name, b) in series {
+                for (i, start) in ts.bin_start.iter().enumerate() {
+                    ws.write_string(row, 0, vname)?;
+                    ws.write_string(row, 1, kind)?;
+                    ws.write_string(row, 2, name)?;
+                    ws.write_number(row, 3, *start)?;
+                    ws.write_string(row, 4, ts.labels.get(i).map_or("", String::as_str))?;
+                    for (j, x) in [&b.mean, &b.p05, &b.p95].iter().enumerate() {
+                        num(ws, row, 5 + j as u16, x.get(i).copied().unwrap_or(f64::NAN))?;
+                    }
+                    row += 1;
+                }
+            }
+        }
+        wb.save_to_buffer()
     }
-    wb.save_to_buffer()
 }
