@@ -204,6 +204,18 @@ pub fn groups(r: &Results) -> Vec<Group> {
     out
 }
 
+/// Utilisation of a group of resources: busy staff over staff on duty, all of them together
+/// (the sum of means is the mean of the sum, so this is the group's own time average; a
+/// plain mean of the members' utilisations would count an idle one-person branch as much
+/// as a busy twelve-person centre). `NaN` when none of them has staff on duty.
+pub fn pooled_utilisation(v: &crate::report::results::VariantSummary, members: &[&str]) -> f64 {
+    let sum = |kpi: &str| -> f64 {
+        members.iter().filter_map(|n| v.resources.get(*n)?.get(kpi)).map(|s| s.mean).filter(|x| x.is_finite()).sum()
+    };
+    let (busy, staff) = (sum("busy_mean"), sum("staff_mean"));
+    if staff > 0.0 { busy / staff } else { f64::NAN }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

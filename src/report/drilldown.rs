@@ -460,12 +460,6 @@ fn weighted_wait(v: &VariantSummary, members: &[&str]) -> f64 {
     if den > 0.0 { num / den } else { f64::NAN }
 }
 
-/// Utilisation of a group: busy staff over staff on duty, all its resources together.
-fn pooled_utilisation(v: &VariantSummary, members: &[&str]) -> f64 {
-    let (busy, staff) = (sum_of(v, "resources", members, "busy_mean"), sum_of(v, "resources", members, "staff_mean"));
-    if staff > 0.0 { busy / staff } else { f64::NAN }
-}
-
 /// The results of each group of steps and of resources, one column per variant: what a
 /// regional director reads first (which class of branch queues, how busy each centre is).
 fn group_results(h: &mut String, r: &Results, variants: &[(&String, &VariantSummary)]) {
@@ -534,7 +528,7 @@ fn group_results(h: &mut String, r: &Results, variants: &[(&String, &VariantSumm
         );
         h.push_str(&cell("baseline", "group.staff_cost", sum_of(base, "resources", &members, "staff_cost"), false));
         for (vn, v) in variants {
-            h.push_str(&cell(vn, "group.utilisation", pooled_utilisation(v, &members), true));
+            h.push_str(&cell(vn, "group.utilisation", aggregate::pooled_utilisation(v, &members), true));
         }
         let _ = write!(h, "<td>{}</td></tr>", escape(members[0]));
     }
