@@ -186,9 +186,17 @@ pub fn groups(r: &Results) -> Vec<Group> {
             }
         }
     }
+    // Named by the baseline's members (a resource only a variant adds would make the
+    // baseline's staffing table name a group by something it does not have).
+    let base: Vec<&str> = r.baseline().map_or(Vec::new(), |b| b.model.resources.iter().map(|x| x.name.as_str()).collect());
     for g in &mut out {
-        g.label = match g.resources.as_slice() {
-            [one] => one.clone(),
+        let mut named: Vec<&String> = g.resources.iter().filter(|n| base.contains(&n.as_str())).collect();
+        if named.is_empty() {
+            named = g.resources.iter().collect();
+        }
+        g.label = match named.as_slice() {
+            [one] => (*one).clone(),
+            [a, b] => format!("{a}, {b}"),
             [first, .., last] => format!("{first} … {last}"),
             [] => String::new(),
         };

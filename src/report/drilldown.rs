@@ -60,14 +60,43 @@ pub fn arrivals_summary(streams: &[&ArrivalInfo]) -> Option<String> {
     })
 }
 
+/// The first steps of a customer type that enters at many (fifty branches' counters), as
+/// one line per group, or `None` to list them (a branch-sized model, or a few entries).
+/// `firsts` are "step" or "step (via channel)".
+pub fn first_steps_summary(r: &Results, firsts: &[String]) -> Option<String> {
+    if !aggregate::is_large(r) || firsts.len() <= STREAMS_INLINE {
+        return None;
+    }
+    let groups = aggregate::groups(r);
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    for f in firsts {
+        let step = f.split_once(" (via ").map_or(f.as_str(), |(s, _)| s);
+        let label = groups.iter().find(|g| g.steps.iter().any(|s| s == step)).map_or(step, |g| g.label.as_str());
+        match counts.iter_mut().find(|c| c.0 == label) {
+            Some(c) => c.1 += 1,
+            None => counts.push((label.to_string(), 1)),
+        }
+    }
+    let parts: Vec<String> = counts.iter().map(|(l, n)| format!("{n} at {}", escape(l))).collect();
+    Some(format!("{} steps: {}", firsts.len(), parts.join("<br>")))
+}
+
 /// Change lines that differ only in the step they name ("step X: mean service for loan 35
 /// min (was 60)" fifty times) merged into one line naming the steps; the rest as they are.
-pub fn condense(lines: Vec<String>) -> Vec<String> {
+///
+/// In a large model the same goes for resources (`resources`: their escaped names, empty for
+/// a branch-sized model): six closed branches' "staffing changed — peak 0 (was 2)" are one line.
+pub fn condense(lines: Vec<String>, resources: &[String]) -> Vec<String> {
     const MERGE_FROM: usize = 3;
     const NAMES_SHOWN: usize = 6;
     let key = |l: &str| -> Option<(String, String)> {
         if let Some(rest) = l.strip_prefix("removes step <strong>") {
             return rest.strip_suffix("</strong>").map(|n| (n.to_string(), "removes".to_string()));
+        }
+        if let Some((name, what)) = l.split_once(": ") {
+            if resources.iter().any(|r| r == name) {
+                return Some((name.to_string(), format!("\u{1}{what}")));
+            }
         }
         let rest = l.strip_prefix("step ")?;
         let (name, what) = rest.split_once(": ")?;
@@ -103,6 +132,8 @@ pub fn condense(lines: Vec<String>) -> Vec<String> {
         }
         if what == "removes" {
             out.push(format!("removes {} steps: <strong>{names}</strong>", g.1.len()));
+        } else if let Some(what) = what.strip_prefix('\u{1}') {
+            out.push(format!("{} resources ({names}): {what}", g.1.len()));
         } else {
             out.push(format!("{} steps ({names}): {what}", g.1.len()));
         }
@@ -559,7 +590,8 @@ fn streams_table(h: &mut String, r: &Results, variants: &[(&String, &VariantSumm
     let _ = write!(
         h,
         "<details id=\"drilldown-streams\"><summary>All {} arrival streams of {}</summary>\n<div \
-         class=\"scroll\"><table id=\"drilldown-arrivals\"><thead><tr><th>stream</th><th>customer type</th>",
+         class=\"scroll\"><table id=\"drilldown-arrivals\"><thead><tr><th>stream</th><th>customer type</th><th>first \
+         step, baseline</th>",
         names.len(),
         escape(&many.join(", "))
     );
@@ -568,7 +600,8 @@ fn streams_table(h: &mut String, r: &Results, variants: &[(&String, &VariantSumm
     }
     h.push_str("</tr></thead><tbody>");
     for (name, customer) in names {
-        let _ = write!(h, "<tr><td>{}</td><td>{}</td>", escape(name), escape(customer));
+        let first = base.model.flow.entries.iter().find(|e| e.stream == name).map_or("–", |e| e.to.as_str());
+        let _ = write!(h, "<tr><td>{}</td><td>{}</td><td>{}</td>", escape(name), escape(customer), escape(first));
         for (_, v) in variants {
             match v.model.arrivals.iter().find(|a| a.name == name) {
                 Some(a) => {
@@ -617,7 +650,7 @@ mod tests {
         lines.push("removes step <strong>k2</strong>".into());
         lines.push("removes step <strong>k3</strong>".into());
         lines.push("lc: staff 3 (was 2)".into());
-        let out = condense(lines);
+        let out = condense(lines, &[]);
         assert_eq!(
             out,
             [
@@ -629,6 +662,11 @@ mod tests {
         );
         // Two alike are listed as they are.
         let two = vec!["step a: x".to_string(), "step b: x".to_string()];
-        assert_eq!(condense(two.clone()), two);
+        assert_eq!(condense(two.clone(), &[]), two);
+        // Resources merge only when named (a large model); a step line is not a resource's.
+        let res: Vec<String> = (1..=3).map(|i| format!("k{i}: staffing changed — peak 0 (was 2)")).collect();
+        assert_eq!(condense(res.clone(), &[]), res);
+        let names: Vec<String> = ["k1", "k2", "k3"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(condense(res, &names), ["3 resources (k1, k2, k3): staffing changed — peak 0 (was 2)"]);
     }
 }

@@ -407,7 +407,13 @@ fn assumptions(h: &mut String, r: &Results) {
                     let other = other_changes(b, &v.model);
                     if other.is_empty() { "none: the simulated model is identical".into() } else { other.join("<br>") }
                 } else {
-                    crate::report::drilldown::condense(c).join("<br>")
+                    // A large model merges the same change of many resources (six closed branches).
+                    let resources: Vec<String> = if crate::report::aggregate::is_large(r) {
+                        v.model.resources.iter().map(|x| escape(&x.name)).collect()
+                    } else {
+                        Vec::new()
+                    };
+                    crate::report::drilldown::condense(c, &resources).join("<br>")
                 }
             }
             _ => "–".into(),
@@ -772,7 +778,8 @@ fn model_tables(h: &mut String, r: &Results, m: &ModelInfo, name: &str) {
             if firsts.is_empty() {
                 "–".into()
             } else {
-                firsts.iter().map(|f| escape(f)).collect::<Vec<_>>().join("<br>")
+                crate::report::drilldown::first_steps_summary(r, &firsts)
+                    .unwrap_or_else(|| firsts.iter().map(|f| escape(f)).collect::<Vec<_>>().join("<br>"))
             },
             c.priority,
             c.patience_mean.map_or("waits indefinitely".into(), |p| format!("{} {unit}", short(p))),
