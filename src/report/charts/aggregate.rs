@@ -87,13 +87,13 @@ impl Chart for GroupUtilisation<'_> {
             .margin(12)
             .margin_right(24)
             .x_label_area_size(64)
-            .y_label_area_size(250)
+            .y_label_area_size(330)
             .build_cartesian_2d(
                 style::Keyed::wrap(0.0..1.0, (0..=5).map(|k| k as f64 / 5.0).collect()),
                 style::Keyed::wrap(0.0..n, ykeys),
             )
             .or_err()?;
-        let names: Vec<String> = self.groups.iter().map(|g| fonts::clean(&g.label, 34)).collect();
+        let names: Vec<String> = self.groups.iter().map(|g| fonts::clean(&g.label, 30)).collect();
         chart
             .configure_mesh()
             .x_desc("busy staff over staff on duty (%)")
