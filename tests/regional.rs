@@ -82,6 +82,7 @@ fn regional_report_shows_the_network_and_drills_down() {
         .collect();
     assert!(pngs.contains(&"network-queue.png".to_string()), "{pngs:?}");
     assert!(pngs.contains(&"step-wait-spread.png".to_string()), "{pngs:?}");
+    assert!(pngs.contains(&"group-utilisation.png".to_string()), "{pngs:?}");
     let queue_charts = pngs.iter().filter(|n| n.starts_with("queue-")).count();
     assert!((1..=aggregate::TOP_STEPS).contains(&queue_charts), "{queue_charts} queue charts: {pngs:?}");
     assert!(pngs.len() <= 24, "{} charts for a 50-branch region: {pngs:?}", pngs.len());
@@ -326,6 +327,14 @@ fn regional_report_summarises_groups_and_bounds_its_tables() {
     }
     assert!(checked >= 5 * 10, "{checked} group figures checked");
 
+    // Customers entering at fifty counters: their first steps by group, not fifty lines.
+    for cell in html.split("<td class=\"first-step\">").skip(1).map(|c| &c[..c.find("</td>").unwrap()]) {
+        assert!(cell.matches("<br>").count() < aggregate::MAX_GROUPS, "first steps: {cell}");
+    }
+    assert!(html.contains("<td class=\"first-step\">50 steps: "), "walk-ins enter at 50 branches");
+    // Six closed branches' identical staffing change is one line.
+    assert!(html.contains("6 resources (k03_colby, "), "condensed resource changes");
+
     // Every table that lists the whole model is folded; every open table is bounded by the
     // constants, not by the 67 steps, 62 resources and 104 streams of the region.
     for id in ["staffing-all", "steps-all", "drilldown-steps", "drilldown-resources", "drilldown-arrivals"] {
@@ -335,7 +344,9 @@ fn regional_report_summarises_groups_and_bounds_its_tables() {
     let customers = base["customers"].as_object().unwrap().len();
     let headline = branchsim::report::table::HEADLINE.len();
     let kpi_rows = 1 + 5 + 2 + headline + 6 + customers * 7 + aggregate::TOP_STEPS * 3 + aggregate::TOP_RESOURCES * 2;
-    let other_rows = (variants.len() * headline + 1).max(aggregate::MAX_GROUPS + 2);
+    let compare_rows = (variants.len() - 1) * headline + 1;
+    let other_rows = (aggregate::MAX_GROUPS + 2).max(aggregate::TOP_RESOURCES + 1).max(variants.len() + 1);
+    assert!(other_rows < res_all.len().min(steps_all.len()) / 2, "the bound must tell a full table from a summary");
     let mut open = 0;
     for (at, _) in html.match_indices("<table") {
         if folded(&html, at) {
@@ -344,7 +355,14 @@ fn regional_report_summarises_groups_and_bounds_its_tables() {
         open += 1;
         let t = &html[at..at + html[at..].find("</table>").unwrap()];
         let n = t.matches("<tr").count();
-        let bound = if t.starts_with("<table class=\"kpis\"") { kpi_rows } else { other_rows };
+        let section = html[..at].rsplit("<section id=\"").next().unwrap();
+        let bound = if t.starts_with("<table class=\"kpis\"") {
+            kpi_rows
+        } else if section.starts_with("comparison\"") {
+            compare_rows
+        } else {
+            other_rows
+        };
         assert!(n <= bound, "an open table of {n} rows (bound {bound}): {}", &t[..t.len().min(300)]);
     }
     assert!(open >= 8, "{open} open tables");
