@@ -188,7 +188,8 @@ pub fn groups(r: &Results) -> Vec<Group> {
     }
     // Named by the baseline's members (a resource only a variant adds would make the
     // baseline's staffing table name a group by something it does not have).
-    let base: Vec<&str> = r.baseline().map_or(Vec::new(), |b| b.model.resources.iter().map(|x| x.name.as_str()).collect());
+    let base: Vec<&str> =
+        r.baseline().map_or(Vec::new(), |b| b.model.resources.iter().map(|x| x.name.as_str()).collect());
     for g in &mut out {
         let mut named: Vec<&String> = g.resources.iter().filter(|n| base.contains(&n.as_str())).collect();
         if named.is_empty() {

@@ -7,9 +7,9 @@
 use std::fmt::Write as _;
 
 use crate::report::Results;
+use crate::report::aggregate::Group;
 use crate::report::aggregate::{self, DIAGRAM_MAX_STEPS, STREAMS_INLINE};
 use crate::report::html::escape;
-use crate::report::aggregate::Group;
 use crate::report::html::{group_by_text, pct_text, profile_text, short, staffing_table, steps_table};
 use crate::report::results::{ArrivalInfo, ModelInfo, ResourceInfo, StepInfo, VariantSummary};
 
@@ -150,7 +150,8 @@ fn group_attrs(g: &Group, members: &[&str]) -> String {
 
 /// "4" or "4–6": the range of `xs` in the compact number format.
 fn range(xs: impl Iterator<Item = f64>) -> String {
-    let (lo, hi) = xs.filter(|x| x.is_finite()).fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), x| (l.min(x), h.max(x)));
+    let (lo, hi) =
+        xs.filter(|x| x.is_finite()).fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), x| (l.min(x), h.max(x)));
     if !lo.is_finite() {
         "–".into()
     } else if short(lo) == short(hi) {
@@ -165,7 +166,8 @@ fn range(xs: impl Iterator<Item = f64>) -> String {
 fn staff_sum(members: &[&ResourceInfo]) -> Option<(Option<f64>, Vec<u32>)> {
     let first = members.first()?;
     let len = first.staff.len();
-    if members.iter().any(|m| m.interval.map(f64::to_bits) != first.interval.map(f64::to_bits) || m.staff.len() != len) {
+    if members.iter().any(|m| m.interval.map(f64::to_bits) != first.interval.map(f64::to_bits) || m.staff.len() != len)
+    {
         return None;
     }
     let sum = (0..len).map(|i| members.iter().map(|m| m.staff[i]).sum()).collect();
@@ -180,11 +182,11 @@ pub fn staffing(h: &mut String, r: &Results, m: &ModelInfo) -> bool {
     if groups.is_empty() {
         return false;
     }
-    let _ = write!(
+    let _ = writeln!(
         h,
         "<p class=\"note\">{} resources in {} groups that work the same hours (a branch size class, a \
          centre). The staff on duty of a group is all its resources together; the {} busiest resources \
-         follow one by one, and every resource is listed under “All {} resources”.</p>\n",
+         follow one by one, and every resource is listed under “All {} resources”.</p>",
         m.resources.len(),
         groups.iter().filter(|g| g.resources.iter().any(|n| m.resources.iter().any(|x| &x.name == n))).count(),
         aggregate::TOP_RESOURCES.min(m.resources.len()),
@@ -302,11 +304,11 @@ pub fn steps(h: &mut String, r: &Results, m: &ModelInfo) -> bool {
     let top = aggregate::ranked_steps(r);
     let busiest: Vec<&StepInfo> =
         top.iter().filter_map(|n| m.steps.iter().find(|x| &x.name == n)).take(aggregate::TOP_STEPS).collect();
-    let _ = write!(
+    let _ = writeln!(
         h,
         "<p class=\"note\">{} steps in groups by the resources that staff them; service times and \
          probabilities are ranges over the group's steps. The {} steps with the longest queues follow one \
-         by one, and every step is listed under “All {} steps”.</p>\n",
+         by one, and every step is listed under “All {} steps”.</p>",
         m.steps.len(),
         busiest.len(),
         m.steps.len()
@@ -516,8 +518,7 @@ fn group_results(h: &mut String, r: &Results, variants: &[(&String, &VariantSumm
     h.push_str("</tr></thead><tbody>");
     for g in &groups {
         // Ranked order: the first member is the group's busiest step.
-        let members: Vec<&str> =
-            ranked_steps.iter().filter(|s| g.steps.contains(s)).map(String::as_str).collect();
+        let members: Vec<&str> = ranked_steps.iter().filter(|s| g.steps.contains(s)).map(String::as_str).collect();
         if members.is_empty() {
             continue;
         }

@@ -200,12 +200,13 @@ pub fn kpi_table(r: &Results) -> String {
         res_names.sort_by_key(|s| shown.iter().position(|x| x == *s));
     }
     let more = |n: usize, all: usize, what: &str| {
-        (n < all).then(|| {
-            format!("The {n} busiest of {all} {what}; report.html's drill-down and kpis.csv list every one.")
-        })
+        (n < all)
+            .then(|| format!("The {n} busiest of {all} {what}; report.html's drill-down and kpis.csv list every one."))
     };
-    let notes: Vec<String> =
-        [more(step_names.len(), all_steps, "steps"), more(res_names.len(), all_res, "resources")].into_iter().flatten().collect();
+    let notes: Vec<String> = [more(step_names.len(), all_steps, "steps"), more(res_names.len(), all_res, "resources")]
+        .into_iter()
+        .flatten()
+        .collect();
     for s in step_names {
         for k in ["wait_mean", "queue_mean"] {
             paths.push((format!("steps.{s}.{k}"), format!("step {s}: {}", label(k, r))));
