@@ -173,23 +173,25 @@ pub fn groups(r: &Results) -> Vec<Group> {
         }));
     }
     let mut unstaffed = Group { label: NO_STAFF.into(), resources: Vec::new(), steps: Vec::new() };
+    // Hash look-ups: a model may have 10,000 steps and resources.
+    let index: std::collections::HashMap<String, usize> =
+        out.iter().enumerate().flat_map(|(i, g)| g.resources.iter().map(move |n| (n.clone(), i))).collect();
     let mut seen = std::collections::HashSet::new();
     for v in r.variants.values() {
         for st in &v.model.steps {
             if !seen.insert(st.name.as_str()) {
                 continue;
             }
-            let g = st.resource.as_ref().and_then(|res| out.iter_mut().find(|g| g.resources.contains(res)));
-            match g {
-                Some(g) => g.steps.push(st.name.clone()),
+            match st.resource.as_ref().and_then(|res| index.get(res)) {
+                Some(&i) => out[i].steps.push(st.name.clone()),
                 None => unstaffed.steps.push(st.name.clone()),
             }
         }
     }
     // Named by the baseline's members (a resource only a variant adds would make the
     // baseline's staffing table name a group by something it does not have).
-    let base: Vec<&str> =
-        r.baseline().map_or(Vec::new(), |b| b.model.resources.iter().map(|x| x.name.as_str()).collect());
+    let base: std::collections::HashSet<&str> =
+        r.baseline().map_or_else(Default::default, |b| b.model.resources.iter().map(|x| x.name.as_str()).collect());
     for g in &mut out {
         let mut named: Vec<&String> = g.resources.iter().filter(|n| base.contains(&n.as_str())).collect();
         if named.is_empty() {
@@ -211,6 +213,16 @@ pub fn groups(r: &Results) -> Vec<Group> {
         out.push(unstaffed);
     }
     out
+}
+
+/// Names as a set, for membership tests over thousands of steps.
+pub fn name_set(names: &[String]) -> std::collections::HashSet<&str> {
+    names.iter().map(String::as_str).collect()
+}
+
+/// Each step's group (index into `groups`).
+pub fn step_index(groups: &[Group]) -> std::collections::HashMap<&str, usize> {
+    groups.iter().enumerate().flat_map(|(i, g)| g.steps.iter().map(move |s| (s.as_str(), i))).collect()
 }
 
 /// Utilisation of a group of resources: busy staff over staff on duty, all of them together

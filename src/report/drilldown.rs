@@ -4,6 +4,7 @@
 //! cell, the same change listed for fifty steps). Kept apart from `html.rs`, which calls in at
 //! a few points, so branch-sized reports are unchanged.
 
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
 use crate::report::Results;
@@ -68,10 +69,11 @@ pub fn first_steps_summary(r: &Results, firsts: &[String]) -> Option<String> {
         return None;
     }
     let groups = aggregate::groups(r);
+    let index = aggregate::step_index(&groups);
     let mut counts: Vec<(String, usize)> = Vec::new();
     for f in firsts {
         let step = f.split_once(" (via ").map_or(f.as_str(), |(s, _)| s);
-        let label = groups.iter().find(|g| g.steps.iter().any(|s| s == step)).map_or(step, |g| g.label.as_str());
+        let label = index.get(step).map_or(step, |&i| groups[i].label.as_str());
         match counts.iter_mut().find(|c| c.0 == label) {
             Some(c) => c.1 += 1,
             None => counts.push((label.to_string(), 1)),
@@ -182,13 +184,14 @@ pub fn staffing(h: &mut String, r: &Results, m: &ModelInfo) -> bool {
     if groups.is_empty() {
         return false;
     }
+    let in_model: HashSet<&str> = m.resources.iter().map(|x| x.name.as_str()).collect();
     let _ = writeln!(
         h,
         "<p class=\"note\">{} resources in {} groups that work the same hours (a branch size class, a \
          centre). The staff on duty of a group is all its resources together; the {} busiest resources \
          follow one by one, and every resource is listed under “All {} resources”.</p>",
         m.resources.len(),
-        groups.iter().filter(|g| g.resources.iter().any(|n| m.resources.iter().any(|x| &x.name == n))).count(),
+        groups.iter().filter(|g| g.resources.iter().any(|n| in_model.contains(n.as_str()))).count(),
         aggregate::TOP_RESOURCES.min(m.resources.len()),
         m.resources.len()
     );
@@ -197,7 +200,8 @@ pub fn staffing(h: &mut String, r: &Results, m: &ModelInfo) -> bool {
          <th class=\"num\">cost per hour</th><th>staff on duty, all together</th></tr></thead><tbody>",
     );
     for g in &groups {
-        let members: Vec<&ResourceInfo> = m.resources.iter().filter(|x| g.resources.contains(&x.name)).collect();
+        let set = aggregate::name_set(&g.resources);
+        let members: Vec<&ResourceInfo> = m.resources.iter().filter(|x| set.contains(x.name.as_str())).collect();
         if members.is_empty() {
             continue;
         }
@@ -237,7 +241,7 @@ pub fn staffing(h: &mut String, r: &Results, m: &ModelInfo) -> bool {
 
 /// Where a group's steps send each customer type: the next steps with the range of their
 /// probabilities over the members; more than three different ones are summarised by group.
-fn group_routes(groups: &[Group], g: &Group, members: &[&StepInfo]) -> String {
+fn group_routes(groups: &[Group], index: &HashMap<&str, usize>, g: &Group, members: &[&StepInfo]) -> String {
     let mut customers: Vec<&str> = Vec::new();
     for st in members {
         for c in st.routes.keys() {
@@ -247,10 +251,11 @@ fn group_routes(groups: &[Group], g: &Group, members: &[&StepInfo]) -> String {
         }
     }
     let group_of = |step: &str| -> String {
-        if g.steps.iter().any(|s| s == step) {
-            return "within the group".into();
+        match index.get(step) {
+            Some(&i) if std::ptr::eq(&groups[i], g) => "within the group".into(),
+            Some(&i) => groups[i].label.clone(),
+            None => step.to_string(),
         }
-        groups.iter().find(|x| x.steps.iter().any(|s| s == step)).map_or(step.to_string(), |x| x.label.clone())
     };
     let items = customers
         .iter()
@@ -300,6 +305,7 @@ pub fn steps(h: &mut String, r: &Results, m: &ModelInfo) -> bool {
     if groups.is_empty() {
         return false;
     }
+    let index = aggregate::step_index(&groups);
     let unit = r.scenario.time_unit.label();
     let top = aggregate::ranked_steps(r);
     let busiest: Vec<&StepInfo> =
@@ -318,7 +324,8 @@ pub fn steps(h: &mut String, r: &Results, m: &ModelInfo) -> bool {
          <th>staffed by</th><th>mean service time</th><th>next (probability)</th></tr></thead><tbody>",
     );
     for g in &groups {
-        let members: Vec<&StepInfo> = m.steps.iter().filter(|x| g.steps.contains(&x.name)).collect();
+        let set = aggregate::name_set(&g.steps);
+        let members: Vec<&StepInfo> = m.steps.iter().filter(|x| set.contains(x.name.as_str())).collect();
         if members.is_empty() {
             continue;
         }
@@ -339,8 +346,8 @@ pub fn steps(h: &mut String, r: &Results, m: &ModelInfo) -> bool {
                 })
                 .collect(),
         );
-        let staff: Vec<&String> =
-            g.resources.iter().filter(|n| members.iter().any(|st| st.resource.as_ref() == Some(*n))).collect();
+        let used: HashSet<&str> = members.iter().filter_map(|st| st.resource.as_deref()).collect();
+        let staff: Vec<&String> = g.resources.iter().filter(|n| used.contains(n.as_str())).collect();
         let staffed_by = match staff.as_slice() {
             [] => "no staff".to_string(),
             [one] => escape(one),
@@ -357,7 +364,7 @@ pub fn steps(h: &mut String, r: &Results, m: &ModelInfo) -> bool {
             members.len(),
             staffed_by,
             service,
-            group_routes(&groups, g, &members)
+            group_routes(&groups, &index, g, &members)
         );
     }
     h.push_str("</tbody></table></div>\n");
@@ -518,7 +525,8 @@ fn group_results(h: &mut String, r: &Results, variants: &[(&String, &VariantSumm
     h.push_str("</tr></thead><tbody>");
     for g in &groups {
         // Ranked order: the first member is the group's busiest step.
-        let members: Vec<&str> = ranked_steps.iter().filter(|s| g.steps.contains(s)).map(String::as_str).collect();
+        let set = aggregate::name_set(&g.steps);
+        let members: Vec<&str> = ranked_steps.iter().map(String::as_str).filter(|s| set.contains(s)).collect();
         if members.is_empty() {
             continue;
         }
@@ -547,7 +555,8 @@ fn group_results(h: &mut String, r: &Results, variants: &[(&String, &VariantSumm
     names(h);
     h.push_str("</tr></thead><tbody>");
     for g in &groups {
-        let members: Vec<&str> = ranked_res.iter().filter(|s| g.resources.contains(s)).map(String::as_str).collect();
+        let set = aggregate::name_set(&g.resources);
+        let members: Vec<&str> = ranked_res.iter().map(String::as_str).filter(|s| set.contains(s)).collect();
         if members.is_empty() {
             continue;
         }

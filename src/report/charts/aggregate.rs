@@ -115,7 +115,8 @@ impl Chart for GroupUtilisation<'_> {
         let slot = 0.7 / nv.max(1) as f64;
         for (i, g) in self.groups.iter().enumerate() {
             let top = n - i as f64 - 0.25;
-            let members: Vec<&str> = ranked.iter().filter(|x| g.resources.contains(x)).map(String::as_str).collect();
+            let set = aggregate::name_set(&g.resources);
+            let members: Vec<&str> = ranked.iter().map(String::as_str).filter(|x| set.contains(x)).collect();
             for (j, (name, v)) in r.variants.iter().enumerate() {
                 let u = aggregate::pooled_utilisation(v, &members);
                 if !u.is_finite() {
