@@ -103,6 +103,140 @@ pub fn total_queue(v: &crate::report::results::VariantSummary) -> Vec<f64> {
     out
 }
 
+/// At most this many groups are listed; smaller ones beyond it are one "other" group.
+pub const MAX_GROUPS: usize = 12;
+
+/// Resources that work the same hours, and the steps they staff: a branch size class (its
+/// calendar), the contact centre, the loan centre. Read off the model, not off names, so any
+/// large scenario groups the way its author built it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Group {
+    /// "f01_harbour_teller … f08_seafront_advice": the first and last member, so a reader
+    /// recognises the class by its naming.
+    pub label: String,
+    pub resources: Vec<String>,
+    /// Steps staffed by the group's resources (in the group of steps without staff, those).
+    pub steps: Vec<String>,
+}
+
+/// The label of the group of steps no one staffs (a chatbot, a form, a message box).
+pub const NO_STAFF: &str = "steps without staff";
+
+/// Which intervals have someone on duty: the hours of the resource's calendar.
+fn hours_key(res: &crate::report::results::ResourceInfo, with_cost: bool) -> String {
+    let mask: String = res.staff.iter().map(|&n| if n > 0 { '1' } else { '0' }).collect();
+    let iv = res.interval.map_or(0, f64::to_bits);
+    if with_cost { format!("{iv}:{mask}:{}", res.cost_per_hour.to_bits()) } else { format!("{iv}:{mask}") }
+}
+
+/// The groups of a large model (empty for a branch-sized one): resources by their hours on
+/// duty (by hours and cost per hour if the hours alone put everyone in one group), each step
+/// with the group of the resource that staffs it. Membership is the baseline's, so that a
+/// variant's closed branch stays in its size class; what only a variant has joins by its own
+/// hours. Every resource and step of any variant is in exactly one group.
+pub fn groups(r: &Results) -> Vec<Group> {
+    if !is_large(r) {
+        return Vec::new();
+    }
+    let build = |with_cost: bool| {
+        let mut keys: Vec<String> = Vec::new();
+        let mut out: Vec<Group> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for v in r.variants.values() {
+            for res in &v.model.resources {
+                if !seen.insert(res.name.as_str()) {
+                    continue;
+                }
+                let k = hours_key(res, with_cost);
+                match keys.iter().position(|x| *x == k) {
+                    Some(i) => out[i].resources.push(res.name.clone()),
+                    None => {
+                        keys.push(k);
+                        out.push(Group { label: String::new(), resources: vec![res.name.clone()], steps: Vec::new() });
+                    }
+                }
+            }
+        }
+        out
+    };
+    let mut out = build(false);
+    if out.len() == 1 {
+        out = build(true);
+    }
+    let merged = out.len() > MAX_GROUPS;
+    if merged {
+        let mut rest = out.split_off(MAX_GROUPS - 1);
+        let first = rest.remove(0);
+        out.push(rest.into_iter().fold(first, |mut a, g| {
+            a.resources.extend(g.resources);
+            a
+        }));
+    }
+    let mut unstaffed = Group { label: NO_STAFF.into(), resources: Vec::new(), steps: Vec::new() };
+    // Hash look-ups: a model may have 10,000 steps and resources.
+    let index: std::collections::HashMap<String, usize> =
+        out.iter().enumerate().flat_map(|(i, g)| g.resources.iter().map(move |n| (n.clone(), i))).collect();
+    let mut seen = std::collections::HashSet::new();
+    for v in r.variants.values() {
+        for st in &v.model.steps {
+            if !seen.insert(st.name.as_str()) {
+                continue;
+            }
+            match st.resource.as_ref().and_then(|res| index.get(res)) {
+                Some(&i) => out[i].steps.push(st.name.clone()),
+                None => unstaffed.steps.push(st.name.clone()),
+            }
+        }
+    }
+    // Named by the baseline's members (a resource only a variant adds would make the
+    // baseline's staffing table name a group by something it does not have).
+    let base: std::collections::HashSet<&str> =
+        r.baseline().map_or_else(Default::default, |b| b.model.resources.iter().map(|x| x.name.as_str()).collect());
+    for g in &mut out {
+        let mut named: Vec<&String> = g.resources.iter().filter(|n| base.contains(&n.as_str())).collect();
+        if named.is_empty() {
+            named = g.resources.iter().collect();
+        }
+        g.label = match named.as_slice() {
+            [one] => (*one).clone(),
+            [a, b] => format!("{a}, {b}"),
+            [first, .., last] => format!("{first} … {last}"),
+            [] => String::new(),
+        };
+    }
+    if merged {
+        if let Some(g) = out.last_mut() {
+            g.label = format!("{} other resources", g.resources.len());
+        }
+    }
+    if !unstaffed.steps.is_empty() {
+        out.push(unstaffed);
+    }
+    out
+}
+
+/// Names as a set, for membership tests over thousands of steps.
+pub fn name_set(names: &[String]) -> std::collections::HashSet<&str> {
+    names.iter().map(String::as_str).collect()
+}
+
+/// Each step's group (index into `groups`).
+pub fn step_index(groups: &[Group]) -> std::collections::HashMap<&str, usize> {
+    groups.iter().enumerate().flat_map(|(i, g)| g.steps.iter().map(move |s| (s.as_str(), i))).collect()
+}
+
+/// Utilisation of a group of resources: busy staff over staff on duty, all of them together
+/// (the sum of means is the mean of the sum, so this is the group's own time average; a
+/// plain mean of the members' utilisations would count an idle one-person branch as much
+/// as a busy twelve-person centre). `NaN` when none of them has staff on duty.
+pub fn pooled_utilisation(v: &crate::report::results::VariantSummary, members: &[&str]) -> f64 {
+    let sum = |kpi: &str| -> f64 {
+        members.iter().filter_map(|n| v.resources.get(*n)?.get(kpi)).map(|s| s.mean).filter(|x| x.is_finite()).sum()
+    };
+    let (busy, staff) = (sum("busy_mean"), sum("staff_mean"));
+    if staff > 0.0 { busy / staff } else { f64::NAN }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

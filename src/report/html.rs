@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use crate::kpi;
 use crate::report::charts::fonts::ChartFont;
 use crate::report::charts::{Failed, Rendered, diagram};
-use crate::report::results::{ModelInfo, Results, Stat, VariantSummary};
+use crate::report::results::{ModelInfo, ResourceInfo, Results, Stat, StepInfo, VariantSummary};
 use crate::scenario::units::human_duration;
 
 /// The policy of the page: nothing may be fetched; inline styles and data: images only.
@@ -94,8 +94,9 @@ pub fn render(r: &Results, charts: &[Rendered], failed: &[Failed], font: &ChartF
          <meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <meta name=\"generator\" content=\"branchsim {}\">\n\
-         <title>{name} — branchsim report</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
-        escape(&r.branchsim_version)
+         <title>{name} — branchsim report</title>\n<style>{STYLE}{}</style>\n</head>\n<body>\n",
+        escape(&r.branchsim_version),
+        crate::report::drilldown::style(r)
     );
     let _ = writeln!(h, "<header>\n<h1 id=\"top\">{name}</h1>");
     if !r.scenario.description.trim().is_empty() {
@@ -140,7 +141,7 @@ pub fn render(r: &Results, charts: &[Rendered], failed: &[Failed], font: &ChartF
 }
 
 /// A compact number for assumption tables ("0.75", "20", "105").
-fn short(x: f64) -> String {
+pub(crate) fn short(x: f64) -> String {
     if x.is_finite() { crate::report::charts::style::num(x) } else { "–".into() }
 }
 
@@ -406,7 +407,13 @@ fn assumptions(h: &mut String, r: &Results) {
                     let other = other_changes(b, &v.model);
                     if other.is_empty() { "none: the simulated model is identical".into() } else { other.join("<br>") }
                 } else {
-                    crate::report::drilldown::condense(c).join("<br>")
+                    // A large model merges the same change of many resources (six closed branches).
+                    let resources: Vec<String> = if crate::report::aggregate::is_large(r) {
+                        v.model.resources.iter().map(|x| escape(&x.name)).collect()
+                    } else {
+                        Vec::new()
+                    };
+                    crate::report::drilldown::condense(c, &resources).join("<br>")
                 }
             }
             _ => "–".into(),
@@ -771,7 +778,8 @@ fn model_tables(h: &mut String, r: &Results, m: &ModelInfo, name: &str) {
             if firsts.is_empty() {
                 "–".into()
             } else {
-                firsts.iter().map(|f| escape(f)).collect::<Vec<_>>().join("<br>")
+                crate::report::drilldown::first_steps_summary(r, &firsts)
+                    .unwrap_or_else(|| firsts.iter().map(|f| escape(f)).collect::<Vec<_>>().join("<br>"))
             },
             c.priority,
             c.patience_mean.map_or("waits indefinitely".into(), |p| format!("{} {unit}", short(p))),
@@ -785,11 +793,30 @@ fn model_tables(h: &mut String, r: &Results, m: &ModelInfo, name: &str) {
         );
     }
     h.push_str("</tbody></table></div>\n");
+    h.push_str("<h3>Staffing</h3>\n");
+    // A large model lists its resource groups and busiest resources, all of them folded away.
+    if !crate::report::drilldown::staffing(h, r, m) {
+        staffing_table(h, r, &m.resources.iter().collect::<Vec<_>>(), "");
+    }
+    h.push_str("<h3>Steps</h3>\n");
+    if !crate::report::drilldown::steps(h, r, m) {
+        steps_table(h, r, &m.steps.iter().collect::<Vec<_>>(), "");
+    }
     h.push_str(
-        "<h3>Staffing</h3>\n<div class=\"scroll\"><table><thead><tr><th>resource</th><th \
-         class=\"num\">cost per hour</th><th>staff on duty</th></tr></thead><tbody>",
+        "<p class=\"note\">summary.json records mean service times and patience only; the \
+         distributions' shapes are in the scenario file.</p>\n",
     );
-    for res in &m.resources {
+}
+
+/// The staffing table of `list` (`id`: an HTML id for the table, "" for none).
+pub(crate) fn staffing_table(h: &mut String, r: &Results, list: &[&ResourceInfo], id: &str) {
+    let _ = write!(
+        h,
+        "<div class=\"scroll\"><table{}><thead><tr><th>resource</th><th \
+         class=\"num\">cost per hour</th><th>staff on duty</th></tr></thead><tbody>",
+        id_attr(id)
+    );
+    for res in list {
         let staff = match res.interval {
             None => res.staff.first().map_or("–".into(), |n| format!("{n} all day")),
             Some(iv) => profile_text(r, iv, &res.staff.iter().map(|n| n.to_string()).collect::<Vec<_>>()),
@@ -803,11 +830,22 @@ fn model_tables(h: &mut String, r: &Results, m: &ModelInfo, name: &str) {
         );
     }
     h.push_str("</tbody></table></div>\n");
-    h.push_str(
-        "<h3>Steps</h3>\n<div class=\"scroll\"><table><thead><tr><th>step</th><th>staffed by</th><th>mean \
+}
+
+fn id_attr(id: &str) -> String {
+    if id.is_empty() { String::new() } else { format!(" id=\"{}\"", escape(id)) }
+}
+
+/// The steps table of `list`: staff, mean service time and routes (`id` as above).
+pub(crate) fn steps_table(h: &mut String, r: &Results, list: &[&StepInfo], id: &str) {
+    let unit = r.scenario.time_unit.label();
+    let _ = write!(
+        h,
+        "<div class=\"scroll\"><table{}><thead><tr><th>step</th><th>staffed by</th><th>mean \
          service time</th><th>next (probability)</th></tr></thead><tbody>",
+        id_attr(id)
     );
-    for st in &m.steps {
+    for st in list {
         let service =
             group_by_text(st.service_mean.iter().map(|(c, v)| (c.as_str(), format!("{} {unit}", short(*v)))).collect());
         let routes = group_by_text(
@@ -835,13 +873,9 @@ fn model_tables(h: &mut String, r: &Results, m: &ModelInfo, name: &str) {
         );
     }
     h.push_str("</tbody></table></div>\n");
-    h.push_str(
-        "<p class=\"note\">summary.json records mean service times and patience only; the \
-         distributions' shapes are in the scenario file.</p>\n",
-    );
 }
 
-fn pct_text(p: f64) -> String {
+pub(crate) fn pct_text(p: f64) -> String {
     let v = p * 100.0;
     if (v - v.round()).abs() < 0.05 { format!("{v:.0}%") } else { format!("{v:.1}%") }
 }
@@ -860,7 +894,7 @@ fn compress(items: Vec<(String, String)>) -> String {
 }
 
 /// "text" when every customer type has the same text, else "type: text" lines (escaped).
-fn group_by_text(items: Vec<(&str, String)>) -> String {
+pub(crate) fn group_by_text(items: Vec<(&str, String)>) -> String {
     if items.is_empty() {
         return "–".into();
     }
@@ -882,7 +916,7 @@ fn rate_text(r: &Results, interval: Option<f64>, rates: &[f64]) -> String {
 /// profile is folded into days with the same pattern, one line each: "Mon–Fri: 09:00 10 ·
 /// 17:00 0" and "Sat–Sun: none", instead of every interval of every day (a 14-day run listed
 /// 50 clock times a stream). Lines are separated by '\n' (the caller turns them into <br>).
-fn profile_text(r: &Results, iv: f64, values: &[String]) -> String {
+pub(crate) fn profile_text(r: &Results, iv: f64, values: &[String]) -> String {
     let mpu = r.scenario.time_unit.minutes();
     let ivm = iv * mpu;
     let day = crate::scenario::units::MINUTES_PER_DAY;

@@ -188,6 +188,25 @@ pub fn kpi_table(r: &Results) -> String {
             }
         }
     }
+    // A large model (fifty branches) lists its busiest steps and resources; the report's
+    // drill-down and kpis.csv have every one. Two hundred rows scroll the verdict away.
+    let (all_steps, all_res) = (step_names.len(), res_names.len());
+    if let Some(shown) = crate::report::aggregate::shown_steps(r) {
+        step_names.retain(|s| shown.contains(s));
+        step_names.sort_by_key(|s| shown.iter().position(|x| x == *s));
+    }
+    if let Some(shown) = crate::report::aggregate::shown_resources(r) {
+        res_names.retain(|s| shown.contains(s));
+        res_names.sort_by_key(|s| shown.iter().position(|x| x == *s));
+    }
+    let more = |n: usize, all: usize, what: &str| {
+        (n < all)
+            .then(|| format!("The {n} busiest of {all} {what}; report.html's drill-down and kpis.csv list every one."))
+    };
+    let notes: Vec<String> = [more(step_names.len(), all_steps, "steps"), more(res_names.len(), all_res, "resources")]
+        .into_iter()
+        .flatten()
+        .collect();
     for s in step_names {
         for k in ["wait_mean", "queue_mean"] {
             paths.push((format!("steps.{s}.{k}"), format!("step {s}: {}", label(k, r))));
@@ -209,7 +228,12 @@ pub fn kpi_table(r: &Results) -> String {
         }
         t.row(row);
     }
-    t.render()
+    let mut out = t.render();
+    for n in notes {
+        out.push_str(&n);
+        out.push('\n');
+    }
+    out
 }
 
 /// A change as a reader reads it: shares in percentage points, others in the KPI's unit.

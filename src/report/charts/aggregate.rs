@@ -1,7 +1,8 @@
 //! Network views of a large model (see `report::aggregate`): the customers waiting at every
 //! step added up over time, and the spread of the steps' mean waits per variant. They stand in
 //! for fifty queue charts: the total shows *when* the network queues, the spread *where* (the
-//! worst step is named; the drill-down table lists them all).
+//! worst step is named; the drill-down table lists them all), and the utilisation of each group
+//! of resources (a branch size class, a centre) per variant.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -46,7 +47,99 @@ pub fn jobs<'a>(cx: &'a Ctx<'a>) -> Vec<Job<'a>> {
         cx.unit
     );
     out.push(Job::new("step-wait-spread", title.clone(), caption, Spread { cx, title }));
+    let groups: Vec<aggregate::Group> = aggregate::groups(r).into_iter().filter(|g| !g.resources.is_empty()).collect();
+    if groups.len() > 1 {
+        let title = cx.title("utilisation by group of resources");
+        let caption = format!(
+            "One row per group of resources that work the same hours (the report's staffing table lists \
+             them), one bar per variant: busy staff over staff on duty, all the group's resources \
+             together, mean across {} replications. The busiest resource of each group is named; the \
+             drill-down lists every one.",
+            r.replications
+        );
+        out.push(Job::new("group-utilisation", title.clone(), caption, GroupUtilisation { cx, title, groups }));
+    }
     out
+}
+
+pub struct GroupUtilisation<'a> {
+    cx: &'a Ctx<'a>,
+    title: String,
+    groups: Vec<aggregate::Group>,
+}
+
+impl Chart for GroupUtilisation<'_> {
+    fn size(&self) -> (u32, u32) {
+        let bars = self.groups.len() as u32 * (self.cx.results.variants.len() as u32 + 1);
+        (super::WIDTH, (200 + 22 * bars).max(super::HEIGHT))
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        let cx = self.cx;
+        let r = cx.results;
+        let font = cx.font;
+        let (plot, leg) = style::framed(root, font, &self.title)?;
+        let nv = r.variants.len();
+        // Row i (from the top) spans [n - i - 1, n - i); its bars are stacked inside it.
+        let n = self.groups.len() as f64;
+        let ykeys: Vec<f64> = (0..self.groups.len()).map(|i| i as f64 + 0.5).collect();
+        let mut chart = ChartBuilder::on(&plot)
+            .margin(12)
+            .margin_right(24)
+            .x_label_area_size(64)
+            .y_label_area_size(330)
+            .build_cartesian_2d(
+                style::Keyed::wrap(0.0..1.0, (0..=5).map(|k| k as f64 / 5.0).collect()),
+                style::Keyed::wrap(0.0..n, ykeys),
+            )
+            .or_err()?;
+        let names: Vec<String> = self.groups.iter().map(|g| fonts::clean(&g.label, 30)).collect();
+        chart
+            .configure_mesh()
+            .x_desc("busy staff over staff on duty (%)")
+            .x_label_formatter(&|x| format!("{:.0}%", x * 100.0))
+            .y_label_formatter(&|y| {
+                let i = (n - y - 0.5).round();
+                if i >= 0.0 { names.get(i as usize).cloned().unwrap_or_default() } else { String::new() }
+            })
+            .label_style((font, TICK_SIZE))
+            .axis_desc_style((font, DESC_SIZE))
+            .bold_line_style(LIGHT_GREY)
+            .light_line_style(TRANSPARENT)
+            .disable_y_mesh()
+            .draw()
+            .or_err()?;
+        let label = style::text_style(font, NOTE_SIZE, DARK, HPos::Left, VPos::Center);
+        let ranked = aggregate::ranked_resources(r);
+        // A row: the note in its top strip, then one bar per variant.
+        let slot = 0.7 / nv.max(1) as f64;
+        for (i, g) in self.groups.iter().enumerate() {
+            let top = n - i as f64 - 0.25;
+            let set = aggregate::name_set(&g.resources);
+            let members: Vec<&str> = ranked.iter().map(String::as_str).filter(|x| set.contains(x)).collect();
+            for (j, (name, v)) in r.variants.iter().enumerate() {
+                let u = aggregate::pooled_utilisation(v, &members);
+                if !u.is_finite() {
+                    continue;
+                }
+                let (y0, y1) = (top - (j as f64 + 1.0) * slot, top - j as f64 * slot - 0.1 * slot);
+                let bar = Rectangle::new([(0.0, y0), (u.min(1.0), y1)], cx.colour(name).filled());
+                chart.draw_series(std::iter::once(bar)).or_err()?;
+            }
+            let text = format!(
+                "{} resource(s); busiest: {}",
+                members.len(),
+                fonts::clean(members.first().copied().unwrap_or(""), 40)
+            );
+            chart.draw_series(std::iter::once(Text::new(text, (0.005, top + 0.12), label.clone()))).or_err()?;
+        }
+        let items: Vec<LegendItem> = r
+            .variants
+            .keys()
+            .map(|name| LegendItem::new(fonts::clean(name, 40), Swatch::Square(cx.colour(name))))
+            .collect();
+        style::legend(&leg, font, "Variant", &items)
+    }
 }
 
 /// Waits below this (in the time unit) sit on the axis's left edge.
