@@ -12,6 +12,9 @@ use rand_xoshiro::rand_core::{Rng as RandRng, TryRng};
 
 use crate::scenario::units::TimeUnit;
 
+mod hot;
+pub use hot::{ArrivalHot, Hot, LEAVE, NONE, StepHot};
+
 /// The generator of a sequential stream (arrivals of one stream in one replication).
 pub type Rng = Xoshiro256PlusPlus;
 
@@ -661,6 +664,9 @@ pub struct Model {
     /// `branchsim staff` for targets per step, resource or customer type and for wait
     /// percentiles; never by a scenario.
     pub record_detail: bool,
+    /// What the engine reads at every event, packed (`hot`): built from the fields above
+    /// when the model is compiled.
+    pub hot: Hot,
 }
 
 impl Model {
