@@ -143,3 +143,123 @@ fn step_hot(st: &Step, pools: &[Pool]) -> StepHot {
     };
     StepHot { pool, group, service, next, service_key: st.service_key, routing_key: st.routing_key }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model(text: &str) -> crate::model::Model {
+        let loaded = crate::scenario::load_str(text, "test.toml").unwrap_or_else(|e| panic!("{}", e.render()));
+        loaded.baseline().model.clone()
+    }
+
+    /// Every entry of the packed tables says what the full model says, for every shipped
+    /// scenario: a group only for a pool of that one group, a shared distribution with the
+    /// parameters of every type's own, a successor only where every draw picks it.
+    #[test]
+    fn packed_tables_agree_with_the_model() {
+        let mut checked = (0, 0, 0);
+        for dir in ["scenarios", "scenarios/theory"] {
+            for e in std::fs::read_dir(dir).expect("scenario folder") {
+                let p = e.expect("entry").path();
+                if p.extension().is_none_or(|x| x != "toml") {
+                    continue;
+                }
+                let loaded = crate::scenario::load_file(&p).unwrap_or_else(|e| panic!("{}", e.render()));
+                for v in &loaded.variants {
+                    let m = &v.model;
+                    assert_eq!(m.hot.steps.len(), m.steps.len());
+                    for (s, (h, st)) in m.hot.steps.iter().zip(&m.steps).enumerate() {
+                        assert_eq!(h.pool, st.pool.map_or(NONE, |p| p as u32));
+                        if h.group != NONE {
+                            assert_eq!(m.pools[h.pool as usize].groups, [h.group as usize]);
+                            checked.0 += 1;
+                        }
+                        for ct in 0..m.customers.len() {
+                            let full = format!("{:?}", m.dists[st.service[ct]]);
+                            assert_eq!(format!("{:?}", m.service_dist(s, ct)), full, "{}", p.display());
+                            if h.next != NONE {
+                                let r = &st.route[ct];
+                                for u in [0.0, 0.5, 1.0 - f64::EPSILON] {
+                                    let picked = if r.to.is_empty() { None } else { r.pick(u) };
+                                    assert_eq!(picked.map_or(LEAVE, |n| n as u32), h.next, "{}", p.display());
+                                }
+                                checked.1 += 1;
+                            }
+                        }
+                    }
+                    for (r, res) in m.resources.iter().enumerate() {
+                        let solo = m.hot.solo_skill[r];
+                        assert_eq!(solo != NONE, res.skills.len() == 1);
+                        if solo != NONE {
+                            assert_eq!(res.skills[0], solo as usize);
+                        }
+                    }
+                    for (h, a) in m.hot.arrivals.iter().zip(&m.arrivals) {
+                        assert_eq!((h.customer as usize, h.first_step as usize), (a.customer, a.first_step));
+                        match a.profile {
+                            RateProfile::Constant(r) => assert_eq!(h.rate.to_bits(), r.to_bits()),
+                            _ => {
+                                assert!(h.rate.is_nan());
+                                checked.2 += 1;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // Each fast path and the varying-rate fallback occur, so the checks bite.
+        assert!(checked.0 > 10 && checked.1 > 10 && checked.2 > 0, "{checked:?}");
+    }
+
+    /// Stations with equal service parameters share one distribution; a route with a choice
+    /// or a chance of leaving, and a pool of two groups, are left to the full model.
+    #[test]
+    fn shared_distributions_and_fallbacks() {
+        let m = model(
+            r#"
+name = "hot"
+horizon = "100min"
+[[customers]]
+name = "c"
+first_step = "a"
+[[arrivals]]
+customer = "c"
+rate = "1/min"
+[[resources]]
+name = "r"
+staff = 1
+skills = ["b"]
+[[resources]]
+name = "b"
+staff = 1
+[[steps]]
+name = "a"
+resource = "r"
+service = { dist = "exponential", mean = "2min" }
+next = [{ step = "b", p = 0.5 }]
+[[steps]]
+name = "b"
+resource = "b"
+service = { dist = "exponential", mean = "2min" }
+next = [{ step = "c", p = 1 }]
+[[steps]]
+name = "c"
+resource = "r"
+service = { dist = "exponential", mean = "3min" }
+"#,
+        );
+        let h = &m.hot;
+        assert_eq!(h.dists.len(), 2, "two distinct parameter sets");
+        assert_eq!(h.steps[0].service, h.steps[1].service);
+        assert_ne!(h.steps[0].service, h.steps[2].service);
+        assert_eq!(h.steps[0].next, NONE, "half leave: drawn");
+        assert_eq!(h.steps[1].next, 2);
+        assert_eq!(h.steps[2].next, LEAVE);
+        // Resource r serves its own pool and b's: several skills.
+        assert_eq!(h.solo_skill[0], NONE);
+        let pool_b = h.steps[1].pool as usize;
+        assert_eq!(m.pools[pool_b].groups.len(), 2);
+        assert_eq!(h.steps[1].group, NONE);
+    }
+}
