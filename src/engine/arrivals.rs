@@ -18,6 +18,12 @@ pub fn next_arrival(profile: &RateProfile, now: f64, horizon: f64, rng: &mut Rng
     next_varying(profile, now, horizon, rng)
 }
 
+/// `next_arrival` for a constant rate `r` (per minute), known without reading the profile.
+#[inline(always)]
+pub fn next_constant(r: f64, now: f64, horizon: f64, rng: &mut Rng) -> Option<f64> {
+    after_constant(r, Exp1.sample(rng), now, horizon)
+}
+
 /// The arrival a unit exponential `e` after `now` at constant rate `r`, if before `horizon`.
 #[inline(always)]
 fn after_constant(r: f64, e: f64, now: f64, horizon: f64) -> Option<f64> {

@@ -13,7 +13,9 @@ pub mod trace;
 
 use std::collections::VecDeque;
 
-use crate::model::{APPOINTMENT_LEAD, Model, Rng, Staffing, draw_rng, replication_seed, stream, uniform01};
+use crate::model::{
+    APPOINTMENT_LEAD, ArrivalHot, LEAVE, Model, NONE, Rng, Staffing, draw_rng, replication_seed, stream, uniform01,
+};
 use customers::{Customer, NO_FORK, NO_GROUP, Slab, State};
 use events::{Event, EventList};
 use observer::Observer;
@@ -55,11 +57,14 @@ struct Streams {
     rep_seed: u64,
 }
 
-/// The random numbers of one arrival stream and how many arrived from it so far (with the
-/// stream index, a customer's identity for its own draws). Side by side: an arrival reads both.
+/// The random numbers of one arrival stream, how many arrived from it so far (with the
+/// stream index, a customer's identity for its own draws) and what an arrival reads of the
+/// model's stream: one cache line per arrival in a model of thousands of streams.
+#[repr(align(64))]
 struct ArrivalStream {
     rng: Rng,
     arrived: u64,
+    hot: ArrivalHot,
 }
 
 /// Runs replication `replication` of `model` with base seed `seed`.
@@ -173,7 +178,9 @@ struct Sim<'m, const FULL: bool, T: Trace> {
 impl<'m, const FULL: bool, T: Trace> Sim<'m, FULL, T> {
     fn new(m: &'m Model, seed: u64, rep: u64, trace: T) -> Self {
         let rng = Streams {
-            arrivals: m.arrivals.iter().map(|a| ArrivalStream { rng: stream(seed, rep, a.key), arrived: 0 }).collect(),
+            arrivals: (m.arrivals.iter().zip(&m.hot.arrivals))
+                .map(|(a, &hot)| ArrivalStream { rng: stream(seed, rep, a.key), arrived: 0, hot })
+                .collect(),
             rep_seed: replication_seed(seed, rep),
         };
         let nr = m.resources.len();
@@ -510,7 +517,12 @@ impl<'m, const FULL: bool, T: Trace> Sim<'m, FULL, T> {
     #[inline(always)]
     fn following_arrival(&mut self, s: usize) -> Option<f64> {
         let m = self.m;
-        arrivals::next_arrival(&m.arrivals[s].profile, self.now, m.horizon, &mut self.rng.arrivals[s].rng)
+        let a = &mut self.rng.arrivals[s];
+        if a.hot.rate.is_nan() {
+            arrivals::next_arrival(&m.arrivals[s].profile, self.now, m.horizon, &mut a.rng)
+        } else {
+            arrivals::next_constant(a.hot.rate, self.now, m.horizon, &mut a.rng)
+        }
     }
 
     /// A customer of stream `s` arrives (its stream's next arrival is already scheduled).
@@ -526,10 +538,10 @@ impl<'m, const FULL: bool, T: Trace> Sim<'m, FULL, T> {
     #[inline(always)]
     fn admit(&mut self, s: usize, id: u64, booked: bool) {
         let m = self.m;
-        let a = &m.arrivals[s];
-        let ct = a.customer;
+        let a = self.rng.arrivals[s].hot;
+        let ct = a.customer as usize;
         let counted = self.now >= m.warmup;
-        let first = a.first_step;
+        let first = a.first_step as usize;
         let slot = self.slab.insert(ct as u32, first as u32, counted, self.now, id, FULL);
         self.trace.arrive(self.now, id, ct, s);
         if booked {
@@ -590,6 +602,7 @@ impl<'m, const FULL: bool, T: Trace> Sim<'m, FULL, T> {
         let ct = self.slab.get(slot).ctype as usize;
         loop {
             let step = &m.steps[s];
+            let hot = m.hot.steps[s];
             let (id, visit) = {
                 let c = self.slab.get_mut(slot);
                 c.visits += 1;
@@ -627,52 +640,56 @@ impl<'m, const FULL: bool, T: Trace> Sim<'m, FULL, T> {
                 self.join_batch(slot, s, b.size, b.max);
                 return;
             }
-            match step.pool {
-                None => {
-                    let c = self.slab.get_mut(slot);
-                    let mut d =
-                        m.dists[step.service[ct]].sample(&mut draw_rng(self.rng.rep_seed, step.service_key, id, visit));
-                    if FULL {
-                        d *= f64::from(c.factor);
-                        c.factor = 1.0;
-                    }
-                    c.state = State::Busy;
-                    let token = c.token;
-                    self.trace.start(self.now, id, s, None, None);
-                    self.events.push(self.now + d, Event::Done { slot, token });
+            if hot.pool == NONE {
+                let c = self.slab.get_mut(slot);
+                let mut d = m.service_dist(s, ct).sample(&mut draw_rng(self.rng.rep_seed, hot.service_key, id, visit));
+                if FULL {
+                    d *= f64::from(c.factor);
+                    c.factor = 1.0;
                 }
-                Some(p) => {
-                    if let Some(g) = m.pools[p].groups.iter().copied().find(|&g| self.staff[g].free()) {
-                        let counted = self.slab.get(slot).counted;
-                        self.obs.step_wait(s, counted, 0.0, self.now);
-                        self.start_service(slot, s, g, ct);
-                    } else {
-                        // Only full models look at the customer type here (balking, patience).
-                        let cust = FULL.then(|| &m.customers[ct]);
-                        if let Some(limit) = cust.and_then(|c| c.balk_at) {
-                            if self.obs.waiting(s) >= limit {
-                                let counted = self.slab.get(slot).counted;
-                                let arrival = self.slab.get(slot).arrival;
-                                self.obs.balk(ct, counted, arrival, s, self.now);
-                                self.trace.balk(self.now, id, s);
-                                self.leave(slot, arrival);
-                                return;
-                            }
+                c.state = State::Busy;
+                let token = c.token;
+                self.trace.start(self.now, id, s, None, None);
+                self.events.push(self.now + d, Event::Done { slot, token });
+            } else {
+                let p = hot.pool as usize;
+                // A pool of one group (the usual case) is served by it without a look at
+                // the pool's list.
+                let free = if hot.group != NONE {
+                    Some(hot.group as usize).filter(|&g| self.staff[g].free())
+                } else {
+                    m.pools[p].groups.iter().copied().find(|&g| self.staff[g].free())
+                };
+                if let Some(g) = free {
+                    let counted = self.slab.get(slot).counted;
+                    self.obs.step_wait(s, counted, 0.0, self.now);
+                    self.start_service(slot, s, g, ct);
+                } else {
+                    // Only full models look at the customer type here (balking, patience).
+                    let cust = FULL.then(|| &m.customers[ct]);
+                    if let Some(limit) = cust.and_then(|c| c.balk_at) {
+                        if self.obs.waiting(s) >= limit {
+                            let counted = self.slab.get(slot).counted;
+                            let arrival = self.slab.get(slot).arrival;
+                            self.obs.balk(ct, counted, arrival, s, self.now);
+                            self.trace.balk(self.now, id, s);
+                            self.leave(slot, arrival);
+                            return;
                         }
-                        // Lean models have one priority level: a pool's queue is `queues[p]`.
-                        let q = if FULL { p * m.priority_levels + self.level_of(slot, s) } else { p };
-                        let c = self.slab.get_mut(slot);
-                        c.state = State::Waiting;
-                        c.since = self.now;
-                        let token = c.token;
-                        self.queues[q].push_back((slot, token));
-                        self.waiting_p[p] += 1;
-                        self.obs.queue_join(s);
-                        self.trace.enqueue(self.now, id, s);
-                        if let Some((pt, key)) = cust.and_then(|c| Some((c.patience.as_ref()?, c.patience_key))) {
-                            let d = pt.sample(&mut draw_rng(self.rng.rep_seed, key, id, visit));
-                            self.events.push(self.now + d, Event::Renege { slot, token });
-                        }
+                    }
+                    // Lean models have one priority level: a pool's queue is `queues[p]`.
+                    let q = if FULL { p * m.priority_levels + self.level_of(slot, s) } else { p };
+                    let c = self.slab.get_mut(slot);
+                    c.state = State::Waiting;
+                    c.since = self.now;
+                    let token = c.token;
+                    self.queues[q].push_back((slot, token));
+                    self.waiting_p[p] += 1;
+                    self.obs.queue_join(s);
+                    self.trace.enqueue(self.now, id, s);
+                    if let Some((pt, key)) = cust.and_then(|c| Some((c.patience.as_ref()?, c.patience_key))) {
+                        let d = pt.sample(&mut draw_rng(self.rng.rep_seed, key, id, visit));
+                        self.events.push(self.now + d, Event::Renege { slot, token });
                     }
                 }
             }
@@ -686,12 +703,11 @@ impl<'m, const FULL: bool, T: Trace> Sim<'m, FULL, T> {
         self.staff[g].busy += 1;
         let res = &m.resources[g];
         let c = self.slab.get_mut(slot);
-        let step = &m.steps[s];
+        let hot = &m.hot.steps[s];
         let d = if FULL && c.remaining > 0.0 {
             std::mem::take(&mut c.remaining)
         } else {
-            let d =
-                m.dists[step.service[ct]].sample(&mut draw_rng(self.rng.rep_seed, step.service_key, c.id, c.visits));
+            let d = m.service_dist(s, ct).sample(&mut draw_rng(self.rng.rep_seed, hot.service_key, c.id, c.visits));
             if FULL {
                 let f = f64::from(c.factor) * res.speed;
                 c.factor = 1.0;
@@ -720,9 +736,12 @@ impl<'m, const FULL: bool, T: Trace> Sim<'m, FULL, T> {
     fn dispatch(&mut self, r: usize) {
         let m = self.m;
         let levels = if FULL { m.priority_levels } else { 1 };
+        // A group with one skill (the usual case) finds it without reading its record.
+        let solo = [m.hot.solo_skill[r] as usize];
+        let skills = if solo[0] != NONE as usize { &solo[..] } else { &m.resources[r].skills[..] };
         while self.staff[r].free() {
             let mut found = None;
-            for &p in &m.resources[r].skills {
+            for &p in skills {
                 if self.waiting_p[p] == 0 {
                     continue;
                 }
@@ -834,7 +853,7 @@ impl<'m, const FULL: bool, T: Trace> Sim<'m, FULL, T> {
         let step = &m.steps[s];
         self.obs.step_served(s, c.counted);
         self.trace.end(self.now, c.id, s);
-        if step.pool.is_some() && (!FULL || step.batch.is_none()) {
+        if m.hot.steps[s].pool != NONE && (!FULL || step.batch.is_none()) {
             let g = c.group as usize;
             self.staff[g].busy -= 1;
             self.obs.busy(g, c.since, self.now);
@@ -902,12 +921,18 @@ impl<'m, const FULL: bool, T: Trace> Sim<'m, FULL, T> {
     /// Where customer `c` (of type `ct`) goes after step `s`, `None` when it leaves.
     #[inline(always)]
     fn route(&self, c: &Customer, s: usize, ct: usize) -> Option<usize> {
-        let step = &self.m.steps[s];
-        let route = &step.route[ct];
-        if route.to.is_empty() {
-            return None;
+        let hot = &self.m.hot.steps[s];
+        match hot.next {
+            LEAVE => None,
+            NONE => {
+                let route = &self.m.steps[s].route[ct];
+                if route.to.is_empty() {
+                    return None;
+                }
+                route.pick(uniform01(&mut draw_rng(self.rng.rep_seed, hot.routing_key, c.id, c.visits)))
+            }
+            next => Some(next as usize),
         }
-        route.pick(uniform01(&mut draw_rng(self.rng.rep_seed, step.routing_key, c.id, c.visits)))
     }
 
     fn on_renege(&mut self, slot: u32, token: u32) {

@@ -499,7 +499,9 @@ pub fn compile_with(s: &Scenario, removed: &[String], d: &mut Diagnostics) -> Op
         (s.timeseries_bin, n_bins_raw as usize)
     };
 
+    let hot = model::Hot::of(&arrivals, &resources, &pools, &steps, &dists);
     Some(Model {
+        hot,
         name: s.name.clone(),
         description: s.description.clone(),
         time_unit: s.time_unit,
