@@ -29,6 +29,7 @@ use std::collections::HashMap;
 
 use super::log::{EventLog, NONE};
 use super::pools::{Pool, SLOT, SLOTS};
+use super::spill::{Record, Sorted, Sorter};
 use super::time;
 
 /// Resolution of the capacity profile (minutes).
@@ -67,6 +68,35 @@ pub struct PoolBreaks {
     pub samples: u64,
 }
 
+/// A start or end of work, as `infer` sweeps them in time order.
+#[derive(Clone, Copy)]
+struct Point {
+    t: f64,
+    member: u32,
+    /// 0: end; 1: start that did not wait; 2: start that waited.
+    kind: u8,
+}
+
+impl Record for Point {
+    const SIZE: usize = 13;
+    fn write(&self, o: &mut [u8]) {
+        o[0..8].copy_from_slice(&self.t.to_bits().to_le_bytes());
+        o[8..12].copy_from_slice(&self.member.to_le_bytes());
+        o[12] = self.kind;
+    }
+    fn read(b: &[u8]) -> Self {
+        let mut t = [0u8; 8];
+        t.copy_from_slice(&b[0..8]);
+        let mut m = [0u8; 4];
+        m.copy_from_slice(&b[8..12]);
+        Point { t: f64::from_bits(u64::from_le_bytes(t)), member: u32::from_le_bytes(m), kind: b[12] }
+    }
+    /// Time, then ends before starts at the same instant.
+    fn order(&self, other: &Self) -> std::cmp::Ordering {
+        self.t.total_cmp(&other.t).then(self.kind.cmp(&other.kind))
+    }
+}
+
 /// Per pool (same order as `pools`): its breaks, empty when the log shows none. Also lifts the
 /// pool's half-hourly schedule inside the breaks to the level before them, so that the breaks
 /// are not counted twice.
@@ -79,13 +109,8 @@ pub fn infer(log: &EventLog, pools: &mut [Pool]) -> Vec<PoolBreaks> {
     }
     // Start and end points of work, with the enable time of each event: the log's, else the
     // previous end in the case (events are sorted by case and start).
-    struct Point {
-        t: f64,
-        member: u32,
-        /// 0: end; 1: start that did not wait; 2: start that waited.
-        kind: u8,
-    }
-    let mut points: Vec<Point> = Vec::new();
+    // Two points per event: sorted through `spill::Sorter`, so that memory stays bounded.
+    let mut points: Sorter<Point> = Sorter::new(super::events::buffer_events());
     for case in log.by_case() {
         let mut prev_end = f64::NAN;
         for e in case.iter() {
@@ -101,7 +126,8 @@ pub fn infer(log: &EventLog, pools: &mut [Pool]) -> Vec<PoolBreaks> {
             points.push(Point { t: e.end, member: e.resource, kind: 0 });
         }
     }
-    points.sort_by(|a, b| a.t.total_cmp(&b.t).then(a.kind.cmp(&b.kind)));
+    // A run that cannot be read back leaves the pools without breaks (nothing is invented).
+    let Ok(mut points) = points.finish() else { return pools.iter().map(|_| PoolBreaks::default()).collect() };
     let mut busy = vec![0u32; pools.len()];
     // (pool, date, bin) → most events in progress right after a waited start. Events, not
     // distinct members: a visit interrupted at a closure is one event from its first start to
@@ -109,7 +135,21 @@ pub fn infer(log: &EventLog, pools: &mut [Pool]) -> Vec<PoolBreaks> {
     // still occupies one member.
     let mut seen: HashMap<(usize, i64, usize), u32> = HashMap::new();
     let mut worked: Vec<std::collections::BTreeSet<i64>> = vec![Default::default(); pools.len()];
-    for pt in &points {
+    if let Sorted::Memory(v) = &mut points {
+        v.reverse(); // popped from the back: in order
+    }
+    loop {
+        let pt = match &mut points {
+            Sorted::Memory(v) => match v.pop() {
+                Some(pt) => pt,
+                None => break,
+            },
+            Sorted::Merged(m) => match m.next_record() {
+                Ok(Some(pt)) => pt,
+                Ok(None) => break,
+                Err(_) => return pools.iter().map(|_| PoolBreaks::default()).collect(),
+            },
+        };
         let p = pool_of[pt.member as usize];
         if p == usize::MAX {
             continue;
