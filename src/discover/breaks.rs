@@ -29,7 +29,7 @@ use std::collections::HashMap;
 
 use super::log::{EventLog, NONE};
 use super::pools::{Pool, SLOT, SLOTS};
-use super::spill::{Record, Sorted, Sorter};
+use super::spill::{self, Record, Sorted, Sorter};
 use super::time;
 
 /// Resolution of the capacity profile (minutes).
@@ -85,11 +85,7 @@ impl Record for Point {
         o[12] = self.kind;
     }
     fn read(b: &[u8]) -> Self {
-        let mut t = [0u8; 8];
-        t.copy_from_slice(&b[0..8]);
-        let mut m = [0u8; 4];
-        m.copy_from_slice(&b[8..12]);
-        Point { t: f64::from_bits(u64::from_le_bytes(t)), member: u32::from_le_bytes(m), kind: b[12] }
+        Point { t: spill::f64_at(b, 0), member: spill::u32_at(b, 8), kind: b[12] }
     }
     /// Time, then ends before starts at the same instant.
     fn order(&self, other: &Self) -> std::cmp::Ordering {

@@ -48,8 +48,7 @@ impl Record for Event {
     }
 
     fn read(b: &[u8]) -> Self {
-        let u = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
-        let f = |i: usize| f64::from_bits(u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes")));
+        let (u, f) = (|i| spill::u32_at(b, i), |i| spill::f64_at(b, i));
         Event {
             case: u(0),
             activity: u(4),

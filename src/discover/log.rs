@@ -285,13 +285,8 @@ impl super::spill::Record for Span {
     }
 
     fn read(b: &[u8]) -> Self {
-        let f = |i: usize| f64::from_bits(u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes")));
-        Span {
-            resource: u32::from_le_bytes(b[0..4].try_into().expect("4 bytes")),
-            start: f(4),
-            end: f(12),
-            line: u32::from_le_bytes(b[20..24].try_into().expect("4 bytes")),
-        }
+        use super::spill::{f64_at, u32_at};
+        Span { resource: u32_at(b, 0), start: f64_at(b, 4), end: f64_at(b, 12), line: u32_at(b, 20) }
     }
 
     fn order(&self, o: &Self) -> std::cmp::Ordering {

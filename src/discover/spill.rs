@@ -28,6 +28,20 @@ pub trait Record: Copy {
     fn order(&self, other: &Self) -> Ordering;
 }
 
+/// The little-endian `u32` at byte `i` of an encoded record.
+pub(crate) fn u32_at(b: &[u8], i: usize) -> u32 {
+    let mut a = [0u8; 4];
+    a.copy_from_slice(&b[i..i + 4]);
+    u32::from_le_bytes(a)
+}
+
+/// The `f64` written with `to_bits().to_le_bytes()` at byte `i` of an encoded record.
+pub(crate) fn f64_at(b: &[u8], i: usize) -> f64 {
+    let mut a = [0u8; 8];
+    a.copy_from_slice(&b[i..i + 8]);
+    f64::from_bits(u64::from_le_bytes(a))
+}
+
 /// Read buffer per run while merging: many runs share the memory a single buffer would use.
 const READ_BUFFER: usize = 1 << 16;
 
