@@ -127,7 +127,9 @@ impl Chart for GroupUtilisation<'_> {
                 chart.draw_series(std::iter::once(bar)).or_err()?;
             }
             let text = format!(
-                "{} resource(s); busiest: {}",
+                // Members and ranking span every variant: a variant may add a resource the
+                // baseline-named group label does not list.
+                "{} resource(s) over all variants; busiest in any variant: {}",
                 members.len(),
                 fonts::clean(members.first().copied().unwrap_or(""), 40)
             );
