@@ -5,14 +5,19 @@
    --markov-baseline R --json` (training part moved forward against the held-out part; the
    baseline learnt from the training part, simulated R times over the held-out arrival period).
 2. Discovered model, as documented in scenarios/README.md ("From your data"): `branchsim
-   discover LOG --first-weeks W --weeks N` (learns from the cases that start in the first W
-   whole weeks; the scenario starts on the Monday of their first arrival and takes arrivals for
-   N weeks, to the week of the last held-out first start; cases inside then finish), then `branchsim run --events` for R replications (warm: the simulated
-   training weeks leave the backlog the real ones did). Empty start for comparison: the same
-   scenario with `start_date` moved to the Monday of the cut. Simulated cases are kept, like
-   the real held-out ones, when their first start falls in the held-out period (the first to
-   the last first start of a held-out case); each log is measured with `compare-logs LOG SIM
-   --split-weeks W` (against the held-out part).
+   discover LOG --first-weeks W --cases N` learns from the cases that start in the first W
+   whole weeks; the scenario starts on the Monday of their first arrival and takes arrivals
+   until the model expects N cases, N = the training cases plus the held-out ones (Simod's
+   protocol: simulate the test log's number of cases); cases inside then finish. Then `branchsim
+   run --events` for R replications (warm: the simulated training weeks leave the backlog the
+   real ones did). Two more runs for comparison: arrivals `--until` the last held-out first
+   start (the information the Markov baseline uses: the held-out period's extent), and an
+   empty start (`--cases` the held-out count, `start_date` moved to the Monday of the cut).
+   Simulated cases are kept, like the real held-out ones, when their first start falls in the
+   held-out period (the first to the last first start of a held-out case); each log is measured
+   with `compare-logs LOG SIM --split-weeks W` (against the held-out part). Cases still inside
+   when the engine's drain ends (the `unfinished` KPI) are counted and reported: their traces
+   would be cut short.
 3. Optionally, other simulated logs (`--peer NAME=GLOB`, e.g. Prosimos logs of a Simod model),
    filtered and measured the same way.
 
@@ -74,13 +79,15 @@ def case_starts(path):
 
 
 def held_out_period(log, weeks):
+    """The cut (the log's first day + `weeks`), the first and last first start of a held-out
+    case, the held-out and the training case counts."""
     starts = case_starts(log)
     t0 = min(starts.values())
     cut = dt.datetime(t0.year, t0.month, t0.day) + dt.timedelta(weeks=weeks)
     test = [t for t in starts.values() if t >= cut]
     if not test:
         raise SystemExit(f"no case of {log} starts after week {weeks}")
-    return cut, min(test), max(test), len(test)
+    return cut, min(test), max(test), len(test), len(starts) - len(test)
 
 
 def keep_window(src, dst, lo, hi):
@@ -127,12 +134,9 @@ def main():
     ap.add_argument("--keep", help="keep the scenario and the simulated logs in this folder")
     ap.add_argument("--peer", action="append", default=[], help="NAME=GLOB: simulated CSV logs of another tool")
     ap.add_argument("--json", help="write every figure to this file")
-    ap.add_argument("--arrivals-until", metavar="DATETIME",
-                    help="also run the warm model with no arrival from this time on (the end of the held-out "
-                         "cases' arrivals, when the log's process stopped taking cases)")
     a = ap.parse_args()
 
-    cut, first, last, n_test = held_out_period(a.log, a.weeks)
+    cut, first, last, n_test, n_train = held_out_period(a.log, a.weeks)
     work = a.keep or tempfile.mkdtemp(prefix="holdout-")
     os.makedirs(work, exist_ok=True)
 
@@ -140,37 +144,12 @@ def main():
         run([a.branchsim, "compare-logs", a.log, "--split-weeks", str(a.weeks), "--markov-baseline", str(a.runs), "--json"])
     )
 
-    def stop_arrivals(text, until):
-        """Zero hourly rates from `until` on (hours counted from the scenario's start_date)."""
-        start = dt.datetime.fromisoformat(text.split('start_date = "', 1)[1][:10])
-        cut_h = int((until - start).total_seconds() // 3600)
-        out, day = [], None
-        for line in text.split("\n"):
-            if line.startswith("rates = ["):
-                day = 0
-            elif day is not None and line.startswith("]"):
-                day = None
-            elif day is not None:
-                cells = line.split(",")
-                for h in range(24):
-                    if day * 24 + h >= cut_h and h < len(cells) and "/h" in cells[h]:
-                        cells[h] = ' "0/h"' if h else '  "0/h"'
-                line = ",".join(cells)
-                day += 1
-            out.append(line)
-        return "\n".join(out)
-
-    def simulate(tag, monday=None, until=None):
-        """Runs the discovered model over the training and held-out periods: arrivals until the
-        week of the last held-out first start (cases inside at the horizon finish); `monday`
-        moves t = 0 (empty start)."""
+    def simulate(tag, end, monday=None):
+        """Discovers the model from the training weeks with the arrival end `end` (discover
+        options) and runs it; `monday` moves t = 0 (empty start). Returns the event logs and
+        the `unfinished` KPI of each replication."""
         scen = os.path.join(work, f"{tag}.toml")
-        t0 = cut - dt.timedelta(weeks=a.weeks)
-        weeks = int(((last - (t0 - dt.timedelta(days=t0.weekday()))).total_seconds() / 86400 + 6.999) // 7)
-        run([a.branchsim, "discover", a.log, "--first-weeks", str(a.weeks), "--weeks", str(weeks), "--no-report", "-q", "-o", scen])
-        if until is not None:
-            text = stop_arrivals(open(scen, encoding="utf-8").read(), until)
-            open(scen, "w", encoding="utf-8").write(text)
+        run([a.branchsim, "discover", a.log, "--first-weeks", str(a.weeks), *end, "--no-report", "-q", "-o", scen])
         if monday is not None:
             text = open(scen, encoding="utf-8").read()
             lines = [l for l in text.split("\n") if not l.startswith("start_date")]
@@ -182,13 +161,24 @@ def main():
         sims = sorted(glob.glob(os.path.join(out, "**", "events", "*.csv"), recursive=True))
         if len(sims) != a.runs:
             raise SystemExit(f"expected {a.runs} event logs under {out}, found {len(sims)}")
-        return sims
+        unfinished = []
+        for rep in glob.glob(os.path.join(out, "**", "replications.csv"), recursive=True):
+            with open(rep, newline="", encoding="utf-8-sig") as f:
+                unfinished += [float(r["value"]) for r in csv.DictReader(f) if r["kpi"] == "unfinished"]
+        return sims, unfinished
 
     # Warm: the scenario as discovered, from the Monday of the training part's first arrival,
     # so the training period's simulated cases load the resources as the real ones did when
-    # the held-out period began. Empty at the cut: t = 0 moved to the Monday on or before it.
-    warm = simulate("discovered_warm")
-    cold = simulate("discovered", monday=cut - dt.timedelta(days=cut.weekday()))
+    # the held-out period began; arrivals until the model expects the real number of cases.
+    # Empty at the cut: t = 0 moved to the Monday on or before it (whole weeks, so the weekly
+    # profile lines up), arrivals until it expects the held-out number.
+    until = last.strftime("%Y-%m-%dT%H:%M")
+    runs = {
+        "discovered (case count)": simulate("discovered_cases", ["--cases", str(n_train + n_test)]),
+        "discovered, arrivals until last first start": simulate("discovered_until", ["--until", until]),
+        "discovered, empty start": simulate("discovered_empty", ["--cases", str(n_test)],
+                                            monday=cut - dt.timedelta(days=cut.weekday())),
+    }
 
     def measure(paths, tag):
         rows, cases = [], []
@@ -198,10 +188,7 @@ def main():
             rows.append(compare(a.branchsim, a.log, kept, a.weeks))
         return {k: summary([r[k] for r in rows]) for k, _ in MEASURES}, cases
 
-    results = {"discovered": measure(cold, "discovered"), "discovered, warm": measure(warm, "discovered_warm")}
-    if a.arrivals_until:
-        stopped = simulate("discovered_warm_stop", until=parse_time(a.arrivals_until))
-        results["discovered, warm, arrivals stop"] = measure(stopped, "discovered_warm_stop")
+    results = {name: measure(sims, f"m{i}") for i, (name, (sims, _)) in enumerate(runs.items())}
     for spec in a.peer:
         name, pattern = spec.split("=", 1)
         paths = sorted(glob.glob(pattern))
@@ -213,8 +200,14 @@ def main():
     mk = base["markov_baseline"]
     print(f"Held-out part: {n_test} cases arriving {first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} "
           f"(training: cases starting before {cut:%Y-%m-%d}); {a.runs} simulated logs per model, seeds from {a.seed}.")
+    print(f"Arrival ends: case count {n_train} + {n_test} = {n_train + n_test} cases (Simod's information); "
+          f"--until {until} (the Markov baseline's).")
     for name, (_, cases) in results.items():
         print(f"{name}: {statistics.mean(cases):.0f} cases per simulated log in the held-out period (min {min(cases)}, max {max(cases)})")
+    for name, (_, unfinished) in runs.items():
+        if any(unfinished):
+            print(f"warning: {name}: {max(unfinished):.0f} cases still inside when the drain ended "
+                  f"(mean {statistics.mean(unfinished):.1f}): their traces are cut short", file=sys.stderr)
     print()
     head = ["distance", "noise floor", "Markov baseline"] + list(results)
     print("| " + " | ".join(head) + " |")
@@ -230,8 +223,10 @@ def main():
     if a.json:
         with open(a.json, "w", encoding="utf-8") as f:
             json.dump({"noise_floor": base["noise_floor"], "markov_baseline": mk,
-                       "models": {n: {"measures": s, "cases": c} for n, (s, c) in results.items()},
-                       "held_out": {"cut": cut.isoformat(), "first": first.isoformat(), "last": last.isoformat(), "cases": n_test}},
+                       "models": {n: {"measures": s, "cases": c, "unfinished": runs[n][1] if n in runs else None}
+                                  for n, (s, c) in results.items()},
+                       "held_out": {"cut": cut.isoformat(), "first": first.isoformat(), "last": last.isoformat(),
+                                    "cases": n_test, "training_cases": n_train}},
                       f, indent=1)
 
 

@@ -87,7 +87,9 @@ impl Columns {
   branchsim discover ../shared/logs/loan_application_sim.csv -o scenarios/loan_as_is.toml
   branchsim discover tickets.csv -o branch.toml --left status
   branchsim discover log.xes -o model.toml --weeks 4
-  branchsim discover ../shared/logs/loan_application_sim.csv --first-weeks 3 -o train.toml")]
+  branchsim discover ../shared/logs/loan_application_sim.csv --first-weeks 3 -o train.toml
+  branchsim discover log.csv --until \"2017-02-14 10:05\" -o model.toml
+  branchsim discover log.csv --first-weeks 3 --cases 1000 -o held_out.toml")]
 pub struct DiscoverArgs {
     /// The event log: CSV, XES, or a queue-ticket export (CSV).
     pub log: PathBuf,
@@ -95,8 +97,16 @@ pub struct DiscoverArgs {
     #[arg(long, short = 'o')]
     pub out: PathBuf,
     /// Simulated horizon in weeks (default: the weeks in which cases arrived).
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["until", "cases"])]
     pub weeks: Option<u64>,
+    /// Take arrivals until this date-time (the log's wall clock, e.g. 2017-02-14T10:05 or
+    /// "2017-02-14 10:05"), not whole weeks; cases inside then finish.
+    #[arg(long, value_name = "DATETIME", conflicts_with = "cases")]
+    pub until: Option<String>,
+    /// Take arrivals until the model expects N cases since its start (the Monday of the log's
+    /// first arrival): e.g. the number of cases of a period to reproduce.
+    #[arg(long, value_name = "N")]
+    pub cases: Option<u64>,
     /// Learn only from cases that start in the log's first N whole weeks (the training part
     /// of the held-out protocol; `compare-logs --split-weeks N` measures against the rest).
     #[arg(long, value_name = "N")]
@@ -180,6 +190,26 @@ fn print_issues(log: &discover::log::EventLog, path: &Path) {
     }
 }
 
+/// Applies `--until` or `--cases` (the arrival end) to the discovery.
+fn arrival_end(a: &DiscoverArgs, d: &mut discover::Discovery) -> Result<(), String> {
+    use discover::horizon::{self, ArrivalEnd};
+    let end = match (&a.until, a.cases) {
+        (Some(text), _) => {
+            let at = discover::time::parse(text).ok_or_else(|| {
+                format!("--until {text:?} is not a date-time; write e.g. 2017-02-14T10:05 or \"2017-02-14 10:05\"")
+            })?;
+            ArrivalEnd { at, why: "--until".into() }
+        }
+        (None, Some(n)) => {
+            let at = horizon::after_cases(d, n).map_err(|e| format!("--cases {n}: {e}"))?;
+            ArrivalEnd { at, why: format!("--cases {n}: the model expects {n} cases by then") }
+        }
+        (None, None) => return Ok(()),
+    };
+    let flag = if a.until.is_some() { "--until" } else { "--cases" };
+    horizon::set(d, end).map_err(|e| format!("{flag}: {e}"))
+}
+
 pub fn discover(a: &DiscoverArgs) -> i32 {
     let log = match discover::read(&a.log, a.columns.format, &a.columns.mapping()) {
         Ok(l) => l,
@@ -211,7 +241,11 @@ pub fn discover(a: &DiscoverArgs) -> i32 {
         error(&format!("{}: no served ticket or finished event: there is no process to build", a.log.display()));
         return EXIT_BAD_INPUT;
     }
-    let d = discover::discover(log, &a.log, a.weeks);
+    let mut d = discover::discover(log, &a.log, a.weeks);
+    if let Err(e) = arrival_end(a, &mut d) {
+        error(&e);
+        return EXIT_BAD_INPUT;
+    }
     // A large log is read back from temporary files in each pass: a failed read leaves the
     // inference incomplete, so nothing is written.
     if let Some(e) = d.log.events.failure() {

@@ -205,16 +205,24 @@ pub fn scenario(d: &Discovery, schema: bool) -> String {
     let _ = writeln!(o, "name = {}", q(&format!("discovered from {}", d.source_name)));
     let _ = writeln!(o, "description = {}", q(&format!("As-is model of {}", log.describe_span())));
     o.push_str("time_unit = \"min\"\nstart = \"00:00\"          # t = 0 is a Monday midnight: the arrival profile below is per hour of the week\nstart_day = \"mon\"\n");
-    if let Some(first) = d.arrivals.times.first() {
+    if let Some(monday) = super::horizon::start(d) {
         // The Monday of the log's first arrival: simulated dates continue the log's, and a
-        // horizon longer than the log (`--weeks`) simulates the period after it with the
-        // backlog the log's own cases built up (see scenarios/README.md, "From your data").
-        let monday = (super::time::day(*first) - super::time::weekday(*first) as i64) as f64 * 1440.0;
+        // horizon longer than the log (`--weeks`, `--until`) simulates the period after it with
+        // the backlog the log's own cases built up (see scenarios/README.md, "From your data").
         let label = super::time::label(monday);
         let _ =
             writeln!(o, "start_date = {}   # the Monday of the first arrival", q(label.get(..10).unwrap_or(&label)));
     }
-    let _ = writeln!(o, "horizon = \"{}d\"            # {} week(s)", weeks * 7, weeks);
+    if d.arrival_end.is_some() {
+        let _ = writeln!(
+            o,
+            "horizon = \"{}min\"            # {}; cases inside then finish",
+            super::horizon::minutes(d),
+            super::horizon::describe(d)
+        );
+    } else {
+        let _ = writeln!(o, "horizon = \"{}d\"            # {} week(s)", weeks * 7, weeks);
+    }
     o.push_str("seed = 1\nreplications = 20\n\n");
 
     // Calendars of the pools.

@@ -18,6 +18,7 @@ pub mod emit;
 pub mod events;
 pub mod fit;
 pub mod hidden_arrivals;
+pub mod horizon;
 pub mod log;
 pub mod parallel;
 pub mod patience;
@@ -105,7 +106,10 @@ pub struct Discovery {
     pub priorities: std::collections::BTreeMap<u32, (i64, u64)>,
     /// Arrivals the log does not record, placed before first starts (see `hidden_arrivals`).
     pub hidden: hidden_arrivals::Summary,
+    /// Weeks of the arrival profile (the horizon, rounded up to whole weeks).
     pub weeks: u64,
+    /// Arrivals end here rather than after whole weeks (`--until`, `--cases`; see `horizon`).
+    pub arrival_end: Option<horizon::ArrivalEnd>,
 }
 
 /// Infers the model from a log. `weeks`: simulated horizon; default the log's span.
@@ -143,5 +147,6 @@ pub fn discover(mut log: log::EventLog, source: &Path, weeks: Option<u64>) -> Di
         priorities,
         hidden,
         weeks: weeks.unwrap_or(span_weeks).clamp(1, 520),
+        arrival_end: None,
     }
 }

@@ -80,7 +80,7 @@ pub fn render(
         ("activities", log.activities.len().to_string()),
         ("resources", log.resources.len().to_string()),
         ("span", log.describe_span()),
-        ("simulated horizon", format!("{} week(s)", d.weeks)),
+        ("simulated horizon", crate::discover::horizon::describe(d)),
     ] {
         let _ = writeln!(h, "<tr><th>{k}</th><td class=\"{}\">{}</td></tr>", k.replace(' ', "_"), escape(&v));
     }
