@@ -88,20 +88,32 @@ fn time(text: &str) -> NaiveDateTime {
         .unwrap_or_else(|e| panic!("timestamp {text:?}: {e}"))
 }
 
-/// Arrival of every case of an event log written by `branchsim run --events`: the enable
-/// time of its first visit.
-fn arrivals(log: &Path) -> Vec<NaiveDateTime> {
+/// Arrival and last end of every case of an event log written by `branchsim run --events`
+/// (the arrival is the enable time of its first visit).
+fn cases(log: &Path) -> Vec<(NaiveDateTime, NaiveDateTime)> {
     let mut r = csv::Reader::from_path(log).unwrap();
     let head = r.headers().unwrap().clone();
     let col = |name: &str| head.iter().position(|h| h.trim_start_matches('\u{feff}') == name).unwrap();
-    let (case, enable) = (col("case_id"), col("enable_time"));
-    let mut first: HashMap<String, NaiveDateTime> = HashMap::new();
+    let (case, enable, end) = (col("case_id"), col("enable_time"), col("end_time"));
+    let mut span: HashMap<String, (NaiveDateTime, NaiveDateTime)> = HashMap::new();
     for row in r.records() {
         let row = row.unwrap();
-        let t = time(&row[enable]);
-        first.entry(row[case].to_string()).and_modify(|f| *f = (*f).min(t)).or_insert(t);
+        let (a, b) = (time(&row[enable]), time(&row[end]));
+        span.entry(row[case].to_string()).and_modify(|(x, y)| (*x, *y) = ((*x).min(a), (*y).max(b))).or_insert((a, b));
     }
-    first.into_values().collect()
+    span.into_values().collect()
+}
+
+fn arrivals(log: &Path) -> Vec<NaiveDateTime> {
+    cases(log).into_iter().map(|c| c.0).collect()
+}
+
+/// The arrival end the scenario's horizon comment gives ("arrivals until 2026-01-21 11:00").
+fn stated_end(scenario: &Path) -> NaiveDateTime {
+    let text = std::fs::read_to_string(scenario).unwrap();
+    let line = text.lines().find(|l| l.starts_with("horizon")).unwrap();
+    let at = line.split("arrivals until ").nth(1).unwrap_or_else(|| panic!("no arrival end in {line:?}"));
+    NaiveDateTime::parse_from_str(&at[..16], "%Y-%m-%d %H:%M").unwrap()
 }
 
 /// The `unfinished` KPI of each replication (cases still inside when the drain ended).
@@ -129,19 +141,27 @@ fn minutes_between(a: NaiveDateTime, b: NaiveDateTime) -> f64 {
     (b - a).num_seconds() as f64 / 60.0
 }
 
+/// Expected arrivals of the loaded scenario over [0, t) (minutes).
+fn expected(loaded: &branchsim::scenario::Loaded, t: f64) -> f64 {
+    let m = &loaded.baseline().model;
+    m.arrivals.iter().map(|a| branchsim::scenario::compile::expected_arrivals(a, t)).sum()
+}
+
 #[test]
 fn until_ends_the_arrivals_at_the_date_time() {
     let dir = tempfile::tempdir().unwrap();
     let log = source_log(dir.path());
-    let first = arrivals(&log).into_iter().min().unwrap();
-    // A Wednesday late morning in the week after the log: not whole weeks, and beyond the data.
-    let until = NaiveDateTime::parse_from_str("2026-01-21 11:30", "%Y-%m-%d %H:%M").unwrap();
+    let real = cases(&log);
+    let first = real.iter().map(|c| c.0).min().unwrap();
+    let longest = real.iter().map(|(a, b)| minutes_between(*a, *b)).fold(0.0, f64::max);
+    // A Wednesday in the week after the log: not whole weeks, and beyond the data.
+    let until = NaiveDateTime::parse_from_str("2026-01-21 11:00", "%Y-%m-%d %H:%M").unwrap();
     let scen = dir.path().join("until.toml");
     ok(&[
         "discover",
         log.to_str().unwrap(),
         "--until",
-        "2026-01-21 11:30",
+        "2026-01-21 11:00",
         "--no-report",
         "-q",
         "-o",
@@ -150,16 +170,21 @@ fn until_ends_the_arrivals_at_the_date_time() {
 
     let loaded = branchsim::scenario::load_file(&scen).unwrap_or_else(|e| panic!("{}", e.render()));
     let s = &loaded.baseline().scenario;
-    // t = 0 is the Monday of the log's first arrival; the horizon ends at --until.
+    // t = 0 is the Monday of the log's first arrival; the horizon runs on past --until by the
+    // log's longest case, in whole weeks, and the model expects nobody after --until.
     let monday = first.date() - chrono::Duration::days(i64::from(first.weekday().num_days_from_monday()));
     assert_eq!(s.epoch.date, monday);
     let start = monday.and_hms_opt(0, 0, 0).unwrap();
-    assert_eq!(s.horizon, minutes_between(start, until), "horizon in minutes from {start} to {until}");
-    assert!(std::fs::read_to_string(&scen).unwrap().contains("arrivals until 2026-01-21 11:30 (--until)"));
+    let to_end = minutes_between(start, until);
+    let week = 7.0 * 1440.0;
+    assert_eq!(s.horizon, ((to_end + longest) / week).ceil() * week, "horizon: longest case {longest} min");
+    assert_eq!(stated_end(&scen), until);
+    assert!(expected(&loaded, to_end) > 100.0);
+    assert!(expected(&loaded, s.horizon) - expected(&loaded, to_end) < 1e-9, "arrivals expected after --until");
 
     // Its own runs: nobody arrives at or after --until, arrivals go on until shortly before it
     // (about 4 an hour: none in its last 6 hours has probability e^-24 per run), and every
-    // case finishes within the drain.
+    // case finishes.
     let out = dir.path().join("run-until");
     for sim in run(&scen, 3, &out) {
         let a = arrivals(&sim);
@@ -167,7 +192,7 @@ fn until_ends_the_arrivals_at_the_date_time() {
         assert!(last < until, "{}: an arrival at {last}, after {until}", sim.display());
         assert!(minutes_between(last, until) < 360.0, "{}: last arrival {last}, long before {until}", sim.display());
     }
-    assert_eq!(unfinished(&out), vec![0.0; 3], "no case is cut off by the drain");
+    assert_eq!(unfinished(&out), vec![0.0; 3], "no case is left unfinished");
 }
 
 #[test]
@@ -182,15 +207,17 @@ fn cases_ends_the_arrivals_when_the_model_expects_that_many() {
     ok(&["discover", log.to_str().unwrap(), "--cases", &flag, "--no-report", "-q", "-o", scen.to_str().unwrap()]);
 
     let loaded = branchsim::scenario::load_file(&scen).unwrap_or_else(|e| panic!("{}", e.render()));
-    let m = &loaded.baseline().model;
-    let expected =
-        |h: f64| m.arrivals.iter().map(|a| branchsim::scenario::compile::expected_arrivals(a, h)).sum::<f64>();
-    // The model expects n cases over the horizon: the emitted rates carry 4 significant digits
-    // and the horizon is rounded up to a whole minute (about 0.07 cases at 4 an hour), so 0.5
-    // is a wide bound; and an hour less expects fewer (it is the first time n is reached).
-    let over = expected(m.horizon);
-    assert!((over - n as f64).abs() < 0.5, "expected {over} arrivals over the horizon, asked {n}");
-    assert!(expected(m.horizon - 60.0) < n as f64 - 1.0, "the horizon is longer than needed");
+    let s = &loaded.baseline().scenario;
+    let start = s.epoch.date.and_hms_opt(0, 0, 0).unwrap();
+    let end = minutes_between(start, stated_end(&scen));
+    // The model expects n cases by the end the scenario states, none after it, and an hour
+    // before it fewer (it is the first time n is reached). Tolerance: the emitted rates carry
+    // 4 significant digits and the stated end is rounded to the minute (about 0.07 cases at 4
+    // an hour), so 0.5 is a wide bound.
+    let by_end = expected(&loaded, end);
+    assert!((by_end - n as f64).abs() < 0.5, "expected {by_end} arrivals by the stated end, asked {n}");
+    assert!((expected(&loaded, s.horizon) - by_end).abs() < 0.5, "arrivals expected after the end");
+    assert!(expected(&loaded, end - 60.0) < n as f64 - 1.0, "the end is later than needed");
     assert!(std::fs::read_to_string(&scen).unwrap().contains(&format!("--cases {n}: the model expects {n} cases")));
 
     // Simulated: the mean arrivals of 4 runs is within 4 standard errors of n (Poisson: sd √n

@@ -100,11 +100,12 @@ pub struct DiscoverArgs {
     #[arg(long, conflicts_with_all = ["until", "cases"])]
     pub weeks: Option<u64>,
     /// Take arrivals until this date-time (the log's wall clock, e.g. 2017-02-14T10:05 or
-    /// "2017-02-14 10:05"), not whole weeks; cases inside then finish.
+    /// "2017-02-14 10:05"), not whole weeks; the horizon runs on, without arrivals, by the
+    /// log's longest case (whole weeks), so the cases inside finish on their calendars.
     #[arg(long, value_name = "DATETIME", conflicts_with = "cases")]
     pub until: Option<String>,
     /// Take arrivals until the model expects N cases since its start (the Monday of the log's
-    /// first arrival): e.g. the number of cases of a period to reproduce.
+    /// first arrival), e.g. the number of cases of a period to reproduce; then as --until.
     #[arg(long, value_name = "N")]
     pub cases: Option<u64>,
     /// Learn only from cases that start in the log's first N whole weeks (the training part
@@ -198,11 +199,15 @@ fn arrival_end(a: &DiscoverArgs, d: &mut discover::Discovery) -> Result<(), Stri
             let at = discover::time::parse(text).ok_or_else(|| {
                 format!("--until {text:?} is not a date-time; write e.g. 2017-02-14T10:05 or \"2017-02-14 10:05\"")
             })?;
-            ArrivalEnd { at, why: "--until".into() }
+            ArrivalEnd { at, why: "--until".into(), longest_case: horizon::longest_case(d) }
         }
         (None, Some(n)) => {
             let at = horizon::after_cases(d, n).map_err(|e| format!("--cases {n}: {e}"))?;
-            ArrivalEnd { at, why: format!("--cases {n}: the model expects {n} cases by then") }
+            ArrivalEnd {
+                at,
+                why: format!("--cases {n}: the model expects {n} cases by then"),
+                longest_case: horizon::longest_case(d),
+            }
         }
         (None, None) => return Ok(()),
     };

@@ -213,16 +213,7 @@ pub fn scenario(d: &Discovery, schema: bool) -> String {
         let _ =
             writeln!(o, "start_date = {}   # the Monday of the first arrival", q(label.get(..10).unwrap_or(&label)));
     }
-    if d.arrival_end.is_some() {
-        let _ = writeln!(
-            o,
-            "horizon = \"{}min\"            # {}; cases inside then finish",
-            super::horizon::minutes(d),
-            super::horizon::describe(d)
-        );
-    } else {
-        let _ = writeln!(o, "horizon = \"{}d\"            # {} week(s)", weeks * 7, weeks);
-    }
+    let _ = writeln!(o, "horizon = \"{}d\"            # {}", weeks * 7, super::horizon::describe(d));
     o.push_str("seed = 1\nreplications = 20\n\n");
 
     // Calendars of the pools.
@@ -355,8 +346,13 @@ pub fn scenario(d: &Discovery, schema: bool) -> String {
             let mut profile = String::new();
             for w in 0..weeks {
                 for (wd, day) in WEEKDAYS.iter().enumerate() {
-                    let rs: Vec<String> =
-                        (0..BINS).map(|h| q(&format!("{}/h", sig(a.stream_rate((*t, f), wd, h))))).collect();
+                    let hour = |h: usize| (w as usize * 7 + wd) * BINS + h;
+                    let rs: Vec<String> = (0..BINS)
+                        .map(|h| {
+                            let r = a.stream_rate((*t, f), wd, h) * super::horizon::open_share(d, hour(h));
+                            q(&format!("{}/h", sig(r)))
+                        })
+                        .collect();
                     let _ = write!(profile, "  {},", rs.join(", "));
                     if w == 0 {
                         let _ = write!(profile, "   # {day}");
