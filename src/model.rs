@@ -657,8 +657,10 @@ pub struct Model {
     pub calendars: Vec<Calendar>,
     /// The business calendar working time is measured in (`cycle_time_work_mean`).
     pub work_calendar: Option<usize>,
-    /// Repeating events (staff changes, batch releases) stop this long after the horizon
-    /// even if customers remain, so a model whose work can never finish still ends.
+    /// The run ends this long after the horizon even if customers remain (they are reported
+    /// `unfinished`): repeating events (staff changes, batch releases) stop there, and no one
+    /// is served on at whatever staffing was in force then, so a model whose work can never
+    /// finish still ends.
     pub drain: f64,
     /// Safety caps so a runaway model stops with a clear message instead of exhausting memory.
     pub limits: Limits,

@@ -244,6 +244,12 @@ impl<'m, const FULL: bool, T: Trace> Sim<'m, FULL, T> {
                 }
             } else {
                 let Some((t, ev)) = self.events.pop_heap() else { break };
+                if t > self.m.horizon + self.m.drain {
+                    // The drain is over: whoever is still inside is unfinished, not served on
+                    // at the staffing frozen when repeating events stopped.
+                    self.now = self.now.max(self.m.horizon + self.m.drain);
+                    break;
+                }
                 if self.tick(t, cancel) {
                     break;
                 }
