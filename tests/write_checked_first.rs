@@ -7,7 +7,7 @@ mod common;
 
 use common::files_under;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
