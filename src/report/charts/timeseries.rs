@@ -374,7 +374,7 @@ impl Chart for WaitByHour<'_> {
                 format!("time of arrival (one column a {})", axis.bin)
             })
             .y_desc(format!("mean wait ({})", cx.unit))
-            .x_label_formatter(&|x| style::label_at(&labels, x - 0.5))
+            .x_label_formatter(&|x| style::label_at(labels, x - 0.5))
             .y_label_formatter(&|y| num(*y))
             .y_labels(8)
             .house(font)
