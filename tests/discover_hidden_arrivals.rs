@@ -5,6 +5,10 @@
 //! taking the first starts as arrivals, which made the discovered model queue each file a
 //! second time behind the backlog and shifted its first starts by the whole backlog.
 
+mod common;
+
+use common::files_under;
+
 use std::path::Path;
 use std::process::Command;
 
@@ -76,19 +80,10 @@ fn simulate(dir: &Path, name: &str, scenario: &str) -> std::path::PathBuf {
         "--events-format",
         "csv",
     ]);
-    let found: Vec<_> = walk(&out).into_iter().filter(|p| p.extension().is_some_and(|e| e == "csv")).collect();
+    let found: Vec<_> = files_under(&out).into_iter().filter(|p| p.extension().is_some_and(|e| e == "csv")).collect();
     let logs: Vec<_> = found.iter().filter(|p| p.parent().is_some_and(|d| d.ends_with("events"))).collect();
     assert_eq!(logs.len(), 1, "{found:?}");
     logs[0].clone()
-}
-
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut v = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() { v.extend(walk(&p)) } else { v.push(p) }
-    }
-    v
 }
 
 /// The log without its enable-time column: what most systems export.

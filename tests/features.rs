@@ -9,7 +9,7 @@
 mod common;
 
 use branchsim::theory;
-use common::{assert_ci, kpi, run_text};
+use common::{assert_ci, assert_load_errors, kpi, run_text};
 
 /// 30 cases arrive at Monday 00:00, 00:01, … 00:29 (booked slots, no no-shows, on time);
 /// one clerk works Monday–Friday 09:00–17:00; each case takes 45 minutes.
@@ -617,14 +617,7 @@ fn bad_feature_input_gets_clear_errors() {
         } else {
             (format!("{extra}{base}"), String::new())
         };
-        let text = format!("{head}{tail}");
-        match branchsim::scenario::load_str(&text, "bad.toml") {
-            Ok(_) => panic!("accepted:\n{text}"),
-            Err(e) => {
-                let r = e.render();
-                assert!(r.contains(needle), "expected `{needle}` in:\n{r}");
-            }
-        }
+        assert_load_errors(&format!("{head}{tail}"), "bad.toml", &[needle]);
     }
     let step_cases: &[(&str, &str)] = &[
         ("success = 0.8\n", "missing key `on_failure`"),
@@ -635,20 +628,10 @@ fn bad_feature_input_gets_clear_errors() {
     ];
     let res = "[[resources]]\nname = \"r\"\nstaff = 1\n";
     for (extra, needle) in step_cases {
-        let text = format!("{base}{extra}{res}");
-        match branchsim::scenario::load_str(&text, "bad.toml") {
-            Ok(_) => panic!("accepted:\n{text}"),
-            Err(e) => {
-                let r = e.render();
-                assert!(r.contains(needle), "expected `{needle}` in:\n{r}");
-            }
-        }
+        assert_load_errors(&format!("{base}{extra}{res}"), "bad.toml", &[needle]);
     }
     let case_patience = "horizon = \"8h\"\n[[customers]]\nname = \"c\"\nkind = \"case\"\nfirst_step = \"s\"\npatience = \"5min\"\n[[arrivals]]\ncustomer = \"c\"\nrate = \"10/h\"\n[[steps]]\nname = \"s\"\nservice = \"1min\"\n";
-    match branchsim::scenario::load_str(case_patience, "bad.toml") {
-        Ok(_) => panic!("a case with patience was accepted"),
-        Err(e) => assert!(e.render().contains("cases do not abandon"), "{}", e.render()),
-    }
+    assert_load_errors(case_patience, "bad.toml", &["cases do not abandon"]);
 }
 
 #[test]

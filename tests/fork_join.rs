@@ -6,34 +6,7 @@ mod common;
 
 use branchsim::experiment::VariantResult;
 use branchsim::stats::student_t::t_quantile;
-use common::{assert_ci, kpi, run_text};
-
-/// A scenario with one customer type `c` arriving at `rate` per minute into `first`, the
-/// given resources/steps/calendars (TOML text) and `extra` keys on the customer type.
-fn model(rate: f64, first: &str, warmup: f64, horizon: f64, seed: u64, extra: &str, body: &str) -> String {
-    format!(
-        r#"
-name = "fork"
-time_unit = "min"
-horizon = {horizon}
-warmup = {warmup}
-seed = {seed}
-replications = 10
-service_level = "5min"
-
-[[customers]]
-name = "c"
-first_step = "{first}"
-{extra}
-
-[[arrivals]]
-customer = "c"
-rate = {rate}
-
-{body}
-"#
-    )
-}
+use common::{assert_ci, assert_load_errors, kpi, one_type, run_text};
 
 /// Every replication's value of `path` equals `x` up to rounding.
 fn assert_exact(v: &VariantResult, path: &str, x: f64) {
@@ -46,43 +19,40 @@ fn assert_exact(v: &VariantResult, path: &str, x: f64) {
 /// Enough staff that nobody ever queues.
 const AMPLE: u32 = 1000;
 
+/// The opening of most bodies below: ample staff at `r`, and the step `split` forking into
+/// `branches` (a TOML array) that meet at the join `done`.
+fn ample_fork(branches: &str) -> String {
+    format!(
+        "[[resources]]\nname = \"r\"\nstaff = {AMPLE}\n[[steps]]\nname = \"split\"\nfork = {{ branches = {branches}, join = \"done\" }}\n"
+    )
+}
+
+/// A step that takes exactly `service` at `resource` ("" for a pure delay, no staff), with
+/// any `extra` keys (one a line), then goes on to `then`.
+fn exactly(name: &str, resource: &str, service: &str, extra: &str, then: &str) -> String {
+    let resource = if resource.is_empty() { String::new() } else { format!("resource = \"{resource}\"\n") };
+    let extra = if extra.is_empty() { String::new() } else { format!("{extra}\n") };
+    format!(
+        "[[steps]]\nname = \"{name}\"\n{resource}service = {{ dist = \"deterministic\", value = \"{service}\" }}\n{extra}next = [{{ step = \"{then}\", p = 1 }}]\n"
+    )
+}
+
+/// The join step `done` of a body: routing only, the case leaves after it.
+const DONE: &str = "[[steps]]\nname = \"done\"\n";
+
 #[test]
 fn deterministic_branches_give_the_max_exactly() {
     // Three branches of 3, 2 + 2 and 7 minutes; the case leaves after a 1-minute join step.
-    let body = format!(
-        r#"
-[[resources]]
-name = "r"
-staff = {AMPLE}
-[[steps]]
-name = "split"
-fork = {{ branches = ["a", "b1", "c"], join = "done" }}
-[[steps]]
-name = "a"
-resource = "r"
-service = {{ dist = "deterministic", value = "3min" }}
-next = [{{ step = "done", p = 1 }}]
-[[steps]]
-name = "b1"
-resource = "r"
-service = {{ dist = "deterministic", value = "2min" }}
-next = [{{ step = "b2", p = 1 }}]
-[[steps]]
-name = "b2"
-resource = "r"
-service = {{ dist = "deterministic", value = "2min" }}
-next = [{{ step = "done", p = 1 }}]
-[[steps]]
-name = "c"
-service = {{ dist = "deterministic", value = "7min" }}
-next = [{{ step = "done", p = 1 }}]
-[[steps]]
-name = "done"
-resource = "r"
-service = {{ dist = "deterministic", value = "1min" }}
-"#
-    );
-    let v = &run_text(&model(0.5, "split", 100.0, 2000.0, 1, "", &body), 5)[0];
+    let body = [
+        ample_fork(r#"["a", "b1", "c"]"#),
+        exactly("a", "r", "3min", "", "done"),
+        exactly("b1", "r", "2min", "", "b2"),
+        exactly("b2", "r", "2min", "", "done"),
+        exactly("c", "", "7min", "", "done"),
+        format!("{DONE}resource = \"r\"\nservice = {{ dist = \"deterministic\", value = \"1min\" }}\n"),
+    ]
+    .concat();
+    let v = &run_text(&one_type(0.5, "split", 100.0, 2000.0, 1, "", &body), 5)[0];
     assert_exact(v, "cycle_time_mean", 8.0);
     assert_exact(v, "wait_mean", 0.0);
     // The first branch (3 min) waits 4 min for the last (7 min).
@@ -125,7 +95,7 @@ next = [{ step = "done", p = 1 }]
 [[steps]]
 name = "done"
 "#;
-    let v = &run_text(&model(lam, "split", 1000.0, 21_000.0, 21, "", body), 40)[0];
+    let v = &run_text(&one_type(lam, "split", 1000.0, 21_000.0, 21, "", body), 40)[0];
     let rho = lam / mu;
     let exact = (12.0 - rho) / 8.0 / (mu - lam);
     assert!((exact - 2.875).abs() < 1e-12);
@@ -139,29 +109,14 @@ name = "done"
 #[test]
 fn inclusive_or_takes_each_branch_with_its_probability() {
     // a (5 min) with p = 0.6, b (2 min) with p = 0.3, drawn independently; none: straight on.
-    let body = format!(
-        r#"
-[[resources]]
-name = "r"
-staff = {AMPLE}
-[[steps]]
-name = "split"
-fork = {{ branches = [{{ step = "a", p = 0.6 }}, {{ step = "b", p = 0.3 }}], join = "done" }}
-[[steps]]
-name = "a"
-resource = "r"
-service = {{ dist = "deterministic", value = "5min" }}
-next = [{{ step = "done", p = 1 }}]
-[[steps]]
-name = "b"
-resource = "r"
-service = {{ dist = "deterministic", value = "2min" }}
-next = [{{ step = "done", p = 1 }}]
-[[steps]]
-name = "done"
-"#
-    );
-    let v = &run_text(&model(1.0, "split", 100.0, 10_100.0, 3, "", &body), 20)[0];
+    let body = [
+        ample_fork(r#"[{ step = "a", p = 0.6 }, { step = "b", p = 0.3 }]"#),
+        exactly("a", "r", "5min", "", "done"),
+        exactly("b", "r", "2min", "", "done"),
+        DONE.into(),
+    ]
+    .concat();
+    let v = &run_text(&one_type(1.0, "split", 100.0, 10_100.0, 3, "", &body), 20)[0];
     // E[max] = 0.6·5 + 0.4·0.3·2.
     assert_ci(v, "cycle_time_mean", 0.6 * 5.0 + 0.4 * 0.3 * 2.0);
     let served = kpi(v, "served").mean;
@@ -180,29 +135,14 @@ fn batch_inside_a_branch() {
     // Branch a waits for a partner (batch of 2, 1 min), branch b takes 0.5 min: with Poisson
     // arrivals λ = 1 the first of a pair waits Exp(λ) for the second, so the case takes
     // 1/(2λ) + 1 on average, and the b token waits that minus 0.5 at the join.
-    let body = format!(
-        r#"
-[[resources]]
-name = "r"
-staff = {AMPLE}
-[[steps]]
-name = "split"
-fork = {{ branches = ["pair", "b"], join = "done" }}
-[[steps]]
-name = "pair"
-batch = {{ size = 2 }}
-service = {{ dist = "deterministic", value = "1min" }}
-next = [{{ step = "done", p = 1 }}]
-[[steps]]
-name = "b"
-resource = "r"
-service = {{ dist = "deterministic", value = "0.5min" }}
-next = [{{ step = "done", p = 1 }}]
-[[steps]]
-name = "done"
-"#
-    );
-    let v = &run_text(&model(1.0, "split", 100.0, 10_100.0, 4, "", &body), 20)[0];
+    let body = [
+        ample_fork(r#"["pair", "b"]"#),
+        exactly("pair", "", "1min", "batch = { size = 2 }", "done"),
+        exactly("b", "r", "0.5min", "", "done"),
+        DONE.into(),
+    ]
+    .concat();
+    let v = &run_text(&one_type(1.0, "split", 100.0, 10_100.0, 4, "", &body), 20)[0];
     assert_ci(v, "cycle_time_mean", 1.5);
     assert_ci(v, "steps.done.sync_wait", 1.0);
 }
@@ -211,40 +151,16 @@ name = "done"
 fn automation_with_fallback_inside_a_branch() {
     // Branch a: automated 1 min, 30% fail to a manual 5 min; branch b: 3 min.
     // E[max] = 0.7·3 + 0.3·6 = 3.9.
-    let body = format!(
-        r#"
-[[resources]]
-name = "bot"
-staff = {AMPLE}
-automated = true
-[[resources]]
-name = "r"
-staff = {AMPLE}
-[[steps]]
-name = "split"
-fork = {{ branches = ["auto", "b"], join = "done" }}
-[[steps]]
-name = "auto"
-resource = "bot"
-service = {{ dist = "deterministic", value = "1min" }}
-success = 0.7
-on_failure = "manual"
-next = [{{ step = "done", p = 1 }}]
-[[steps]]
-name = "manual"
-resource = "r"
-service = {{ dist = "deterministic", value = "5min" }}
-next = [{{ step = "done", p = 1 }}]
-[[steps]]
-name = "b"
-resource = "r"
-service = {{ dist = "deterministic", value = "3min" }}
-next = [{{ step = "done", p = 1 }}]
-[[steps]]
-name = "done"
-"#
-    );
-    let v = &run_text(&model(1.0, "split", 100.0, 10_100.0, 5, "", &body), 20)[0];
+    let body = [
+        format!("[[resources]]\nname = \"bot\"\nstaff = {AMPLE}\nautomated = true\n"),
+        ample_fork(r#"["auto", "b"]"#),
+        exactly("auto", "bot", "1min", "success = 0.7\non_failure = \"manual\"", "done"),
+        exactly("manual", "r", "5min", "", "done"),
+        exactly("b", "r", "3min", "", "done"),
+        DONE.into(),
+    ]
+    .concat();
+    let v = &run_text(&one_type(1.0, "split", 100.0, 10_100.0, 5, "", &body), 20)[0];
     assert_ci(v, "cycle_time_mean", 3.9);
 }
 
@@ -252,30 +168,14 @@ name = "done"
 fn repeat_info_inside_a_branch() {
     // Branch a: 2 min, redone with p = 0.5 (N passes, geometric); branch b: 3 min.
     // E[max(2N, 3)] = 0.5·3 + Σ_{n≥2} 2n/2ⁿ = 1.5 + 3 = 4.5.
-    let body = format!(
-        r#"
-[[resources]]
-name = "r"
-staff = {AMPLE}
-[[steps]]
-name = "split"
-fork = {{ branches = ["a", "b"], join = "done" }}
-[[steps]]
-name = "a"
-resource = "r"
-service = {{ dist = "deterministic", value = "2min" }}
-repeat_info = {{ p = 0.5 }}
-next = [{{ step = "done", p = 1 }}]
-[[steps]]
-name = "b"
-resource = "r"
-service = {{ dist = "deterministic", value = "3min" }}
-next = [{{ step = "done", p = 1 }}]
-[[steps]]
-name = "done"
-"#
-    );
-    let v = &run_text(&model(1.0, "split", 100.0, 10_100.0, 6, "", &body), 20)[0];
+    let body = [
+        ample_fork(r#"["a", "b"]"#),
+        exactly("a", "r", "2min", "repeat_info = { p = 0.5 }", "done"),
+        exactly("b", "r", "3min", "", "done"),
+        DONE.into(),
+    ]
+    .concat();
+    let v = &run_text(&one_type(1.0, "split", 100.0, 10_100.0, 6, "", &body), 20)[0];
     assert_ci(v, "cycle_time_mean", 4.5);
 }
 
@@ -309,20 +209,11 @@ calendar = "office"
 [[steps]]
 name = "split"
 fork = {{ branches = ["a", "b"], join = "done" }}
-[[steps]]
-name = "a"
-resource = "r"
-service = {{ dist = "deterministic", value = "60min" }}
-next = [{{ step = "done", p = 1 }}]
-[[steps]]
-name = "b"
-service = {{ dist = "deterministic", value = "30min" }}
-next = [{{ step = "done", p = 1 }}]
-[[steps]]
-name = "done"
-"#
+{a}{b}{DONE}"#,
+        a = exactly("a", "r", "60min", "", "done"),
+        b = exactly("b", "", "30min", "", "done"),
     );
-    let text = model(0.2, "split", 1440.0, 14.0 * 1440.0, 7, "kind = \"case\"", &body)
+    let text = one_type(0.2, "split", 1440.0, 14.0 * 1440.0, 7, "kind = \"case\"", &body)
         .replace("rate = 0.2\n", "rate = 0.2\ncalendar = \"evening\"\n")
         .replace("time_unit = \"min\"", "time_unit = \"min\"\nstart = \"00:00\"");
     let v = &run_text(&text, 20)[0];
@@ -347,22 +238,14 @@ staff = 1
 [[steps]]
 name = "split"
 fork = { branches = ["a", "b"], join = "done" }
-[[steps]]
-name = "a"
-resource = "ra"
-service = { dist = "deterministic", value = "1min" }
-next = [{ step = "done", p = 1 }]
-[[steps]]
-name = "b"
-resource = "rb"
-service = { dist = "deterministic", value = "100min" }
-next = [{ step = "done", p = 1 }]
-[[steps]]
-name = "done"
-"#;
+"#
+    .to_string()
+        + &exactly("a", "ra", "1min", "", "done")
+        + &exactly("b", "rb", "100min", "", "done")
+        + DONE;
     let lam: f64 = 0.1;
     let v = &run_text(
-        &model(lam, "split", 100.0, 20_100.0, 8, r#"patience = { dist = "deterministic", value = "1min" }"#, body),
+        &one_type(lam, "split", 100.0, 20_100.0, 8, r#"patience = { dist = "deterministic", value = "1min" }"#, &body),
         20,
     )[0];
     assert_ci(v, "resources.rb.utilisation", 1.0 - (-lam).exp());
@@ -412,7 +295,7 @@ name = "split"
 fork = {{ branches = ["a", "b"], join = "done" }}
 "#
     );
-    let runs = run_text(&model(0.005, "split", 1440.0, 1440.0 * 40.0, 9, "", &body), 20);
+    let runs = run_text(&one_type(0.005, "split", 1440.0, 1440.0 * 40.0, 9, "", &body), 20);
     let (serial, forked) = (&runs[0], &runs[1]);
     let c = kpi(forked, "cycle_time_mean").mean;
     assert!(c > 15.0, "preempted services resume with their remaining time: cycle {c}");
@@ -464,7 +347,7 @@ next = [{ step = "done", p = 1 }]
 [[steps]]
 name = "done"
 "#;
-    let v = &run_text(&model(0.5, "split", 500.0, 10_500.0, 10, "", body), 20)[0];
+    let v = &run_text(&one_type(0.5, "split", 500.0, 10_500.0, 10, "", body), 20)[0];
     let vip = kpi(v, "customers.vip.cycle_time_mean");
     let reg = kpi(v, "customers.c.cycle_time_mean");
     assert!(vip.mean + 4.0 * vip.sd < reg.mean, "vip {} vs regular {}", vip.mean, reg.mean);
@@ -519,7 +402,7 @@ next = [{ step = "done", p = 1 }]
 #[test]
 fn variant_turns_serial_into_parallel_with_common_random_numbers() {
     let body = format!("[[steps]]\nname = \"start\"\nnext = [{{ step = \"a\", p = 1 }}]\n{SERIAL_TO_PARALLEL}");
-    let runs = run_text(&model(0.4, "start", 500.0, 10_500.0, 11, "", &body), 20);
+    let runs = run_text(&one_type(0.4, "start", 500.0, 10_500.0, 11, "", &body), 20);
     let (serial, parallel, reordered) = (&runs[0], &runs[1], &runs[2]);
     // Reordering the branches keeps every branch's random numbers: identical results.
     for k in 0..parallel.catalogue.len() {
@@ -577,19 +460,9 @@ resource = "r"
 service = "5min"
 "#;
 
-/// Loads `text` and returns its rendered errors (panics when it loads).
-fn errors(text: &str) -> String {
-    match branchsim::scenario::load_str(text, "fork.toml") {
-        Ok(_) => panic!("expected errors for:\n{text}"),
-        Err(e) => e.render(),
-    }
-}
-
+/// Asserts that `text`, loaded as fork.toml, fails with errors that contain all `needles`.
 fn expect(text: &str, needles: &[&str]) {
-    let e = errors(text);
-    for n in needles {
-        assert!(e.contains(n), "expected `{n}` in:\n{e}");
-    }
+    assert_load_errors(text, "fork.toml", needles);
 }
 
 #[test]
@@ -706,40 +579,17 @@ fn nesting_mistakes_are_errors() {
 fn nested_forks_run_and_meet_inner_join_first() {
     // Outer: a (2 min) and an inner fork of b1 (1 min) and b2 (4 min) meeting at `inner`;
     // the case takes max(2, max(1, 4)) = 4 min, exactly.
-    let body = format!(
-        r#"
-[[resources]]
-name = "r"
-staff = {AMPLE}
-[[steps]]
-name = "split"
-fork = {{ branches = ["a", "b"], join = "done" }}
-[[steps]]
-name = "a"
-resource = "r"
-service = {{ dist = "deterministic", value = "2min" }}
-next = [{{ step = "done", p = 1 }}]
-[[steps]]
-name = "b"
-fork = {{ branches = ["b1", "b2"], join = "inner" }}
-[[steps]]
-name = "b1"
-resource = "r"
-service = {{ dist = "deterministic", value = "1min" }}
-next = [{{ step = "inner", p = 1 }}]
-[[steps]]
-name = "b2"
-resource = "r"
-service = {{ dist = "deterministic", value = "4min" }}
-next = [{{ step = "inner", p = 1 }}]
-[[steps]]
-name = "inner"
-next = [{{ step = "done", p = 1 }}]
-[[steps]]
-name = "done"
-"#
-    );
-    let v = &run_text(&model(0.5, "split", 100.0, 2000.0, 12, "", &body), 5)[0];
+    let body = [
+        ample_fork(r#"["a", "b"]"#),
+        exactly("a", "r", "2min", "", "done"),
+        "[[steps]]\nname = \"b\"\nfork = { branches = [\"b1\", \"b2\"], join = \"inner\" }\n".into(),
+        exactly("b1", "r", "1min", "", "inner"),
+        exactly("b2", "r", "4min", "", "inner"),
+        "[[steps]]\nname = \"inner\"\nnext = [{ step = \"done\", p = 1 }]\n".into(),
+        DONE.into(),
+    ]
+    .concat();
+    let v = &run_text(&one_type(0.5, "split", 100.0, 2000.0, 12, "", &body), 5)[0];
     assert_exact(v, "cycle_time_mean", 4.0);
     assert_exact(v, "steps.inner.sync_wait", 3.0);
     assert_exact(v, "steps.done.sync_wait", 2.0);

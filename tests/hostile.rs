@@ -15,6 +15,10 @@
 //! git diff tests/hostile/
 //! ```
 
+mod common;
+
+use common::files_under;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -139,23 +143,8 @@ fn hostile_corpus_exits_2_with_golden_messages() {
     }
     assert!(problems.is_empty(), "{} problem(s):\n\n{}", problems.len(), problems.join("\n\n"));
     // Nothing may be written for a scenario that failed.
-    let written: Vec<PathBuf> = walk(&out);
+    let written: Vec<PathBuf> = files_under(&out);
     assert!(written.is_empty(), "failed runs wrote files: {written:?}");
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    if let Ok(rd) = std::fs::read_dir(dir) {
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                out.extend(walk(&p));
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    out
 }
 
 const BASE: &str = r#"name = "Hostile base"

@@ -7,6 +7,10 @@
 //! * Every output records the scenario's content hash, seed, replications and version.
 //! * `check --baseline` refuses a baseline of another scenario or of an edited file.
 
+mod common;
+
+use common::files_under;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -22,21 +26,6 @@ fn scratch(name: &str) -> PathBuf {
 fn run(args: &[&str]) -> (Option<i32>, String, String) {
     let o = Command::new(env!("CARGO_BIN_EXE_branchsim")).args(args).output().unwrap_or_else(|e| panic!("{e}"));
     (o.status.code(), String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    if let Ok(rd) = std::fs::read_dir(dir) {
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                out.extend(walk(&p));
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    out
 }
 
 const BODY: &str = r#"
@@ -146,7 +135,7 @@ fn hostile_names_write_only_inside_out() {
     assert!(folders.contains(&"escaped".to_string()) && folders.contains(&"scenario-con".to_string()), "{folders:?}");
     assert!(!dir.join("escaped").exists() && !Path::new("/tmp/absolute").join("summary.json").exists());
     // No temporary file is left behind by a run that finished.
-    let temps: Vec<PathBuf> = walk(&out).into_iter().filter(|p| p.to_string_lossy().contains(".tmp-")).collect();
+    let temps: Vec<PathBuf> = files_under(&out).into_iter().filter(|p| p.to_string_lossy().contains(".tmp-")).collect();
     assert!(temps.is_empty(), "{temps:?}");
 }
 
@@ -421,7 +410,7 @@ fn a_second_run_into_a_busy_folder_is_refused() {
 
 fn files_with_bytes(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     let mut v: Vec<(PathBuf, Vec<u8>)> =
-        walk(dir).into_iter().map(|p| (p.clone(), std::fs::read(&p).unwrap_or_default())).collect();
+        files_under(dir).into_iter().map(|p| (p.clone(), std::fs::read(&p).unwrap_or_default())).collect();
     v.sort();
     v
 }
@@ -473,6 +462,6 @@ fn a_failure_before_publishing_keeps_the_earlier_run_whole() {
     assert_eq!(code, Some(0), "{err}");
     assert!(!folder.join("report.html").exists() && !folder.join("charts").exists());
     let hidden: Vec<PathBuf> =
-        walk(&folder).into_iter().filter(|p| p.to_string_lossy().contains(".branchsim-stage-")).collect();
+        files_under(&folder).into_iter().filter(|p| p.to_string_lossy().contains(".branchsim-stage-")).collect();
     assert!(hidden.is_empty(), "{hidden:?}");
 }

@@ -3,7 +3,11 @@
 //! at its end; a path in folders that do not exist yet still works, and the check leaves
 //! nothing behind.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::files_under;
+
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -42,19 +46,6 @@ fn run_at_most(args: &[&str], limit: Duration) -> Option<(i32, String)> {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-}
-
-fn files_under(d: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(d).into_iter().flatten().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(files_under(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }
 
 /// 300,000 replications of the weekday branch take about half an hour of CPU: a check made only when

@@ -410,11 +410,6 @@ pub fn section(h: &mut String, r: &Results) {
     let heads = |h: &mut String, what: &str| {
         let _ = write!(h, "<th colspan=\"{}\">{what}</th></tr><tr>", variants.len());
     };
-    let names = |h: &mut String| {
-        for (n, _) in &variants {
-            let _ = write!(h, "<th class=\"num\">{}</th>", escape(n));
-        }
-    };
     group_results(h, r, &variants);
     let _ = write!(
         h,
@@ -425,8 +420,7 @@ pub fn section(h: &mut String, r: &Results) {
     );
     heads(h, &format!("mean wait ({unit})"));
     h.push_str("<th class=\"num\">served</th><th class=\"num\">mean queue</th><th class=\"num\">longest queue</th>");
-    names(h);
-    h.push_str("</tr></thead><tbody>");
+    variant_heads(h, &variants);
     for (i, s) in steps.iter().enumerate() {
         let staff = base.model.steps.iter().find(|x| &x.name == s).and_then(|x| x.resource.as_deref()).unwrap_or("");
         let _ = write!(
@@ -459,8 +453,7 @@ pub fn section(h: &mut String, r: &Results) {
         resources.len()
     );
     heads(h, "utilisation");
-    names(h);
-    h.push_str("</tr></thead><tbody>");
+    variant_heads(h, &variants);
     for (i, s) in resources.iter().enumerate() {
         let _ = write!(h, "<tr data-resource=\"{}\"><td class=\"num\">{}</td><td>{}</td>", escape(s), i + 1, escape(s));
         h.push_str(&cell(
@@ -505,15 +498,8 @@ fn weighted_wait(v: &VariantSummary, members: &[&str]) -> f64 {
 fn group_results(h: &mut String, r: &Results, variants: &[(&String, &VariantSummary)]) {
     let Some(base) = r.baseline() else { return };
     let groups = aggregate::groups(r);
-    let ranked_steps = aggregate::ranked_steps(r);
-    let ranked_res = aggregate::ranked_resources(r);
     let unit = r.scenario.time_unit.label();
     let n = variants.len();
-    let names = |h: &mut String| {
-        for (v, _) in variants {
-            let _ = write!(h, "<th class=\"num\">{}</th>", escape(v));
-        }
-    };
     let _ = write!(
         h,
         "<h3>Steps by group</h3>\n<div class=\"scroll\"><table id=\"drilldown-step-groups\"><thead><tr><th \
@@ -521,30 +507,20 @@ fn group_results(h: &mut String, r: &Results, variants: &[(&String, &VariantSumm
          group's steps</th><th colspan=\"{n}\">mean wait per customer served ({unit})</th><th rowspan=\"2\">longest \
          queue</th></tr><tr><th class=\"num\">served</th><th class=\"num\">mean queue</th>"
     );
-    names(h);
-    h.push_str("</tr></thead><tbody>");
-    for g in &groups {
-        // Ranked order: the first member is the group's busiest step.
-        let set = aggregate::name_set(&g.steps);
-        let members: Vec<&str> = ranked_steps.iter().map(String::as_str).filter(|s| set.contains(s)).collect();
-        if members.is_empty() {
-            continue;
-        }
-        let _ = write!(
-            h,
-            "<tr{}><td>{}</td><td class=\"num\">{}</td>",
-            group_attrs(g, &members),
-            escape(&g.label),
-            members.len()
-        );
-        h.push_str(&cell("baseline", "group.served", sum_of(base, "steps", &members, "served"), false));
-        h.push_str(&cell("baseline", "group.queue_mean", sum_of(base, "steps", &members, "queue_mean"), false));
-        for (vn, v) in variants {
-            h.push_str(&cell(vn, "group.wait_mean", weighted_wait(v, &members), false));
-        }
-        let _ = write!(h, "<td>{}</td></tr>", escape(members[0]));
-    }
-    h.push_str("</tbody></table></div>\n");
+    group_rows(
+        h,
+        variants,
+        &groups,
+        &aggregate::ranked_steps(r),
+        |g| &g.steps[..],
+        |h, members| {
+            h.push_str(&cell("baseline", "group.served", sum_of(base, "steps", members, "served"), false));
+            h.push_str(&cell("baseline", "group.queue_mean", sum_of(base, "steps", members, "queue_mean"), false));
+            for (vn, v) in variants {
+                h.push_str(&cell(vn, "group.wait_mean", weighted_wait(v, members), false));
+            }
+        },
+    );
     let _ = write!(
         h,
         "<h3>Resources by group</h3>\n<div class=\"scroll\"><table id=\"drilldown-resource-groups\"><thead><tr><th \
@@ -552,11 +528,46 @@ fn group_results(h: &mut String, r: &Results, variants: &[(&String, &VariantSumm
          cost, baseline</th><th colspan=\"{n}\">utilisation: busy staff over staff on duty, all together</th><th \
          rowspan=\"2\">busiest</th></tr><tr>"
     );
-    names(h);
+    group_rows(
+        h,
+        variants,
+        &groups,
+        &aggregate::ranked_resources(r),
+        |g| &g.resources[..],
+        |h, members| {
+            h.push_str(&cell("baseline", "group.staff_cost", sum_of(base, "resources", members, "staff_cost"), false));
+            for (vn, v) in variants {
+                h.push_str(&cell(vn, "group.utilisation", aggregate::pooled_utilisation(v, members), true));
+            }
+        },
+    );
+}
+
+/// The variant names as column heads, one a column, closing the head of a drill-down table
+/// (they end its last head row) and opening its body.
+fn variant_heads(h: &mut String, variants: &[(&String, &VariantSummary)]) {
+    for (v, _) in variants {
+        let _ = write!(h, "<th class=\"num\">{}</th>", escape(v));
+    }
     h.push_str("</tr></thead><tbody>");
-    for g in &groups {
-        let set = aggregate::name_set(&g.resources);
-        let members: Vec<&str> = ranked_res.iter().map(String::as_str).filter(|s| set.contains(s)).collect();
+}
+
+/// The rest of a group table after its head's last row has begun: the variant names, then
+/// one row per group with members, which are taken in `ranked` order so that the first is
+/// the group's busiest. A row holds the group's label and member count, the cells `cells`
+/// writes for the members, and the busiest member's name; groups without members are left out.
+fn group_rows(
+    h: &mut String,
+    variants: &[(&String, &VariantSummary)],
+    groups: &[Group],
+    ranked: &[String],
+    names_of: fn(&Group) -> &[String],
+    cells: impl Fn(&mut String, &[&str]),
+) {
+    variant_heads(h, variants);
+    for g in groups {
+        let set = aggregate::name_set(names_of(g));
+        let members: Vec<&str> = ranked.iter().map(String::as_str).filter(|s| set.contains(s)).collect();
         if members.is_empty() {
             continue;
         }
@@ -567,10 +578,7 @@ fn group_results(h: &mut String, r: &Results, variants: &[(&String, &VariantSumm
             escape(&g.label),
             members.len()
         );
-        h.push_str(&cell("baseline", "group.staff_cost", sum_of(base, "resources", &members, "staff_cost"), false));
-        for (vn, v) in variants {
-            h.push_str(&cell(vn, "group.utilisation", aggregate::pooled_utilisation(v, &members), true));
-        }
+        cells(h, &members);
         let _ = write!(h, "<td>{}</td></tr>", escape(members[0]));
     }
     h.push_str("</tbody></table></div>\n");

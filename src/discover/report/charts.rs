@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use super::ActivityEvidence;
@@ -13,9 +14,7 @@ use crate::discover::fit::Family;
 use crate::discover::time;
 use crate::report::charts::Chart;
 use crate::report::charts::fonts::clean;
-use crate::report::charts::style::{
-    self, DESC_SIZE, GREY, Keyed, LIGHT_GREY, LegendItem, OrErr, PALETTE, Swatch, TICK_SIZE, num,
-};
+use crate::report::charts::style::{self, GREY, HouseMesh, Keyed, LegendItem, OrErr, PALETTE, Swatch, num};
 
 const DAY_NAMES: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
@@ -42,6 +41,38 @@ fn week_axis(days: &[usize]) -> (Keyed, impl Fn(&f64) -> String + use<>) {
         }
     };
     (Keyed::new(0.0, n, keys), label)
+}
+
+/// A weekly chart's frame on `plot`: the week axis over `days` against 0 to `ymax`, with the
+/// y axis titled `y_desc` and about `y_labels` ticks, grid in the house style. The arrival
+/// and staffing charts share it so that their weeks line up when read one above the other.
+fn week_chart<'a, DB: DrawingBackend>(
+    plot: &'a DrawingArea<DB, Shift>,
+    font: &'static str,
+    days: &[usize],
+    ymax: f64,
+    y_desc: &str,
+    y_labels: usize,
+) -> Result<ChartContext<'a, DB, Cartesian2d<Keyed, RangedCoordf64>>, String> {
+    let (xaxis, label) = week_axis(days);
+    let mut chart = ChartBuilder::on(plot)
+        .margin(12)
+        .margin_right(24)
+        .x_label_area_size(64)
+        .y_label_area_size(84)
+        .build_cartesian_2d(xaxis, 0.0..ymax)
+        .or_err()?;
+    chart
+        .configure_mesh()
+        .x_desc("weekday and hour")
+        .y_desc(y_desc)
+        .x_label_formatter(&label)
+        .y_label_formatter(&|y| num(*y))
+        .y_labels(y_labels)
+        .house(font)
+        .draw()
+        .or_err()?;
+    Ok(chart)
 }
 
 /// Arrivals per hour of the week: the fitted rate (the scenario's `rates`) with its 95%
@@ -107,27 +138,7 @@ impl Chart for ArrivalProfile<'_> {
             .collect();
         let ymax = self.observed.iter().map(|o| o.1 as f64).chain(fitted.iter().map(|f| f.1.2)).fold(0.0f64, f64::max);
         let ymax = style::nice_max(ymax);
-        let (xaxis, label) = week_axis(&self.days);
-        let mut chart = ChartBuilder::on(&plot)
-            .margin(12)
-            .margin_right(24)
-            .x_label_area_size(64)
-            .y_label_area_size(84)
-            .build_cartesian_2d(xaxis, 0.0..ymax)
-            .or_err()?;
-        chart
-            .configure_mesh()
-            .x_desc("weekday and hour")
-            .y_desc("case arrivals per hour")
-            .x_label_formatter(&label)
-            .y_label_formatter(&|y| num(*y))
-            .y_labels(10)
-            .label_style((self.font, TICK_SIZE))
-            .axis_desc_style((self.font, DESC_SIZE))
-            .bold_line_style(LIGHT_GREY)
-            .light_line_style(TRANSPARENT)
-            .draw()
-            .or_err()?;
+        let mut chart = week_chart(&plot, self.font, &self.days, ymax, "case arrivals per hour", 10)?;
         let band = PALETTE[1].mix(0.25).filled();
         chart
             .draw_series(fitted.iter().map(|(x, (_, lo, hi))| Rectangle::new([(*x, *lo), (x + 1.0, *hi)], band)))
@@ -282,10 +293,7 @@ impl Chart for Durations<'_> {
             .x_label_formatter(&|x| num(*x))
             .y_label_formatter(&|y| num(*y))
             .x_labels(8)
-            .label_style((self.font, TICK_SIZE))
-            .axis_desc_style((self.font, DESC_SIZE))
-            .bold_line_style(LIGHT_GREY)
-            .light_line_style(TRANSPARENT)
+            .house(self.font)
             .draw()
             .or_err()?;
         h.draw_series(counts.iter().enumerate().map(|(b, c)| {
@@ -312,10 +320,7 @@ impl Chart for Durations<'_> {
             .y_label_formatter(&|y| num(*y))
             .x_labels(6)
             .y_labels(6)
-            .label_style((self.font, TICK_SIZE))
-            .axis_desc_style((self.font, DESC_SIZE))
-            .bold_line_style(LIGHT_GREY)
-            .light_line_style(TRANSPARENT)
+            .house(self.font)
             .draw()
             .or_err()?;
         q.draw_series(LineSeries::new(vec![(0.0, 0.0), (qmax, qmax)], GREY.stroke_width(2))).or_err()?;
@@ -362,26 +367,7 @@ impl Chart for Staffing<'_> {
             .flat_map(|p| p.busy.iter().flatten().copied().chain([p.members.len() as f64]))
             .fold(0.0f64, f64::max);
         let ymax = style::nice_max(ymax);
-        let (xaxis, label) = week_axis(&self.days);
-        let mut chart = ChartBuilder::on(&plot)
-            .margin(12)
-            .margin_right(24)
-            .x_label_area_size(64)
-            .y_label_area_size(84)
-            .build_cartesian_2d(xaxis, 0.0..ymax)
-            .or_err()?;
-        chart
-            .configure_mesh()
-            .x_desc("weekday and hour")
-            .y_desc("members at work")
-            .x_label_formatter(&label)
-            .y_label_formatter(&|y| num(*y))
-            .label_style((self.font, TICK_SIZE))
-            .axis_desc_style((self.font, DESC_SIZE))
-            .bold_line_style(LIGHT_GREY)
-            .light_line_style(TRANSPARENT)
-            .draw()
-            .or_err()?;
+        let mut chart = week_chart(&plot, self.font, &self.days, ymax, "members at work", 11)?;
         let mut items = Vec::new();
         for (i, p) in self.d.pools.iter().enumerate() {
             let c = PALETTE[(i + 1) % PALETTE.len()];

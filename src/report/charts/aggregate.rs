@@ -8,7 +8,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::style::{self, DARK, DESC_SIZE, LIGHT_GREY, LegendItem, NOTE_SIZE, OrErr, Swatch, TICK_SIZE, num};
+use super::style::{self, DARK, HouseMesh, LegendItem, NOTE_SIZE, OrErr, Swatch, num};
 use super::timeseries::QueueChart;
 use super::{Chart, Ctx, Job, fonts};
 use crate::report::aggregate;
@@ -62,6 +62,40 @@ pub fn jobs<'a>(cx: &'a Ctx<'a>) -> Vec<Job<'a>> {
     out
 }
 
+/// The frame of a chart with one row per name, drawn from the top: row i spans
+/// [n − i − 1, n − i) on the y axis (n the number of rows, at least one) and is labelled with
+/// `names[i]` in a margin `label_width` pixels wide; `x` is the keyed x axis, labelled by
+/// `x_label`. No horizontal grid lines: they would cut through the rows.
+fn rows_chart<'a, DB: DrawingBackend>(
+    plot: &'a DrawingArea<DB, Shift>,
+    font: &'static str,
+    x: style::Keyed,
+    x_desc: &str,
+    x_label: &dyn Fn(&f64) -> String,
+    names: &[String],
+    label_width: u32,
+) -> Result<ChartContext<'a, DB, Cartesian2d<style::Keyed, style::Keyed>>, String> {
+    let n = names.len().max(1) as f64;
+    let ykeys: Vec<f64> = (0..names.len()).map(|i| i as f64 + 0.5).collect();
+    let mut chart = ChartBuilder::on(plot)
+        .margin(12)
+        .margin_right(24)
+        .x_label_area_size(64)
+        .y_label_area_size(label_width)
+        .build_cartesian_2d(x, style::Keyed::wrap(0.0..n, ykeys))
+        .or_err()?;
+    chart
+        .configure_mesh()
+        .x_desc(x_desc)
+        .x_label_formatter(x_label)
+        .y_label_formatter(&|y| style::label_at(names, n - y - 0.5))
+        .house(font)
+        .disable_y_mesh()
+        .draw()
+        .or_err()?;
+    Ok(chart)
+}
+
 pub struct GroupUtilisation<'a> {
     cx: &'a Ctx<'a>,
     title: String,
@@ -82,33 +116,10 @@ impl Chart for GroupUtilisation<'_> {
         let nv = r.variants.len();
         // Row i (from the top) spans [n - i - 1, n - i); its bars are stacked inside it.
         let n = self.groups.len() as f64;
-        let ykeys: Vec<f64> = (0..self.groups.len()).map(|i| i as f64 + 0.5).collect();
-        let mut chart = ChartBuilder::on(&plot)
-            .margin(12)
-            .margin_right(24)
-            .x_label_area_size(64)
-            .y_label_area_size(330)
-            .build_cartesian_2d(
-                style::Keyed::wrap(0.0..1.0, (0..=5).map(|k| k as f64 / 5.0).collect()),
-                style::Keyed::wrap(0.0..n, ykeys),
-            )
-            .or_err()?;
         let names: Vec<String> = self.groups.iter().map(|g| fonts::clean(&g.label, 30)).collect();
-        chart
-            .configure_mesh()
-            .x_desc("busy staff over staff on duty (%)")
-            .x_label_formatter(&|x| format!("{:.0}%", x * 100.0))
-            .y_label_formatter(&|y| {
-                let i = (n - y - 0.5).round();
-                if i >= 0.0 { names.get(i as usize).cloned().unwrap_or_default() } else { String::new() }
-            })
-            .label_style((font, TICK_SIZE))
-            .axis_desc_style((font, DESC_SIZE))
-            .bold_line_style(LIGHT_GREY)
-            .light_line_style(TRANSPARENT)
-            .disable_y_mesh()
-            .draw()
-            .or_err()?;
+        let x = style::Keyed::wrap(0.0..1.0, (0..=5).map(|k| k as f64 / 5.0).collect());
+        let percent = |x: &f64| format!("{:.0}%", x * 100.0);
+        let mut chart = rows_chart(&plot, font, x, "busy staff over staff on duty (%)", &percent, &names, 330)?;
         let label = style::text_style(font, NOTE_SIZE, DARK, HPos::Left, VPos::Center);
         let ranked = aggregate::ranked_resources(r);
         // A row: the note in its top strip, then one bar per variant.
@@ -179,31 +190,10 @@ impl Chart for Spread<'_> {
         let (x0, x1) = (FLOOR.log10(), hi.log10().ceil().max(FLOOR.log10() + 1.0));
         let keys: Vec<f64> = ((x0 as i64)..=(x1 as i64)).map(|d| d as f64).collect();
         let n = rows.len().max(1) as f64;
-        let ykeys: Vec<f64> = (0..rows.len()).map(|i| i as f64 + 0.5).collect();
-        let mut chart = ChartBuilder::on(&plot)
-            .margin(12)
-            .margin_right(24)
-            .x_label_area_size(64)
-            .y_label_area_size(170)
-            .build_cartesian_2d(style::Keyed::wrap(x0..x1, keys), style::Keyed::wrap(0.0..n, ykeys))
-            .or_err()?;
         let names: Vec<String> = rows.iter().map(|(v, _)| fonts::clean(v, 20)).collect();
-        chart
-            .configure_mesh()
-            .x_desc(format!("mean wait per visit ({}, log scale)", cx.unit))
-            .x_label_formatter(&|x| num(10f64.powf(*x)))
-            .y_label_formatter(&|y| {
-                // Row i is drawn from the top.
-                let i = (n - y - 0.5).round();
-                if i >= 0.0 { names.get(i as usize).cloned().unwrap_or_default() } else { String::new() }
-            })
-            .label_style((font, TICK_SIZE))
-            .axis_desc_style((font, DESC_SIZE))
-            .bold_line_style(LIGHT_GREY)
-            .light_line_style(TRANSPARENT)
-            .disable_y_mesh()
-            .draw()
-            .or_err()?;
+        let x_desc = format!("mean wait per visit ({}, log scale)", cx.unit);
+        let log = |x: &f64| num(10f64.powf(*x));
+        let mut chart = rows_chart(&plot, font, style::Keyed::wrap(x0..x1, keys), &x_desc, &log, &names, 170)?;
         let label = style::text_style(font, NOTE_SIZE, DARK, HPos::Right, VPos::Bottom);
         let mut items = Vec::new();
         for (i, (name, w)) in rows.iter().enumerate() {

@@ -5,7 +5,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::style::{self, DARK, DESC_SIZE, GREY, LIGHT_GREY, LegendItem, NOTE_SIZE, OrErr, Swatch, TICK_SIZE, num};
+use super::style::{self, DARK, GREY, HouseMesh, LegendItem, NOTE_SIZE, OrErr, Swatch, num};
 use super::{Chart, Ctx, Job, fonts};
 
 /// One point of the cost/service chart.
@@ -117,10 +117,7 @@ impl Chart for CostChart {
             .y_label_formatter(&|y| num(*y))
             .x_labels(10)
             .y_labels(8)
-            .label_style((font, TICK_SIZE))
-            .axis_desc_style((font, DESC_SIZE))
-            .bold_line_style(LIGHT_GREY)
-            .light_line_style(TRANSPARENT)
+            .house(font)
             .draw()
             .or_err()?;
         // The frontier: non-dominated points by cost.

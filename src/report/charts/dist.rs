@@ -5,7 +5,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::style::{self, DESC_SIZE, GREY, LIGHT_GREY, LegendItem, OrErr, Swatch, TICK_SIZE, num};
+use super::style::{self, GREY, HouseMesh, LegendItem, OrErr, Swatch, num};
 use super::{Chart, Ctx, Job, fonts};
 use crate::report::results::{Distribution, VariantSummary};
 
@@ -184,10 +184,7 @@ impl Chart for Ecdf<'_> {
             .y_label_formatter(&|y| format!("{y:.0}%"))
             .x_labels(12)
             .y_labels(11)
-            .label_style((font, TICK_SIZE))
-            .axis_desc_style((font, DESC_SIZE))
-            .bold_line_style(LIGHT_GREY)
-            .light_line_style(TRANSPARENT)
+            .house(font)
             .draw()
             .or_err()?;
         chart

@@ -10,7 +10,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::style::{self, DESC_SIZE, GREY, LIGHT_GREY, LegendItem, NOTE_SIZE, OrErr, Swatch, TICK_SIZE, num};
+use super::style::{self, GREY, HouseMesh, LegendItem, NOTE_SIZE, OrErr, Swatch, TICK_SIZE, num};
 use super::{Chart, Ctx, Job, fonts};
 
 /// The objective's constraint line (vermillion of the Okabe–Ito palette).
@@ -232,16 +232,10 @@ impl Chart for KpiChart<'_> {
             .configure_mesh()
             .x_desc("variant")
             .y_desc(self.axis.as_str())
-            .x_label_formatter(&|x| {
-                let i = x.round();
-                if i >= 0.0 { labels.get(i as usize).cloned().unwrap_or_default() } else { String::new() }
-            })
+            .x_label_formatter(&|x| style::label_at(&labels, *x))
             .y_label_formatter(&|y| num(*y))
             .y_labels(8)
-            .label_style((font, TICK_SIZE))
-            .axis_desc_style((font, DESC_SIZE))
-            .bold_line_style(LIGHT_GREY)
-            .light_line_style(TRANSPARENT)
+            .house(font)
             .disable_x_mesh()
             .draw()
             .or_err()?;

@@ -76,6 +76,29 @@ impl<T, E: std::fmt::Display> OrErr<T> for Result<T, E> {
     }
 }
 
+/// The house look of a chart's grid and axes: tick and axis-title text in the chart's font,
+/// light grey major grid lines and no minor ones. One place for it, so that every chart of the
+/// run report and of the fit report looks alike.
+pub trait HouseMesh<'b> {
+    fn house(&mut self, font: &'b str) -> &mut Self;
+}
+
+impl<'b, X: Ranged, Y: Ranged, DB: DrawingBackend> HouseMesh<'b> for plotters::chart::MeshStyle<'_, 'b, X, Y, DB> {
+    fn house(&mut self, font: &'b str) -> &mut Self {
+        self.label_style((font, TICK_SIZE))
+            .axis_desc_style((font, DESC_SIZE))
+            .bold_line_style(LIGHT_GREY)
+            .light_line_style(TRANSPARENT)
+    }
+}
+
+/// The label of slot `i` of a category axis (rounded to the nearest slot), or "" between and
+/// beyond the slots: plotters asks for labels at any key, not only at the categories.
+pub fn label_at(labels: &[String], i: f64) -> String {
+    let i = i.round();
+    if i >= 0.0 { labels.get(i as usize).cloned().unwrap_or_default() } else { String::new() }
+}
+
 pub fn text_style(family: &'static str, size: f64, colour: RGBColor, h: HPos, v: VPos) -> TextStyle<'static> {
     TextStyle { font: (family, size).into_font(), color: colour.to_backend_color(), pos: Pos::new(h, v) }
 }

@@ -4,7 +4,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::style::{self, Clock, DESC_SIZE, GREY, LIGHT_GREY, LegendItem, OrErr, Swatch, TICK_SIZE, num};
+use super::style::{self, Clock, GREY, HouseMesh, LIGHT_GREY, LegendItem, OrErr, Swatch, num};
 use super::{Chart, Ctx, Job, file_part, fonts};
 
 pub fn queue_jobs<'a>(cx: &'a Ctx<'a>) -> Vec<Job<'a>> {
@@ -125,13 +125,7 @@ fn queue_panel<DB: DrawingBackend>(
     };
     let yf = |y: &f64| num(*y);
     let mut mesh = chart.configure_mesh();
-    mesh.x_label_formatter(&xf)
-        .y_label_formatter(&yf)
-        .y_labels(if compact { 4 } else { 8 })
-        .label_style((font, TICK_SIZE))
-        .axis_desc_style((font, DESC_SIZE))
-        .bold_line_style(LIGHT_GREY)
-        .light_line_style(TRANSPARENT);
+    mesh.x_label_formatter(&xf).y_label_formatter(&yf).y_labels(if compact { 4 } else { 8 }).house(font);
     if !compact {
         mesh.x_desc(if clock.multi_day { "day and time of day" } else { "time of day" }).y_desc("customers waiting");
     }
@@ -380,16 +374,10 @@ impl Chart for WaitByHour<'_> {
                 format!("time of arrival (one column a {})", axis.bin)
             })
             .y_desc(format!("mean wait ({})", cx.unit))
-            .x_label_formatter(&|x| {
-                let g = (x - 0.5).round();
-                if g >= 0.0 { labels.get(g as usize).cloned().unwrap_or_default() } else { String::new() }
-            })
+            .x_label_formatter(&|x| style::label_at(labels, x - 0.5))
             .y_label_formatter(&|y| num(*y))
             .y_labels(8)
-            .label_style((font, TICK_SIZE))
-            .axis_desc_style((font, DESC_SIZE))
-            .bold_line_style(LIGHT_GREY)
-            .light_line_style(TRANSPARENT)
+            .house(font)
             .disable_x_mesh()
             .draw()
             .or_err()?;
