@@ -370,3 +370,38 @@ fn the_markov_baseline_reproduces_counts_and_routing() {
         );
     }
 }
+
+/// A log of the loan process with parallel checks (a fork: every branch must reach its join):
+/// routing probabilities rounded to millionths used to leave 1e-6 of a branch step's visits
+/// "leaving the system", and the discovered scenario failed its own validation.
+#[test]
+fn a_log_with_parallel_branches_discovers_a_valid_scenario() {
+    let dir = tempfile::tempdir().unwrap();
+    let scen = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/loan_approval.toml");
+    let out = dir.path().join("run");
+    let (code, _, err) = bin(&[
+        "run",
+        scen.to_str().unwrap(),
+        "-q",
+        "--no-charts",
+        "-n",
+        "1",
+        "--events",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let log = std::fs::read_dir(out.join("loan-approval-20-working-days/events"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("parallel-checks"))
+        .expect("the parallel-checks variant's event log");
+    let toml = dir.path().join("discovered.toml");
+    let (code, _, err) = bin(&["discover", log.to_str().unwrap(), "--no-report", "-q", "-o", toml.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let text = std::fs::read_to_string(&toml).unwrap();
+    assert!(text.contains("join"), "the fork is discovered:\n{text}");
+    if let Err(e) = branchsim::scenario::load_str(&text, "discovered.toml") {
+        panic!("the discovered scenario does not load:\n{}", e.render());
+    }
+}

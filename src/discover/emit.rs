@@ -91,14 +91,24 @@ fn fit_comment(f: &Fit) -> String {
     s
 }
 
-/// Routing probabilities (rounded down to 6 decimals so they never sum above 1; the remainder
-/// leaves).
+/// Routing probabilities in millionths, rounded down so they never sum above 1; the remainder
+/// leaves, except where no case ended here: then the most frequent successor takes it, so
+/// that rounding does not invent a way out (which a step on a parallel branch must not have).
 fn routes(r: &Routes, names: &[String]) -> (String, String) {
-    let total = r.total().max(1) as f64;
+    let total = r.total().max(1) as u128;
+    let counts: Vec<u64> = r.next.values().copied().collect();
+    let mut micros: Vec<u64> = counts.iter().map(|n| (*n as u128 * 1_000_000 / total) as u64).collect();
+    if r.ended == 0 {
+        let rest = 1_000_000u64.saturating_sub(micros.iter().sum());
+        // The first of the most frequent successors (a stable choice).
+        if let Some(i) = (0..counts.len()).rev().max_by_key(|&i| counts[i]) {
+            micros[i] += rest;
+        }
+    }
     let mut items = Vec::new();
     let mut evidence = Vec::new();
-    for (a, n) in &r.next {
-        let p = (*n as f64 / total * 1e6).floor() / 1e6;
+    for ((a, n), m) in r.next.iter().zip(&micros) {
+        let p = *m as f64 / 1e6;
         items.push(format!("{{ step = {}, p = {} }}", q(&names[*a as usize]), p));
         evidence.push(format!("{n}"));
     }
@@ -534,4 +544,27 @@ pub fn scenario(d: &Discovery, schema: bool) -> String {
         o.push('\n');
     }
     o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ps(text: &str) -> Vec<f64> {
+        text.split(", p = ").skip(1).map(|t| t.split([' ', '}']).next().unwrap().parse().unwrap()).collect()
+    }
+
+    #[test]
+    fn rounding_opens_no_way_out_where_no_case_ended() {
+        let names: Vec<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
+        // Thirds: rounded down they sum to 0.999999, which would leave at 1e-6.
+        let r = Routes { next: [(0, 1), (1, 1), (2, 1)].into_iter().collect(), ended: 0 };
+        let p = ps(&routes(&r, &names).0);
+        assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-12, "{p:?}");
+        assert_eq!(p, [0.333334, 0.333333, 0.333333]);
+        // 1 of 7 ended: the remainder still leaves.
+        let r = Routes { next: [(0, 2), (1, 4)].into_iter().collect(), ended: 1 };
+        let p = ps(&routes(&r, &names).0);
+        assert_eq!(p, [0.285714, 0.571428]);
+    }
 }
