@@ -145,8 +145,9 @@ const CELLS_PER_PIECE: usize = 16_384;
 /// 1,000-replication run of the main job), and it comes after the last replication. The rows
 /// are cut into pieces of about `CELLS_PER_PIECE` lines, formatted on the pool's threads a
 /// few pieces per thread at a time and written in order, so the bytes are those of one
-/// writer and at most a few pieces per thread are held in memory.
-pub fn write_replications_csv<W: std::io::Write>(
+/// writer and at most two batches are held in memory. Each batch is written (the kernel's
+/// copy into the page cache, about a twentieth of that run) while the next one is formatted.
+pub fn write_replications_csv<W: std::io::Write + Send>(
     mut out: W,
     variants: &[VariantResult],
     tu: TimeUnit,
@@ -158,25 +159,41 @@ pub fn write_replications_csv<W: std::io::Write>(
     w.write_record(header(["variant", "replication", "kpi", "value"]))?;
     w.flush()?;
     drop(w);
-    let batch = 4 * rayon::current_num_threads();
-    for v in variants {
-        let paths: Vec<String> = v.catalogue.iter().map(|id| safe_text(&id.path())).collect();
-        let scale: Vec<f64> =
-            v.catalogue.iter().map(|id| if kpi::is_duration(&id.kpi) { 1.0 / tu.minutes() } else { 1.0 }).collect();
-        let vname = safe_text(&v.name);
-        let per = (CELLS_PER_PIECE / paths.len().max(1)).max(1);
-        let pieces: Vec<(u64, &[Vec<f64>])> =
-            v.rows.chunks(per).enumerate().map(|(i, rows)| (v.first_rep + (i * per) as u64, rows)).collect();
-        for group in pieces.chunks(batch) {
-            let texts: Vec<std::io::Result<Vec<u8>>> = group
-                .par_iter()
-                .map(|&(first, rows)| replication_lines(&vname, first, rows, &paths, &scale, prov))
-                .collect();
-            for t in texts {
-                out.write_all(&t?)?;
-            }
-        }
+    // Per variant: its name, KPI paths and scale to the time unit.
+    let columns: Vec<(String, Vec<String>, Vec<f64>)> = variants
+        .iter()
+        .map(|v| {
+            let paths = v.catalogue.iter().map(|id| safe_text(&id.path())).collect();
+            let scale =
+                v.catalogue.iter().map(|id| if kpi::is_duration(&id.kpi) { 1.0 / tu.minutes() } else { 1.0 }).collect();
+            (safe_text(&v.name), paths, scale)
+        })
+        .collect();
+    // Every piece of every variant, in file order: (variant, first replication, rows).
+    let mut pieces: Vec<(usize, u64, &[Vec<f64>])> = Vec::new();
+    for (j, v) in variants.iter().enumerate() {
+        let per = (CELLS_PER_PIECE / v.catalogue.len().max(1)).max(1);
+        pieces.extend(v.rows.chunks(per).enumerate().map(|(i, rows)| (j, v.first_rep + (i * per) as u64, rows)));
     }
+    let format = |group: &[(usize, u64, &[Vec<f64>])]| -> Vec<std::io::Result<Vec<u8>>> {
+        group
+            .par_iter()
+            .map(|&(j, first, rows)| {
+                let (vname, paths, scale) = &columns[j];
+                replication_lines(vname, first, rows, paths, scale, prov)
+            })
+            .collect()
+    };
+    let write = |out: &mut W, texts: Vec<std::io::Result<Vec<u8>>>| -> std::io::Result<()> {
+        texts.into_iter().try_for_each(|t| out.write_all(&t?))
+    };
+    let mut ready = Vec::new();
+    for group in pieces.chunks(2 * rayon::current_num_threads()) {
+        let (written, next) = rayon::join(|| write(&mut out, ready), || format(group));
+        written?;
+        ready = next;
+    }
+    write(&mut out, ready)?;
     out.flush()
 }
 
