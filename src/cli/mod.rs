@@ -209,6 +209,10 @@ pub struct RunArgs {
     /// Do not write charts or the HTML report.
     #[arg(long)]
     pub no_charts: bool,
+    /// List every replication in results.xlsx's Replications sheet; by default the sheet
+    /// lists them only up to 200 replications and otherwise points to replications.csv.
+    #[arg(long)]
+    pub xlsx_replications: bool,
     /// Run only shard K of N (K from 0 to N-1, like Slurm array and Kubernetes Indexed Job
     /// indices) and write mergeable partial results; combine them with `branchsim merge`.
     #[arg(long, value_name = "K/N", value_parser = shard::parse_spec)]

@@ -17,6 +17,9 @@ pub struct RunOutput {
     pub results: Results,
     pub variants: Vec<VariantResult>,
     pub dir: PathBuf,
+    /// `--xlsx-replications`: results.xlsx lists every replication, however many (see
+    /// `report::xlsx::Sheet`).
+    pub xlsx_replications: bool,
 }
 
 /// Why a simulation produced no results.
@@ -147,6 +150,12 @@ pub fn run(a: &RunArgs) -> i32 {
     if let Some(spec) = a.shard {
         if a.events.events.is_some() {
             error("--events cannot be combined with --shard: trace the replications in an ordinary run");
+            return EXIT_BAD_INPUT;
+        }
+        if a.xlsx_replications {
+            error(
+                "--xlsx-replications does nothing with --shard (a shard writes no workbook): give it to `branchsim merge`",
+            );
             return EXIT_BAD_INPUT;
         }
         return super::shard::run_shard(&loaded, a, spec);
@@ -377,7 +386,8 @@ type Book = Result<xlsx::Book, rust_xlsxwriter::XlsxError>;
 
 /// `simulate`; with `book`, also fills results.xlsx's Replications sheet as the replications
 /// are folded (see `report::xlsx::Book`), unless there are precision targets (their
-/// replications come in several passes, not in the sheet's order).
+/// replications come in several passes, not in the sheet's order) or the sheet will hold only
+/// a note (`report::xlsx::Sheet`).
 fn simulate_inner(
     loaded: &Loaded,
     a: &RunArgs,
@@ -399,7 +409,8 @@ fn simulate_inner(
     };
     let ctl = Control { cancel: &signals::cancelled, stop_on_cap: true };
     let mut sheet: Option<Book> = None;
-    if book && precision.is_none() {
+    let rows = xlsx::Sheet::for_run(reps, a.xlsx_replications) == xlsx::Sheet::Rows;
+    if book && precision.is_none() && rows {
         let catalogues: Vec<Vec<crate::kpi::KpiId>> = jobs.iter().map(|j| crate::kpi::catalogue(j.model)).collect();
         let list: Vec<(&str, &[crate::kpi::KpiId])> =
             jobs.iter().zip(&catalogues).map(|(j, c)| (j.name, c.as_slice())).collect();
@@ -426,9 +437,10 @@ fn simulate_inner(
         b.finish_and_clear();
     }
     let (variants, outcome) = ran.map_err(|h| halted(h, &loaded.warnings))?;
-    let results = Results::build(loaded, seed, &variants, outcome.as_ref(), &opts);
+    // On the run's pool: the summaries and the comparison are built side by side.
+    let results = pool.install(|| Results::build(loaded, seed, &variants, outcome.as_ref(), &opts));
     let dir = output_dir(&a.out, loaded);
-    Ok((RunOutput { results, variants, dir }, sheet))
+    Ok((RunOutput { results, variants, dir, xlsx_replications: a.xlsx_replications }, sheet))
 }
 
 pub fn progress_bar(total: u64, quiet: bool) -> Option<ProgressBar> {
@@ -523,7 +535,7 @@ pub fn stage_outputs(
 fn stage_workbook(out: &RunOutput, book: Option<Book>, stage: &files::Stage) -> std::io::Result<()> {
     let bytes = match book {
         Some(b) => b.and_then(|b| b.finish(&out.results)),
-        None => xlsx::workbook(&out.results, &out.variants),
+        None => xlsx::workbook(&out.results, &out.variants, out.xlsx_replications),
     };
     stage.write("results.xlsx", &bytes.map_err(std::io::Error::other)?)
 }

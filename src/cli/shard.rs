@@ -54,6 +54,10 @@ pub struct MergeArgs {
     /// Do not write charts or the HTML report.
     #[arg(long)]
     pub no_charts: bool,
+    /// List every replication in results.xlsx's Replications sheet (as `run
+    /// --xlsx-replications`); by default only up to 200 replications.
+    #[arg(long)]
+    pub xlsx_replications: bool,
     /// A TTF/OTF font for chart text (default: the embedded font, or Noto CJK when installed).
     #[arg(long)]
     pub font: Option<PathBuf>,
@@ -307,7 +311,7 @@ fn merge_inner(a: &MergeArgs) -> Result<Merged, String> {
         _ => CompareOptions { objective, maximise, indifference, constraint: None, source: "--objective".into() },
     };
     let results = Results::build(&loaded, seed, &accs, None, &opts);
-    let out = RunOutput { results, variants: accs, dir: dir.clone() };
+    let out = RunOutput { results, variants: accs, dir: dir.clone(), xlsx_replications: a.xlsx_replications };
     if let Some(code) = signals::received() {
         return Ok(Err(Fail::Signal(code).report(Some(&dir))));
     }

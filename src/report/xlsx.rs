@@ -1,7 +1,8 @@
 //! `results.xlsx`: the results as a workbook a consultant opens directly in Excel.
 //!
 //! Sheets: KPIs (mean, CI, sd, n per variant), Comparison (paired differences, coloured better
-//! or worse by each KPI's direction), Replications (one row per variant × replication, one column per KPI)
+//! or worse by each KPI's direction), Replications (one row per variant × replication, one column
+//! per KPI, up to `SHEET_REPLICATIONS` replications; above, a note pointing to replications.csv)
 //! and Time series. The scenario's provenance (content hash, seed, replications, branchsim
 //! version) is in the document properties. The creation time is fixed, so the same seed gives
 //! the same bytes. Names are written as text, never as formulas, and any UTF-8 survives.
@@ -47,16 +48,64 @@ fn unit(name: &str, tu: &str) -> String {
     }
 }
 
-/// The workbook's bytes, in one step (`Book` fed with every row, then finished).
-pub fn workbook(r: &Results, variants: &[VariantResult]) -> Result<Vec<u8>, XlsxError> {
-    let list: Vec<(&str, &[kpi::KpiId])> = variants.iter().map(|v| (v.name.as_str(), v.catalogue.as_slice())).collect();
-    let mut book = Book::new(&list, r.scenario.time_unit)?;
+/// Up to this many replications (per variant) the Replications sheet lists every one; above,
+/// it holds a note row pointing to replications.csv, unless `run --xlsx-replications` asks for
+/// every row.
+///
+/// Why: the sheet repeats replications.csv row for row, and a long one is nearly all of the
+/// workbook's cost (at 1,000 replications of the main job, 5,000 rows of 124 cells, about nine
+/// tenths): its XML and its compression run inside rust_xlsxwriter, on one thread, after the
+/// last replication, and that serial tail held 2 threads to 1.66× of one (benches/README.md,
+/// thread scaling). 200 replications (a few hundred to a thousand rows) are what one still
+/// reads or filters by eye in Excel; beyond that the CSV is the better tool anyway.
+pub const SHEET_REPLICATIONS: u64 = 200;
+
+/// What the Replications sheet holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sheet {
+    /// One row per variant × replication.
+    Rows,
+    /// A note row: how many replications there are and that replications.csv has them.
+    Note,
+}
+
+impl Sheet {
+    /// The sheet of a run of `replications` per variant; `forced` (`--xlsx-replications`)
+    /// keeps every row whatever their number.
+    pub fn for_run(replications: u64, forced: bool) -> Sheet {
+        if forced || replications <= SHEET_REPLICATIONS { Sheet::Rows } else { Sheet::Note }
+    }
+}
+
+/// The workbook's bytes, in one step (`Book` fed with every row, then finished); `forced`:
+/// `--xlsx-replications` (see `Sheet::for_run`).
+pub fn workbook(r: &Results, variants: &[VariantResult], forced: bool) -> Result<Vec<u8>, XlsxError> {
+    let mut book = match Sheet::for_run(r.replications, forced) {
+        Sheet::Rows => {
+            let list: Vec<(&str, &[kpi::KpiId])> =
+                variants.iter().map(|v| (v.name.as_str(), v.catalogue.as_slice())).collect();
+            Book::new(&list, r.scenario.time_unit)?
+        }
+        Sheet::Note => {
+            let rows = variants.iter().map(|v| v.rows.len() as u64).sum();
+            return Book::note(r.replications, variants.len(), rows)?.finish(r);
+        }
+    };
     for (j, v) in variants.iter().enumerate() {
         for row in &v.rows {
             book.add_row(j, row)?;
         }
     }
     book.finish(r)
+}
+
+/// The note of a Replications sheet left out (`Sheet::Note`).
+pub fn note_text(replications: u64, variants: usize, rows: u64) -> String {
+    let per = if variants == 1 { String::new() } else { format!(" of each of the {variants} variants") };
+    format!(
+        "The {replications} replications{per} ({rows} rows) are in replications.csv: this sheet lists \
+         them only up to {SHEET_REPLICATIONS} replications (`branchsim run --xlsx-replications` lists them all)."
+    )
 }
 
 /// results.xlsx while it is written.
@@ -152,6 +201,14 @@ impl Book {
         self.given[variant] += 1;
         self.row = Some(row + 1);
         Ok(())
+    }
+
+    /// A Replications sheet that holds only the note of `note_text` (`Sheet::Note`); rows
+    /// given to it are ignored.
+    pub fn note(replications: u64, variants: usize, rows: u64) -> Result<Book, XlsxError> {
+        let mut sheet = Worksheet::new();
+        sheet.set_name("Replications")?.write_string(0, 0, note_text(replications, variants, rows))?;
+        Ok(Book { sheet, variants: Vec::new(), given: Vec::new(), row: None })
     }
 
     /// Writes the sheets that need the summaries and returns the workbook's bytes.
