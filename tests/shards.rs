@@ -89,3 +89,20 @@ fn shard_of_another_format_is_refused_by_name() {
     assert!(!root.join("merged").exists());
     let _ = std::fs::remove_dir_all(&root);
 }
+
+/// A shard's events are counted once when it is merged (they were added twice).
+#[test]
+fn absorbing_a_shard_counts_its_events_once() {
+    use branchsim::experiment::{self, Job, VariantResult};
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/downtown_branch.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let loaded = branchsim::scenario::load_str(&text, "downtown_branch.toml").unwrap_or_else(|e| panic!("{}", e.render()));
+    let v = loaded.baseline();
+    let jobs = [Job { name: &v.name, description: &v.description, model: &v.model }];
+    let done = experiment::run(&jobs, v.model.seed, 3, None, &|_| {}).0;
+    assert!(done[0].events > 0);
+    let mut merged = VariantResult::new(&v.name, &v.description, &v.model);
+    merged.absorb(done[0].to_partial()).unwrap();
+    assert_eq!(merged.events, done[0].events);
+    assert_eq!(merged.replications(), 3);
+}

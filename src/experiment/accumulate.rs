@@ -305,7 +305,6 @@ impl VariantResult {
             b.try_merge(sb)?;
         }
         self.events = self.events.checked_add(p.events).ok_or("shard event counts overflow")?;
-        self.events += p.events;
         self.stops.extend(p.stops);
         Ok(())
     }
