@@ -155,7 +155,7 @@ pub struct PatienceObs {
 /// A whole log, read.
 #[derive(Default, Debug, Clone)]
 pub struct EventLog {
-    pub cases: Interner,
+    pub cases: super::case_names::CaseNames,
     pub activities: Interner,
     pub resources: Interner,
     pub types: Interner,

@@ -10,6 +10,7 @@
 pub mod arrivals;
 pub mod baseline;
 pub mod batch;
+pub mod case_names;
 pub mod breaks;
 pub mod columns;
 pub mod csv_log;
