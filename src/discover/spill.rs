@@ -113,6 +113,60 @@ impl<T: Record> Sorter<T> {
     }
 }
 
+impl<T: Record> Sorter<T> {
+    /// All records in order, as an iterator (`Drain`).
+    pub fn drain(self) -> Drain<T> {
+        match self.finish() {
+            Ok(Sorted::Memory(v)) => Drain { memory: v.into_iter(), merge: None, peeked: None, error: None },
+            Ok(Sorted::Merged(m)) => {
+                Drain { memory: Vec::new().into_iter(), merge: Some(m), peeked: None, error: None }
+            }
+            Err(e) => Drain { memory: Vec::new().into_iter(), merge: None, peeked: None, error: Some(e) },
+        }
+    }
+}
+
+/// Sorted records one by one. An I/O error with the temporary files ends the sequence early;
+/// the caller takes it from `error` (and reports the log as incomplete), never a panic.
+pub struct Drain<T: Record> {
+    memory: std::vec::IntoIter<T>,
+    merge: Option<Merge<T>>,
+    peeked: Option<T>,
+    pub error: Option<std::io::Error>,
+}
+
+impl<T: Record> Drain<T> {
+    /// The next record if it satisfies `f` (else it stays next), as `Peekable::next_if`.
+    pub fn next_if(&mut self, f: impl FnOnce(&T) -> bool) -> Option<T> {
+        let r = self.peeked.take().or_else(|| self.next())?;
+        if f(&r) {
+            Some(r)
+        } else {
+            self.peeked = Some(r);
+            None
+        }
+    }
+}
+
+impl<T: Record> Iterator for Drain<T> {
+    type Item = T;
+
+    fn next(&mut self) -> Option<T> {
+        if let Some(r) = self.peeked.take() {
+            return Some(r);
+        }
+        let Some(m) = &mut self.merge else { return self.memory.next() };
+        match m.next_record() {
+            Ok(r) => r,
+            Err(e) => {
+                self.error.get_or_insert(e);
+                self.merge = None;
+                None
+            }
+        }
+    }
+}
+
 /// Writes records (already sorted) to a new temporary file.
 fn write_run<T: Record>(records: &[T]) -> std::io::Result<NamedTempFile> {
     let mut file = NamedTempFile::new()?;
