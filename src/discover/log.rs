@@ -166,7 +166,8 @@ pub struct EventLog {
     pub case_arrival: Vec<Minutes>,
     pub events: super::events::Events,
     pub issues: Issues,
-    pub patience: Vec<PatienceObs>,
+    /// Patience observations in read order, in bounded memory (one per ticket).
+    pub patience: super::spill::Spool<PatienceObs>,
     /// Name of the case attribute giving the customer type, if any.
     pub type_attribute: Option<String>,
     /// True for queue-ticket exports: customers who wait in person (they may abandon).

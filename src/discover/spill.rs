@@ -265,6 +265,120 @@ impl<T: Record> Merge<T> {
     }
 }
 
+/// Records kept in push order in bounded memory: up to `cap` in a buffer, the rest appended to
+/// one temporary file; read back (in push order) as often as needed.
+pub struct Spool<T: Record> {
+    buf: Vec<T>,
+    file: Option<SpillWriter>,
+    spilled: u64,
+    cap: usize,
+}
+
+impl<T: Record> Spool<T> {
+    pub fn new(cap: usize) -> Self {
+        Spool { buf: Vec::new(), file: None, spilled: 0, cap: cap.max(1) }
+    }
+
+    pub fn push(&mut self, r: T) {
+        self.buf.push(r);
+        if self.buf.len() >= self.cap {
+            if self.flush().is_err() {
+                // No room on disk: keep the records in memory from now on.
+                self.cap = usize::MAX;
+            }
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.file.is_none() {
+            self.file = Some(Spilled::writer()?);
+        }
+        let Some(w) = &mut self.file else { return Ok(()) };
+        let mut b = vec![0u8; T::SIZE];
+        for r in &self.buf {
+            w.write(r, &mut b)?;
+        }
+        w.w.flush()?;
+        self.spilled += self.buf.len() as u64;
+        self.buf.clear();
+        Ok(())
+    }
+
+    pub fn len(&self) -> u64 {
+        self.spilled + self.buf.len() as u64
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The records in push order; an I/O error reading them back ends the sequence early and
+    /// is kept in the iterator's `error`.
+    pub fn iter(&self) -> SpoolIter<'_, T> {
+        let file = match &self.file {
+            Some(w) if self.spilled > 0 => match w.file.reopen() {
+                Ok(f) => Some((BufReader::with_capacity(READ_BUFFER, f), self.spilled)),
+                Err(e) => return SpoolIter { file: None, buf: [].iter(), scratch: Vec::new(), error: Some(e) },
+            },
+            _ => None,
+        };
+        SpoolIter { file, buf: self.buf.iter(), scratch: vec![0u8; T::SIZE], error: None }
+    }
+}
+
+impl<T: Record> Default for Spool<T> {
+    fn default() -> Self {
+        Spool::new(super::events::buffer_events())
+    }
+}
+
+impl<T: Record> Clone for Spool<T> {
+    fn clone(&self) -> Self {
+        let mut c = Spool::new(self.cap);
+        self.iter().for_each(|r| c.push(r));
+        c
+    }
+}
+
+impl<T: Record> std::fmt::Debug for Spool<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Spool({} records, {} on disk)", self.len(), self.spilled)
+    }
+}
+
+pub struct SpoolIter<'a, T: Record> {
+    /// The temporary file and the records still to read from it.
+    file: Option<(BufReader<std::fs::File>, u64)>,
+    buf: std::slice::Iter<'a, T>,
+    scratch: Vec<u8>,
+    pub error: Option<std::io::Error>,
+}
+
+impl<T: Record> Iterator for SpoolIter<'_, T> {
+    type Item = T;
+
+    fn next(&mut self) -> Option<T> {
+        if let Some((r, left)) = &mut self.file {
+            if *left > 0 {
+                *left -= 1;
+                match read_record::<T, _>(r, &mut self.scratch) {
+                    Ok(Some(rec)) => return Some(rec),
+                    Ok(None) => {
+                        self.error = Some(std::io::ErrorKind::UnexpectedEof.into());
+                        return None;
+                    }
+                    Err(e) => {
+                        self.error = Some(e);
+                        return None;
+                    }
+                }
+            }
+            self.file = None;
+        }
+        self.buf.next().copied()
+    }
+}
+
 /// A sorted sequence written to one temporary file, read back as often as needed.
 pub struct Spilled {
     file: NamedTempFile,
