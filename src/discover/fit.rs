@@ -352,13 +352,13 @@ pub fn fit(values: &[f64]) -> Option<Fit> {
     let bic = aic - 2.0 * best.params() + best.params() * n.ln();
     let d = ks(pos, &best);
     let p = ks_p(d, pos.len());
-    if p < 0.001 && pos.len() >= 50 {
-        let values = quantiles(&xs, 100);
-        let emp = Family::Empirical { values };
+    let (family, note) = if p < 0.001 && pos.len() >= 50 {
         let note = format!("best parametric fit {} rejected (KS D = {d:.3}, p = {p:.1e})", best.name());
-        return Some(Fit { family: emp, n: n_all, observed: n_all as u64, zeros, aic, bic, ks: d, ks_p: p, candidates, note });
-    }
-    Some(Fit { family: best, n: n_all, observed: n_all as u64, zeros, aic, bic, ks: d, ks_p: p, candidates, note: String::new() })
+        (Family::Empirical { values: quantiles(&xs, 100) }, note)
+    } else {
+        (best, String::new())
+    };
+    Some(Fit { family, n: n_all, observed: n_all as u64, zeros, aic, bic, ks: d, ks_p: p, candidates, note })
 }
 
 #[cfg(test)]

@@ -10,8 +10,8 @@
 pub mod arrivals;
 pub mod baseline;
 pub mod batch;
-pub mod case_names;
 pub mod breaks;
+pub mod case_names;
 pub mod columns;
 pub mod csv_log;
 pub mod distance;

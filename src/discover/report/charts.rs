@@ -1,7 +1,6 @@
 //! The fit report's charts, drawn in the run report's style (`report::charts::style`: the
 //! Okabe–Ito palette, the title and legend frame, the embedded font).
 
-
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
