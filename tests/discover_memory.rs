@@ -212,9 +212,10 @@ fn peak_memory_does_not_grow_with_the_events() {
 const BYTES_PER_CASE: f64 = 2.0 * (4.0 + 8.0 + 8.0 + 6.0 + 8.0 + 5.0);
 
 /// With 4× the events *and* 4× the cases (two visits per case: 10⁵ → 4×10⁵ cases), the peak
-/// may grow only by the per-case state above plus the 20 MB allowed for noise in
-/// `peak_memory_does_not_grow_with_the_events`: 20 + 78 × 300,000 bytes = 43 MB. The state
-/// held before (about 160 bytes per case and 32 per visit with slack) grew by over 60 MB.
+/// may grow only by the per-case state above (78 × 300,000 bytes = 23.4 MB) and 10 MB for the
+/// allocator (freed buffers it keeps; the fixed buffers themselves are the same at both
+/// sizes): 33.4 MB. Measured: +12.6 MB. The state held before (about 160 bytes per case and 32
+/// per visit with slack) grew by 63 MB on a log of this shape (32 → 95 MB).
 #[cfg(unix)]
 #[test]
 fn peak_memory_grows_only_by_the_remaining_per_case_state() {
@@ -233,7 +234,7 @@ fn peak_memory_grows_only_by_the_remaining_per_case_state() {
         peaks.push(mb);
     }
     let added_cases = (4 * n - n) / 2;
-    let margin = 20.0 + BYTES_PER_CASE * added_cases as f64 / 1e6;
+    let margin = 10.0 + BYTES_PER_CASE * added_cases as f64 / 1e6;
     eprintln!(
         "csv, 2 visits per case: peak RSS {:.1} MB at {n} visits, {:.1} MB at {} (allowed +{margin:.1} MB)",
         peaks[0],
@@ -275,7 +276,7 @@ fn a_sampled_fit_states_the_true_number_of_observations() {
         for step in text.split("[[steps]]").skip(1) {
             let visits: u64 = step
                 .lines()
-                .next()
+                .find(|l| l.starts_with("name = "))
                 .and_then(|l| l.split("# ").nth(1))
                 .and_then(|c| c.strip_suffix(" visits"))
                 .and_then(|v| v.parse().ok())
