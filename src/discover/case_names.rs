@@ -79,6 +79,14 @@ impl CaseNames {
     pub fn is_empty(&self) -> bool {
         self.names.is_empty()
     }
+
+    /// Frees the slack left by growth (once all names are in).
+    pub fn shrink_to_fit(&mut self) {
+        self.names.text.shrink_to_fit();
+        self.names.ends.shrink_to_fit();
+        let (names, hasher) = (&self.names, &self.hasher);
+        self.table.shrink_to_fit(|&j| hasher.hash_one(&names[j as usize]));
+    }
 }
 
 #[cfg(test)]
@@ -102,6 +110,9 @@ mod tests {
             c.get(&format!("case {i}"));
         }
         assert_eq!(c.get("case 1234"), 5 + 1234);
+        c.shrink_to_fit();
         assert_eq!(c.get("客户-7"), 3);
+        assert_eq!(c.get("case 9999"), 5 + 9999);
+        assert_eq!(c.len(), 10_005);
     }
 }

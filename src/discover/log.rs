@@ -197,6 +197,10 @@ impl EventLog {
         let (n, lines) = std::mem::take(&mut self.events.unsorted);
         self.issues.add(Problem::UnsortedRow, n, &lines);
         self.events.sort();
+        // Reading is over: the per-case vectors lose the slack their doubling left (up to half).
+        self.case_type.shrink_to_fit();
+        self.case_arrival.shrink_to_fit();
+        self.cases.shrink_to_fit();
         // Resource overlaps: by resource, then start (a stable sort of the events in order).
         let mut by_res = super::spill::Sorter::new(super::events::buffer_events());
         let mut flagged = NONE;
