@@ -281,11 +281,9 @@ impl<T: Record> Spool<T> {
 
     pub fn push(&mut self, r: T) {
         self.buf.push(r);
-        if self.buf.len() >= self.cap {
-            if self.flush().is_err() {
-                // No room on disk: keep the records in memory from now on.
-                self.cap = usize::MAX;
-            }
+        // No room on disk: keep the records in memory from now on.
+        if self.buf.len() >= self.cap && self.flush().is_err() {
+            self.cap = usize::MAX;
         }
     }
 
@@ -471,6 +469,29 @@ mod tests {
             assert_eq!(s.len(), 1000);
             assert_eq!(drain(s.finish().unwrap()), expected, "cap {cap}");
         }
+    }
+
+    #[test]
+    fn spool_reads_back_in_push_order_from_disk_and_memory() {
+        let mut s: Spool<Pair> = Spool::new(4);
+        for i in 0..11u32 {
+            s.push(Pair(11 - i, i));
+        }
+        assert_eq!(s.len(), 11);
+        let want: Vec<Pair> = (0..11u32).map(|i| Pair(11 - i, i)).collect();
+        for _ in 0..2 {
+            let mut it = s.iter();
+            assert_eq!(it.by_ref().collect::<Vec<_>>(), want);
+            assert!(it.error.is_none());
+        }
+        assert_eq!(s.clone().iter().collect::<Vec<_>>(), want);
+        // Drained sorted, with the peeked record kept for the next call.
+        let mut sorter = Sorter::new(3);
+        want.iter().for_each(|p| sorter.push(*p));
+        let mut d = sorter.drain();
+        assert_eq!(d.next_if(|p| p.0 > 5), None);
+        assert_eq!(d.next(), Some(Pair(1, 10)));
+        assert_eq!(d.count(), 10);
     }
 
     #[test]
