@@ -185,7 +185,8 @@ const QQ_POINTS: usize = 200;
 
 impl<'a> Durations<'a> {
     pub fn new(e: &'a ActivityEvidence<'a>, font: &'static str) -> Self {
-        let title = format!("{} — working time: {} fit, n = {}", clean(e.name, 60), e.fit.family.name(), e.fit.n);
+        let title =
+            format!("{} — working time: {} fit, n = {}", clean(e.name, 60), e.fit.family.name(), e.fit.observed);
         Durations { e, font, title }
     }
 
