@@ -108,7 +108,7 @@ fn arrivals(d: &discover::Discovery) -> std::collections::HashMap<String, (f64, 
         .by_case()
         .map(|ev| {
             let first = ev.iter().map(|e| e.start).fold(f64::INFINITY, f64::min);
-            (d.log.cases.names[ev[0].case as usize].clone(), (d.log.arrival(&ev), first))
+            (d.log.cases.names[ev[0].case as usize].to_string(), (d.log.arrival(&ev), first))
         })
         .collect()
 }

@@ -202,6 +202,98 @@ fn peak_memory_does_not_grow_with_the_events() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Per-case state still held in memory, bytes per case: customer type (4) and recorded arrival
+/// (8) indexed by case, the latest start per case while reading (8, to count rows out of
+/// order), and the case id in the text arena with its end offset and hash-table slot (about
+/// 6 + 8 + 5 for the ids here). Vectors and the table grow by doubling, so up to twice that
+/// is allocated. Before, every case also cost its id as two `String`s in an interner, its
+/// arrival twice in the arrival profile and a first-visit record in the hidden-arrival bounds
+/// (about 160 bytes per case), and every visit a 16-byte pair in the bounds.
+const BYTES_PER_CASE: f64 = 2.0 * (4.0 + 8.0 + 8.0 + 6.0 + 8.0 + 5.0);
+
+/// With 4× the events *and* 4× the cases (two visits per case: 10⁵ → 4×10⁵ cases), the peak
+/// may grow only by the per-case state above (78 × 300,000 bytes = 23.4 MB) and 10 MB for the
+/// allocator (freed buffers it keeps; the fixed buffers themselves are the same at both
+/// sizes): 33.4 MB. Measured: +12.6 MB. The state held before (about 160 bytes per case and 32
+/// per visit with slack) grew by 63 MB on a log of this shape (32 → 95 MB).
+#[cfg(unix)]
+#[test]
+fn peak_memory_grows_only_by_the_remaining_per_case_state() {
+    let dir = scratch("rss-cases");
+    let n = 200_000usize;
+    let mut peaks = Vec::new();
+    for k in [1, 4] {
+        let log = dir.join(format!("log{k}.csv"));
+        write_csv(&log, n * k, 2);
+        let out = dir.join(format!("out{k}.toml"));
+        let (mb, code) = discover_peak_mb(&log, &out);
+        assert_eq!(code, Some(0), "discover of {} visits failed", n * k);
+        let text = std::fs::read_to_string(&out).unwrap();
+        assert!(text.contains(&format!("# {} cases, {} events", n * k / 2, n * k)), "all cases and visits read");
+        std::fs::remove_file(&log).unwrap();
+        peaks.push(mb);
+    }
+    let added_cases = (4 * n - n) / 2;
+    let margin = 10.0 + BYTES_PER_CASE * added_cases as f64 / 1e6;
+    eprintln!(
+        "csv, 2 visits per case: peak RSS {:.1} MB at {n} visits, {:.1} MB at {} (allowed +{margin:.1} MB)",
+        peaks[0],
+        peaks[1],
+        4 * n
+    );
+    assert!(
+        peaks[1] < peaks[0] + margin,
+        "peak RSS {:.1} MB at {} cases against {:.1} MB at {}: more than {margin:.1} MB added",
+        peaks[1],
+        2 * n,
+        peaks[0],
+        n / 2
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Above the sample size, a fit is of a uniform sample: its comment must still state the
+/// number of observations (every finished visit of the step here), and that a sample of
+/// `SAMPLE` was fitted; below it, the plain count. The count is checked against the step's
+/// own visit count in the same scenario.
+#[test]
+fn a_sampled_fit_states_the_true_number_of_observations() {
+    let dir = scratch("fit-n");
+    let log = dir.join("log.csv");
+    write_csv(&log, 30_000, 5);
+    for sample in [Some(1000usize), None] {
+        let out = dir.join("out.toml");
+        let mut cmd = Command::new(bin());
+        cmd.args(["discover", "--no-report", "-q"]).arg(&log).arg("-o").arg(&out);
+        match sample {
+            Some(s) => cmd.env("BRANCHSIM_DISCOVER_SAMPLE", s.to_string()),
+            None => cmd.env_remove("BRANCHSIM_DISCOVER_SAMPLE"),
+        };
+        let o = cmd.output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let text = std::fs::read_to_string(&out).unwrap();
+        let mut checked = 0;
+        for step in text.split("[[steps]]").skip(1) {
+            let visits: u64 = step
+                .lines()
+                .find(|l| l.starts_with("name = "))
+                .and_then(|l| l.split("# ").nth(1))
+                .and_then(|c| c.strip_suffix(" visits"))
+                .and_then(|v| v.parse().ok())
+                .unwrap_or_else(|| panic!("no visit count in {step}"));
+            let fit = step.lines().find_map(|l| l.strip_prefix("# service fit: n = ")).expect("a service fit");
+            let n: u64 = fit.split(|c: char| !c.is_ascii_digit()).next().and_then(|v| v.parse().ok()).unwrap();
+            assert_eq!(n, visits, "the fit's n is every finished visit: {fit}");
+            let says_sample = fit.contains(&format!("(fitted to a uniform sample of {})", sample.unwrap_or(0)));
+            assert_eq!(says_sample, sample.is_some_and(|s| visits > s as u64), "{fit}");
+            assert!(sample.is_some() || !fit.contains("sample"), "{fit}");
+            checked += usize::from(says_sample);
+        }
+        assert!(sample.is_none() || checked >= 3, "the three fixed first steps are sampled");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// Runs `discover` with the given event buffer; (scenario, stderr).
 fn discover_with_buffer(log: &Path, out: &Path, buffer: Option<usize>) -> (String, String) {
     let mut cmd = Command::new(bin());

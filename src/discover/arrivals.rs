@@ -13,8 +13,8 @@ pub const BINS: usize = 24;
 
 #[derive(Clone, Debug)]
 pub struct Arrivals {
-    /// Arrival times of every case, sorted.
-    pub times: Vec<Minutes>,
+    /// Arrival times of the cases, summarised: first, last, count and per date and hour.
+    pub times: Times,
     /// Arrivals per weekday × hour.
     pub counts: [[u64; BINS]; 7],
     /// Calendar days of each weekday in the observed span.
@@ -28,6 +28,57 @@ pub struct Arrivals {
     pub streams: std::collections::BTreeMap<(u32, u32), [[u64; BINS]; 7]>,
 }
 
+/// The case arrival times as everything downstream uses them: the earliest and latest, how
+/// many, and how many in each hour of each date. Kept as counts rather than one time per case
+/// (issue #23: memory must not grow with the cases); every figure derived from them is a count
+/// or an extreme, so it is exactly what the sorted list of times gave.
+#[derive(Clone, Debug, Default)]
+pub struct Times {
+    first: Option<Minutes>,
+    last: Option<Minutes>,
+    n: u64,
+    /// (date, hour bin) → arrivals: at most 24 per date of the span.
+    per_hour: std::collections::BTreeMap<(i64, usize), u64>,
+}
+
+impl Times {
+    fn push(&mut self, t: Minutes) {
+        self.first = Some(self.first.map_or(t, |f| f.min(t)));
+        self.last = Some(self.last.map_or(t, |l| l.max(t)));
+        self.n += 1;
+        *self.per_hour.entry((time::day(t), bin(t))).or_default() += 1;
+    }
+
+    /// The earliest arrival.
+    pub fn first(&self) -> Option<&Minutes> {
+        self.first.as_ref()
+    }
+
+    /// The latest arrival.
+    pub fn last(&self) -> Option<&Minutes> {
+        self.last.as_ref()
+    }
+
+    /// Cases with an arrival time.
+    pub fn len(&self) -> usize {
+        self.n as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.n == 0
+    }
+
+    /// Arrivals per (date, hour bin), dates as `time::day`.
+    pub fn per_hour(&self) -> &std::collections::BTreeMap<(i64, usize), u64> {
+        &self.per_hour
+    }
+}
+
+/// The hour bin of a time.
+fn bin(t: Minutes) -> usize {
+    ((time::clock(t) / 60.0) as usize).min(BINS - 1)
+}
+
 /// Poisson 95% interval of a count (Byar).
 pub fn poisson_ci(k: u64) -> (f64, f64) {
     let z = 1.959_963_984_540_054;
@@ -39,18 +90,35 @@ pub fn poisson_ci(k: u64) -> (f64, f64) {
 }
 
 impl Arrivals {
+    /// One pass over the cases in order: a case's arrival is counted as it streams by, nothing
+    /// is kept per case.
     pub fn from_log(log: &EventLog) -> Arrivals {
-        let mut first = vec![f64::INFINITY; log.cases.len()];
-        let mut streams = std::collections::BTreeMap::<(u32, u32), [[u64; BINS]; 7]>::new();
+        type Profile = [[u64; BINS]; 7];
+        let mut times = Times::default();
+        let mut streams = std::collections::BTreeMap::<(u32, u32), Profile>::new();
+        // Arrivals of cases without a visit (tickets that left unserved, rows still waiting at
+        // the end), per customer type: they join their type's main stream, known at the end.
+        let mut orphans = std::collections::BTreeMap::<u32, Profile>::new();
+        let mut orphan = |c: usize, times: &mut Times| {
+            let a = log.case_arrival[c];
+            if !a.is_nan() {
+                orphans.entry(log.case_type[c]).or_insert([[0; BINS]; 7])[time::weekday(a)][bin(a)] += 1;
+                times.push(a);
+            }
+        };
+        // Cases come in order of their index: the indices skipped have no event.
+        let mut next = 0;
         for ev in log.by_case() {
+            let c = ev[0].case as usize;
+            (next..c).for_each(|g| orphan(g, &mut times));
+            next = c + 1;
             let t = log.arrival(&ev);
-            first[ev[0].case as usize] = t;
-            let key = (log.case_type[ev[0].case as usize], ev[0].activity);
-            let bin = ((time::clock(t) / 60.0) as usize).min(BINS - 1);
-            streams.entry(key).or_insert([[0; BINS]; 7])[time::weekday(t)][bin] += 1;
+            times.push(t);
+            let key = (log.case_type[c], ev[0].activity);
+            streams.entry(key).or_insert([[0; BINS]; 7])[time::weekday(t)][bin(t)] += 1;
         }
-        // Cases without a visit (tickets that left unserved, rows still waiting at the end)
-        // join the stream of their type's most frequent first step.
+        (next..log.cases.len()).for_each(|g| orphan(g, &mut times));
+        // The main stream of each type: its most frequent first step.
         let mut main: std::collections::BTreeMap<u32, ((u32, u32), u64)> = std::collections::BTreeMap::new();
         for (key, c) in &streams {
             let n: u64 = c.iter().flatten().sum();
@@ -60,26 +128,19 @@ impl Arrivals {
             }
         }
         let fallback = main.values().max_by_key(|(_, n)| *n).map(|(k, _)| *k);
-        for (c, a) in log.case_arrival.iter().enumerate() {
-            if !a.is_nan() {
-                if first[c].is_infinite() {
-                    let key = main.get(&log.case_type[c]).map(|(k, _)| *k).or(fallback);
-                    if let Some(key) = key {
-                        let bin = ((time::clock(*a) / 60.0) as usize).min(BINS - 1);
-                        streams.entry(key).or_insert([[0; BINS]; 7])[time::weekday(*a)][bin] += 1;
-                    }
+        for (ty, p) in orphans {
+            if let Some(key) = main.get(&ty).map(|(k, _)| *k).or(fallback) {
+                let s = streams.entry(key).or_insert([[0; BINS]; 7]);
+                for (row, add) in s.iter_mut().zip(p) {
+                    row.iter_mut().zip(add).for_each(|(x, a)| *x += a);
                 }
-                first[c] = first[c].min(*a);
             }
         }
-        let mut times: Vec<Minutes> = first.into_iter().filter(|t| t.is_finite()).collect();
-        times.sort_by(f64::total_cmp);
         let mut counts = [[0u64; BINS]; 7];
-        let mut per_date = std::collections::BTreeMap::<i64, u64>::new();
-        for &t in &times {
-            let bin = ((time::clock(t) / 60.0) as usize).min(BINS - 1);
-            counts[time::weekday(t)][bin] += 1;
-            *per_date.entry(time::day(t)).or_default() += 1;
+        let mut per_date = std::collections::BTreeSet::<i64>::new();
+        for (&(d, h), &n) in times.per_hour() {
+            counts[time::weekday(d as f64 * 1440.0)][h] += n;
+            per_date.insert(d);
         }
         let mut days = [0u64; 7];
         let mut quiet_dates = Vec::new();
@@ -91,7 +152,7 @@ impl Arrivals {
             for d in time::day(*a)..=time::day(*b) {
                 let wd = time::weekday(d as f64 * 1440.0);
                 let open = counts[wd].iter().sum::<u64>() > 0;
-                if open && !per_date.contains_key(&d) {
+                if open && !per_date.contains(&d) {
                     let label = time::label(d as f64 * 1440.0);
                     quiet_dates.push(label.get(..10).unwrap_or(&label).to_string());
                 }

@@ -75,10 +75,16 @@ pub fn dist(f: &Family) -> String {
     }
 }
 
+/// The evidence of a fit. `n` is the number of observations; a fit of a sample (a step
+/// visited more than `sample::CAP` times) says so, with the sample's size.
 fn fit_comment(f: &Fit) -> String {
-    let mut s = format!("n = {}", f.n);
+    let mut s = format!("n = {}", f.observed);
+    if f.sampled() {
+        let _ = write!(s, " (fitted to a uniform sample of {})", f.n);
+    }
     if f.zeros > 0 {
-        let _ = write!(s, " ({} zero-length left out of the fit)", f.zeros);
+        let of = if f.sampled() { " of the sample" } else { "" };
+        let _ = write!(s, " ({} zero-length{of} left out of the fit)", f.zeros);
     }
     if f.aic.is_finite() {
         let _ = write!(s, ", AIC {:.1}, BIC {:.1}, KS D = {:.3} (p ≈ {:.2})", f.aic, f.bic, f.ks, f.ks_p);

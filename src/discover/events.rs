@@ -206,8 +206,12 @@ impl Events {
         }
     }
 
-    /// Sorts the events by case, start, end and line (stable).
+    /// Sorts the events by case, start, end and line (stable). The latest start per case,
+    /// kept to count rows out of order while reading, is freed: one number per case must not
+    /// stay for the rest of the inference (rows pushed after a sort are compared among
+    /// themselves).
     pub fn sort(&mut self) {
+        self.last = Vec::new();
         let State::Open(s) = std::mem::replace(&mut self.state, State::Memory(Vec::new())) else {
             return;
         };

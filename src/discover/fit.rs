@@ -44,7 +44,11 @@ pub enum Family {
 #[derive(Clone, Debug)]
 pub struct Fit {
     pub family: Family,
+    /// Values the fit was computed from (after leaving out non-finite and negative ones).
     pub n: usize,
+    /// Observations the fit stands for: `n`, or more when it was fitted to a uniform sample of
+    /// them (`sample`); the scenario's comment states this number, not the sample's size.
+    pub observed: u64,
     pub zeros: usize,
     pub aic: f64,
     pub bic: f64,
@@ -53,6 +57,19 @@ pub struct Fit {
     /// AIC of every parametric candidate, for the comment.
     pub candidates: Vec<(&'static str, f64)>,
     pub note: String,
+}
+
+impl Fit {
+    /// The fit of a sample drawn from `observed` observations (kept as `n` when not more).
+    pub fn of_sample(mut self, observed: u64) -> Fit {
+        self.observed = observed.max(self.n as u64);
+        self
+    }
+
+    /// True when the fit used a sample of the observations rather than all of them.
+    pub fn sampled(&self) -> bool {
+        self.observed > self.n as u64
+    }
 }
 
 impl Family {
@@ -290,6 +307,7 @@ pub fn fit(values: &[f64]) -> Option<Fit> {
         return Some(Fit {
             family: Family::Fixed { value: mean_all },
             n: n_all,
+            observed: n_all as u64,
             zeros,
             aic: f64::NAN,
             bic: f64::NAN,
@@ -334,13 +352,13 @@ pub fn fit(values: &[f64]) -> Option<Fit> {
     let bic = aic - 2.0 * best.params() + best.params() * n.ln();
     let d = ks(pos, &best);
     let p = ks_p(d, pos.len());
-    if p < 0.001 && pos.len() >= 50 {
-        let values = quantiles(&xs, 100);
-        let emp = Family::Empirical { values };
+    let (family, note) = if p < 0.001 && pos.len() >= 50 {
         let note = format!("best parametric fit {} rejected (KS D = {d:.3}, p = {p:.1e})", best.name());
-        return Some(Fit { family: emp, n: n_all, zeros, aic, bic, ks: d, ks_p: p, candidates, note });
-    }
-    Some(Fit { family: best, n: n_all, zeros, aic, bic, ks: d, ks_p: p, candidates, note: String::new() })
+        (Family::Empirical { values: quantiles(&xs, 100) }, note)
+    } else {
+        (best, String::new())
+    };
+    Some(Fit { family, n: n_all, observed: n_all as u64, zeros, aic, bic, ks: d, ks_p: p, candidates, note })
 }
 
 #[cfg(test)]

@@ -155,7 +155,7 @@ pub struct PatienceObs {
 /// A whole log, read.
 #[derive(Default, Debug, Clone)]
 pub struct EventLog {
-    pub cases: Interner,
+    pub cases: super::case_names::CaseNames,
     pub activities: Interner,
     pub resources: Interner,
     pub types: Interner,
@@ -166,7 +166,8 @@ pub struct EventLog {
     pub case_arrival: Vec<Minutes>,
     pub events: super::events::Events,
     pub issues: Issues,
-    pub patience: Vec<PatienceObs>,
+    /// Patience observations in read order, in bounded memory (one per ticket).
+    pub patience: super::spill::Spool<PatienceObs>,
     /// Name of the case attribute giving the customer type, if any.
     pub type_attribute: Option<String>,
     /// True for queue-ticket exports: customers who wait in person (they may abandon).
@@ -196,6 +197,10 @@ impl EventLog {
         let (n, lines) = std::mem::take(&mut self.events.unsorted);
         self.issues.add(Problem::UnsortedRow, n, &lines);
         self.events.sort();
+        // Reading is over: the per-case vectors lose the slack their doubling left (up to half).
+        self.case_type.shrink_to_fit();
+        self.case_arrival.shrink_to_fit();
+        self.cases.shrink_to_fit();
         // Resource overlaps: by resource, then start (a stable sort of the events in order).
         let mut by_res = super::spill::Sorter::new(super::events::buffer_events());
         let mut flagged = NONE;

@@ -11,6 +11,7 @@ pub mod arrivals;
 pub mod baseline;
 pub mod batch;
 pub mod breaks;
+pub mod case_names;
 pub mod columns;
 pub mod csv_log;
 pub mod distance;
@@ -120,8 +121,8 @@ pub fn discover(mut log: log::EventLog, source: &Path, weeks: Option<u64>) -> Di
     let arrivals = arrivals::Arrivals::from_log(&log);
     let breaks = breaks::infer(&log, &mut pools);
     let process = process::infer(&log, &pools::WorkClock::new(&log, &pools));
-    let patience = patience::estimate(&log.patience);
-    let patience_by_type = patience::by_type(&log.patience);
+    let patience = patience::estimate(log.patience.iter());
+    let patience_by_type = patience::by_type(log.patience.iter());
     let balks = patience::balk_limits(&log);
     let batches = batch::infer(&log);
     let priorities = priority::infer(&log);

@@ -5,39 +5,78 @@
 //! above (retail 0, business 1 …). Queues shared by several pools with different skills also
 //! overtake, but in both directions; the 5:1 ratio asked for keeps them out.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 use super::log::{EventLog, Left, NONE};
+use super::spill::{Record, Sorter, f64_at, u32_at};
 
 /// Earlier visits looked at for each visit: a waiting customer overtaken is among the last
 /// arrivals at the step unless its queue is longer than this.
 const WINDOW: usize = 64;
 
-/// Priority per customer type (only types above another).
+/// A served visit with a known enable time, sorted by activity then enable time (equal
+/// enable times in the order of the events).
+#[derive(Clone, Copy)]
+struct Waited {
+    activity: u32,
+    enable: f64,
+    start: f64,
+    ctype: u32,
+}
+
+impl Record for Waited {
+    const SIZE: usize = 24;
+
+    fn write(&self, o: &mut [u8]) {
+        o[0..4].copy_from_slice(&self.activity.to_le_bytes());
+        o[4..12].copy_from_slice(&self.enable.to_bits().to_le_bytes());
+        o[12..20].copy_from_slice(&self.start.to_bits().to_le_bytes());
+        o[20..24].copy_from_slice(&self.ctype.to_le_bytes());
+    }
+
+    fn read(b: &[u8]) -> Self {
+        Waited { activity: u32_at(b, 0), enable: f64_at(b, 4), start: f64_at(b, 12), ctype: u32_at(b, 20) }
+    }
+
+    fn order(&self, o: &Self) -> std::cmp::Ordering {
+        self.activity.cmp(&o.activity).then(self.enable.total_cmp(&o.enable))
+    }
+}
+
+/// Priority per customer type (only types above another). The visits stream through a
+/// `spill::Sorter` and each is compared with the `WINDOW` before it, so memory is a buffer and
+/// the window, not the log.
 pub fn infer(log: &EventLog) -> BTreeMap<u32, (i64, u64)> {
     let nt = log.types.len();
     if nt < 2 {
         return BTreeMap::new();
     }
-    // (activity, enable, start, type) of served visits with a known enable time.
-    let mut v: Vec<(u32, f64, f64, u32)> = log
-        .events
-        .iter()
-        .filter(|e| e.left == Left::No && !e.enable.is_nan() && e.start >= e.enable)
-        .map(|e| (e.activity, e.enable, e.start, log.case_type[e.case as usize]))
-        .filter(|x| x.3 != NONE)
-        .collect();
-    v.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+    let mut sorter = Sorter::new(super::events::buffer_events());
+    for e in &log.events {
+        let ctype = log.case_type[e.case as usize];
+        if e.left == Left::No && !e.enable.is_nan() && e.start >= e.enable && ctype != NONE {
+            sorter.push(Waited { activity: e.activity, enable: e.enable, start: e.start, ctype });
+        }
+    }
     let mut over = vec![vec![0u64; nt]; nt];
-    for (i, x) in v.iter().enumerate() {
-        for u in v[i.saturating_sub(WINDOW)..i].iter().rev() {
-            if u.0 != x.0 {
+    let mut recent: VecDeque<Waited> = VecDeque::with_capacity(WINDOW);
+    let mut v = sorter.drain();
+    for x in v.by_ref() {
+        for u in recent.iter().rev() {
+            if u.activity != x.activity {
                 break;
             }
-            if u.1 < x.1 && u.2 > x.2 && u.3 != x.3 {
-                over[x.3 as usize][u.3 as usize] += 1;
+            if u.enable < x.enable && u.start > x.start && u.ctype != x.ctype {
+                over[x.ctype as usize][u.ctype as usize] += 1;
             }
         }
+        if recent.len() == WINDOW {
+            recent.pop_front();
+        }
+        recent.push_back(x);
+    }
+    if let Some(e) = v.error {
+        log.events.fail(e);
     }
     let mut out = BTreeMap::new();
     for (x, row) in over.iter().enumerate() {

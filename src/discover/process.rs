@@ -123,6 +123,9 @@ pub fn infer(log: &EventLog, clock: &WorkClock) -> Process {
     let par = parallel::infer(log);
     // (working time, pool, type) of each finished visit, per activity.
     let mut durations: Vec<Sample<(f64, usize, u32)>> = vec![Sample::default(); na];
+    // Finished visits per activity and customer type: the true number of observations behind
+    // a fit of the (bounded) sample.
+    let mut finished: Vec<BTreeMap<u32, u64>> = vec![BTreeMap::new(); na];
     // (from, to) → (transitions, delays)
     let mut gaps: BTreeMap<(u32, u32), (u64, Sample<f64>)> = BTreeMap::new();
     let mut steps: Vec<StepFacts> = (0..na)
@@ -162,6 +165,7 @@ pub fn infer(log: &EventLog, clock: &WorkClock) -> Process {
                 };
                 let pool = if e.resource == NONE { usize::MAX } else { clock.pool(e.resource) };
                 durations[e.activity as usize].push((d, pool, ty));
+                *finished[e.activity as usize].entry(ty).or_default() += 1;
             }
             let enable = if e.enable.is_nan() { last_done.min(e.start) } else { e.enable };
             if e.start >= enable {
@@ -197,7 +201,7 @@ pub fn infer(log: &EventLog, clock: &WorkClock) -> Process {
     p.speeds = speed::estimate(
         &durations.iter().map(|v| v.iter().map(|(d, pool, _)| (*d, *pool)).collect()).collect::<Vec<_>>(),
     );
-    for (s, d) in steps.iter_mut().zip(&durations) {
+    for ((s, d), counts) in steps.iter_mut().zip(&durations).zip(&finished) {
         // Durations in the reference pools' time: a slower pool's visits divided by its speed.
         let norm: Vec<(f64, u32)> =
             d.iter().map(|(x, pool, t)| (p.speeds.get(pool).map_or(*x, |sp| *x / sp.factor), *t)).collect();
@@ -206,6 +210,15 @@ pub fn infer(log: &EventLog, clock: &WorkClock) -> Process {
         // The step's own service is for the types without one of their own.
         let rest: Vec<f64> = norm.iter().filter(|(_, t)| !s.fit_for.contains_key(t)).map(|x| x.0).collect();
         s.fit = fit(if rest.is_empty() { &all } else { &rest });
+        if (d.len() as u64) < d.seen() {
+            // Fitted to a sample: each fit stands for all the visits of its types.
+            let own: u64 = counts.iter().filter(|(t, _)| s.fit_for.contains_key(t)).map(|(_, n)| n).sum();
+            for (t, f) in s.fit_for.iter_mut() {
+                *f = f.clone().of_sample(counts.get(t).copied().unwrap_or(0));
+            }
+            let total = if rest.is_empty() { d.seen() } else { d.seen() - own };
+            s.fit = s.fit.take().map(|f| f.of_sample(total));
+        }
     }
     // Delayed transitions: most of them delayed (a queue never delays a transition, the log's
     // enable time is the queue entry), at least 5.
@@ -218,7 +231,7 @@ pub fn infer(log: &EventLog, clock: &WorkClock) -> Process {
             continue;
         }
         if let Some(f) = fit(&ds) {
-            s.delayed = Some(Delayed { to, transitions: n, delayed: ds.seen(), fit: f });
+            s.delayed = Some(Delayed { to, transitions: n, delayed: ds.seen(), fit: f.of_sample(ds.seen()) });
         }
     }
     p.steps = steps;

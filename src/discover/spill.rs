@@ -113,6 +113,60 @@ impl<T: Record> Sorter<T> {
     }
 }
 
+impl<T: Record> Sorter<T> {
+    /// All records in order, as an iterator (`Drain`).
+    pub fn drain(self) -> Drain<T> {
+        match self.finish() {
+            Ok(Sorted::Memory(v)) => Drain { memory: v.into_iter(), merge: None, peeked: None, error: None },
+            Ok(Sorted::Merged(m)) => {
+                Drain { memory: Vec::new().into_iter(), merge: Some(m), peeked: None, error: None }
+            }
+            Err(e) => Drain { memory: Vec::new().into_iter(), merge: None, peeked: None, error: Some(e) },
+        }
+    }
+}
+
+/// Sorted records one by one. An I/O error with the temporary files ends the sequence early;
+/// the caller takes it from `error` (and reports the log as incomplete), never a panic.
+pub struct Drain<T: Record> {
+    memory: std::vec::IntoIter<T>,
+    merge: Option<Merge<T>>,
+    peeked: Option<T>,
+    pub error: Option<std::io::Error>,
+}
+
+impl<T: Record> Drain<T> {
+    /// The next record if it satisfies `f` (else it stays next), as `Peekable::next_if`.
+    pub fn next_if(&mut self, f: impl FnOnce(&T) -> bool) -> Option<T> {
+        let r = self.peeked.take().or_else(|| self.next())?;
+        if f(&r) {
+            Some(r)
+        } else {
+            self.peeked = Some(r);
+            None
+        }
+    }
+}
+
+impl<T: Record> Iterator for Drain<T> {
+    type Item = T;
+
+    fn next(&mut self) -> Option<T> {
+        if let Some(r) = self.peeked.take() {
+            return Some(r);
+        }
+        let Some(m) = &mut self.merge else { return self.memory.next() };
+        match m.next_record() {
+            Ok(r) => r,
+            Err(e) => {
+                self.error.get_or_insert(e);
+                self.merge = None;
+                None
+            }
+        }
+    }
+}
+
 /// Writes records (already sorted) to a new temporary file.
 fn write_run<T: Record>(records: &[T]) -> std::io::Result<NamedTempFile> {
     let mut file = NamedTempFile::new()?;
@@ -211,6 +265,118 @@ impl<T: Record> Merge<T> {
     }
 }
 
+/// Records kept in push order in bounded memory: up to `cap` in a buffer, the rest appended to
+/// one temporary file; read back (in push order) as often as needed.
+pub struct Spool<T: Record> {
+    buf: Vec<T>,
+    file: Option<SpillWriter>,
+    spilled: u64,
+    cap: usize,
+}
+
+impl<T: Record> Spool<T> {
+    pub fn new(cap: usize) -> Self {
+        Spool { buf: Vec::new(), file: None, spilled: 0, cap: cap.max(1) }
+    }
+
+    pub fn push(&mut self, r: T) {
+        self.buf.push(r);
+        // No room on disk: keep the records in memory from now on.
+        if self.buf.len() >= self.cap && self.flush().is_err() {
+            self.cap = usize::MAX;
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.file.is_none() {
+            self.file = Some(Spilled::writer()?);
+        }
+        let Some(w) = &mut self.file else { return Ok(()) };
+        let mut b = vec![0u8; T::SIZE];
+        for r in &self.buf {
+            w.write(r, &mut b)?;
+        }
+        w.w.flush()?;
+        self.spilled += self.buf.len() as u64;
+        self.buf.clear();
+        Ok(())
+    }
+
+    pub fn len(&self) -> u64 {
+        self.spilled + self.buf.len() as u64
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The records in push order; an I/O error reading them back ends the sequence early and
+    /// is kept in the iterator's `error`.
+    pub fn iter(&self) -> SpoolIter<'_, T> {
+        let file = match &self.file {
+            Some(w) if self.spilled > 0 => match w.file.reopen() {
+                Ok(f) => Some((BufReader::with_capacity(READ_BUFFER, f), self.spilled)),
+                Err(e) => return SpoolIter { file: None, buf: [].iter(), scratch: Vec::new(), error: Some(e) },
+            },
+            _ => None,
+        };
+        SpoolIter { file, buf: self.buf.iter(), scratch: vec![0u8; T::SIZE], error: None }
+    }
+}
+
+impl<T: Record> Default for Spool<T> {
+    fn default() -> Self {
+        Spool::new(super::events::buffer_events())
+    }
+}
+
+impl<T: Record> Clone for Spool<T> {
+    fn clone(&self) -> Self {
+        let mut c = Spool::new(self.cap);
+        self.iter().for_each(|r| c.push(r));
+        c
+    }
+}
+
+impl<T: Record> std::fmt::Debug for Spool<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Spool({} records, {} on disk)", self.len(), self.spilled)
+    }
+}
+
+pub struct SpoolIter<'a, T: Record> {
+    /// The temporary file and the records still to read from it.
+    file: Option<(BufReader<std::fs::File>, u64)>,
+    buf: std::slice::Iter<'a, T>,
+    scratch: Vec<u8>,
+    pub error: Option<std::io::Error>,
+}
+
+impl<T: Record> Iterator for SpoolIter<'_, T> {
+    type Item = T;
+
+    fn next(&mut self) -> Option<T> {
+        if let Some((r, left)) = &mut self.file {
+            if *left > 0 {
+                *left -= 1;
+                match read_record::<T, _>(r, &mut self.scratch) {
+                    Ok(Some(rec)) => return Some(rec),
+                    Ok(None) => {
+                        self.error = Some(std::io::ErrorKind::UnexpectedEof.into());
+                        return None;
+                    }
+                    Err(e) => {
+                        self.error = Some(e);
+                        return None;
+                    }
+                }
+            }
+            self.file = None;
+        }
+        self.buf.next().copied()
+    }
+}
+
 /// A sorted sequence written to one temporary file, read back as often as needed.
 pub struct Spilled {
     file: NamedTempFile,
@@ -303,6 +469,29 @@ mod tests {
             assert_eq!(s.len(), 1000);
             assert_eq!(drain(s.finish().unwrap()), expected, "cap {cap}");
         }
+    }
+
+    #[test]
+    fn spool_reads_back_in_push_order_from_disk_and_memory() {
+        let mut s: Spool<Pair> = Spool::new(4);
+        for i in 0..11u32 {
+            s.push(Pair(11 - i, i));
+        }
+        assert_eq!(s.len(), 11);
+        let want: Vec<Pair> = (0..11u32).map(|i| Pair(11 - i, i)).collect();
+        for _ in 0..2 {
+            let mut it = s.iter();
+            assert_eq!(it.by_ref().collect::<Vec<_>>(), want);
+            assert!(it.error.is_none());
+        }
+        assert_eq!(s.clone().iter().collect::<Vec<_>>(), want);
+        // Drained sorted, with the peeked record kept for the next call.
+        let mut sorter = Sorter::new(3);
+        want.iter().for_each(|p| sorter.push(*p));
+        let mut d = sorter.drain();
+        assert_eq!(d.next_if(|p| p.0 > 5), None);
+        assert_eq!(d.next(), Some(Pair(1, 10)));
+        assert_eq!(d.count(), 10);
     }
 
     #[test]

@@ -1,8 +1,6 @@
 //! The fit report's charts, drawn in the run report's style (`report::charts::style`: the
 //! Okabe–Ito palette, the title and legend frame, the embedded font).
 
-use std::collections::BTreeMap;
-
 use plotters::coord::Shift;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
@@ -90,10 +88,7 @@ impl<'a> ArrivalProfile<'a> {
     pub fn new(d: &'a Discovery, font: &'static str) -> Self {
         let a = &d.arrivals;
         let days = open_days(|wd| !a.closed(wd));
-        let mut per: BTreeMap<(i64, usize), u64> = BTreeMap::new();
-        for t in &a.times {
-            *per.entry((time::day(*t), ((time::clock(*t) / 60.0) as usize).min(BINS - 1))).or_default() += 1;
-        }
+        let per = a.times.per_hour();
         let mut observed = Vec::new();
         if let (Some(first), Some(last)) = (a.times.first(), a.times.last()) {
             for day in time::day(*first)..=time::day(*last) {
@@ -201,7 +196,8 @@ const QQ_POINTS: usize = 200;
 
 impl<'a> Durations<'a> {
     pub fn new(e: &'a ActivityEvidence<'a>, font: &'static str) -> Self {
-        let title = format!("{} — working time: {} fit, n = {}", clean(e.name, 60), e.fit.family.name(), e.fit.n);
+        let title =
+            format!("{} — working time: {} fit, n = {}", clean(e.name, 60), e.fit.family.name(), e.fit.observed);
         Durations { e, font, title }
     }
 

@@ -190,7 +190,7 @@ fn durations(h: &mut String, ev: &[ActivityEvidence<'_>]) {
              <td class=\"family\">{}</td><td class=\"service\"><code>{}</code></td><td class=\"num\">{:.3}</td>\
              <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num ks\">{:.3}</td><td class=\"num\">{:.2}</td>\
              <td>{}</td><td>{}</td></tr>",
-            f.n,
+            f.observed,
             f.zeros,
             f.family.name(),
             escape(&emit::dist(&f.family)),
