@@ -148,12 +148,31 @@ fn discover_peak_mb(log: &Path, out: &Path) -> (f64, Option<i32>) {
     // SAFETY: `rusage` is plain old data that wait4 fills in; `pid` is our own unreaped child
     // (std's `Child` is never waited on afterwards, so the pid cannot be reused under it).
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    // On Linux the child's own address space's high-water mark (VmHWM), polled until it
+    // exits: ru_maxrss keeps the peak of the address space the child started in, and a
+    // spawned child starts in the test process's (vfork), so it reports at least the test
+    // process's own peak and the comparison could pass without measuring anything.
+    let status_file = format!("/proc/{pid}/status");
+    let mut hwm_kb = 0.0f64;
+    let r = loop {
+        if let Some(kb) = std::fs::read_to_string(&status_file).ok().and_then(|t| {
+            t.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        }) {
+            hwm_kb = hwm_kb.max(kb);
+        }
+        let r = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
+        if r != 0 {
+            break r;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    };
     assert_eq!(r, pid, "wait4 failed: {}", std::io::Error::last_os_error());
     let code = libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status));
-    // ru_maxrss is in kilobytes on Linux (bytes on macOS).
+    // ru_maxrss is in kilobytes on Linux (bytes on macOS); the fallback where /proc is absent.
     let kb = if cfg!(target_os = "macos") { usage.ru_maxrss as f64 / 1024.0 } else { usage.ru_maxrss as f64 };
-    (kb / 1024.0, code)
+    (if hwm_kb > 0.0 { hwm_kb } else { kb } / 1024.0, code)
 }
 
 /// Duration samples per step in the memory test: small enough that the 1× logs already fill

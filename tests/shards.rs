@@ -96,7 +96,8 @@ fn absorbing_a_shard_counts_its_events_once() {
     use branchsim::experiment::{self, Job, VariantResult};
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/downtown_branch.toml");
     let text = std::fs::read_to_string(&path).unwrap();
-    let loaded = branchsim::scenario::load_str(&text, "downtown_branch.toml").unwrap_or_else(|e| panic!("{}", e.render()));
+    let loaded =
+        branchsim::scenario::load_str(&text, "downtown_branch.toml").unwrap_or_else(|e| panic!("{}", e.render()));
     let v = loaded.baseline();
     let jobs = [Job { name: &v.name, description: &v.description, model: &v.model }];
     let done = experiment::run(&jobs, v.model.seed, 3, None, &|_| {}).0;
