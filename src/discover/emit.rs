@@ -97,10 +97,12 @@ fn fit_comment(f: &Fit) -> String {
     s
 }
 
-/// Routing probabilities in millionths, rounded down so they never sum above 1; the remainder
-/// leaves, except where no case ended here: then the most frequent successor takes it, so
-/// that rounding does not invent a way out (which a step on a parallel branch must not have).
-fn routes(r: &Routes, names: &[String]) -> (String, String) {
+/// Routing probabilities as the scenario writes them, one per successor in `r.next`'s order:
+/// millionths, rounded down so they never sum above 1; the remainder leaves, except where no
+/// case ended here: then the most frequent successor takes it, so that rounding does not
+/// invent a way out (which a step on a parallel branch must not have). The fit report shows
+/// the same values.
+pub fn route_probabilities(r: &Routes) -> Vec<f64> {
     let total = r.total().max(1) as u128;
     let counts: Vec<u64> = r.next.values().copied().collect();
     let mut micros: Vec<u64> = counts.iter().map(|n| (*n as u128 * 1_000_000 / total) as u64).collect();
@@ -111,10 +113,14 @@ fn routes(r: &Routes, names: &[String]) -> (String, String) {
             micros[i] += rest;
         }
     }
+    micros.iter().map(|m| *m as f64 / 1e6).collect()
+}
+
+/// A step's `next` list and its evidence comment.
+fn routes(r: &Routes, names: &[String]) -> (String, String) {
     let mut items = Vec::new();
     let mut evidence = Vec::new();
-    for ((a, n), m) in r.next.iter().zip(&micros) {
-        let p = *m as f64 / 1e6;
+    for ((a, n), p) in r.next.iter().zip(route_probabilities(r)) {
         items.push(format!("{{ step = {}, p = {} }}", q(&names[*a as usize]), p));
         evidence.push(format!("{n}"));
     }

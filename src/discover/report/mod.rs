@@ -8,14 +8,13 @@
 //! scenario (`report::charts::diagram`), so it shows exactly what will be simulated.
 //!
 //! Every figure the page prints comes from the same `Discovery` the scenario was written from
-//! and is formatted as the scenario formats it (`emit::dist`, `page::route_p`), so the page and
+//! and is formatted as the scenario formats it (`emit::dist`, `emit::route_probabilities`), so the page and
 //! the scenario agree; `tests/discover_report.rs` reads both back to check it.
 
 mod charts;
 mod page;
 
 pub use charts::quantile;
-pub use page::route_p;
 
 use std::path::{Path, PathBuf};
 

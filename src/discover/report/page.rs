@@ -36,12 +36,6 @@ code { font-size: 13px; background: #f3f3f3; padding: 0 3px; }
 .scroll { overflow-x: auto; }
 "#;
 
-/// A routing probability exactly as the scenario writes it: rounded down to 6 decimals so
-/// that a step's probabilities never sum above 1 (`emit` does the same).
-pub fn route_p(n: u64, total: u64) -> f64 {
-    (n as f64 / total.max(1) as f64 * 1e6).floor() / 1e6
-}
-
 fn clock(m: f64) -> String {
     format!("{:02}:{:02}", (m / 60.0) as u32, (m % 60.0) as u32)
 }
@@ -210,13 +204,13 @@ fn durations(h: &mut String, ev: &[ActivityEvidence<'_>]) {
 fn route_rows(h: &mut String, from: &str, ty: Option<&str>, r: &Routes, names: &[String]) {
     let total = r.total();
     let ty_cell = ty.map_or(String::new(), |t| format!("<td class=\"type\">{}</td>", escape(t)));
-    for (a, n) in &r.next {
+    for ((a, n), p) in r.next.iter().zip(crate::discover::emit::route_probabilities(r)) {
         let _ = writeln!(
             h,
             "<tr><td class=\"from\">{}</td>{ty_cell}<td class=\"to\">{}</td><td class=\"n\">{n}</td><td class=\"p\">{}</td></tr>",
             escape(from),
             escape(&names[*a as usize]),
-            route_p(*n, total)
+            p
         );
     }
     if r.ended > 0 {
