@@ -253,7 +253,7 @@ pub fn discover(a: &DiscoverArgs) -> i32 {
     }
     // A large log is read back from temporary files in each pass: a failed read leaves the
     // inference incomplete, so nothing is written.
-    if let Some(e) = d.log.events.failure() {
+    if let Some(e) = d.log.events.failure().or_else(|| d.log.patience.failure()) {
         error(&format!("{}: {e}", a.log.display()));
         return EXIT_BAD_INPUT;
     }

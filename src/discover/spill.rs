@@ -272,11 +272,19 @@ pub struct Spool<T: Record> {
     file: Option<SpillWriter>,
     spilled: u64,
     cap: usize,
+    /// The first error reading the records back: whoever consumed an iterator may not have
+    /// looked at its `error`, so the CLI asks here before writing anything.
+    failed: std::cell::RefCell<Option<String>>,
 }
 
 impl<T: Record> Spool<T> {
     pub fn new(cap: usize) -> Self {
-        Spool { buf: Vec::new(), file: None, spilled: 0, cap: cap.max(1) }
+        Spool { buf: Vec::new(), file: None, spilled: 0, cap: cap.max(1), failed: Default::default() }
+    }
+
+    /// The first I/O error reading the records back: the records read were then incomplete.
+    pub fn failure(&self) -> Option<String> {
+        self.failed.borrow().clone()
     }
 
     pub fn push(&mut self, r: T) {
@@ -316,11 +324,21 @@ impl<T: Record> Spool<T> {
         let file = match &self.file {
             Some(w) if self.spilled > 0 => match w.file.reopen() {
                 Ok(f) => Some((BufReader::with_capacity(READ_BUFFER, f), self.spilled)),
-                Err(e) => return SpoolIter { file: None, buf: [].iter(), scratch: Vec::new(), error: Some(e) },
+                Err(e) => {
+                    let mut it = SpoolIter {
+                        file: None,
+                        buf: [].iter(),
+                        scratch: Vec::new(),
+                        error: None,
+                        failed: &self.failed,
+                    };
+                    it.fail(e);
+                    return it;
+                }
             },
             _ => None,
         };
-        SpoolIter { file, buf: self.buf.iter(), scratch: vec![0u8; T::SIZE], error: None }
+        SpoolIter { file, buf: self.buf.iter(), scratch: vec![0u8; T::SIZE], error: None, failed: &self.failed }
     }
 }
 
@@ -350,6 +368,17 @@ pub struct SpoolIter<'a, T: Record> {
     buf: std::slice::Iter<'a, T>,
     scratch: Vec<u8>,
     pub error: Option<std::io::Error>,
+    failed: &'a std::cell::RefCell<Option<String>>,
+}
+
+impl<T: Record> SpoolIter<'_, T> {
+    fn fail(&mut self, e: std::io::Error) {
+        let mut f = self.failed.borrow_mut();
+        if f.is_none() {
+            *f = Some(format!("temporary file of the spooled records: {e}"));
+        }
+        self.error = Some(e);
+    }
 }
 
 impl<T: Record> Iterator for SpoolIter<'_, T> {
@@ -362,11 +391,11 @@ impl<T: Record> Iterator for SpoolIter<'_, T> {
                 match read_record::<T, _>(r, &mut self.scratch) {
                     Ok(Some(rec)) => return Some(rec),
                     Ok(None) => {
-                        self.error = Some(std::io::ErrorKind::UnexpectedEof.into());
+                        self.fail(std::io::ErrorKind::UnexpectedEof.into());
                         return None;
                     }
                     Err(e) => {
-                        self.error = Some(e);
+                        self.fail(e);
                         return None;
                     }
                 }
@@ -485,6 +514,12 @@ mod tests {
             assert!(it.error.is_none());
         }
         assert_eq!(s.clone().iter().collect::<Vec<_>>(), want);
+        assert_eq!(s.failure(), None);
+        // A temporary file cut short: the iterator ends early and the spool remembers why.
+        s.file.as_ref().unwrap().file.as_file().set_len(3).unwrap();
+        let read = s.iter().count();
+        assert!(read < 11, "{read} records read back from a cut file");
+        assert!(s.failure().is_some_and(|e| e.contains("temporary file")), "{:?}", s.failure());
         // Drained sorted, with the peeked record kept for the next call.
         let mut sorter = Sorter::new(3);
         want.iter().for_each(|p| sorter.push(*p));
