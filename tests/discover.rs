@@ -405,3 +405,53 @@ fn a_log_with_parallel_branches_discovers_a_valid_scenario() {
         panic!("the discovered scenario does not load:\n{}", e.render());
     }
 }
+
+/// `compare-logs TEST SIMULATED --split-weeks N` measures only the simulated cases whose first
+/// start falls in the held-out period: a simulated log holding exactly the held-out cases plus
+/// the training weeks' and later cases is at distance 0 from the held-out part.
+#[test]
+fn compare_logs_split_keeps_the_simulated_cases_of_the_held_out_period() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = fixture("cmp_real.csv");
+    let text = std::fs::read_to_string(&real).unwrap();
+    // The log spans 2024-01-01 (a Monday) to 01-09: week 2 is held out. The copy moved to
+    // February (other case ids) starts after the held-out period.
+    let mut sim = text.clone();
+    for line in text.lines().skip(1) {
+        sim.push_str(&format!("x{}\n", line.replace("2024-01-0", "2024-02-0")));
+    }
+    let sim_path = dir.path().join("sim.csv");
+    std::fs::write(&sim_path, sim).unwrap();
+    let (code, out, err) =
+        bin(&["compare-logs", real.to_str().unwrap(), sim_path.to_str().unwrap(), "--split-weeks", "1", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    for (k, d) in v.as_object().unwrap() {
+        assert_eq!(d.as_f64(), Some(0.0), "{k}: {d}");
+    }
+    let held_out = text.lines().skip(1).filter(|l| l.split(',').nth(2).is_some_and(|s| s >= "2024-01-08")).count();
+    assert!(held_out > 0);
+    let cases = |filter: &dyn Fn(&str) -> bool| {
+        let mut c: Vec<&str> =
+            text.lines().skip(1).filter(|l| filter(l)).map(|l| l.split(',').next().unwrap()).collect();
+        c.sort();
+        c.dedup();
+        c.len()
+    };
+    let all = cases(&|_| true);
+    // A case belongs to the held-out part when its first start is in week 2.
+    let early: std::collections::BTreeSet<&str> = text
+        .lines()
+        .skip(1)
+        .filter(|l| l.split(',').nth(2).unwrap() < "2024-01-08")
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    let kept = all - early.len();
+    assert!(err.contains(&format!("{kept} of {} simulated cases start in the held-out period", 2 * all)), "{err}");
+    // A simulated log from other dates is refused, not measured as if it matched.
+    let other = dir.path().join("other.csv");
+    std::fs::write(&other, text.replace("2024-01-0", "2023-03-0")).unwrap();
+    let (code, _, err) = bin(&["compare-logs", real.to_str().unwrap(), other.to_str().unwrap(), "--split-weeks", "1"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("no simulated case starts in the held-out period"), "{err}");
+}

@@ -142,7 +142,9 @@ pub struct CompareArgs {
     pub simulated: Option<PathBuf>,
     /// Split TEST at N whole weeks after its first day. Alone: compare the first part (moved
     /// forward N weeks) with the rest, the noise floor of the measures. With SIMULATED:
-    /// compare the rest of TEST (the held-out part) with SIMULATED.
+    /// compare the rest of TEST (the held-out part) with the simulated cases whose first start
+    /// falls in the held-out period (its first to last first start), as the held-out cases
+    /// were chosen.
     #[arg(long, value_name = "N")]
     pub split_weeks: Option<u64>,
     /// With --split-weeks: also measure the first-order Markov baseline (learnt from the first
@@ -329,7 +331,29 @@ pub fn compare(a: &CompareArgs) -> i32 {
         (Some(s), Some(w)) if w > 0 => {
             let Ok(sim) = read(s) else { return EXIT_BAD_INPUT };
             let (_, held_out) = discover::distance::split_at(&test, w);
-            (held_out, sim, None)
+            // Simulated cases count as the held-out ones were chosen: by first start in the
+            // held-out period (a warm run also simulates the training weeks).
+            let Some((lo, hi)) = discover::distance::first_start_range(&held_out) else {
+                error(&format!("--split-weeks {w}: the held-out part of {} has no events", a.test.display()));
+                return EXIT_BAD_INPUT;
+            };
+            let kept = discover::distance::window(&sim, lo, hi);
+            if kept.events.is_empty() {
+                error(&format!(
+                    "{}: no simulated case starts in the held-out period of {} (the dates do not overlap: simulate the scenario `discover` wrote, whose start_date continues the log's)",
+                    s.display(),
+                    a.test.display()
+                ));
+                return EXIT_BAD_INPUT;
+            }
+            eprintln!(
+                "{}: {} of {} simulated cases start in the held-out period (as its {} cases were chosen); the others are left out",
+                s.display(),
+                kept.cases.len(),
+                sim.cases.len(),
+                held_out.cases.len()
+            );
+            (held_out, kept, None)
         }
         _ => {
             error("give a SIMULATED log, or --split-weeks N (at least 1) for the noise floor");

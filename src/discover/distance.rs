@@ -229,6 +229,37 @@ pub fn split(log: &EventLog, weeks: u64) -> (EventLog, EventLog) {
     (first, second)
 }
 
+/// The first start of the earliest and of the latest case (`None` for a log without events).
+pub fn first_start_range(log: &EventLog) -> Option<(f64, f64)> {
+    let mut r: Option<(f64, f64)> = None;
+    for evs in log.by_case() {
+        let start = evs.iter().map(|e| e.start).fold(f64::INFINITY, f64::min);
+        if start.is_finite() {
+            r = Some(r.map_or((start, start), |(lo, hi)| (lo.min(start), hi.max(start))));
+        }
+    }
+    r
+}
+
+/// The cases of `log` whose first start falls in `[lo, hi]`: a simulated log cut to the
+/// held-out period the way the held-out cases were chosen (by first start), so that a warm
+/// run's training weeks and the cases after the period do not count against it.
+pub fn window(log: &EventLog, lo: f64, hi: f64) -> EventLog {
+    let mut out =
+        EventLog { activities: log.activities.clone(), resources: log.resources.clone(), ..Default::default() };
+    for evs in log.by_case() {
+        let start = evs.iter().map(|e| e.start).fold(f64::INFINITY, f64::min);
+        if (lo..=hi).contains(&start) {
+            let c = out.case(&log.cases.names[evs[0].case as usize]);
+            for e in evs.iter() {
+                out.events.push(Event { case: c, ..*e });
+            }
+        }
+    }
+    out.finish();
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
