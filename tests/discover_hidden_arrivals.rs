@@ -102,13 +102,14 @@ fn without_enable(src: &Path, dst: &Path) {
     std::fs::write(dst, out).unwrap();
 }
 
-/// Arrival of each case (by name) as the log gives it, after discovery's inference.
-fn arrivals(d: &discover::Discovery) -> std::collections::HashMap<String, (f64, f64)> {
+/// Arrival of each case (by number: both logs have the same rows, so the same numbering) as
+/// the log gives it, after discovery's inference.
+fn arrivals(d: &discover::Discovery) -> std::collections::HashMap<u32, (f64, f64)> {
     d.log
         .by_case()
         .map(|ev| {
             let first = ev.iter().map(|e| e.start).fold(f64::INFINITY, f64::min);
-            (d.log.cases.names[ev[0].case as usize].to_string(), (d.log.arrival(&ev), first))
+            (ev[0].case, (d.log.arrival(&ev), first))
         })
         .collect()
 }

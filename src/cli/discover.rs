@@ -295,7 +295,7 @@ pub fn discover(a: &DiscoverArgs) -> i32 {
         eprintln!(
             "{}: {} cases, {} activities, {} resource pools → {}",
             a.log.display(),
-            d.log.cases.len(),
+            d.log.cases,
             d.log.activities.len(),
             d.pools.len(),
             a.out.display()
@@ -349,9 +349,9 @@ pub fn compare(a: &CompareArgs) -> i32 {
             eprintln!(
                 "{}: {} of {} simulated cases start in the held-out period (as its {} cases were chosen); the others are left out",
                 s.display(),
-                kept.cases.len(),
-                sim.cases.len(),
-                held_out.cases.len()
+                kept.cases,
+                sim.cases,
+                held_out.cases
             );
             (held_out, kept, None)
         }

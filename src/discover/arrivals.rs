@@ -6,6 +6,7 @@
 //! Garwood interval from 5 arrivals up). A weekday without any arrival is a closure.
 
 use super::log::EventLog;
+use super::rows::LoneCase;
 use super::time::{self, Minutes};
 
 /// Bins per day (one hour each).
@@ -99,25 +100,31 @@ impl Arrivals {
         // Arrivals of cases without a visit (tickets that left unserved, rows still waiting at
         // the end), per customer type: they join their type's main stream, known at the end.
         let mut orphans = std::collections::BTreeMap::<u32, Profile>::new();
-        let mut orphan = |c: usize, times: &mut Times| {
-            let a = log.case_arrival[c];
+        let mut orphan = |l: LoneCase, times: &mut Times| {
+            let a = l.arrival;
             if !a.is_nan() {
-                orphans.entry(log.case_type[c]).or_insert([[0; BINS]; 7])[time::weekday(a)][bin(a)] += 1;
+                orphans.entry(l.ctype).or_insert([[0; BINS]; 7])[time::weekday(a)][bin(a)] += 1;
                 times.push(a);
             }
         };
-        // Cases come in order of their index: the indices skipped have no event.
-        let mut next = 0;
+        // Cases come in order of their number, those without a visit among them.
+        let mut lone = log.lone.iter();
+        let mut next_lone = lone.next();
         for ev in log.by_case() {
-            let c = ev[0].case as usize;
-            (next..c).for_each(|g| orphan(g, &mut times));
-            next = c + 1;
+            let c = u64::from(ev[0].case);
+            while let Some(l) = next_lone.filter(|l| l.case < c) {
+                orphan(l, &mut times);
+                next_lone = lone.next();
+            }
             let t = log.arrival(&ev);
             times.push(t);
-            let key = (log.case_type[c], ev[0].activity);
+            let key = (ev[0].ctype, ev[0].activity);
             streams.entry(key).or_insert([[0; BINS]; 7])[time::weekday(t)][bin(t)] += 1;
         }
-        (next..log.cases.len()).for_each(|g| orphan(g, &mut times));
+        while let Some(l) = next_lone {
+            orphan(l, &mut times);
+            next_lone = lone.next();
+        }
         // The main stream of each type: its most frequent first step.
         let mut main: std::collections::BTreeMap<u32, ((u32, u32), u64)> = std::collections::BTreeMap::new();
         for (key, c) in &streams {

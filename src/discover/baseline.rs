@@ -65,10 +65,10 @@ impl Markov {
             return log;
         }
         let mut t = from;
-        let mut id = 0u64;
+        let mut id = 0u32;
         while t < until {
             id += 1;
-            let case = log.case(&id.to_string());
+            let case = super::rows::CaseKey::index(id);
             let mut a = self.firsts[pick(&mut rng, self.firsts.len())];
             let mut now = t;
             // A loop cap keeps a pathological training log from running forever.
@@ -76,16 +76,21 @@ impl Markov {
                 let so = &self.sojourn[a as usize];
                 let (w, d) = so[pick(&mut rng, so.len())];
                 let start = now + w;
-                log.events.push(Event {
+                log.rows.visit(
                     case,
-                    activity: a,
-                    resource: NONE,
-                    start,
-                    end: start + d,
-                    enable: f64::NAN,
-                    left: super::log::Left::No,
-                    line: 0,
-                });
+                    Event {
+                        case: 0,
+                        activity: a,
+                        resource: NONE,
+                        start,
+                        end: start + d,
+                        enable: f64::NAN,
+                        left: super::log::Left::No,
+                        line: 0,
+                        ctype: NONE,
+                        arrival: f64::NAN,
+                    },
+                );
                 now = start + d;
                 let nx = &self.next[a as usize];
                 a = nx[pick(&mut rng, nx.len())];

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use super::columns::{self, Role};
 use super::log::{Event, EventLog, Left, NONE, PatienceObs, Problem};
+use super::rows::CaseKey;
 use super::time;
 
 /// Column names given on the command line (`None`: recognised from the header).
@@ -85,7 +86,7 @@ pub fn read_events(path: &Path, m: &Mapping) -> Result<EventLog, String> {
     let mut rec = csv::StringRecord::new();
     // Visits interrupted (`suspend`) and resumed later: (case, activity) → work of the parts so
     // far, the first enable and start times, merged into the row that completes the visit.
-    let mut suspended: std::collections::HashMap<(u32, u32), (f64, f64, f64)> = std::collections::HashMap::new();
+    let mut suspended: std::collections::HashMap<(CaseKey, u32), (f64, f64, f64)> = std::collections::HashMap::new();
     while let Some(line) = next_record(&mut rdr, &mut rec, path)? {
         let (c, a) = (field(&rec, Some(case)), field(&rec, Some(activity)));
         if c.is_empty() || a.is_empty() {
@@ -100,11 +101,9 @@ pub fn read_events(path: &Path, m: &Mapping) -> Result<EventLog, String> {
             // Still waiting when the log ended: an arrival without a visit.
             log.issues.note(Problem::UnfinishedCase, line);
             let ci = log.case(c);
-            if let Some(en) = time::parse(field(&rec, enable)) {
-                let a = &mut log.case_arrival[ci as usize];
-                *a = if a.is_nan() { en } else { a.min(en) };
-            }
-            case_type(&mut log, ci, field(&rec, ctype));
+            let queued = time::parse(field(&rec, enable)).unwrap_or(f64::NAN);
+            let ty = type_of(&mut log, field(&rec, ctype));
+            log.rows.case(ci, ty, queued, line);
             continue;
         }
         if let Life::Left(how) = life {
@@ -115,12 +114,9 @@ pub fn read_events(path: &Path, m: &Mapping) -> Result<EventLog, String> {
             };
             let en = time::parse(field(&rec, enable)).unwrap_or(t);
             let ci = log.case(c);
-            let ty = case_type(&mut log, ci, field(&rec, ctype));
-            if how == Left::Abandoned && en <= t {
-                log.patience.push(PatienceObs { wait: t - en, abandoned: true, ctype: ty });
-            }
+            let ty = type_of(&mut log, field(&rec, ctype));
             let event = Event {
-                case: ci,
+                case: 0,
                 activity: log.activities.get(a),
                 resource: NONE,
                 start: t,
@@ -128,8 +124,15 @@ pub fn read_events(path: &Path, m: &Mapping) -> Result<EventLog, String> {
                 enable: en,
                 left: how,
                 line: line as u32,
+                ctype: ty,
+                arrival: f64::NAN,
             };
-            log.events.push(event);
+            // A customer who gave up is a patience observation (typed with her case's type).
+            if how == Left::Abandoned && en <= t {
+                log.rows.observed_visit(ci, event);
+            } else {
+                log.rows.visit(ci, event);
+            }
             continue;
         }
         let s_txt = field(&rec, start);
@@ -162,10 +165,12 @@ pub fn read_events(path: &Path, m: &Mapping) -> Result<EventLog, String> {
         }
         let mut en = time::parse(field(&rec, enable)).unwrap_or(f64::NAN);
         let ci = log.case(c);
-        let ty = case_type(&mut log, ci, field(&rec, ctype));
+        let ty = type_of(&mut log, field(&rec, ctype));
         let ai = log.activities.get(a);
         let r = field(&rec, resource);
         if life == Life::Suspend {
+            // The case is known from this row on, even if the visit never completes.
+            log.rows.case(ci, ty, f64::NAN, line);
             let part = if e.is_nan() { 0.0 } else { e - s };
             let v = suspended.entry((ci, ai)).or_insert((0.0, en, s));
             v.0 += part;
@@ -182,12 +187,8 @@ pub fn read_events(path: &Path, m: &Mapping) -> Result<EventLog, String> {
             log.resumed.insert(line as u32, (work, s));
             (s, en) = (first_start, first_enable);
         }
-        if !en.is_nan() && s >= en && !r.is_empty() {
-            // A served visit: the customer was still patient after waiting this long.
-            log.patience.push(PatienceObs { wait: s - en, abandoned: false, ctype: ty });
-        }
         let event = Event {
-            case: ci,
+            case: 0,
             activity: ai,
             resource: if r.is_empty() { NONE } else { log.resources.get(r) },
             start: s,
@@ -195,19 +196,24 @@ pub fn read_events(path: &Path, m: &Mapping) -> Result<EventLog, String> {
             enable: en,
             left: Left::No,
             line: line as u32,
+            ctype: ty,
+            arrival: f64::NAN,
         };
-        log.events.push(event);
+        if !en.is_nan() && s >= en && !r.is_empty() {
+            // A served visit: the customer was still patient after waiting this long.
+            log.rows.observed_visit(ci, event);
+        } else {
+            log.rows.visit(ci, event);
+        }
     }
     log.finish();
     Ok(log)
 }
 
-/// The customer type of case `ci` from a row's type cell (the first non-empty one wins).
-fn case_type(log: &mut EventLog, ci: u32, text: &str) -> u32 {
-    if !text.is_empty() && log.case_type[ci as usize] == NONE {
-        log.case_type[ci as usize] = log.types.get(text);
-    }
-    log.case_type[ci as usize]
+/// The customer type a row's type cell names (`NONE` when empty); a case takes the type of
+/// its first row that names one (`rows`).
+fn type_of(log: &mut EventLog, text: &str) -> u32 {
+    if text.is_empty() { NONE } else { log.types.get(text) }
 }
 
 /// What a row's lifecycle value makes of it.
@@ -286,7 +292,8 @@ pub fn read_tickets(path: &Path, m: &Mapping) -> Result<EventLog, String> {
                 log.patience.push(PatienceObs { wait: t - issued, abandoned: true, ctype: ty });
             }
             let ci = log.case(id);
-            log.case_arrival[ci as usize] = issued;
+            let ty = ticket_type(&mut log, &rec, ctype);
+            log.rows.case(ci, ty, issued, line);
             continue;
         }
         let called = called.unwrap_or(issued);
@@ -311,14 +318,9 @@ pub fn read_tickets(path: &Path, m: &Mapping) -> Result<EventLog, String> {
             log.issues.note(Problem::ZeroLength, line);
         }
         let ci = log.case(id);
-        log.case_arrival[ci as usize] = issued;
-        let t = field(&rec, ctype);
-        if !t.is_empty() {
-            log.case_type[ci as usize] = log.types.get(t);
-        }
         let r = field(&rec, counter);
         let event = Event {
-            case: ci,
+            case: 0,
             activity: log.activities.get(svc),
             resource: if r.is_empty() { NONE } else { log.resources.get(r) },
             start: called,
@@ -326,8 +328,10 @@ pub fn read_tickets(path: &Path, m: &Mapping) -> Result<EventLog, String> {
             enable: issued,
             left: Left::No,
             line: line as u32,
+            ctype: ty,
+            arrival: issued,
         };
-        log.events.push(event);
+        log.rows.visit(ci, event);
     }
     log.finish();
     Ok(log)

@@ -12,6 +12,7 @@
 use std::collections::HashMap;
 
 use super::log::{Event, EventLog};
+use super::rows::CaseKey;
 use super::time;
 
 /// 1-Wasserstein distance between two samples with equal weights (scipy's `_cdf_distance`
@@ -212,17 +213,20 @@ pub fn split_at(log: &EventLog, weeks: u64) -> (EventLog, EventLog) {
 pub fn split(log: &EventLog, weeks: u64) -> (EventLog, EventLog) {
     let t0 = time::day(min_start(log)) as f64 * 1440.0;
     let cut = t0 + weeks as f64 * 7.0 * 1440.0;
-    let mut first =
-        EventLog { activities: log.activities.clone(), resources: log.resources.clone(), ..Default::default() };
-    let mut second = first.clone();
+    let mut first = EventLog::like(log);
+    let mut second = EventLog::like(log);
     for evs in log.by_case() {
         let start = evs.iter().map(|e| e.start).fold(f64::INFINITY, f64::min);
-        let name = &log.cases.names[evs[0].case as usize];
         let (target, shift) = if start < cut { (&mut first, cut - t0) } else { (&mut second, 0.0) };
-        let c = target.case(name);
+        let c = CaseKey::index(evs[0].case);
         for e in evs.iter() {
-            target.events.push(Event { case: c, start: e.start + shift, end: e.end + shift, ..*e });
+            target.rows.visit(c, Event { start: e.start + shift, end: e.end + shift, ..*e });
         }
+    }
+    // Cases without a visit count as arrivals of the part their arrival falls in.
+    for l in log.lone.iter().filter(|l| !l.arrival.is_nan()) {
+        let (target, shift) = if l.arrival < cut { (&mut first, cut - t0) } else { (&mut second, 0.0) };
+        target.rows.case(CaseKey::index(l.case as u32), l.ctype, l.arrival + shift, 0);
     }
     first.finish();
     second.finish();
@@ -245,14 +249,13 @@ pub fn first_start_range(log: &EventLog) -> Option<(f64, f64)> {
 /// held-out period the way the held-out cases were chosen (by first start), so that a warm
 /// run's training weeks and the cases after the period do not count against it.
 pub fn window(log: &EventLog, lo: f64, hi: f64) -> EventLog {
-    let mut out =
-        EventLog { activities: log.activities.clone(), resources: log.resources.clone(), ..Default::default() };
+    let mut out = EventLog::like(log);
     for evs in log.by_case() {
         let start = evs.iter().map(|e| e.start).fold(f64::INFINITY, f64::min);
         if (lo..=hi).contains(&start) {
-            let c = out.case(&log.cases.names[evs[0].case as usize]);
+            let c = CaseKey::index(evs[0].case);
             for e in evs.iter() {
-                out.events.push(Event { case: c, ..*e });
+                out.rows.visit(c, *e);
             }
         }
     }

@@ -211,7 +211,7 @@ pub fn scenario(d: &Discovery, schema: bool) -> String {
     let _ = writeln!(
         o,
         "# {} cases, {} events, {} activities, {} resources; {}.",
-        log.cases.len(),
+        log.cases,
         log.events.len(),
         log.activities.len(),
         log.resources.len(),

@@ -14,7 +14,6 @@ use std::io::BufReader;
 
 use super::log::{Event, Left};
 use super::spill::{self, Record, Sorted, Sorter, Spilled};
-use super::time::Minutes;
 
 /// Events held in memory before a sorted run goes to disk: 2¹⁷ events are 6 MB.
 pub const BUFFER_EVENTS: usize = 1 << 17;
@@ -30,7 +29,7 @@ pub fn buffer_events() -> usize {
 }
 
 impl Record for Event {
-    const SIZE: usize = 41;
+    const SIZE: usize = 53;
 
     fn write(&self, o: &mut [u8]) {
         o[0..4].copy_from_slice(&self.case.to_le_bytes());
@@ -45,6 +44,8 @@ impl Record for Event {
             Left::Abandoned => 1,
             Left::Balked => 2,
         };
+        o[41..45].copy_from_slice(&self.ctype.to_le_bytes());
+        o[45..53].copy_from_slice(&self.arrival.to_bits().to_le_bytes());
     }
 
     fn read(b: &[u8]) -> Self {
@@ -62,6 +63,8 @@ impl Record for Event {
                 2 => Left::Balked,
                 _ => Left::No,
             },
+            ctype: u(41),
+            arrival: f(45),
         }
     }
 
@@ -86,10 +89,6 @@ enum State {
 pub struct Events {
     state: State,
     cap: usize,
-    /// Running latest start per case in push order, to count rows out of order.
-    last: Vec<Minutes>,
-    /// Rows earlier than the row before them in their case: count and first example lines.
-    pub(crate) unsorted: (u64, Vec<u64>),
     /// The first I/O error with the temporary files, if any: the log is then incomplete.
     failed: RefCell<Option<String>>,
 }
@@ -97,20 +96,13 @@ pub struct Events {
 impl Default for Events {
     fn default() -> Self {
         let cap = buffer_events();
-        Events {
-            state: State::Open(Sorter::new(cap)),
-            cap,
-            last: Vec::new(),
-            unsorted: (0, Vec::new()),
-            failed: RefCell::default(),
-        }
+        Events { state: State::Open(Sorter::new(cap)), cap, failed: RefCell::default() }
     }
 }
 
 impl Clone for Events {
     fn clone(&self) -> Self {
-        let mut c =
-            Events { cap: self.cap, last: self.last.clone(), unsorted: self.unsorted.clone(), ..Default::default() };
+        let mut c = Events { cap: self.cap, ..Default::default() };
         c.state = match &self.state {
             State::Memory(v) => State::Memory(v.clone()),
             State::Open(_) | State::Disk(..) => {
@@ -136,18 +128,8 @@ impl std::fmt::Debug for Events {
 }
 
 impl Events {
+    /// Adds an event (numbered: `e.case` is its case's number); `sort` puts it in place.
     pub fn push(&mut self, e: Event) {
-        let c = e.case as usize;
-        if c >= self.last.len() {
-            self.last.resize(c + 1, f64::NEG_INFINITY);
-        }
-        if e.start < self.last[c] {
-            self.unsorted.0 += 1;
-            if self.unsorted.1.len() < 5 {
-                self.unsorted.1.push(u64::from(e.line));
-            }
-        }
-        self.last[c] = self.last[c].max(e.start);
         if !matches!(self.state, State::Open(_)) {
             self.reopen();
         }
@@ -206,12 +188,39 @@ impl Events {
         }
     }
 
-    /// Sorts the events by case, start, end and line (stable). The latest start per case,
-    /// kept to count rows out of order while reading, is freed: one number per case must not
-    /// stay for the rest of the inference (rows pushed after a sort are compared among
-    /// themselves).
+    /// Events already in order (case, start, end, line): kept in memory when they fit the
+    /// buffer, else written straight to one temporary file, with no sort.
+    pub fn from_ordered(cap: usize, mut events: impl Iterator<Item = Event>) -> Events {
+        let mut out = Events { state: State::Memory(Vec::new()), cap, failed: RefCell::default() };
+        let mut v: Vec<Event> = events.by_ref().take(out.cap).collect();
+        if v.len() < out.cap {
+            out.state = State::Memory(v);
+            return out;
+        }
+        // No room on disk for a file: the events stay in memory (slower to fail than to finish).
+        let Ok(mut w) = Spilled::writer() else {
+            v.extend(events);
+            out.state = State::Memory(v);
+            return out;
+        };
+        let mut b = [0u8; Event::SIZE];
+        let mut n = 0;
+        let mut write = |e: Event| {
+            n += 1;
+            w.write(&e, &mut b)
+        };
+        // The buffer is freed before the rest streams through.
+        let head = v.into_iter().try_for_each(&mut write);
+        let written = head.and_then(|()| events.try_for_each(&mut write));
+        match written.and_then(|()| w.finish()) {
+            Ok(f) => out.state = State::Disk(f, n),
+            Err(e) => out.fail(e),
+        }
+        out
+    }
+
+    /// Sorts the events by case, start, end and line (stable).
     pub fn sort(&mut self) {
-        self.last = Vec::new();
         let State::Open(s) = std::mem::replace(&mut self.state, State::Memory(Vec::new())) else {
             return;
         };
@@ -251,6 +260,26 @@ impl Events {
             State::Memory(v) => Cases::Slice(v),
             _ => Cases::Stream { it: self.iter(), next: None },
         }
+    }
+
+    /// Changes every event in place without moving it: `f` must keep the order (case, start,
+    /// end, line), as setting a case's arrival does. One pass, no sort.
+    pub fn rewrite(&mut self, mut f: impl FnMut(&mut Event)) {
+        match &mut self.state {
+            State::Memory(v) => return v.iter_mut().for_each(f),
+            State::Open(_) => return self.for_each_mut(f),
+            State::Disk(..) => {}
+        }
+        let events = Events::from_ordered(
+            self.cap,
+            self.iter().map(|mut e| {
+                f(&mut e);
+                e
+            }),
+        );
+        let failed = self.failure().or(events.failure());
+        *self = events;
+        *self.failed.borrow_mut() = failed;
     }
 
     /// Changes every event in place (for example, shifts its times).
@@ -359,6 +388,8 @@ mod tests {
             enable: f64::NAN,
             left: Left::Balked,
             line,
+            ctype: 2,
+            arrival: f64::NAN,
         }
     }
 
@@ -389,8 +420,6 @@ mod tests {
         let cb: Vec<Vec<u32>> = disk.by_case().map(|c| c.iter().map(|e| e.line).collect()).collect();
         assert_eq!(ca.len(), 17);
         assert_eq!(ca, cb);
-        assert_eq!(mem.unsorted, disk.unsorted);
-        assert!(mem.unsorted.0 > 0);
         // Shifting the times of a spilled log keeps it spilled and in order.
         disk.for_each_mut(|e| e.start += 2.0);
         mem.for_each_mut(|e| e.start += 2.0);
@@ -398,6 +427,15 @@ mod tests {
         let b: Vec<_> = disk.iter().map(|e| key(&e)).collect();
         assert_eq!(a, b);
         assert_eq!(disk.clone().iter().map(|e| key(&e)).collect::<Vec<_>>(), b);
+        assert!(disk.failure().is_none());
+        // Setting a case's arrival rewrites a spilled log in place, in order.
+        disk.rewrite(|e| e.arrival = f64::from(e.case) * 10.0);
+        mem.rewrite(|e| e.arrival = f64::from(e.case) * 10.0);
+        assert!(disk.spilled());
+        assert_eq!(disk.iter().map(|e| key(&e)).collect::<Vec<_>>(), b);
+        assert!(
+            disk.iter().zip(mem.iter()).all(|(x, y)| x.arrival == y.arrival && x.arrival == f64::from(x.case) * 10.0)
+        );
         assert!(disk.failure().is_none());
     }
 }

@@ -116,7 +116,31 @@ impl<const DESC: bool> Record for First<DESC> {
     }
 }
 
-/// Sets `case_arrival` of cases whose arrival the log does not record (no ticket issue
+/// A case's arrival found from the FIFO bounds.
+#[derive(Clone, Copy)]
+struct Moved {
+    case: u32,
+    arrival: f64,
+}
+
+impl Record for Moved {
+    const SIZE: usize = 12;
+
+    fn write(&self, o: &mut [u8]) {
+        o[0..4].copy_from_slice(&self.case.to_le_bytes());
+        o[4..12].copy_from_slice(&self.arrival.to_bits().to_le_bytes());
+    }
+
+    fn read(b: &[u8]) -> Self {
+        Moved { case: u32_at(b, 0), arrival: f64_at(b, 4) }
+    }
+
+    fn order(&self, o: &Self) -> Ordering {
+        self.case.cmp(&o.case)
+    }
+}
+
+/// Sets the recorded arrival (`Event::arrival`) of cases whose arrival the log does not record (no ticket issue
 /// time, no enable time on the first visit) from the FIFO bounds of their first visit's pool.
 ///
 /// The visits and first visits go through `spill::Sorter`s (a few megabytes of buffer
@@ -136,7 +160,7 @@ pub fn infer(log: &mut EventLog, pools: &[Pool]) -> Summary {
     let mut visits = vec![0u64; pools.len()];
     for events in log.by_case() {
         let c = events[0].case;
-        let recorded = !log.case_arrival[c as usize].is_nan() || events.iter().any(|e| !e.enable.is_nan());
+        let recorded = !events[0].arrival.is_nan() || events.iter().any(|e| !e.enable.is_nan());
         let mut last_done = f64::NAN;
         for (i, e) in events.iter().enumerate() {
             let pool = if e.resource == NONE { usize::MAX } else { clock.pool(e.resource) };
@@ -197,6 +221,7 @@ pub fn infer(log: &mut EventLog, pools: &[Pool]) -> Summary {
     let mut fs = bounded.drain();
     let (mut pool, mut max_before, mut floor) = (u32::MAX, f64::NEG_INFINITY, f64::NEG_INFINITY);
     let mut waits = 0.0;
+    let mut moved = Sorter::<Moved>::new(cap);
     for f in fs.by_ref() {
         if f.pool != pool {
             (pool, max_before, floor) = (f.pool, f64::NEG_INFINITY, f64::NEG_INFINITY);
@@ -209,12 +234,24 @@ pub fn infer(log: &mut EventLog, pools: &[Pool]) -> Summary {
         let a = arrival(f.start, max_before, f.upper).max(floor).min(f.start);
         floor = a;
         if a < f.start {
-            log.case_arrival[f.case as usize] = a;
+            moved.push(Moved { case: f.case, arrival: a });
             sum.moved += 1;
             waits += f.start - a;
         }
     }
     fail(log, fs.error.take().or(vs.error.take()));
+    // The arrivals found go on the events of their cases: one pass in case order.
+    let mut moved = moved.drain();
+    let mut next = moved.next();
+    log.events.rewrite(|e| {
+        while next.is_some_and(|m| m.case < e.case) {
+            next = moved.next();
+        }
+        if let Some(m) = next.filter(|m| m.case == e.case) {
+            e.arrival = m.arrival;
+        }
+    });
+    fail(log, moved.error.take());
     if sum.moved > 0 {
         sum.mean_wait = waits / sum.moved as f64;
     }

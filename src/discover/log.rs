@@ -38,6 +38,13 @@ pub struct Event {
     pub enable: Minutes,
     pub left: Left,
     pub line: u32,
+    /// The customer type of the event's case (`NONE` when the log has none). While reading,
+    /// what this row says of its case; after `finish`, the case's (its first row's that says).
+    pub ctype: u32,
+    /// The arrival of the event's case when the log records it apart from its first event
+    /// (ticket issue time, queue entry); NaN otherwise. Set on every event of the case by
+    /// `finish`, like `ctype`, so that nothing is kept per case.
+    pub arrival: Minutes,
 }
 
 /// Names mapped to dense indices, first come first numbered.
@@ -153,18 +160,20 @@ pub struct PatienceObs {
 }
 
 /// A whole log, read.
-#[derive(Default, Debug, Clone)]
+#[derive(Default, Debug)]
 pub struct EventLog {
-    pub cases: super::case_names::CaseNames,
+    /// Number of cases (with and without visits), known after `finish`.
+    pub cases: usize,
     pub activities: Interner,
     pub resources: Interner,
     pub types: Interner,
-    /// Customer type of each case (`NONE` when the log has no type attribute).
-    pub case_type: Vec<u32>,
-    /// Arrival time of each case when the log records it apart from the first event (ticket
-    /// issue time); NaN otherwise.
-    pub case_arrival: Vec<Minutes>,
+    /// The rows being read, keyed by case id (`rows`): numbered into `events` by `finish`.
+    pub rows: super::rows::Rows,
+    /// The events by case after `finish`, each carrying its case's type and recorded arrival.
     pub events: super::events::Events,
+    /// Cases without a visit (tickets that left unserved, customers still waiting at the
+    /// end), by case number, after `finish`.
+    pub lone: super::spill::Spool<super::rows::LoneCase>,
     pub issues: Issues,
     /// Patience observations in read order, in bounded memory (one per ticket).
     pub patience: super::spill::Spool<PatienceObs>,
@@ -181,26 +190,26 @@ pub struct EventLog {
 }
 
 impl EventLog {
-    pub fn case(&mut self, id: &str) -> u32 {
-        let c = self.cases.get(id);
-        if c as usize == self.case_type.len() {
-            self.case_type.push(NONE);
-            self.case_arrival.push(f64::NAN);
-        }
-        c
+    /// The key of the case named `id` (rows are pushed to `rows` with it).
+    pub fn case(&mut self, id: &str) -> super::rows::CaseKey {
+        super::rows::CaseKey::of(id)
     }
 
-    /// Sorts the events by case, then start, then end, and counts rows that came out of order
-    /// in their case; checks resource overlaps and unfinished cases. Called once after reading.
-    /// Each check is one pass over the sorted events, so none holds the events in memory.
+    /// Numbers the cases read (by first row) and sorts their events by case, then start, then
+    /// end; counts rows that came out of order in their case; checks resource overlaps and
+    /// unfinished cases. Called once after reading. Each step is a pass over sorted records,
+    /// so none holds the events, or anything per case, in memory.
     pub fn finish(&mut self) {
-        let (n, lines) = std::mem::take(&mut self.events.unsorted);
-        self.issues.add(Problem::UnsortedRow, n, &lines);
-        self.events.sort();
-        // Reading is over: the per-case vectors lose the slack their doubling left (up to half).
-        self.case_type.shrink_to_fit();
-        self.case_arrival.shrink_to_fit();
-        self.cases.shrink_to_fit();
+        let rows = std::mem::take(&mut self.rows);
+        let n = super::rows::number(rows, &mut self.patience);
+        self.events = n.events;
+        self.lone = n.lone;
+        self.cases = n.cases;
+        if let Some(e) = n.error {
+            self.events.fail(e);
+        }
+        let (count, lines) = n.unsorted;
+        self.issues.add(Problem::UnsortedRow, count, &lines);
         // Resource overlaps: by resource, then start (a stable sort of the events in order).
         let mut by_res = super::spill::Sorter::new(super::events::buffer_events());
         let mut flagged = NONE;
@@ -246,11 +255,10 @@ impl EventLog {
     /// Arrival time of a case: the earliest of the recorded one (ticket issue time, or the
     /// queue entry of a row still waiting at the end) and the enable/start of its events.
     pub fn arrival(&self, events: &[Event]) -> Minutes {
-        let c = events[0].case as usize;
         events
             .iter()
             .map(|e| if e.enable.is_nan() { e.start } else { e.enable.min(e.start) })
-            .fold(self.case_arrival[c], f64::min)
+            .fold(events[0].arrival, f64::min)
     }
 
     /// Span of the log (first and last timestamp).
@@ -296,5 +304,22 @@ impl super::spill::Record for Span {
 
     fn order(&self, o: &Self) -> std::cmp::Ordering {
         self.resource.cmp(&o.resource).then(self.start.total_cmp(&o.start))
+    }
+}
+
+impl EventLog {
+    /// An empty log with the names (activities, resources, types) and facts of `log`, to
+    /// receive some of its cases (`rows`, keyed by `CaseKey::index`) and `finish`.
+    pub fn like(log: &EventLog) -> EventLog {
+        EventLog {
+            activities: log.activities.clone(),
+            resources: log.resources.clone(),
+            types: log.types.clone(),
+            type_attribute: log.type_attribute.clone(),
+            tickets: log.tickets,
+            preempted: log.preempted.clone(),
+            resumed: log.resumed.clone(),
+            ..Default::default()
+        }
     }
 }

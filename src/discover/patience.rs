@@ -186,7 +186,7 @@ pub fn balk_limits(log: &EventLog) -> BTreeMap<u32, (u32, u64)> {
         match e.left {
             Left::Balked => {
                 balks += 1;
-                marks.push(mark(e.activity, e.end, 1, log.case_type[e.case as usize]));
+                marks.push(mark(e.activity, e.end, 1, e.ctype));
             }
             Left::Abandoned if !e.enable.is_nan() => {
                 marks.push(mark(e.activity, e.enable, 2, u32::MAX));

@@ -162,31 +162,70 @@ pub fn infer(log: &EventLog) -> Vec<Pool> {
     // Hours in which members start work, per date: the calendar. Covered hours are not used,
     // since an event open over a night or a weekend (work resumed the next working day) would
     // open the calendar around the clock.
-    let mut cells: Vec<BTreeMap<(i64, usize), BTreeSet<u32>>> = vec![BTreeMap::new(); pools.len()];
+    // Who started work in which half-hour of which date goes through a `spill::Sorter` (by
+    // pool, date, hour, member, half-hour), so that the calendar of a log spanning years is a
+    // buffer, not a set of members per pool, date and half-hour.
     let mut starts: Vec<[[u64; SLOTS]; 7]> = vec![[[0; SLOTS]; 7]; pools.len()];
-    let mut slot_cells: Vec<BTreeMap<(i64, usize), BTreeSet<u32>>> = vec![BTreeMap::new(); pools.len()];
+    let mut seen = super::spill::Sorter::<Seen>::new(super::events::buffer_events());
     for e in &log.events {
         if e.resource == NONE || e.end.is_nan() {
             continue;
         }
         let p = pool_of[e.resource as usize];
         pools[p].events += 1;
-        let h = ((time::clock(e.start) / 60.0) as usize).min(23);
         let slot = ((time::clock(e.start) / SLOT) as usize).min(SLOTS - 1);
         starts[p][time::weekday(e.start)][slot] += 1;
-        cells[p].entry((time::day(e.start), h)).or_default().insert(e.resource);
-        slot_cells[p].entry((time::day(e.start), slot)).or_default().insert(e.resource);
+        seen.push(Seen { pool: p as u32, date: time::day(e.start), slot: slot as u8, member: e.resource });
+    }
+    // Per pool: dates with work, per weekday; members per (weekday, hour) summed over dates;
+    // the most members seen in each half-hour of any date.
+    let mut dates = vec![0u64; pools.len()];
+    let mut days = vec![[0u64; 7]; pools.len()];
+    let mut sums = vec![[[0.0f64; 24]; 7]; pools.len()];
+    let mut sorted = seen.drain();
+    let mut cell: Option<(u32, i64, usize)> = None;
+    let (mut in_hour, mut in_slot, mut member) = (0u32, [0u32; SLOTS / 24], (NONE, usize::MAX));
+    let mut close = |cell: (u32, i64, usize), in_hour: u32, in_slot: &[u32], pools: &mut [Pool]| {
+        let (p, d, h) = (cell.0 as usize, cell.1, cell.2);
+        sums[p][time::weekday(d as f64 * 1440.0)][h] += f64::from(in_hour);
+        for (k, n) in in_slot.iter().enumerate() {
+            let slot = h * SLOTS / 24 + k;
+            pools[p].staff_by_slot[slot] = pools[p].staff_by_slot[slot].max(*n);
+        }
+    };
+    for x in sorted.by_ref() {
+        let hour = usize::from(x.slot) * 24 / SLOTS;
+        let key = (x.pool, x.date, hour);
+        if cell != Some(key) {
+            if let Some(c) = cell {
+                close(c, in_hour, &in_slot, &mut pools);
+            }
+            if cell.is_none_or(|c| (c.0, c.1) != (x.pool, x.date)) {
+                dates[x.pool as usize] += 1;
+                days[x.pool as usize][time::weekday(x.date as f64 * 1440.0)] += 1;
+            }
+            (cell, in_hour, in_slot, member) = (Some(key), 0, [0; SLOTS / 24], (NONE, usize::MAX));
+        }
+        if member.0 != x.member {
+            in_hour += 1;
+        }
+        let k = usize::from(x.slot) % (SLOTS / 24);
+        if member != (x.member, k) {
+            in_slot[k] += 1;
+        }
+        member = (x.member, k);
+    }
+    if let Some(c) = cell {
+        close(c, in_hour, &in_slot, &mut pools);
+    }
+    if let Some(e) = sorted.error {
+        log.events.fail(e);
     }
     for (p, pool) in pools.iter_mut().enumerate() {
-        let mut days: [BTreeSet<i64>; 7] = Default::default();
-        let mut sums = [[0.0; 24]; 7];
-        for ((_, slot), who) in &slot_cells[p] {
-            pool.staff_by_slot[*slot] = pool.staff_by_slot[*slot].max(who.len() as u32);
-        }
         // A half-hour with fewer members seen is a dip in the schedule only if so much work
         // starts in it (1.5 starts per member on an average date) that every member on duty
         // would have shown up; a quiet half-hour says nothing about who was there.
-        let dates = slot_cells[p].keys().map(|(d, _)| *d).collect::<BTreeSet<i64>>().len().max(1) as f64;
+        let dates = dates[p].max(1) as f64;
         let n = pool.members.len() as u32;
         for (k, v) in pool.staff_by_slot.iter_mut().enumerate() {
             let per_date = starts[p].iter().map(|w| w[k]).sum::<u64>() as f64 / dates;
@@ -194,13 +233,9 @@ pub fn infer(log: &EventLog) -> Vec<Pool> {
                 *v = n;
             }
         }
-        for ((d, h), who) in &cells[p] {
-            let wd = time::weekday(*d as f64 * 1440.0);
-            days[wd].insert(*d);
-            sums[wd][*h] += who.len() as f64;
-        }
+        let (days, sums) = (&days[p], &sums[p]);
         for wd in 0..7 {
-            let nd = days[wd].len() as f64;
+            let nd = days[wd] as f64;
             if nd == 0.0 {
                 continue;
             }
@@ -238,6 +273,44 @@ pub fn infer(log: &EventLog) -> Vec<Pool> {
     pools
 }
 
+/// A member of a pool seen starting work in a half-hour of a date.
+#[derive(Clone, Copy)]
+struct Seen {
+    pool: u32,
+    date: i64,
+    slot: u8,
+    member: u32,
+}
+
+impl super::spill::Record for Seen {
+    const SIZE: usize = 17;
+
+    fn write(&self, o: &mut [u8]) {
+        o[0..4].copy_from_slice(&self.pool.to_le_bytes());
+        o[4..12].copy_from_slice(&self.date.to_le_bytes());
+        o[12] = self.slot;
+        o[13..17].copy_from_slice(&self.member.to_le_bytes());
+    }
+
+    fn read(b: &[u8]) -> Self {
+        let mut d = [0u8; 8];
+        d.copy_from_slice(&b[4..12]);
+        Seen {
+            pool: super::spill::u32_at(b, 0),
+            date: i64::from_le_bytes(d),
+            slot: b[12],
+            member: super::spill::u32_at(b, 13),
+        }
+    }
+
+    /// Pool, date, hour, member, half-hour: each hour's members come together, and each
+    /// member's half-hours within it.
+    fn order(&self, o: &Self) -> std::cmp::Ordering {
+        let hour = |x: &Seen| usize::from(x.slot) * 24 / SLOTS;
+        (self.pool, self.date, hour(self), self.member, self.slot).cmp(&(o.pool, o.date, hour(o), o.member, o.slot))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -265,16 +338,21 @@ mod work_tests {
         for d in 0..5 {
             for h in 18..34 {
                 let s = day0 + f64::from(d * 1440 + h * 30);
-                log.events.push(Event {
-                    case: c,
-                    activity: 0,
-                    resource: r,
-                    start: s,
-                    end: s + 30.0,
-                    enable: f64::NAN,
-                    left: Left::No,
-                    line: 2,
-                });
+                log.rows.visit(
+                    c,
+                    Event {
+                        case: 0,
+                        activity: 0,
+                        resource: r,
+                        start: s,
+                        end: s + 30.0,
+                        enable: f64::NAN,
+                        left: Left::No,
+                        line: 2,
+                        ctype: crate::discover::log::NONE,
+                        arrival: f64::NAN,
+                    },
+                );
             }
         }
         log.finish();

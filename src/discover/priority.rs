@@ -53,7 +53,7 @@ pub fn infer(log: &EventLog) -> BTreeMap<u32, (i64, u64)> {
     }
     let mut sorter = Sorter::new(super::events::buffer_events());
     for e in &log.events {
-        let ctype = log.case_type[e.case as usize];
+        let ctype = e.ctype;
         if e.left == Left::No && !e.enable.is_nan() && e.start >= e.enable && ctype != NONE {
             sorter.push(Waited { activity: e.activity, enable: e.enable, start: e.start, ctype });
         }

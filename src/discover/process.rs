@@ -144,7 +144,7 @@ pub fn infer(log: &EventLog, clock: &WorkClock) -> Process {
         .collect();
     let mut p = Process::default();
     for events in log.by_case() {
-        let ty = log.case_type[events[0].case as usize];
+        let ty = events[0].ctype;
         *p.cases_by_type.entry(ty).or_default() += 1;
         *p.first.entry((ty, events[0].activity)).or_default() += 1;
         let arrival = log.arrival(&events);

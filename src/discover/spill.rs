@@ -103,12 +103,22 @@ impl<T: Record> Sorter<T> {
         if self.runs.is_empty() {
             return Ok(Sorted::Memory(self.buf));
         }
+        // The buffer holds the latest records: it is the last run, written out too when there
+        // is room, so that its memory is free for whatever consumes the merge (often another
+        // sorter filling its own buffer).
+        let mut last = None;
+        if !self.buf.is_empty() {
+            match write_run(&self.buf) {
+                Ok(run) => self.runs.push(run),
+                Err(_) => last = Some(Source::Memory(std::mem::take(&mut self.buf).into_iter())),
+            }
+            self.buf = Vec::new();
+        }
         let mut sources = Vec::with_capacity(self.runs.len() + 1);
         for run in &self.runs {
             sources.push(Source::File(BufReader::with_capacity(READ_BUFFER, run.reopen()?)));
         }
-        // The buffer holds the latest records: it is the last run.
-        sources.push(Source::Memory(std::mem::take(&mut self.buf).into_iter()));
+        sources.extend(last);
         Merge::new(sources, self.runs).map(Sorted::Merged)
     }
 }

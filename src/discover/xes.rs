@@ -139,9 +139,10 @@ fn attribute(cur: &mut Raw, k: &str, v: String) {
 /// Pairs the starts and completes of one trace into events.
 fn flush_trace(log: &mut EventLog, name: &str, ctype: &str, raws: &mut Vec<Raw>) {
     let case = log.case(name);
-    if !ctype.is_empty() {
-        log.case_type[case as usize] = log.types.get(ctype);
-    }
+    let ctype = if ctype.is_empty() { NONE } else { log.types.get(ctype) };
+    // The trace is a case even if none of its events is usable.
+    let first = raws.first().map_or(0, |r| r.offset);
+    log.rows.case(case, ctype, f64::NAN, first);
     // Open starts: (activity, resource, time, offset), matched first-in first-out.
     let mut open: Vec<(String, String, f64, u64)> = Vec::new();
     for r in raws.drain(..) {
@@ -170,7 +171,7 @@ fn flush_trace(log: &mut EventLog, name: &str, ctype: &str, raws: &mut Vec<Raw>)
                     continue;
                 }
                 let ev = Event {
-                    case,
+                    case: 0,
                     activity: log.activities.get(&r.activity),
                     resource: if res.is_empty() { NONE } else { log.resources.get(&res) },
                     start: s,
@@ -178,8 +179,10 @@ fn flush_trace(log: &mut EventLog, name: &str, ctype: &str, raws: &mut Vec<Raw>)
                     enable: f64::NAN,
                     left: super::log::Left::No,
                     line: sline as u32,
+                    ctype,
+                    arrival: f64::NAN,
                 };
-                log.events.push(ev);
+                log.rows.visit(case, ev);
             }
             _ => {}
         }
@@ -188,7 +191,7 @@ fn flush_trace(log: &mut EventLog, name: &str, ctype: &str, raws: &mut Vec<Raw>)
     for (a, res, s, line) in open {
         log.issues.note(Problem::MissingEnd, line);
         let ev = Event {
-            case,
+            case: 0,
             activity: log.activities.get(&a),
             resource: if res.is_empty() { NONE } else { log.resources.get(&res) },
             start: s,
@@ -196,8 +199,10 @@ fn flush_trace(log: &mut EventLog, name: &str, ctype: &str, raws: &mut Vec<Raw>)
             enable: f64::NAN,
             left: super::log::Left::No,
             line: line as u32,
+            ctype,
+            arrival: f64::NAN,
         };
-        log.events.push(ev);
+        log.rows.visit(case, ev);
     }
 }
 

@@ -69,7 +69,7 @@ pub fn render(
     );
     h.push_str("<section id=\"summary\">\n<h2>The log</h2>\n<table>\n");
     for (k, v) in [
-        ("cases", log.cases.len().to_string()),
+        ("cases", log.cases.to_string()),
         ("events", log.events.len().to_string()),
         ("activities", log.activities.len().to_string()),
         ("resources", log.resources.len().to_string()),
