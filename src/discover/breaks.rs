@@ -13,8 +13,10 @@
 //! in which the profile (upper quartile over dates) is lower than on both sides within four
 //! hours: at least three dates in four with evidence there had fewer on duty.
 //!
-//! Memory: two 16-byte points per event with a resource while the profile is built (the sweep
-//! needs them in time order), then a count per pool, date and 5-minute bin.
+//! Memory: the points of work go through an external sort (the sweep needs them in time
+//! order); the counts of each date go to a spool as the sweep leaves the date, and the profile
+//! is two passes over it: a histogram per pool, bin and count, then the dates inside the
+//! breaks. Nothing is held per date, so a log spanning years costs what a month does.
 //!
 //! A break's start shows late in the log: members busy when it begins finish their work first,
 //! so nothing starts (no evidence) until fewer are busy than remain on duty. A stretch without
@@ -25,11 +27,9 @@
 //! Quiet pools (no waiting work) give no evidence, and a pool always at full strength gives
 //! the same count in every bin: neither yields a break.
 
-use std::collections::HashMap;
-
 use super::log::{EventLog, NONE};
 use super::pools::{Pool, SLOT, SLOTS};
-use super::spill::{self, Record, Sorted, Sorter};
+use super::spill::{self, Record, Sorted, Sorter, Spool};
 use super::time;
 
 /// Resolution of the capacity profile (minutes).
@@ -125,12 +125,21 @@ pub fn infer(log: &EventLog, pools: &mut [Pool]) -> Vec<PoolBreaks> {
     // A run that cannot be read back leaves the pools without breaks (nothing is invented).
     let Ok(mut points) = points.finish() else { return pools.iter().map(|_| PoolBreaks::default()).collect() };
     let mut busy = vec![0u32; pools.len()];
-    // (pool, date, bin) → most events in progress right after a waited start. Events, not
-    // distinct members: a visit interrupted at a closure is one event from its first start to
-    // its end, resumed by whichever member was free (an overlap on the member's record), and
-    // still occupies one member.
-    let mut seen: HashMap<(usize, i64, usize), u32> = HashMap::new();
-    let mut worked: Vec<std::collections::BTreeSet<i64>> = vec![Default::default(); pools.len()];
+    // (pool, bin) → most events in progress right after a waited start, on the date being
+    // swept. Events, not distinct members: a visit interrupted at a closure is one event from
+    // its first start to its end, resumed by whichever member was free (an overlap on the
+    // member's record), and still occupies one member. Each date's counts go to a spool as the
+    // sweep leaves the date: the evidence is kept on disk in date order, not per pool, date and
+    // bin in memory.
+    let mut today: std::collections::BTreeMap<(u32, u16), u32> = Default::default();
+    let mut date_of_today = i64::MIN;
+    let mut duties = Spool::<Duty>::default();
+    let mut flush = |date: i64, today: &mut std::collections::BTreeMap<(u32, u16), u32>| {
+        for ((pool, bin), v) in std::mem::take(today) {
+            duties.push(Duty { pool, date, bin, v });
+        }
+    };
+    let mut worked = vec![(i64::MIN, 0usize); pools.len()];
     if let Sorted::Memory(v) = &mut points {
         v.reverse(); // popped from the back: in order
     }
@@ -156,26 +165,129 @@ pub fn infer(log: &EventLog, pools: &mut [Pool]) -> Vec<PoolBreaks> {
         }
         busy[p] += 1;
         let date = time::day(pt.t);
-        worked[p].insert(date);
+        // Dates come in order: a pool's dates worked are counted as they change.
+        if worked[p].0 != date {
+            worked[p] = (date, worked[p].1 + 1);
+        }
         if pt.kind == 2 {
-            let bin = ((time::clock(pt.t) / BIN) as usize).min(BINS - 1);
-            let v = seen.entry((p, date, bin)).or_default();
+            if date != date_of_today {
+                flush(date_of_today, &mut today);
+                date_of_today = date;
+            }
+            let bin = ((time::clock(pt.t) / BIN) as usize).min(BINS - 1) as u16;
+            let v = today.entry((p as u32, bin)).or_default();
             *v = (*v).max(busy[p]);
         }
     }
     drop(points);
-    let mut by_pool: Vec<Vec<Vec<(i64, u32)>>> = vec![vec![Vec::new(); BINS]; pools.len()];
-    for ((p, date, bin), v) in seen {
-        by_pool[p][bin].push((date, v));
+    flush(date_of_today, &mut today);
+    let opens: Vec<[bool; BINS]> = pools.iter().map(open_bins).collect();
+    let mut out = from_duties(|| duties.iter(), &opens);
+    if duties.failure().is_some() {
+        // Evidence that cannot be read back: no breaks rather than breaks from part of it.
+        out = pools.iter().map(|_| PoolBreaks::default()).collect();
     }
-    let mut out = Vec::with_capacity(pools.len());
     for (p, pool) in pools.iter_mut().enumerate() {
-        let mut found = from_profile(&mut by_pool[p], &open_bins(pool));
-        found.dates = worked[p].len();
-        lift_schedule(pool, &found.breaks);
-        out.push(found);
+        out[p].dates = worked[p].1;
+        lift_schedule(pool, &out[p].breaks);
     }
     out
+}
+
+/// Members on duty in a 5-minute bin of a date: the most events of the pool in progress
+/// right after a waited start there.
+#[derive(Clone, Copy, Debug)]
+struct Duty {
+    pool: u32,
+    date: i64,
+    bin: u16,
+    v: u32,
+}
+
+impl Record for Duty {
+    const SIZE: usize = 18;
+    fn write(&self, o: &mut [u8]) {
+        o[0..4].copy_from_slice(&self.pool.to_le_bytes());
+        o[4..12].copy_from_slice(&self.date.to_le_bytes());
+        o[12..14].copy_from_slice(&self.bin.to_le_bytes());
+        o[14..18].copy_from_slice(&self.v.to_le_bytes());
+    }
+    fn read(b: &[u8]) -> Self {
+        let mut d = [0u8; 8];
+        d.copy_from_slice(&b[4..12]);
+        Duty {
+            pool: spill::u32_at(b, 0),
+            date: i64::from_le_bytes(d),
+            bin: u16::from_le_bytes([b[12], b[13]]),
+            v: spill::u32_at(b, 14),
+        }
+    }
+    /// Only spooled (in date order), never sorted.
+    fn order(&self, o: &Self) -> std::cmp::Ordering {
+        self.date.cmp(&o.date)
+    }
+}
+
+/// Breaks of every pool from the evidence in date order (`each` gives it afresh for each of
+/// the two passes): per pool and bin, how many dates had how many members on duty (for the
+/// upper quartile), then the dates with evidence inside the breaks.
+fn from_duties<I: Iterator<Item = Duty>>(each: impl Fn() -> I, opens: &[[bool; BINS]]) -> Vec<PoolBreaks> {
+    let mut hist: std::collections::BTreeMap<(u32, u16, u32), u64> = Default::default();
+    for d in each() {
+        *hist.entry((d.pool, d.bin, d.v)).or_default() += 1;
+    }
+    let mut out = Vec::with_capacity(opens.len());
+    let mut dip_level: Vec<Vec<Option<u32>>> = Vec::with_capacity(opens.len());
+    for (p, open) in opens.iter().enumerate() {
+        let p = p as u32;
+        let mut level = vec![None; BINS];
+        let mut bin_counts: Vec<(u32, u64)> = Vec::new();
+        for (b, l) in level.iter_mut().enumerate() {
+            let b = b as u16;
+            bin_counts.clear();
+            bin_counts.extend(hist.range((p, b, 0)..=(p, b, u32::MAX)).map(|(k, n)| (k.2, *n)));
+            *l = upper_quartile(&bin_counts);
+        }
+        let (found, lvl) = dips(&level, open);
+        out.push(found);
+        dip_level.push(lvl);
+    }
+    // Dates with evidence inside the breaks, and those with fewer than the level on duty.
+    let mut last = vec![(i64::MIN, i64::MIN); opens.len()];
+    for d in each() {
+        let (p, b) = (d.pool as usize, usize::from(d.bin));
+        let Some(lvl) = dip_level[p][b] else { continue };
+        let o = &mut out[p];
+        o.samples += 1;
+        if last[p].0 != d.date {
+            last[p].0 = d.date;
+            o.dates_seen += 1;
+        }
+        if d.v < lvl && last[p].1 != d.date {
+            last[p].1 = d.date;
+            o.dates_below += 1;
+        }
+    }
+    out
+}
+
+/// The upper quartile of values given as (value, dates) in ascending order: the count on
+/// duty in a bin reads low only when at least three dates in four with evidence were low.
+/// `None` with fewer than `MIN_DATES` dates.
+fn upper_quartile(counts: &[(u32, u64)]) -> Option<u32> {
+    let n: u64 = counts.iter().map(|c| c.1).sum();
+    if n < MIN_DATES as u64 {
+        return None;
+    }
+    let want = (n * 3).div_ceil(4) - 1;
+    let mut seen = 0;
+    counts
+        .iter()
+        .find(|c| {
+            seen += c.1;
+            seen > want
+        })
+        .map(|c| c.0)
 }
 
 /// Bins inside the pool's hours on some weekday (all bins for a pool without a calendar);
@@ -188,20 +300,9 @@ fn open_bins(pool: &Pool) -> [bool; BINS] {
     open
 }
 
-/// Breaks from the per-bin evidence (date, members on duty) of one pool.
-fn from_profile(evidence: &mut [Vec<(i64, u32)>], open: &[bool; BINS]) -> PoolBreaks {
-    // The count on duty per bin: the upper quartile over dates, so that a bin reads low only
-    // when at least three dates in four with evidence were low.
-    let level: Vec<Option<u32>> = evidence
-        .iter_mut()
-        .map(|v| {
-            if v.len() < MIN_DATES {
-                return None;
-            }
-            v.sort_unstable_by_key(|x| x.1);
-            Some(v[(v.len() * 3).div_ceil(4) - 1].1)
-        })
-        .collect();
+/// Breaks from the count on duty per bin of one pool (`upper_quartile`), and the level each
+/// bin inside a break dips below (`None` outside the breaks).
+fn dips(level: &[Option<u32>], open: &[bool; BINS]) -> (PoolBreaks, Vec<Option<u32>>) {
     // Deficit per known bin: below the highest count within reach on both sides, in the same
     // open stretch.
     let mut deficit: Vec<Option<u32>> = vec![None; BINS];
@@ -248,8 +349,7 @@ fn from_profile(evidence: &mut [Vec<(i64, u32)>], open: &[bool; BINS]) -> PoolBr
     }
     // A dip is a run of bins with a deficit that contains evidence of it.
     let mut out = PoolBreaks::default();
-    let mut dates_seen = std::collections::BTreeSet::new();
-    let mut dates_below = std::collections::BTreeSet::new();
+    let mut dip_level = vec![None; BINS];
     let mut k = 0;
     while k < BINS {
         if filled[k] == 0 {
@@ -265,21 +365,11 @@ fn from_profile(evidence: &mut [Vec<(i64, u32)>], open: &[bool; BINS]) -> PoolBr
             continue;
         }
         let lvl = bins.clone().map(|j| around[j]).max().unwrap_or(0);
-        for j in bins.clone() {
-            for (date, v) in &evidence[j] {
-                dates_seen.insert(*date);
-                out.samples += 1;
-                if *v < lvl {
-                    dates_below.insert(*date);
-                }
-            }
-        }
+        dip_level[bins.clone()].fill(Some(lvl));
         out.level = out.level.max(lvl);
         out.breaks.extend(staggered(&filled[bins], s));
     }
-    out.dates_seen = dates_seen.len();
-    out.dates_below = dates_below.len();
-    out
+    (out, dip_level)
 }
 
 /// Breaks of one dip (deficit per bin from bin `first`): a break per run of equal deficit, cut
@@ -330,6 +420,29 @@ mod tests {
             }
         }
         ev
+    }
+
+    /// Breaks of one pool from per-bin evidence (date, members on duty), as `infer` finds them.
+    fn from_profile(evidence: &mut [Vec<(i64, u32)>], open: &[bool; BINS]) -> PoolBreaks {
+        let mut duties: Vec<Duty> = Vec::new();
+        for (bin, v) in evidence.iter().enumerate() {
+            for &(date, v) in v {
+                duties.push(Duty { pool: 0, date, bin: bin as u16, v });
+            }
+        }
+        duties.sort_by_key(|d| d.date);
+        from_duties(|| duties.iter().copied(), &[*open]).remove(0)
+    }
+
+    #[test]
+    fn upper_quartile_counts_dates() {
+        assert_eq!(upper_quartile(&[(4, 1), (5, 1)]), None, "fewer than three dates");
+        // 4 dates: 1 low and 3 at 5 → the third of four ascending is 5.
+        assert_eq!(upper_quartile(&[(1, 1), (5, 3)]), Some(5));
+        // 4 dates, 2 low: still 5 (index ceil(3)-1 = 2).
+        assert_eq!(upper_quartile(&[(1, 2), (5, 2)]), Some(5));
+        // 4 dates, 3 low: 1.
+        assert_eq!(upper_quartile(&[(1, 3), (5, 1)]), Some(1));
     }
 
     const fn at(h: usize, m: usize) -> usize {

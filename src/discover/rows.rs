@@ -252,9 +252,14 @@ pub fn number(rows: Rows, patience: &mut Spool<PatienceObs>) -> Numbered {
         let mut visits = 0;
         for r in group.iter().filter(|r| r.kind != Kind::Case) {
             if r.e.start < latest {
+                // The cases come in key order: the examples are the earliest lines, as a
+                // reader going through the file would have found them first.
                 unsorted.0 += 1;
-                if unsorted.1.len() < 5 {
-                    unsorted.1.push(u64::from(r.e.line));
+                let line = u64::from(r.e.line);
+                let at = unsorted.1.partition_point(|&l| l < line);
+                if at < 5 {
+                    unsorted.1.insert(at, line);
+                    unsorted.1.truncate(5);
                 }
             }
             latest = latest.max(r.e.start);
