@@ -198,39 +198,64 @@ pub fn all(a: &EventLog, b: &EventLog) -> Vec<(&'static str, f64)> {
 
 /// The cases of a log that start in its first `weeks` whole weeks, and the others, unmoved.
 pub fn split_at(log: &EventLog, weeks: u64) -> (EventLog, EventLog) {
-    let (mut first, second) = split(log, weeks);
-    let shift = weeks as f64 * 7.0 * 1440.0;
-    first.events.for_each_mut(|e| {
-        e.start -= shift;
-        e.end -= shift;
-    });
-    (first, second)
+    split_moving(log, weeks, false)
 }
 
 /// The first part of a log against the rest, the first part moved forward by whole weeks so
 /// that weekdays and hours line up: the noise floor of the measures for this process.
 /// Cases are split by their first start at `weeks` whole weeks after the log's first day.
 pub fn split(log: &EventLog, weeks: u64) -> (EventLog, EventLog) {
+    split_moving(log, weeks, true)
+}
+
+/// `split`, the first part moved forward (every time of its cases: start, end, enable and
+/// recorded arrival) or not.
+fn split_moving(log: &EventLog, weeks: u64, move_first: bool) -> (EventLog, EventLog) {
     let t0 = time::day(min_start(log)) as f64 * 1440.0;
     let cut = t0 + weeks as f64 * 7.0 * 1440.0;
+    let forward = if move_first { cut - t0 } else { 0.0 };
     let mut first = EventLog::like(log);
     let mut second = EventLog::like(log);
     for evs in log.by_case() {
         let start = evs.iter().map(|e| e.start).fold(f64::INFINITY, f64::min);
-        let (target, shift) = if start < cut { (&mut first, cut - t0) } else { (&mut second, 0.0) };
+        let (target, shift) = if start < cut { (&mut first, forward) } else { (&mut second, 0.0) };
         let c = CaseKey::index(evs[0].case);
         for e in evs.iter() {
-            target.rows.visit(c, Event { start: e.start + shift, end: e.end + shift, ..*e });
+            let moved = Event {
+                start: e.start + shift,
+                end: e.end + shift,
+                enable: e.enable + shift,
+                arrival: e.arrival + shift,
+                ..*e
+            };
+            // Patience observations of an event log come from its visits (as `csv_log` reads
+            // them): each part keeps its own. A ticket export's come from tickets without a
+            // visit too and are not split.
+            if !log.tickets && is_patience_observation(e) {
+                target.rows.observed_visit(c, moved);
+            } else {
+                target.rows.visit(c, moved);
+            }
         }
     }
     // Cases without a visit count as arrivals of the part their arrival falls in.
     for l in log.lone.iter().filter(|l| !l.arrival.is_nan()) {
-        let (target, shift) = if l.arrival < cut { (&mut first, cut - t0) } else { (&mut second, 0.0) };
+        let (target, shift) = if l.arrival < cut { (&mut first, forward) } else { (&mut second, 0.0) };
         target.rows.case(CaseKey::index(l.case as u32), l.ctype, l.arrival + shift, 0);
     }
     first.finish();
     second.finish();
     (first, second)
+}
+
+/// A visit that tells how long its customer was patient: one that gave up after waiting, or
+/// one served by a resource after waiting from its enable time (`csv_log::read_events`).
+fn is_patience_observation(e: &Event) -> bool {
+    match e.left {
+        super::log::Left::Abandoned => e.enable <= e.start,
+        super::log::Left::No => !e.enable.is_nan() && e.start >= e.enable && e.resource != super::log::NONE,
+        super::log::Left::Balked => false,
+    }
 }
 
 /// The first start of the earliest and of the latest case (`None` for a log without events).
@@ -266,6 +291,52 @@ pub fn window(log: &EventLog, lo: f64, hi: f64) -> EventLog {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_split_keeps_each_parts_facts_and_moves_all_their_times() {
+        use super::super::log::{Left, NONE};
+        let mut log = EventLog::default();
+        let r = log.resources.get("clerk");
+        let vip = log.types.get("vip");
+        let day = 1440.0;
+        let visit = |start: f64, left: Left| Event {
+            case: 0,
+            activity: 0,
+            resource: if left == Left::No { r } else { NONE },
+            start,
+            end: start + 10.0,
+            enable: start - 5.0,
+            left,
+            line: 0,
+            ctype: vip,
+            arrival: start - 7.0,
+        };
+        log.activities.get("serve");
+        // Served after waiting 5 min on day 0, gave up after 5 min on day 9; a ticket that left
+        // without a visit on day 1.
+        log.rows.observed_visit(CaseKey::of("a"), visit(600.0, Left::No));
+        log.rows.observed_visit(
+            CaseKey::of("b"),
+            Event { end: 9.0 * day + 600.0, ..visit(9.0 * day + 600.0, Left::Abandoned) },
+        );
+        log.rows.case(CaseKey::of("c"), vip, day + 300.0, 3);
+        log.finish();
+        assert_eq!(log.patience.len(), 2);
+        for (first, second) in [split_at(&log, 1), split(&log, 1)] {
+            assert_eq!((first.events.len(), second.events.len()), (1, 1));
+            assert_eq!((first.patience.len(), second.patience.len()), (1, 1), "each part keeps its observations");
+            assert!(first.patience.iter().all(|o| o.wait == 5.0 && !o.abandoned && o.ctype == vip));
+            assert!(second.patience.iter().all(|o| o.wait == 5.0 && o.abandoned));
+            assert_eq!(first.lone.len(), 1, "the ticket that left arrived in the first week");
+            assert_eq!(first.types.names, vec!["vip".to_string()]);
+            let e = first.events.iter().next().unwrap();
+            // Every time of the case moves together (or not at all).
+            assert_eq!((e.start - e.enable, e.start - e.arrival, e.ctype), (5.0, 7.0, vip));
+        }
+        let (moved, _) = split(&log, 1);
+        assert_eq!(moved.events.iter().next().unwrap().start, 7.0 * day + 600.0);
+        assert_eq!(moved.lone.iter().next().unwrap().arrival, 8.0 * day + 300.0);
+    }
 
     #[test]
     fn wasserstein_matches_scipy() {
