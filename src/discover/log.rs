@@ -1,9 +1,10 @@
 //! The in-memory form of a log after reading: interned names and compact events.
 //!
-//! Names (cases, activities, resources, customer types) are interned once, so an event is
-//! a fixed-size record without allocations of its own; the events are kept in bounded memory
-//! (`events::Events`: a buffer, spilled to sorted temporary files for large logs).
-//! Inference then walks the events case by case.
+//! Names of activities, resources and customer types are interned once, and case ids are
+//! hashed keys numbered after reading (`rows`), so an event is a fixed-size record without
+//! allocations of its own; the events are kept in bounded memory (`events::Events`: a buffer,
+//! spilled to sorted temporary files for large logs). Inference then walks the events case by
+//! case.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
