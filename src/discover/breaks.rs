@@ -213,11 +213,9 @@ impl Record for Duty {
         o[14..18].copy_from_slice(&self.v.to_le_bytes());
     }
     fn read(b: &[u8]) -> Self {
-        let mut d = [0u8; 8];
-        d.copy_from_slice(&b[4..12]);
         Duty {
             pool: spill::u32_at(b, 0),
-            date: i64::from_le_bytes(d),
+            date: super::spill::u64_at(b, 4) as i64,
             bin: u16::from_le_bytes([b[12], b[13]]),
             v: spill::u32_at(b, 14),
         }

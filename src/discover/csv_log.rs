@@ -100,7 +100,7 @@ pub fn read_events(path: &Path, m: &Mapping) -> Result<EventLog, String> {
         if life == Life::Unfinished && field(&rec, start).is_empty() {
             // Still waiting when the log ended: an arrival without a visit.
             log.issues.note(Problem::UnfinishedCase, line);
-            let ci = log.case(c);
+            let ci = CaseKey::of(c);
             let queued = time::parse(field(&rec, enable)).unwrap_or(f64::NAN);
             let ty = type_of(&mut log, field(&rec, ctype));
             log.rows.case(ci, ty, queued, line);
@@ -113,7 +113,7 @@ pub fn read_events(path: &Path, m: &Mapping) -> Result<EventLog, String> {
                 continue;
             };
             let en = time::parse(field(&rec, enable)).unwrap_or(t);
-            let ci = log.case(c);
+            let ci = CaseKey::of(c);
             let ty = type_of(&mut log, field(&rec, ctype));
             let event = Event {
                 case: 0,
@@ -128,7 +128,7 @@ pub fn read_events(path: &Path, m: &Mapping) -> Result<EventLog, String> {
                 arrival: f64::NAN,
             };
             // A customer who gave up is a patience observation (typed with her case's type).
-            if how == Left::Abandoned && en <= t {
+            if event.is_patience_observation() {
                 log.rows.observed_visit(ci, event);
             } else {
                 log.rows.visit(ci, event);
@@ -164,7 +164,7 @@ pub fn read_events(path: &Path, m: &Mapping) -> Result<EventLog, String> {
             log.issues.note(Problem::ZeroLength, line);
         }
         let mut en = time::parse(field(&rec, enable)).unwrap_or(f64::NAN);
-        let ci = log.case(c);
+        let ci = CaseKey::of(c);
         let ty = type_of(&mut log, field(&rec, ctype));
         let ai = log.activities.get(a);
         let r = field(&rec, resource);
@@ -199,7 +199,7 @@ pub fn read_events(path: &Path, m: &Mapping) -> Result<EventLog, String> {
             ctype: ty,
             arrival: f64::NAN,
         };
-        if !en.is_nan() && s >= en && !r.is_empty() {
+        if event.is_patience_observation() {
             // A served visit: the customer was still patient after waiting this long.
             log.rows.observed_visit(ci, event);
         } else {
@@ -291,7 +291,7 @@ pub fn read_tickets(path: &Path, m: &Mapping) -> Result<EventLog, String> {
                 let ty = ticket_type(&mut log, &rec, ctype);
                 log.patience.push(PatienceObs { wait: t - issued, abandoned: true, ctype: ty });
             }
-            let ci = log.case(id);
+            let ci = CaseKey::of(id);
             let ty = ticket_type(&mut log, &rec, ctype);
             log.rows.case(ci, ty, issued, line);
             continue;
@@ -317,7 +317,7 @@ pub fn read_tickets(path: &Path, m: &Mapping) -> Result<EventLog, String> {
         if e == called {
             log.issues.note(Problem::ZeroLength, line);
         }
-        let ci = log.case(id);
+        let ci = CaseKey::of(id);
         let r = field(&rec, counter);
         let event = Event {
             case: 0,

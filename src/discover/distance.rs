@@ -231,7 +231,7 @@ fn split_moving(log: &EventLog, weeks: u64, move_first: bool) -> (EventLog, Even
             // Patience observations of an event log come from its visits (as `csv_log` reads
             // them): each part keeps its own. A ticket export's come from tickets without a
             // visit too and are not split.
-            if !log.tickets && is_patience_observation(e) {
+            if !log.tickets && e.is_patience_observation() {
                 target.rows.observed_visit(c, moved);
             } else {
                 target.rows.visit(c, moved);
@@ -246,16 +246,6 @@ fn split_moving(log: &EventLog, weeks: u64, move_first: bool) -> (EventLog, Even
     first.finish();
     second.finish();
     (first, second)
-}
-
-/// A visit that tells how long its customer was patient: one that gave up after waiting, or
-/// one served by a resource after waiting from its enable time (`csv_log::read_events`).
-fn is_patience_observation(e: &Event) -> bool {
-    match e.left {
-        super::log::Left::Abandoned => e.enable <= e.start,
-        super::log::Left::No => !e.enable.is_nan() && e.start >= e.enable && e.resource != super::log::NONE,
-        super::log::Left::Balked => false,
-    }
 }
 
 /// The first start of the earliest and of the latest case (`None` for a log without events).

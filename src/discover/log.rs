@@ -48,6 +48,19 @@ pub struct Event {
     pub arrival: Minutes,
 }
 
+impl Event {
+    /// A visit that tells how long its customer was patient: one that gave up after waiting
+    /// from its enable time, or one a resource served after waiting from it (a censored
+    /// observation). Its wait is `start - enable`.
+    pub fn is_patience_observation(&self) -> bool {
+        match self.left {
+            Left::Abandoned => self.enable <= self.start,
+            Left::No => !self.enable.is_nan() && self.start >= self.enable && self.resource != NONE,
+            Left::Balked => false,
+        }
+    }
+}
+
 /// Names mapped to dense indices, first come first numbered.
 #[derive(Default, Debug, Clone)]
 pub struct Interner {
@@ -191,11 +204,6 @@ pub struct EventLog {
 }
 
 impl EventLog {
-    /// The key of the case named `id` (rows are pushed to `rows` with it).
-    pub fn case(&mut self, id: &str) -> super::rows::CaseKey {
-        super::rows::CaseKey::of(id)
-    }
-
     /// Numbers the cases read (by first row) and sorts their events by case, then start, then
     /// end; counts rows that came out of order in their case; checks resource overlaps and
     /// unfinished cases. Called once after reading. Each step is a pass over sorted records,

@@ -293,11 +293,9 @@ impl super::spill::Record for Seen {
     }
 
     fn read(b: &[u8]) -> Self {
-        let mut d = [0u8; 8];
-        d.copy_from_slice(&b[4..12]);
         Seen {
             pool: super::spill::u32_at(b, 0),
-            date: i64::from_le_bytes(d),
+            date: super::spill::u64_at(b, 4) as i64,
             slot: b[12],
             member: super::spill::u32_at(b, 13),
         }
@@ -332,7 +330,7 @@ mod work_tests {
         let mut log = EventLog::default();
         let r = log.resources.get("clerk-1");
         log.activities.get("a");
-        let c = log.case("1");
+        let c = crate::discover::rows::CaseKey::of("1");
         // 2024-01-01 is a Monday; the clerk starts work every half hour 09:00-16:30 on weekdays.
         let day0 = crate::discover::time::parse("2024-01-01T00:00:00").unwrap();
         for d in 0..5 {

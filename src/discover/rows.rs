@@ -75,16 +75,13 @@ impl Record for Row {
     }
 
     fn read(b: &[u8]) -> Self {
-        let mut k = [0u8; 16];
-        k.copy_from_slice(&b[0..16]);
-        let mut s = [0u8; 8];
-        s.copy_from_slice(&b[16..24]);
+        let key = u128::from(spill::u64_at(b, 8)) << 64 | u128::from(spill::u64_at(b, 0));
         let kind = match b[24] {
             0 => Kind::Visit,
             1 => Kind::Observed,
             _ => Kind::Case,
         };
-        Row { key: u128::from_le_bytes(k), seq: u64::from_le_bytes(s), kind, e: Event::read(&b[25..]) }
+        Row { key, seq: spill::u64_at(b, 16), kind, e: Event::read(&b[25..]) }
     }
 
     /// By case key only: a case's rows stay in read order.
@@ -109,9 +106,7 @@ impl Record for Tagged {
     }
 
     fn read(b: &[u8]) -> Self {
-        let mut s = [0u8; 8];
-        s.copy_from_slice(&b[0..8]);
-        Tagged { first: u64::from_le_bytes(s), e: Event::read(&b[8..]) }
+        Tagged { first: spill::u64_at(b, 0), e: Event::read(&b[8..]) }
     }
 
     /// First row of the case, then the order inference walks a case in.
@@ -140,9 +135,7 @@ impl Record for LoneCase {
     }
 
     fn read(b: &[u8]) -> Self {
-        let mut s = [0u8; 8];
-        s.copy_from_slice(&b[0..8]);
-        LoneCase { case: u64::from_le_bytes(s), ctype: spill::u32_at(b, 8), arrival: spill::f64_at(b, 12) }
+        LoneCase { case: spill::u64_at(b, 0), ctype: spill::u32_at(b, 8), arrival: spill::f64_at(b, 12) }
     }
 
     fn order(&self, o: &Self) -> Ordering {

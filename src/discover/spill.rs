@@ -35,11 +35,16 @@ pub(crate) fn u32_at(b: &[u8], i: usize) -> u32 {
     u32::from_le_bytes(a)
 }
 
-/// The `f64` written with `to_bits().to_le_bytes()` at byte `i` of an encoded record.
-pub(crate) fn f64_at(b: &[u8], i: usize) -> f64 {
+/// The little-endian `u64` at byte `i` of an encoded record.
+pub(crate) fn u64_at(b: &[u8], i: usize) -> u64 {
     let mut a = [0u8; 8];
     a.copy_from_slice(&b[i..i + 8]);
-    f64::from_bits(u64::from_le_bytes(a))
+    u64::from_le_bytes(a)
+}
+
+/// The `f64` written with `to_bits().to_le_bytes()` at byte `i` of an encoded record.
+pub(crate) fn f64_at(b: &[u8], i: usize) -> f64 {
+    f64::from_bits(u64_at(b, i))
 }
 
 /// Read buffer per run while merging: many runs share the memory a single buffer would use.

@@ -12,6 +12,7 @@ use quick_xml::XmlVersion;
 use quick_xml::events::{BytesStart, Event as Xml};
 
 use super::log::{Event, EventLog, NONE, Problem};
+use super::rows::CaseKey;
 use super::time;
 
 #[derive(Default)]
@@ -138,7 +139,7 @@ fn attribute(cur: &mut Raw, k: &str, v: String) {
 
 /// Pairs the starts and completes of one trace into events.
 fn flush_trace(log: &mut EventLog, name: &str, ctype: &str, raws: &mut Vec<Raw>) {
-    let case = log.case(name);
+    let case = CaseKey::of(name);
     let ctype = if ctype.is_empty() { NONE } else { log.types.get(ctype) };
     // The trace is a case even if none of its events is usable.
     let first = raws.first().map_or(0, |r| r.offset);
