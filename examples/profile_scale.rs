@@ -5,7 +5,8 @@
 //! cargo build --release --example profile_scale
 //! valgrind --tool=callgrind target/release/examples/profile_scale parallel 10000 2
 //! ```
-//! Arguments: family (`parallel` or `tandem`), size N, replications (default 1). Prints the
+//! Arguments: family (`parallel` or `tandem`), size N, replications (default 1), and a factor
+//! on the benchmark's arrivals (default 1; a small one shows the fixed cost). Prints the
 //! instructions-free figures: customers, events and the fastest replication's time per element
 //! (customer for `parallel`, step visit for `tandem`), as the criterion benchmark counts them.
 
@@ -20,9 +21,10 @@ fn main() {
     let family = args.get(1).map_or("parallel", String::as_str);
     let n: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(10_000);
     let reps: u64 = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(1);
+    let load: f64 = args.get(4).and_then(|s| s.parse().ok()).unwrap_or(1.0);
     let (text, per_customer) = match family {
-        "parallel" => (scale_models::parallel(n, 100_000.0), 1.0),
-        "tandem" => (scale_models::tandem(n, 200_000.0), n as f64),
+        "parallel" => (scale_models::parallel(n, 100_000.0 * load), 1.0),
+        "tandem" => (scale_models::tandem(n, 200_000.0 * load), n as f64),
         other => {
             eprintln!("unknown family `{other}`: expected `parallel` or `tandem`");
             std::process::exit(2);

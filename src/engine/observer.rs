@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::Stop;
 use crate::kpi::{CUSTOMER_KPIS, JOIN_KPIS, Layout, OVERALL_EXTRA_KPIS, RESOURCE_KPIS, STEP_KPIS};
 use crate::model::Model;
-use crate::stats::{Histogram, Occupancy, Window};
+use crate::stats::{Histogram, Occupancies, Occupancy, Window};
 
 /// Everything one replication reports.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -233,7 +233,8 @@ pub struct Observer {
     service_level: f64,
     types: Vec<TypeStats>,
     steps: Vec<StepStats>,
-    busy: Vec<Occupancy>,
+    /// Staff busy, over time, per resource.
+    busy: Occupancies,
     /// ∫ customers in the system dt over [warm-up, horizon], summed per customer (the part of
     /// its stay inside the window) as it leaves: one addition per customer instead of a
     /// time-weighted update at every arrival and departure.
@@ -261,7 +262,7 @@ impl Observer {
             steps: (0..m.steps.len())
                 .map(|_| StepStats { queue: Occupancy::new(m.n_bins), ..Default::default() })
                 .collect(),
-            busy: (0..m.resources.len()).map(|_| Occupancy::new(m.n_bins)).collect(),
+            busy: Occupancies::new(m.resources.len(), m.n_bins),
             stay_area: 0.0,
             wait_bins: vec![(0.0, 0, 0); m.n_bins],
             abandon_bins: vec![0; m.n_bins],
@@ -343,7 +344,7 @@ impl Observer {
     /// preemption).
     #[inline]
     pub fn busy(&mut self, r: usize, since: f64, now: f64) {
-        self.busy[r].add(since, now, &self.w);
+        self.busy.add(r, since, now, &self.w);
     }
 
     /// A visit to step `s` at `now` served without queueing (`w` = 0).
@@ -482,9 +483,7 @@ impl Observer {
             // Those still waiting hold until the horizon, which is after the warm-up.
             st.max_waiting = st.max_waiting.max(st.waiting);
         }
-        for b in &mut self.busy {
-            b.finish(&w);
-        }
+        self.busy.finish();
         let window = w.horizon - w.warmup;
         let in_system_mean = if window > 0.0 { self.stay_area / window } else { f64::NAN };
         let layout = Layout::of(m);
@@ -509,12 +508,11 @@ impl Observer {
             let scheduled = res.staff.staff_minutes(w.warmup, w.horizon);
             let cost = res.staff.staff_minutes(0.0, w.horizon) / 60.0 * res.cost_per_hour;
             total_cost += cost;
-            let busy = &self.busy[r];
             let o = layout.resource(r);
             let vals = [
-                if scheduled > 0.0 { busy.area / scheduled } else { f64::NAN },
+                if scheduled > 0.0 { self.busy.area(r) / scheduled } else { f64::NAN },
                 cost,
-                busy.mean(&w),
+                self.busy.mean(r, &w),
                 scheduled / (w.horizon - w.warmup),
             ];
             debug_assert_eq!(vals.len(), RESOURCE_KPIS.len());
@@ -556,11 +554,11 @@ impl Observer {
         let util_series = m
             .resources
             .iter()
-            .zip(&self.busy)
-            .map(|(res, busy)| {
+            .enumerate()
+            .map(|(r, res)| {
                 (0..m.n_bins)
                     .map(|b| {
-                        let a = busy.bins.get(b).copied().unwrap_or(0.0);
+                        let a = self.busy.bin(r, b);
                         let cap = res.staff.staff_minutes(b as f64 * bw, (b as f64 * bw + bin_len(b)).min(w.horizon));
                         if cap > 0.0 { a / cap } else { f64::NAN }
                     })

@@ -10,5 +10,5 @@ pub mod summary;
 
 pub use band::BandAcc;
 pub use histogram::Histogram;
-pub use occupancy::{Occupancy, Window};
+pub use occupancy::{Occupancies, Occupancy, Window};
 pub use summary::Summary;
