@@ -296,11 +296,11 @@ fn regional_report_summarises_groups_and_bounds_its_tables() {
         for (vn, v) in variants {
             let (mut num, mut den) = (0.0, 0.0);
             for n in &m {
-                if let (Some(w), Some(s)) = (mean(v, "steps", n, "wait_mean"), mean(v, "steps", n, "served")) {
-                    if s > 0.0 {
-                        num += w * s;
-                        den += s;
-                    }
+                if let (Some(w), Some(s)) = (mean(v, "steps", n, "wait_mean"), mean(v, "steps", n, "served"))
+                    && s > 0.0
+                {
+                    num += w * s;
+                    den += s;
                 }
             }
             let want = if den > 0.0 { fmt(num / den) } else { "–".into() };

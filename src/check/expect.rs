@@ -217,9 +217,10 @@ fn read_one(
             if !t.names.contains(&v.as_str()) {
                 d.error(Some(span.clone()), o.key("variant"), format!("unknown variant `{v}`"))
                     .with_help(did_you_mean(v, &t.names));
-            } else if let Some(k) = &kpi {
-                if !t.has(v, &k.v) {
-                    d.error(
+            } else if let Some(k) = &kpi
+                && !t.has(v, &k.v)
+            {
+                d.error(
                         Some(span.clone()),
                         o.key("variant"),
                         format!(
@@ -227,7 +228,6 @@ fn read_one(
                             k.v
                         ),
                     );
-                }
             }
         }
     }
@@ -254,14 +254,14 @@ fn read_one(
         if t.known && !t.names.contains(&b.v.as_str()) {
             d.error(Some(b.span.clone()), o.key("better_than"), format!("unknown variant `{}`", b.v))
                 .with_help(did_you_mean(&b.v, &t.names));
-        } else if let Some(k) = kpi.as_ref().filter(|_| t.known) {
-            if !t.has(&b.v, &k.v) {
-                d.error(
-                    Some(b.span.clone()),
-                    o.key("better_than"),
-                    format!("variant `{}` does not report KPI `{}`", b.v, k.v),
-                );
-            }
+        } else if let Some(k) = kpi.as_ref().filter(|_| t.known)
+            && !t.has(&b.v, &k.v)
+        {
+            d.error(
+                Some(b.span.clone()),
+                o.key("better_than"),
+                format!("variant `{}` does not report KPI `{}`", b.v, k.v),
+            );
         }
         if let Some(list) = &explicit {
             for (v, span) in list {
@@ -302,14 +302,14 @@ fn read_one(
             d.error(Some(node.span.clone()), path, "the expectation states nothing to check")
                 .with_help("give `min`, `max` (or both), or `better_than` with `direction`");
         }
-        if let (Some(lo), Some(hi)) = (&min, &max) {
-            if lo.value > hi.value {
-                d.error(
-                    Some(o.span_of("min")),
-                    o.key("min"),
-                    format!("min ({}) is larger than max ({})", lo.text, hi.text),
-                );
-            }
+        if let (Some(lo), Some(hi)) = (&min, &max)
+            && lo.value > hi.value
+        {
+            d.error(
+                Some(o.span_of("min")),
+                o.key("min"),
+                format!("min ({}) is larger than max ({})", lo.text, hi.text),
+            );
         }
         Kind::Bound { min, max }
     };

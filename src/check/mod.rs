@@ -374,11 +374,11 @@ pub fn run_check(a: &CheckArgs) -> i32 {
             sink.bad(&e, None);
             return EXIT_BAD_INPUT;
         }
-        if let Some(b) = &baseline {
-            if let Err(e) = baseline_matches(b, &loaded, a) {
-                sink.bad(&e, Some(&loaded.path));
-                return EXIT_BAD_INPUT;
-            }
+        if let Some(b) = &baseline
+            && let Err(e) = baseline_matches(b, &loaded, a)
+        {
+            sink.bad(&e, Some(&loaded.path));
+            return EXIT_BAD_INPUT;
         }
         if !a.quiet {
             eprint!("{}", loaded.warnings.render(&loaded.path, &loaded.source));
@@ -559,11 +559,11 @@ pub fn run_check(a: &CheckArgs) -> i32 {
     drop(stdout);
     sink.annotate(&output::annotations(&rep));
     crate::cli::ci::step_summary(&output::markdown(&rep));
-    if let Some(path) = &a.junit {
-        if let Err(e) = write_file(path, output::junit(&rep).as_bytes()) {
-            sink.bad(&format!("cannot write the JUnit report {}: {e}", path.display()), None);
-            return EXIT_BAD_INPUT;
-        }
+    if let Some(path) = &a.junit
+        && let Err(e) = write_file(path, output::junit(&rep).as_bytes())
+    {
+        sink.bad(&format!("cannot write the JUnit report {}: {e}", path.display()), None);
+        return EXIT_BAD_INPUT;
     }
     if rep.passed { EXIT_OK } else { EXIT_FAILED }
 }

@@ -184,16 +184,16 @@ impl Budget {
         }
         if let Some(dir) = out {
             let probe = dir.ancestors().find(|p| p.exists()).unwrap_or(Path::new("."));
-            if let Some(free) = crate::report::files::available_bytes(probe) {
-                if disk > free {
-                    return Err(format!(
-                        "the results would take about {} but only {} are free on the file system of {}: free some \
+            if let Some(free) = crate::report::files::available_bytes(probe)
+                && disk > free
+            {
+                return Err(format!(
+                    "the results would take about {} but only {} are free on the file system of {}: free some \
                          space or write elsewhere with --out",
-                        human(disk),
-                        human(free),
-                        dir.display()
-                    ));
-                }
+                    human(disk),
+                    human(free),
+                    dir.display()
+                ));
             }
         }
         Ok(())

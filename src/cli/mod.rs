@@ -276,11 +276,9 @@ pub fn main() -> i32 {
         cli.command,
         Command::Validate(_) | Command::Completions { .. } | Command::Man | Command::Schema { .. }
     );
-    if writes {
-        if let Err(e) = signals::install() {
-            error(&e);
-            return EXIT_BAD_INPUT;
-        }
+    if writes && let Err(e) = signals::install() {
+        error(&e);
+        return EXIT_BAD_INPUT;
     }
     match cli.command {
         Command::Run(a) => run::run(&a),

@@ -228,10 +228,8 @@ pub fn prepare_output(
 ) -> Result<(files::OutputDir, files::Stage), String> {
     let out = files::OutputDir::open(dir)?;
     out.preflight(&RUN_FILES, &["charts", super::events::FOLDER])?;
-    if with_charts {
-        if let Some(f) = font {
-            charts::fonts::choose(Some(f), &[])?;
-        }
+    if with_charts && let Some(f) = font {
+        charts::fonts::choose(Some(f), &[])?;
     }
     let stage = out.stage().map_err(|e| format!("cannot write to the output folder {}: {e}", dir.display()))?;
     Ok((out, stage))

@@ -128,20 +128,20 @@ impl EventList {
     pub fn push(&mut self, t: f64, event: Event) {
         let e = Entry { ord: key(t, self.seq), event };
         self.seq += 1;
-        if let Event::Arrival { stream } = event {
-            if (stream as usize) < self.streams {
-                let slot = &mut self.arrivals[stream as usize];
-                debug_assert_eq!(slot.ord, u128::MAX, "one pending arrival per stream");
-                *slot = e;
-                self.pending += 1;
-                if !self.tree.is_empty() {
-                    self.tree_update(stream as usize);
-                } else if e.ord < self.next {
-                    self.first = stream as usize;
-                    self.next = e.ord;
-                }
-                return;
+        if let Event::Arrival { stream } = event
+            && (stream as usize) < self.streams
+        {
+            let slot = &mut self.arrivals[stream as usize];
+            debug_assert_eq!(slot.ord, u128::MAX, "one pending arrival per stream");
+            *slot = e;
+            self.pending += 1;
+            if !self.tree.is_empty() {
+                self.tree_update(stream as usize);
+            } else if e.ord < self.next {
+                self.first = stream as usize;
+                self.next = e.ord;
             }
+            return;
         }
         if self.vacant {
             // The root's event was just taken: the new one takes its place and sinks.

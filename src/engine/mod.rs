@@ -560,10 +560,10 @@ impl<'m, const FULL: bool, T: Trace> Sim<'m, FULL, T> {
     /// before the slot (so early arrivals are possible).
     fn schedule_slot(&mut self, s: usize) {
         let Some(ap) = &self.m.arrivals[s].appointments else { return };
-        if let Some(t) = ap.slots.nth(self.slot_next[s]) {
-            if t < self.m.horizon {
-                self.events.push((t - APPOINTMENT_LEAD).max(self.now), Event::Slot { stream: s as u32 });
-            }
+        if let Some(t) = ap.slots.nth(self.slot_next[s])
+            && t < self.m.horizon
+        {
+            self.events.push((t - APPOINTMENT_LEAD).max(self.now), Event::Slot { stream: s as u32 });
         }
     }
 
@@ -673,15 +673,15 @@ impl<'m, const FULL: bool, T: Trace> Sim<'m, FULL, T> {
                 } else {
                     // Only full models look at the customer type here (balking, patience).
                     let cust = FULL.then(|| &m.customers[ct]);
-                    if let Some(limit) = cust.and_then(|c| c.balk_at) {
-                        if self.obs.waiting(s) >= limit {
-                            let counted = self.slab.get(slot).counted;
-                            let arrival = self.slab.get(slot).arrival;
-                            self.obs.balk(ct, counted, arrival, s, self.now);
-                            self.trace.balk(self.now, id, s);
-                            self.leave(slot, arrival);
-                            return;
-                        }
+                    if let Some(limit) = cust.and_then(|c| c.balk_at)
+                        && self.obs.waiting(s) >= limit
+                    {
+                        let counted = self.slab.get(slot).counted;
+                        let arrival = self.slab.get(slot).arrival;
+                        self.obs.balk(ct, counted, arrival, s, self.now);
+                        self.trace.balk(self.now, id, s);
+                        self.leave(slot, arrival);
+                        return;
                     }
                     // Lean models have one priority level: a pool's queue is `queues[p]`.
                     let q = if FULL { p * m.priority_levels + self.level_of(slot, s) } else { p };
@@ -796,10 +796,10 @@ impl<'m, const FULL: bool, T: Trace> Sim<'m, FULL, T> {
         self.batch_buf[s].push_back(slot);
         self.obs.queue_join(s);
         self.trace.enqueue(self.now, id, s);
-        if let Some(n) = size {
-            if self.batch_buf[s].len() >= n as usize {
-                self.release_batch(s, n.min(max) as usize);
-            }
+        if let Some(n) = size
+            && self.batch_buf[s].len() >= n as usize
+        {
+            self.release_batch(s, n.min(max) as usize);
         }
     }
 
@@ -830,10 +830,10 @@ impl<'m, const FULL: bool, T: Trace> Sim<'m, FULL, T> {
 
     fn schedule_batch(&mut self, s: usize) {
         let Some(at) = self.m.steps[s].batch.as_ref().and_then(|b| b.at.as_ref()) else { return };
-        if let Some(t) = at.nth(self.batch_next[s]) {
-            if self.repeating_ok(t) {
-                self.events.push(t.max(self.now), Event::Batch { step: s as u32 });
-            }
+        if let Some(t) = at.nth(self.batch_next[s])
+            && self.repeating_ok(t)
+        {
+            self.events.push(t.max(self.now), Event::Batch { step: s as u32 });
         }
     }
 
@@ -880,25 +880,24 @@ impl<'m, const FULL: bool, T: Trace> Sim<'m, FULL, T> {
             self.slab.get_mut(slot).factor = step.context_factor as f32;
             self.trace.outcome(self.now, c.id, s, Outcome::Handoff);
         }
-        if let Some(rp) = step.repeat.as_ref().filter(|_| FULL) {
-            if uniform01(&mut draw_rng(self.rng.rep_seed, step.repeat_key, c.id, c.visits)) < rp.p {
-                self.obs.repeat(s, c.counted);
-                self.trace.outcome(self.now, c.id, s, Outcome::Repeat);
-                match (rp.back_to, rp.delay) {
-                    (Some(b), _) => self.enter(slot, b),
-                    (None, Some(dd)) => {
-                        let d =
-                            m.dists[dd].sample(&mut draw_rng(self.rng.rep_seed, step.repeat_key ^ 1, c.id, c.visits));
-                        // Not in service while away: `finish` must not count it busy.
-                        let c = self.slab.get_mut(slot);
-                        c.group = NO_GROUP;
-                        let token = c.token;
-                        self.events.push(self.now + d, Event::Rework { slot, token });
-                    }
-                    (None, None) => self.enter(slot, s),
+        if let Some(rp) = step.repeat.as_ref().filter(|_| FULL)
+            && uniform01(&mut draw_rng(self.rng.rep_seed, step.repeat_key, c.id, c.visits)) < rp.p
+        {
+            self.obs.repeat(s, c.counted);
+            self.trace.outcome(self.now, c.id, s, Outcome::Repeat);
+            match (rp.back_to, rp.delay) {
+                (Some(b), _) => self.enter(slot, b),
+                (None, Some(dd)) => {
+                    let d = m.dists[dd].sample(&mut draw_rng(self.rng.rep_seed, step.repeat_key ^ 1, c.id, c.visits));
+                    // Not in service while away: `finish` must not count it busy.
+                    let c = self.slab.get_mut(slot);
+                    c.group = NO_GROUP;
+                    let token = c.token;
+                    self.events.push(self.now + d, Event::Rework { slot, token });
                 }
-                return;
+                (None, None) => self.enter(slot, s),
             }
+            return;
         }
         if let Some(a) = step.automation.as_ref().filter(|_| FULL) {
             let mut rng = draw_rng(self.rng.rep_seed, step.routing_key ^ AUTOMATION_SALT, c.id, c.visits);
@@ -908,12 +907,12 @@ impl<'m, const FULL: bool, T: Trace> Sim<'m, FULL, T> {
                 self.enter(slot, a.on_failure);
                 return;
             }
-            if let Some(t) = a.touchless_to {
-                if uniform01(&mut rng) < a.touchless {
-                    self.trace.outcome(self.now, c.id, s, Outcome::Touchless);
-                    self.enter(slot, t);
-                    return;
-                }
+            if let Some(t) = a.touchless_to
+                && uniform01(&mut rng) < a.touchless
+            {
+                self.trace.outcome(self.now, c.id, s, Outcome::Touchless);
+                self.enter(slot, t);
+                return;
             }
         }
         // `c` is still the customer's record: nothing since it was read changes the fields

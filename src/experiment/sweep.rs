@@ -140,16 +140,13 @@ pub fn apply(root: &Table, path: &str, value: &str) -> Result<Table, String> {
         let mut found = false;
         if let Some(Val::Array(items)) = doc.get_mut("arrivals").map(|n| &mut n.val) {
             for it in items.iter_mut() {
-                if let Val::Table(t) = &mut it.val {
-                    if t.get("customer").and_then(Node::as_str) == Some(name) {
-                        let old = t.get("scale").and_then(Node::as_f64).unwrap_or(1.0);
-                        let span = it.span.clone();
-                        t.set(
-                            Key { name: "scale".into(), span: span.clone() },
-                            Node { span, val: Val::Float(old * f) },
-                        );
-                        found = true;
-                    }
+                if let Val::Table(t) = &mut it.val
+                    && t.get("customer").and_then(Node::as_str) == Some(name)
+                {
+                    let old = t.get("scale").and_then(Node::as_f64).unwrap_or(1.0);
+                    let span = it.span.clone();
+                    t.set(Key { name: "scale".into(), span: span.clone() }, Node { span, val: Val::Float(old * f) });
+                    found = true;
                 }
             }
         }

@@ -401,11 +401,11 @@ impl Builder<'_> {
                         }
                     }
                 }
-                if node.kind == Kind::End {
-                    if let Some(sp) = node.parent {
-                        for &o in &b.nodes[sp].outgoing {
-                            q.push_back((b.flows[o].target, d + 1));
-                        }
+                if node.kind == Kind::End
+                    && let Some(sp) = node.parent
+                {
+                    for &o in &b.nodes[sp].outgoing {
+                        q.push_back((b.flows[o].target, d + 1));
                     }
                 }
             }

@@ -149,12 +149,13 @@ pub struct EventDist {
 /// Reads the JSON; a syntax or shape error names line and column.
 pub fn parse(text: &str) -> Result<Params, String> {
     let p: Params = serde_json::from_str(text).map_err(|e| format!("not a Prosimos parameter file: {e}"))?;
-    if let Some(t) = &p.model_type {
-        if t != "CRISP" && t != "CRSIP" {
-            return Err(format!(
-                "model_type `{t}` is not supported: only crisp calendars (\"CRISP\") can be imported, fuzzy availability has no branchsim equivalent"
-            ));
-        }
+    if let Some(t) = &p.model_type
+        && t != "CRISP"
+        && t != "CRSIP"
+    {
+        return Err(format!(
+            "model_type `{t}` is not supported: only crisp calendars (\"CRISP\") can be imported, fuzzy availability has no branchsim equivalent"
+        ));
     }
     Ok(p)
 }

@@ -204,10 +204,8 @@ pub fn groups(r: &Results) -> Vec<Group> {
             [] => String::new(),
         };
     }
-    if merged {
-        if let Some(g) = out.last_mut() {
-            g.label = format!("{} other resources", g.resources.len());
-        }
+    if merged && let Some(g) = out.last_mut() {
+        g.label = format!("{} other resources", g.resources.len());
     }
     if !unstaffed.steps.is_empty() {
         out.push(unstaffed);

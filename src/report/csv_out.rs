@@ -120,16 +120,16 @@ fn unit_of(name: &str, tu: &str) -> String {
 }
 
 fn split_path(path: &str) -> (String, String, String) {
-    if let Some((g, rest)) = path.split_once('.') {
-        if let Some((e, k)) = rest.rsplit_once('.') {
-            let g = match g {
-                "customers" => "customer",
-                "steps" => "step",
-                "resources" => "resource",
-                other => other,
-            };
-            return (g.to_string(), e.to_string(), k.to_string());
-        }
+    if let Some((g, rest)) = path.split_once('.')
+        && let Some((e, k)) = rest.rsplit_once('.')
+    {
+        let g = match g {
+            "customers" => "customer",
+            "steps" => "step",
+            "resources" => "resource",
+            other => other,
+        };
+        return (g.to_string(), e.to_string(), k.to_string());
     }
     ("overall".into(), String::new(), path.to_string())
 }

@@ -95,10 +95,10 @@ pub fn condense(lines: Vec<String>, resources: &[String]) -> Vec<String> {
         if let Some(rest) = l.strip_prefix("removes step <strong>") {
             return rest.strip_suffix("</strong>").map(|n| (n.to_string(), "removes".to_string()));
         }
-        if let Some((name, what)) = l.split_once(": ") {
-            if resources.iter().any(|r| r == name) {
-                return Some((name.to_string(), format!("\u{1}{what}")));
-            }
+        if let Some((name, what)) = l.split_once(": ")
+            && resources.iter().any(|r| r == name)
+        {
+            return Some((name.to_string(), format!("\u{1}{what}")));
         }
         let rest = l.strip_prefix("step ")?;
         let (name, what) = rest.split_once(": ")?;

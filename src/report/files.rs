@@ -164,10 +164,10 @@ impl Syncer {
             // reported and no file is left mid-sync when the stage is dropped.
             let mut first = Ok(());
             for f in rx {
-                if let Err(e) = f.sync_all() {
-                    if first.is_ok() {
-                        first = Err(e);
-                    }
+                if let Err(e) = f.sync_all()
+                    && first.is_ok()
+                {
+                    first = Err(e);
                 }
             }
             first
@@ -185,13 +185,14 @@ impl Stage {
     /// through a link.
     fn create(&self, rel: &str) -> io::Result<File> {
         let p = self.root().join(rel);
-        if let Some(parent) = p.parent() {
-            if parent != self.root() && !parent.is_dir() {
-                // Another thread may be creating the same folder.
-                match std::fs::create_dir(parent) {
-                    Err(e) if e.kind() != io::ErrorKind::AlreadyExists => return Err(e),
-                    _ => {}
-                }
+        if let Some(parent) = p.parent()
+            && parent != self.root()
+            && !parent.is_dir()
+        {
+            // Another thread may be creating the same folder.
+            match std::fs::create_dir(parent) {
+                Err(e) if e.kind() != io::ErrorKind::AlreadyExists => return Err(e),
+                _ => {}
             }
         }
         std::fs::OpenOptions::new().write(true).create_new(true).open(&p)

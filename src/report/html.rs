@@ -271,15 +271,15 @@ fn verdict(h: &mut String, r: &Results) {
         }
         h.push_str("</p>");
     }
-    if let Some(rk) = &c.ranking {
-        if !rk.infeasible.is_empty() {
-            let _ = write!(
-                h,
-                "<p class=\"note\">Miss the constraint {}: {}.</p>",
-                escape(rk.constraint.as_deref().unwrap_or("")),
-                rk.infeasible.iter().map(|n| escape(n)).collect::<Vec<_>>().join(", ")
-            );
-        }
+    if let Some(rk) = &c.ranking
+        && !rk.infeasible.is_empty()
+    {
+        let _ = write!(
+            h,
+            "<p class=\"note\">Miss the constraint {}: {}.</p>",
+            escape(rk.constraint.as_deref().unwrap_or("")),
+            rk.infeasible.iter().map(|n| escape(n)).collect::<Vec<_>>().join(", ")
+        );
     }
     for s in &v.scores {
         let list = |l: &[&str]| {
@@ -523,16 +523,16 @@ fn model_changes(r: &Results, b: &ModelInfo, v: &ModelInfo, unit: &str) -> Vec<S
             ));
         }
         for (c, m) in &st.service_mean {
-            if let Some(bm) = bs.service_mean.get(c) {
-                if !same(*m, *bm) {
-                    out.push(format!(
-                        "step {}: mean service for {} {} {unit} (was {})",
-                        escape(&st.name),
-                        escape(c),
-                        short(*m),
-                        short(*bm)
-                    ));
-                }
+            if let Some(bm) = bs.service_mean.get(c)
+                && !same(*m, *bm)
+            {
+                out.push(format!(
+                    "step {}: mean service for {} {} {unit} (was {})",
+                    escape(&st.name),
+                    escape(c),
+                    short(*m),
+                    short(*bm)
+                ));
             }
         }
         for (c, l) in &st.routes {

@@ -157,13 +157,15 @@ pub fn verdict(r: &Results) -> Verdict {
             let mut better = Vec::new();
             let mut worse = Vec::new();
             for &k in HEADLINE {
-                if let Some(d) = c.differences.iter().find(|d| &d.variant == name && d.kpi == k) {
-                    if d.significant && d.diff.is_finite() && d.diff != 0.0 {
-                        if (d.diff > 0.0) == kpi::higher_is_better(k) {
-                            better.push(k);
-                        } else {
-                            worse.push(k);
-                        }
+                if let Some(d) = c.differences.iter().find(|d| &d.variant == name && d.kpi == k)
+                    && d.significant
+                    && d.diff.is_finite()
+                    && d.diff != 0.0
+                {
+                    if (d.diff > 0.0) == kpi::higher_is_better(k) {
+                        better.push(k);
+                    } else {
+                        worse.push(k);
                     }
                 }
             }

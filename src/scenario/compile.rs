@@ -376,14 +376,14 @@ pub fn compile_with(s: &Scenario, removed: &[String], d: &mut Diagnostics) -> Op
             let mut route = Route::default();
             let mut acc = 0.0;
             for r in rs {
-                if let Some(t) = lookup(&step_idx, &r.step, "step", key.clone(), &step_names, d) {
-                    if r.p.v > 0.0 {
-                        acc += r.p.v;
-                        // A total of 1 up to rounding (0.7 + 0.2 + 0.1, a few ulps) is 1: nobody leaves
-                        // by a rounding error (a branch of a fork must never leave).
-                        route.cum.push(if (acc - 1.0).abs() < 1e-14 { 1.0 } else { acc.min(1.0) });
-                        route.to.push(t);
-                    }
+                if let Some(t) = lookup(&step_idx, &r.step, "step", key.clone(), &step_names, d)
+                    && r.p.v > 0.0
+                {
+                    acc += r.p.v;
+                    // A total of 1 up to rounding (0.7 + 0.2 + 0.1, a few ulps) is 1: nobody leaves
+                    // by a rounding error (a branch of a fork must never leave).
+                    route.cum.push(if (acc - 1.0).abs() < 1e-14 { 1.0 } else { acc.min(1.0) });
+                    route.to.push(t);
                 }
             }
             route
@@ -723,12 +723,12 @@ fn check_flow(
                 format!("steps[{x}]"),
                 format!("step `{}` is never reached by any arriving customer", st.name),
             );
-        } else if let Some(p) = st.pool {
-            if pools[p].groups.iter().all(|&g| resources[g].staff.max() == 0) {
-                let span = s.resources.get(p).map_or(s.steps[x].name.span.clone(), |r| r.name.span.clone());
-                d.warning(Some(span), format!("steps[{x}].resource"),
+        } else if let Some(p) = st.pool
+            && pools[p].groups.iter().all(|&g| resources[g].staff.max() == 0)
+        {
+            let span = s.resources.get(p).map_or(s.steps[x].name.span.clone(), |r| r.name.span.clone());
+            d.warning(Some(span), format!("steps[{x}].resource"),
                     format!("`{}` has no staff at any time, but step `{}` receives customers: they will wait forever or abandon", pools[p].name, st.name));
-            }
         }
     }
 }

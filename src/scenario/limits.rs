@@ -109,15 +109,15 @@ pub fn check(root: &Table, d: &mut Diagnostics) {
             lists.extend(per_type.entries.iter().map(|(_, n)| n));
         }
         for l in lists {
-            if let Val::Array(items) = &l.val {
-                if items.len() > MAX_ROUTES {
-                    d.error(
-                        Some(l.span.clone()),
-                        "",
-                        format!("a routing list has {} entries; at most {MAX_ROUTES} are supported", items.len()),
-                    )
-                    .with_help("a step sends customers on to at most 50 other steps");
-                }
+            if let Val::Array(items) = &l.val
+                && items.len() > MAX_ROUTES
+            {
+                d.error(
+                    Some(l.span.clone()),
+                    "",
+                    format!("a routing list has {} entries; at most {MAX_ROUTES} are supported", items.len()),
+                )
+                .with_help("a step sends customers on to at most 50 other steps");
             }
         }
     }

@@ -612,17 +612,17 @@ fn read_appointments(n: &Node, path: &str, u: TimeUnit, d: &mut Diagnostics) -> 
 
 /// A duration that may be negative ("-3min": early).
 fn signed_minutes(n: &Node, key: &str, u: TimeUnit, d: &mut Diagnostics) -> Option<f64> {
-    if let Val::Str(s) = &n.val {
-        if let Some(rest) = s.trim().strip_prefix('-') {
-            let tmp = Node { span: n.span.clone(), val: Val::Str(rest.to_string()) };
-            return duration_value(&tmp, key, u, d).map(|v| -v.v);
-        }
+    if let Val::Str(s) = &n.val
+        && let Some(rest) = s.trim().strip_prefix('-')
+    {
+        let tmp = Node { span: n.span.clone(), val: Val::Str(rest.to_string()) };
+        return duration_value(&tmp, key, u, d).map(|v| -v.v);
     }
-    if let Some(x) = n.as_f64() {
-        if x < 0.0 {
-            let tmp = Node { span: n.span.clone(), val: Val::Float(-x) };
-            return duration_value(&tmp, key, u, d).map(|v| -v.v);
-        }
+    if let Some(x) = n.as_f64()
+        && x < 0.0
+    {
+        let tmp = Node { span: n.span.clone(), val: Val::Float(-x) };
+        return duration_value(&tmp, key, u, d).map(|v| -v.v);
     }
     duration_value(n, key, u, d).map(|v| v.v)
 }

@@ -65,25 +65,25 @@ pub fn read(top: &Obj<'_>, start_day: Option<(&Sp<String>, usize)>, d: &mut Diag
         return (Epoch { offset_minutes, ..Epoch::fixed(weekday) }, weekday);
     };
     let wd = date.weekday().num_days_from_monday() as usize;
-    if let Some((given, w)) = start_day {
-        if w != wd {
-            d.error(
-                Some(s.span.clone()),
-                "start_date",
-                format!(
-                    "start_date {} is a {}, but start_day = \"{}\" says t = 0 is a {}",
-                    date.format("%Y-%m-%d"),
-                    day_name(wd),
-                    given.v,
-                    day_name(w)
-                ),
-            )
-            .with_help(format!(
-                "remove start_day (the date fixes the weekday) or make it \"{}\", or pick a {} as start_date",
-                WEEKDAYS[wd],
+    if let Some((given, w)) = start_day
+        && w != wd
+    {
+        d.error(
+            Some(s.span.clone()),
+            "start_date",
+            format!(
+                "start_date {} is a {}, but start_day = \"{}\" says t = 0 is a {}",
+                date.format("%Y-%m-%d"),
+                day_name(wd),
+                given.v,
                 day_name(w)
-            ));
-        }
+            ),
+        )
+        .with_help(format!(
+            "remove start_day (the date fixes the weekday) or make it \"{}\", or pick a {} as start_date",
+            WEEKDAYS[wd],
+            day_name(w)
+        ));
     }
     (Epoch { date, offset_minutes, given: true }, wd)
 }

@@ -268,14 +268,14 @@ fn retain_arrivals(doc: &mut Table, keep: impl Fn(&Table) -> bool) {
 fn scale_arrivals(doc: &mut Table, customer: &str, factor: f64, at: &Node) {
     if let Some(Val::Array(a)) = doc.get_mut("arrivals").map(|n| &mut n.val) {
         for n in a.iter_mut() {
-            if let Val::Table(t) = &mut n.val {
-                if t.get("customer").and_then(Node::as_str) == Some(customer) {
-                    let old = t.get("scale").and_then(Node::as_f64).unwrap_or(1.0);
-                    t.set(
-                        Key { name: "scale".into(), span: at.span.clone() },
-                        Node { span: at.span.clone(), val: Val::Float(old * factor) },
-                    );
-                }
+            if let Val::Table(t) = &mut n.val
+                && t.get("customer").and_then(Node::as_str) == Some(customer)
+            {
+                let old = t.get("scale").and_then(Node::as_f64).unwrap_or(1.0);
+                t.set(
+                    Key { name: "scale".into(), span: at.span.clone() },
+                    Node { span: at.span.clone(), val: Val::Float(old * factor) },
+                );
             }
         }
     }

@@ -131,10 +131,10 @@ impl Problem {
                 }
                 threshold = Some(x);
             }
-            if let Measure::Utilisation { resource: Some(r) } = &t.measure {
-                if !resources.iter().any(|&i| &model.resources[i].name == r) {
-                    return Err(format!("target `{}`: `{r}` is not a staffed resource", t.text));
-                }
+            if let Measure::Utilisation { resource: Some(r) } = &t.measure
+                && !resources.iter().any(|&i| &model.resources[i].name == r)
+            {
+                return Err(format!("target `{}`: `{r}` is not a staffed resource", t.text));
             }
         }
         if let Some(x) = threshold {

@@ -54,11 +54,11 @@ pub fn read(root: &Table, u: TimeUnit, resources: &[&str], d: &mut Diagnostics) 
         let Some(o) = Obj::open(n, &path, SHIFT_KEYS, d) else { continue };
         let name = o.name("name", d);
         let resource = o.req_str("resource", d);
-        if let Some(r) = &resource {
-            if !resources.contains(&r.v.as_str()) {
-                d.error(Some(r.span.clone()), o.key("resource"), format!("unknown resource `{}`", r.v))
-                    .with_help(did_you_mean(&r.v, resources));
-            }
+        if let Some(r) = &resource
+            && !resources.contains(&r.v.as_str())
+        {
+            d.error(Some(r.span.clone()), o.key("resource"), format!("unknown resource `{}`", r.v))
+                .with_help(did_you_mean(&r.v, resources));
         }
         let mut starts = Vec::new();
         match o.array("starts", d) {
@@ -209,10 +209,10 @@ pub fn columns(
             }
             for l in &lunches {
                 // A lunch outside the shift does not make a column.
-                if let Some((ls, ll)) = l {
-                    if *ls < s || ls + ll > s + t.length {
-                        continue;
-                    }
+                if let Some((ls, ll)) = l
+                    && (*ls < s || ls + ll > s + t.length)
+                {
+                    continue;
                 }
                 let cover = (0..grid.n)
                     .map(|i| {

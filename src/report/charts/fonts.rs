@@ -71,10 +71,10 @@ fn embedded() -> Result<&'static Loaded, String> {
 }
 
 fn load_file(path: &Path) -> Result<&'static Loaded, String> {
-    if let Ok(reg) = registry().lock() {
-        if let Some(hit) = reg.get(path) {
-            return hit.ok_or_else(|| "not a usable TrueType/OpenType font".to_string());
-        }
+    if let Ok(reg) = registry().lock()
+        && let Some(hit) = reg.get(path)
+    {
+        return hit.ok_or_else(|| "not a usable TrueType/OpenType font".to_string());
     }
     // Bounded, and only a regular file (or a pipe): `--font /dev/zero` must not read forever.
     let bytes = crate::input::read_limited(path, MAX_FONT_BYTES).map_err(|e| e.to_string())?;
@@ -175,14 +175,14 @@ pub fn choose(user: Option<&Path>, texts: &[&str]) -> Result<ChartFont, String> 
             }
         }
     }
-    if let Some((path, _)) = best {
-        if let Ok(f) = load_file(&path) {
-            return Ok(ChartFont {
-                family: f.family,
-                source: path.display().to_string(),
-                missing: missing(&f.font, &chars),
-            });
-        }
+    if let Some((path, _)) = best
+        && let Ok(f) = load_file(&path)
+    {
+        return Ok(ChartFont {
+            family: f.family,
+            source: path.display().to_string(),
+            missing: missing(&f.font, &chars),
+        });
     }
     Ok(ChartFont { family: base.family, source: "embedded DejaVu Sans".into(), missing: lacking })
 }
@@ -190,10 +190,10 @@ pub fn choose(user: Option<&Path>, texts: &[&str]) -> Result<ChartFont, String> 
 /// How many of `chars` an installed font lacks, or None when it cannot be read or parsed
 /// (for example a collection or format ab_glyph does not understand).
 fn candidate_missing(path: &Path, chars: &[char]) -> Option<usize> {
-    if let Ok(reg) = registry().lock() {
-        if let Some(hit) = reg.get(path) {
-            return hit.map(|f| missing(&f.font, chars).len());
-        }
+    if let Ok(reg) = registry().lock()
+        && let Some(hit) = reg.get(path)
+    {
+        return hit.map(|f| missing(&f.font, chars).len());
     }
     let size = std::fs::metadata(path).ok()?.len();
     if size > 64 * 1024 * 1024 {

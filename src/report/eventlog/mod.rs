@@ -459,10 +459,10 @@ impl<S: Sink> Trace for Recorder<'_, '_, S> {
 
     fn end(&mut self, t: f64, id: u64, _step: usize) {
         self.emit(id, None);
-        if let Some(r) = self.part(id, t, Life::Complete) {
-            if let Some(c) = self.cases.get_mut(&id) {
-                c.pending = Some(r);
-            }
+        if let Some(r) = self.part(id, t, Life::Complete)
+            && let Some(c) = self.cases.get_mut(&id)
+        {
+            c.pending = Some(r);
         }
     }
 
