@@ -398,7 +398,7 @@ impl Observer {
 
     /// One of group `r`'s staff was busy over `[since, now]` (a service, or its part before
     /// preemption).
-    #[inline]
+    #[inline(always)]
     pub fn busy(&mut self, r: usize, since: f64, now: f64) {
         self.busy.add(r, since, now, &self.w);
     }

@@ -263,6 +263,13 @@ impl Occupancy {
     }
 }
 
+/// A unit's running sums in `Occupancies`.
+#[derive(Clone, Copy, Debug, Default)]
+struct Sums {
+    acc: f64,
+    area: f64,
+}
+
 /// Many curves (units `0..units`) added to at the same clock: the open segment is shared, and
 /// so are the bins, in one time-major matrix. The same additions in the same order as an
 /// `Occupancy` per unit, so the same results bit for bit.
@@ -279,10 +286,9 @@ pub struct Occupancies {
     /// Number of bins, and of units.
     n: usize,
     units: usize,
-    /// Per unit: what was added to the open segment; ∫ occupancy dt over [warm-up, horizon],
-    /// of closed segments until `finish`.
-    acc: Vec<f64>,
-    area: Vec<f64>,
+    /// Per unit, side by side (one cache line): what was added to the open segment, and
+    /// ∫ occupancy dt over [warm-up, horizon] of closed segments until `finish`.
+    sums: Vec<Sums>,
     /// Units with `acc` not zero.
     pending: Vec<u32>,
     /// ∫ occupancy dt of unit `u` in bin `b` at `b * units + u`.
@@ -295,8 +301,7 @@ impl Occupancies {
             seg: Segment::empty(n_bins),
             n: n_bins,
             units,
-            acc: vec![0.0; units],
-            area: vec![0.0; units],
+            sums: vec![Sums::default(); units],
             pending: Vec::new(),
             cells: vec![0.0; n_bins * units],
         }
@@ -309,16 +314,16 @@ impl Occupancies {
         if end >= self.seg.end {
             self.open(end, w);
         }
-        let Some(acc) = self.acc.get_mut(u) else { return };
-        let was = *acc;
+        let Some(sums) = self.sums.get_mut(u) else { return };
+        let was = sums.acc;
         if start >= self.seg.start {
-            *acc += end - start;
+            sums.acc += end - start;
         } else {
-            *acc += end - self.seg.start;
+            sums.acc += end - self.seg.start;
             let mut col = Column { cells: &mut self.cells, stride: self.units, col: u, n: self.n };
-            split(&self.seg, start, self.n, w, &mut self.area[u], &mut col);
+            split(&self.seg, start, self.n, w, &mut sums.area, &mut col);
         }
-        if was == 0.0 && *acc != 0.0 {
+        if was == 0.0 && sums.acc != 0.0 {
             self.pending.push(u as u32);
         }
     }
@@ -335,11 +340,12 @@ impl Occupancies {
         let (bin, inside) = (self.seg.bin, self.seg.inside);
         for u in self.pending.drain(..) {
             let u = u as usize;
-            let acc = std::mem::take(&mut self.acc[u]);
-            Column { cells: &mut self.cells, stride: self.units, col: u, n: self.n }.add(bin, acc);
+            let sums = &mut self.sums[u];
+            let acc = std::mem::take(&mut sums.acc);
             if inside {
-                self.area[u] += acc;
+                sums.area += acc;
             }
+            Column { cells: &mut self.cells, stride: self.units, col: u, n: self.n }.add(bin, acc);
         }
     }
 
@@ -350,13 +356,13 @@ impl Occupancies {
 
     /// Unit `u`'s ∫ occupancy dt over the window (after `finish`).
     pub fn area(&self, u: usize) -> f64 {
-        self.area[u]
+        self.sums[u].area
     }
 
     /// Unit `u`'s mean occupancy over the window (after `finish`).
     pub fn mean(&self, u: usize, w: &Window) -> f64 {
         let len = w.horizon - w.warmup;
-        if len > 0.0 { self.area[u] / len } else { f64::NAN }
+        if len > 0.0 { self.sums[u].area / len } else { f64::NAN }
     }
 
     /// Unit `u`'s ∫ occupancy dt in bin `b` (after `finish`).
