@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Stop;
 use crate::kpi::{CUSTOMER_KPIS, JOIN_KPIS, Layout, OVERALL_EXTRA_KPIS, RESOURCE_KPIS, STEP_KPIS};
-use crate::model::Model;
+use crate::model::{Model, Staffing};
 use crate::stats::{Histogram, Occupancies, Occupancy, Window};
 
 /// Everything one replication reports.
@@ -607,18 +607,28 @@ impl Observer {
             .iter()
             .map(|st| st.queue.bins.iter().enumerate().map(|(b, a)| a / bin_len(b)).collect())
             .collect();
+        // Each bin's [start, end), computed once: a large model has thousands of resources.
+        let edges: Vec<(f64, f64)> =
+            (0..m.n_bins).map(|b| (b as f64 * bw, (b as f64 * bw + bin_len(b)).min(w.horizon))).collect();
         let util_series = m
             .resources
             .iter()
             .enumerate()
             .map(|(r, res)| {
-                (0..m.n_bins)
-                    .map(|b| {
-                        let a = self.busy.bin(r, b);
-                        let cap = res.staff.staff_minutes(b as f64 * bw, (b as f64 * bw + bin_len(b)).min(w.horizon));
-                        if cap > 0.0 { a / cap } else { f64::NAN }
-                    })
-                    .collect()
+                let utilisation = |b: usize, cap: f64| if cap > 0.0 { self.busy.bin(r, b) / cap } else { f64::NAN };
+                match res.staff {
+                    // `staff_minutes` of a constant staffing, without its match in every bin.
+                    Staffing::Constant(n) => edges
+                        .iter()
+                        .enumerate()
+                        .map(|(b, &(lo, hi))| utilisation(b, if hi <= lo { 0.0 } else { f64::from(n) * (hi - lo) }))
+                        .collect(),
+                    _ => edges
+                        .iter()
+                        .enumerate()
+                        .map(|(b, &(lo, hi))| utilisation(b, res.staff.staff_minutes(lo, hi)))
+                        .collect(),
+                }
             })
             .collect();
         let wait_series =
