@@ -375,6 +375,15 @@ impl Occupancies {
 mod tests {
     use super::*;
 
+    /// A small LCG's uniform numbers in [0, 1) from `seed`: repeatable random intervals.
+    fn uniform(seed: u64) -> impl FnMut() -> f64 {
+        let mut x = seed;
+        move || {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (x >> 11) as f64 / (1u64 << 53) as f64
+        }
+    }
+
     /// The level of a piecewise-constant curve integrated directly, for comparison.
     fn integral(intervals: &[(f64, f64)], lo: f64, hi: f64) -> f64 {
         intervals.iter().map(|&(a, b)| (b.min(hi) - a.max(lo)).max(0.0)).sum()
@@ -418,11 +427,7 @@ mod tests {
     #[test]
     fn random_intervals_agree_with_direct_integration() {
         let w = Window { warmup: 0.0, horizon: 95.0, bin_width: 10.0 };
-        let mut x: u64 = 7;
-        let mut rnd = move || {
-            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            (x >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut rnd = uniform(7);
         let mut intervals = Vec::new();
         let mut now = 0.0;
         for _ in 0..2000 {
@@ -449,11 +454,7 @@ mod tests {
     #[test]
     fn shared_occupancies_match_one_occupancy_per_unit() {
         let w = Window { warmup: 13.0, horizon: 95.0, bin_width: 10.0 };
-        let mut x: u64 = 11;
-        let mut rnd = move || {
-            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            (x >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut rnd = uniform(11);
         let units = 7;
         let mut own: Vec<Occupancy> = (0..units).map(|_| Occupancy::new(10)).collect();
         let mut shared = Occupancies::new(units, 10);
