@@ -13,7 +13,7 @@ use rand_xoshiro::rand_core::{Rng as RandRng, TryRng};
 use crate::scenario::units::TimeUnit;
 
 mod hot;
-pub use hot::{ArrivalHot, Hot, LEAVE, NONE, StepHot};
+pub use hot::{ArrivalHot, Flags, Hot, LEAVE, NONE, StepHot};
 
 /// The generator of a sequential stream (arrivals of one stream in one replication).
 pub type Rng = Xoshiro256PlusPlus;
@@ -684,21 +684,18 @@ impl Model {
     /// working-time calendars.
     /// The engine runs a leaner instantiation, without their checks, for a model that uses
     /// none of them (see `engine::Sim`); the results are the same.
+    ///
+    /// The steps', streams' and resources' part comes from `hot.flags`, computed when the
+    /// model was compiled (checked against the records in debug builds).
     pub fn uses_optional_features(&self) -> bool {
+        let f = &self.hot.flags;
+        debug_assert_eq!(*f, hot::Flags::of(&self.arrivals, &self.resources, &self.steps), "stale Hot::flags");
         self.priority_levels > 1
             || self.work_calendar.is_some()
             || self.customers.iter().any(|c| c.patience.is_some() || c.balk_at.is_some())
-            || self.arrivals.iter().any(|a| a.appointments.is_some())
-            || self.resources.iter().any(|r| r.preempt || r.speed != 1.0)
-            || self.steps.iter().any(|s| {
-                s.pass_through
-                    || s.batch.is_some()
-                    || s.repeat.is_some()
-                    || s.automation.is_some()
-                    || s.context_factor != 1.0
-                    || s.special
-                    || s.fork.is_some()
-            })
+            || f.booked
+            || f.optional_resources
+            || f.optional_steps
     }
 }
 

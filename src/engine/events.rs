@@ -96,6 +96,15 @@ pub struct EventList {
     tree_stream: Vec<u32>,
 }
 
+/// Whether sequence number `a` comes before `b`: `tree_update`'s comparison when two times
+/// are equal. Out of line and cold, so that the comparison stays a branch there rather than
+/// joining the select chain.
+#[cold]
+#[inline(never)]
+fn tie(a: u64, b: u64) -> bool {
+    a < b
+}
+
 /// Most arrival streams whose earliest pending arrival is found by a scan (see `EventList`).
 const SCAN_MAX: usize = 8;
 
@@ -355,16 +364,25 @@ impl EventList {
             // Selected as two 64-bit halves: the compiler turns a select of 128-bit keys
             // into a branch.
             let (sh, sl, oh, ol) = ((so >> 64) as u64, so as u64, (o >> 64) as u64, o as u64);
-            let earlier = (sh < oh) | ((sh == oh) & (sl < ol));
+            // Times decide, the sequence numbers only on a tie of times (rare: a branch the
+            // predictor gets right), so that each level waits on one comparison of the
+            // previous level's time, not on both halves.
+            let earlier = if sh == oh { tie(sl, ol) } else { sh < oh };
             let lo = std::hint::select_unpredictable(earlier, sl, ol);
-            let hi = std::hint::select_unpredictable(earlier, sh, oh);
+            // The earlier time is the smaller (equal on a tie): one comparison and one
+            // conditional move per level on the chain, the rest beside it.
+            let hi = sh.min(oh);
             o = (u128::from(hi) << 64) | u128::from(lo);
             w = std::hint::select_unpredictable(earlier, sw, w);
             i >>= 1;
             keys[i] = o;
             streams[i] = w;
         }
-        self.set_first_from_root();
+        // The root's key and stream from the registers, not read back from the tree: a
+        // 16-byte load of what two 8-byte stores just wrote waits for them (no store
+        // forwarding).
+        self.next = o;
+        self.first = if o == u128::MAX { 0 } else { w as usize };
     }
 
     /// `first` and `next` from the tree's root (`first` 0 when nothing is pending).

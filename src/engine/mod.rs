@@ -207,7 +207,7 @@ impl<'m, const FULL: bool, T: Trace> Sim<'m, FULL, T> {
             dropped_until: 0.0,
             trace,
             forks: fork::Forks::default(),
-            forks_on: m.steps.iter().any(|s| s.fork.is_some()),
+            forks_on: m.hot.flags.forks,
         }
     }
 
@@ -223,7 +223,9 @@ impl<'m, const FULL: bool, T: Trace> Sim<'m, FULL, T> {
         for r in 0..m.resources.len() {
             self.schedule_staff_change(r);
         }
-        for (s, st) in m.steps.iter().enumerate() {
+        // Only a model with timed batches reads every step's record for them.
+        let timed_batches = if m.hot.flags.timed_batches { &m.steps[..] } else { &[] };
+        for (s, st) in timed_batches.iter().enumerate() {
             if let Some(at) = st.batch.as_ref().and_then(|b| b.at.as_ref()) {
                 self.batch_next[s] = at.first_from(0.0);
                 self.schedule_batch(s);

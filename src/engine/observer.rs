@@ -200,31 +200,32 @@ impl TypeStats {
     }
 }
 
-/// Everything recorded per step, together: a queue change, a wait and a service at the
-/// same step are recorded at the same time.
-#[derive(Clone, Debug, Default)]
+/// What every visit to a step records, together in 32 bytes (two steps per cache line):
+/// a queue change, a wait and a service at the same step are recorded at the same time.
+///
+/// Why so small: in a model of thousands of stations each visit goes to a step whose record
+/// has left the cache since its last visit, so each line it spans is a miss. The queue's
+/// time-weighted occupancy (touched only by customers who waited) and the rework counters
+/// (only full models) are kept apart.
+#[derive(Clone, Copy, Debug, Default)]
+#[repr(align(32))]
 struct StepStats {
-    /// Customers waiting, over time.
-    queue: Occupancy,
     /// Customers waiting now, and the most at once at or after the warm-up (see `queue_leave`).
     waiting: u32,
     max_waiting: u32,
     waits: u64,
     wait_sum: f64,
     served: u64,
-    repeats: u64,
-    failed: u64,
 }
 
 impl StepStats {
     /// See `Observer::queue_leave`.
     #[inline(always)]
-    fn leave_queue(&mut self, since: f64, now: f64, w: &Window) {
+    fn leave_queue(&mut self, now: f64, w: &Window) {
         if self.waiting > self.max_waiting && now >= w.warmup {
             self.max_waiting = self.waiting;
         }
         self.waiting -= 1;
-        self.queue.add(since, now, w);
     }
 }
 
@@ -289,6 +290,10 @@ pub struct Observer {
     service_level: f64,
     types: Vec<TypeStats>,
     steps: Vec<StepStats>,
+    /// Customers waiting per step, over time.
+    queues: Vec<Occupancy>,
+    /// Per step: repeated visits (rework) and failed automation attempts.
+    reworks: Vec<(u64, u64)>,
     /// Staff busy, over time, per resource.
     busy: Busy,
     /// ∫ customers in the system dt over [warm-up, horizon], summed per customer (the part of
@@ -315,9 +320,9 @@ impl Observer {
             w,
             service_level: m.service_level,
             types: m.customers.iter().map(|c| TypeStats { tolerance: c.tolerance, ..TypeStats::default() }).collect(),
-            steps: (0..m.steps.len())
-                .map(|_| StepStats { queue: Occupancy::new(m.n_bins), ..Default::default() })
-                .collect(),
+            steps: vec![StepStats::default(); m.steps.len()],
+            queues: vec![Occupancy::new(m.n_bins); m.steps.len()],
+            reworks: vec![(0, 0); m.steps.len()],
             busy: Busy::new(m.resources.len(), m.n_bins),
             stay_area: 0.0,
             wait_bins: vec![(0.0, 0, 0); m.n_bins],
@@ -386,14 +391,15 @@ impl Observer {
     pub fn queue_leave(&mut self, s: usize, since: f64, now: f64) {
         // Only a reneging customer leaves a queue unserved.
         self.visit(s, since, now - since, Outcome::Abandoned);
-        self.steps[s].leave_queue(since, now, &self.w);
+        self.steps[s].leave_queue(now, &self.w);
+        self.queues[s].add(since, now, &self.w);
     }
 
     /// A customer still waiting at step `s` when the run ends: its wait so far counts up to
     /// `until` (it stays in the queue).
     pub fn still_waiting(&mut self, s: usize, since: f64, until: f64) {
         self.visit(s, since, until - since, Outcome::Unfinished);
-        self.steps[s].queue.add(since, until, &self.w);
+        self.queues[s].add(since, until, &self.w);
     }
 
     /// One of group `r`'s staff was busy over `[since, now]` (a service, or its part before
@@ -427,11 +433,12 @@ impl Observer {
             self.visit(s, since, now - since, Outcome::Served);
         }
         let st = &mut self.steps[s];
-        st.leave_queue(since, now, &self.w);
+        st.leave_queue(now, &self.w);
         if counted {
             st.waits += u64::from(!resumed);
             st.wait_sum += now - since;
         }
+        self.queues[s].add(since, now, &self.w);
     }
 
     #[inline]
@@ -480,14 +487,14 @@ impl Observer {
     #[inline]
     pub fn repeat(&mut self, s: usize, counted: bool) {
         if counted {
-            self.steps[s].repeats += 1;
+            self.reworks[s].0 += 1;
         }
     }
 
     #[inline]
     pub fn failed(&mut self, s: usize, counted: bool) {
         if counted {
-            self.steps[s].failed += 1;
+            self.reworks[s].1 += 1;
         }
     }
 
@@ -534,8 +541,10 @@ impl Observer {
     /// recorded, see `unfinished`).
     pub fn finish(mut self, m: &Model, end: f64, events: u64, stop: Stop) -> ReplicationResult {
         let w = self.w;
+        for q in &mut self.queues {
+            q.finish(&w);
+        }
         for st in &mut self.steps {
-            st.queue.finish(&w);
             // Those still waiting hold until the horizon, which is after the warm-up.
             st.max_waiting = st.max_waiting.max(st.waiting);
         }
@@ -578,15 +587,16 @@ impl Observer {
         debug_assert_eq!(extra.len(), OVERALL_EXTRA_KPIS.len());
         let o = layout.overall_extra();
         kpis[o..o + extra.len()].copy_from_slice(&extra);
-        for (s, st) in self.steps.iter().enumerate() {
+        for (s, (st, q)) in self.steps.iter().zip(&self.queues).enumerate() {
             let o = layout.step(s);
+            let (repeats, failed) = self.reworks[s];
             let vals = [
                 if st.waits > 0 { st.wait_sum / st.waits as f64 } else { f64::NAN },
-                st.queue.mean(&w),
+                q.mean(&w),
                 f64::from(st.max_waiting),
                 st.served as f64,
-                st.repeats as f64,
-                st.failed as f64,
+                repeats as f64,
+                failed as f64,
             ];
             debug_assert_eq!(vals.len(), STEP_KPIS.len());
             kpis[o..o + vals.len()].copy_from_slice(&vals);
@@ -602,11 +612,8 @@ impl Observer {
         let bin_len = |b: usize| ((b + 1) as f64 * bw).min(w.horizon) - b as f64 * bw;
         // A step where nobody waited has no bins (see `Occupancy::bins`) and an empty
         // series: all zeros, which `VariantResult` folds without storing them.
-        let queue_series = self
-            .steps
-            .iter()
-            .map(|st| st.queue.bins.iter().enumerate().map(|(b, a)| a / bin_len(b)).collect())
-            .collect();
+        let queue_series =
+            self.queues.iter().map(|q| q.bins.iter().enumerate().map(|(b, a)| a / bin_len(b)).collect()).collect();
         // Each bin's [start, end), computed once: a large model has thousands of resources.
         let edges: Vec<(f64, f64)> =
             (0..m.n_bins).map(|b| (b as f64 * bw, (b as f64 * bw + bin_len(b)).min(w.horizon))).collect();

@@ -20,8 +20,10 @@ pub const NONE: u32 = u32::MAX;
 /// `StepHot::next` of a step after which every customer leaves.
 pub const LEAVE: u32 = u32::MAX - 1;
 
-/// A step as the engine sees it at a visit (32 bytes: two per cache line).
+/// A step as the engine sees it at a visit (32 bytes, aligned: two per cache line, none
+/// across two).
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[repr(align(32))]
 pub struct StepHot {
     /// The step's pool, `NONE` for a delay (no resource).
     pub pool: u32,
@@ -57,6 +59,25 @@ pub struct Hot {
     /// parameters share one (a region's stations often do), which then stays in cache.
     /// A distribution is its parameters only: the draws are keyed by the step.
     pub dists: Vec<Dist>,
+    /// What the engine asks of the whole model once per replication, answered once here:
+    /// a scan of 10,000 steps' or streams' full records costs as much as simulating a few
+    /// thousand customers.
+    pub flags: Flags,
+}
+
+/// Yes-or-no questions about all steps, streams or resources (see `Hot::flags`).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Flags {
+    /// A step uses an optional behaviour (see `Model::uses_optional_features`).
+    pub optional_steps: bool,
+    /// A resource preempts or works at a speed other than 1.
+    pub optional_resources: bool,
+    /// A stream books appointments.
+    pub booked: bool,
+    /// A step forks its cases.
+    pub forks: bool,
+    /// A batch step releases at set times.
+    pub timed_batches: bool,
 }
 
 impl Hot {
@@ -77,6 +98,7 @@ impl Hot {
                 (shared.len() - 1) as u32
             })
         };
+        let flags = Flags::of(arrivals, resources, steps);
         let steps = steps
             .iter()
             .map(|st| {
@@ -102,6 +124,27 @@ impl Hot {
                 })
                 .collect(),
             solo_skill: resources.iter().map(|r| if r.skills.len() == 1 { r.skills[0] as u32 } else { NONE }).collect(),
+            flags,
+        }
+    }
+}
+
+impl Flags {
+    pub fn of(arrivals: &[ArrivalStream], resources: &[Resource], steps: &[Step]) -> Flags {
+        Flags {
+            optional_steps: steps.iter().any(|s| {
+                s.pass_through
+                    || s.batch.is_some()
+                    || s.repeat.is_some()
+                    || s.automation.is_some()
+                    || s.context_factor != 1.0
+                    || s.special
+                    || s.fork.is_some()
+            }),
+            optional_resources: resources.iter().any(|r| r.preempt || r.speed != 1.0),
+            booked: arrivals.iter().any(|a| a.appointments.is_some()),
+            forks: steps.iter().any(|s| s.fork.is_some()),
+            timed_batches: steps.iter().any(|s| s.batch.as_ref().is_some_and(|b| b.at.is_some())),
         }
     }
 }
