@@ -371,6 +371,12 @@ impl Observer {
         }
     }
 
+    /// Starts loading step `s`'s counters (see `Sim::prefetch_first_step`).
+    #[inline(always)]
+    pub fn prefetch_step(&self, s: usize) {
+        super::prefetch(self.steps.as_ptr().wrapping_add(s));
+    }
+
     #[inline]
     pub fn waiting(&self, s: usize) -> u32 {
         self.steps[s].waiting

@@ -39,13 +39,16 @@ pub struct StepHot {
     pub routing_key: u64,
 }
 
-/// An arrival stream as the engine sees it at an arrival (16 bytes).
+/// An arrival stream as the engine sees it at an arrival (24 bytes).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ArrivalHot {
     /// Constant rate per minute; NaN for a varying profile (then read `ArrivalStream`).
     pub rate: f64,
     pub customer: u32,
     pub first_step: u32,
+    /// The first step's only staff group (`StepHot::group`), `NONE` when it has several or
+    /// none: with the step, what an arrival will read next, known from the stream alone.
+    pub first_group: u32,
 }
 
 /// The packed tables of a model (see the module's doc).
@@ -108,21 +111,23 @@ impl Hot {
                 }
                 h
             })
+            .collect::<Vec<StepHot>>();
+        let arrivals = arrivals
+            .iter()
+            .map(|a| ArrivalHot {
+                rate: match a.profile {
+                    RateProfile::Constant(r) => r,
+                    _ => f64::NAN,
+                },
+                customer: a.customer as u32,
+                first_step: a.first_step as u32,
+                first_group: steps.get(a.first_step).map_or(NONE, |h: &StepHot| h.group),
+            })
             .collect();
         Hot {
             steps,
             dists: shared,
-            arrivals: arrivals
-                .iter()
-                .map(|a| ArrivalHot {
-                    rate: match a.profile {
-                        RateProfile::Constant(r) => r,
-                        _ => f64::NAN,
-                    },
-                    customer: a.customer as u32,
-                    first_step: a.first_step as u32,
-                })
-                .collect(),
+            arrivals,
             solo_skill: resources.iter().map(|r| if r.skills.len() == 1 { r.skills[0] as u32 } else { NONE }).collect(),
             flags,
         }
