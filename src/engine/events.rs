@@ -86,23 +86,26 @@ pub struct EventList {
     next: u128,
     pending: usize,
     /// The winner tree over the slots (empty up to `SCAN_MAX` streams), as two arrays: the
-    /// key and the stream of node `i`. Nodes 1..P hold the earliest of their subtree,
-    /// children `2i` and `2i + 1`; node `j` >= P is the slot of stream `j - P` (P a power of
-    /// two, the slots past the last stream empty). Keys and streams apart, 20 bytes a node
-    /// instead of a 32-byte entry, every level the same code, and an arrival writes its
-    /// stream's key once, into the leaf: with thousands of streams each write is a cache
-    /// miss.
-    tree: Vec<u128>,
+    /// time (the key's high half, `u64::MAX` for none) and the stream of node `i`. Nodes
+    /// 1..P hold the earliest of their subtree, children `2i` and `2i + 1`; node `j` >= P is
+    /// the slot of stream `j - P` (P a power of two, the slots past the last stream empty).
+    /// A node's full key is its time and its stream's sequence number (`tree_seq`), which
+    /// only a tie of times needs: 12 bytes a node instead of a 32-byte entry, every level the
+    /// same code, and an arrival writes its stream's key once, into the leaf (with thousands
+    /// of streams each write is a cache miss).
+    tree: Vec<u64>,
     tree_stream: Vec<u32>,
+    /// Per stream, the sequence number of its pending arrival (`u64::MAX` for none).
+    tree_seq: Vec<u64>,
 }
 
-/// Whether sequence number `a` comes before `b`: `tree_update`'s comparison when two times
-/// are equal. Out of line and cold, so that the comparison stays a branch there rather than
-/// joining the select chain.
+/// Whether stream `a`'s pending arrival comes before stream `b`'s, at equal times: by their
+/// sequence numbers (`tree_update`'s comparison on a tie). Out of line and cold, so that the
+/// comparison stays a branch there rather than joining the select chain.
 #[cold]
 #[inline(never)]
-fn tie(a: u64, b: u64) -> bool {
-    a < b
+fn tie(seqs: &[u64], a: u32, b: u32) -> bool {
+    seqs.get(a as usize) < seqs.get(b as usize)
 }
 
 /// Most arrival streams whose earliest pending arrival is found by a scan (see `EventList`).
@@ -114,11 +117,11 @@ impl EventList {
         let mut heap = Vec::with_capacity(68);
         heap.resize(4, PAD);
         // At least one slot, so that `arrival_is_next` needs no length check.
-        let (slots, tree, tree_stream) = if streams > SCAN_MAX {
+        let (slots, tree, tree_stream, tree_seq) = if streams > SCAN_MAX {
             let p = streams.next_power_of_two();
-            (0, vec![u128::MAX; 2 * p], (0..2 * p).map(|j| j.saturating_sub(p) as u32).collect())
+            (0, vec![u64::MAX; 2 * p], (0..2 * p).map(|j| j.saturating_sub(p) as u32).collect(), vec![u64::MAX; p])
         } else {
-            (streams.max(1), Vec::new(), Vec::new())
+            (streams.max(1), Vec::new(), Vec::new(), Vec::new())
         };
         EventList {
             heap,
@@ -132,6 +135,7 @@ impl EventList {
             pending: 0,
             tree,
             tree_stream,
+            tree_seq,
         }
     }
 
@@ -146,10 +150,8 @@ impl EventList {
         {
             self.pending += 1;
             if !self.tree.is_empty() {
-                let leaf = self.tree.len() / 2 + stream as usize;
-                debug_assert_eq!(self.tree[leaf], u128::MAX, "one pending arrival per stream");
-                self.tree[leaf] = e.ord;
-                self.tree_update(stream as usize);
+                debug_assert_eq!(self.leaf_key(stream as usize), u128::MAX, "one pending arrival per stream");
+                self.set_leaf(stream as usize, e.ord);
                 return;
             }
             let slot = &mut self.arrivals[stream as usize];
@@ -271,11 +273,27 @@ impl EventList {
                 u128::MAX
             }
         };
-        let leaf = self.tree.len() / 2 + self.first;
-        if let Some(k) = self.tree.get_mut(leaf) {
-            *k = ord;
-            self.tree_update(self.first);
+        self.set_leaf(self.first, ord);
+    }
+
+    /// Files key `ord` in stream `s`'s leaf (`u128::MAX` for none) and updates its path.
+    #[inline(always)]
+    fn set_leaf(&mut self, s: usize, ord: u128) {
+        let leaf = self.tree.len() / 2 + s;
+        if let (Some(t), Some(q)) = (self.tree.get_mut(leaf), self.tree_seq.get_mut(s)) {
+            (*t, *q) = ((ord >> 64) as u64, ord as u64);
+            self.tree_update(s);
         }
+    }
+
+    /// The full key of tree node `i`: its time and its stream's sequence number.
+    fn node_key(&self, i: usize) -> u128 {
+        (u128::from(self.tree[i]) << 64) | u128::from(self.tree_seq[self.tree_stream[i] as usize])
+    }
+
+    /// The key of stream `s`'s pending arrival (`u128::MAX` for none).
+    fn leaf_key(&self, s: usize) -> u128 {
+        self.node_key(self.tree.len() / 2 + s)
     }
 
     /// Removes the earliest pending arrival: its time and stream (for the order tests).
@@ -348,47 +366,38 @@ impl EventList {
     ///
     /// Which sibling is earlier is a coin toss at every level: the choice is made with
     /// selects, not branches (with branches a 10,000-stream tree mispredicted about half of
-    /// its 14 levels, and the pipeline restarted each time).
+    /// its 14 levels, and the pipeline restarted each time). Times decide; the sequence
+    /// numbers only on a tie of times (rare: a branch the predictor gets right).
     #[inline(never)]
     fn tree_update(&mut self, s: usize) {
         let p = self.tree.len() / 2;
         let mut i = p + s;
-        let (Some(keys), Some(streams)) = (self.tree.get_mut(..2 * p), self.tree_stream.get_mut(..2 * p)) else {
+        let (Some(times), Some(streams)) = (self.tree.get_mut(..2 * p), self.tree_stream.get_mut(..2 * p)) else {
             return;
         };
-        let Some(&leaf) = keys.get(i) else { return };
+        let seqs = &self.tree_seq;
+        let Some(&leaf) = times.get(i) else { return };
         let (mut o, mut w) = (leaf, s as u32);
         while i > 1 {
             let sib = i ^ 1;
-            let (so, sw) = (keys[sib], streams[sib]);
-            // Selected as two 64-bit halves: the compiler turns a select of 128-bit keys
-            // into a branch.
-            let (sh, sl, oh, ol) = ((so >> 64) as u64, so as u64, (o >> 64) as u64, o as u64);
-            // Times decide, the sequence numbers only on a tie of times (rare: a branch the
-            // predictor gets right), so that each level waits on one comparison of the
-            // previous level's time, not on both halves.
-            let earlier = if sh == oh { tie(sl, ol) } else { sh < oh };
-            let lo = std::hint::select_unpredictable(earlier, sl, ol);
-            // The earlier time is the smaller (equal on a tie): one comparison and one
-            // conditional move per level on the chain, the rest beside it.
-            let hi = sh.min(oh);
-            o = (u128::from(hi) << 64) | u128::from(lo);
+            let (so, sw) = (times[sib], streams[sib]);
+            let earlier = if so == o { tie(seqs, sw, w) } else { so < o };
+            // The earlier time is the smaller (equal on a tie).
+            o = so.min(o);
             w = std::hint::select_unpredictable(earlier, sw, w);
             i >>= 1;
-            keys[i] = o;
+            times[i] = o;
             streams[i] = w;
         }
-        // The root's key and stream from the registers, not read back from the tree: a
-        // 16-byte load of what two 8-byte stores just wrote waits for them (no store
-        // forwarding).
-        self.next = o;
-        self.first = if o == u128::MAX { 0 } else { w as usize };
+        // The root from the registers, not read back from the tree.
+        self.first = if o == u64::MAX { 0 } else { w as usize };
+        self.next = (u128::from(o) << 64) | u128::from(seqs.get(w as usize).copied().unwrap_or(u64::MAX));
     }
 
     /// `first` and `next` from the tree's root (`first` 0 when nothing is pending).
     #[inline(always)]
     fn set_first_from_root(&mut self) {
-        self.next = self.tree[1];
+        self.next = self.node_key(1);
         self.first = if self.next == u128::MAX { 0 } else { self.tree_stream[1] as usize };
     }
 
@@ -399,7 +408,7 @@ impl EventList {
         let p = self.tree.len() / 2;
         if p > 0 {
             for i in (1..p).rev() {
-                let b = usize::from(self.tree[2 * i + 1] < self.tree[2 * i]);
+                let b = usize::from(self.node_key(2 * i + 1) < self.node_key(2 * i));
                 self.tree[i] = self.tree[2 * i + b];
                 self.tree_stream[i] = self.tree_stream[2 * i + b];
             }
@@ -437,9 +446,10 @@ impl EventList {
         }
         let p = self.tree.len() / 2;
         for s in 0..self.streams.min(p) {
-            let ord = self.tree[p + s];
+            let ord = self.leaf_key(s);
             if ord != u128::MAX && !keep(&Entry { ord, event: Event::Arrival { stream: s as u32 } }) {
-                self.tree[p + s] = u128::MAX;
+                self.tree[p + s] = u64::MAX;
+                self.tree_seq[s] = u64::MAX;
                 self.pending -= 1;
             }
         }
