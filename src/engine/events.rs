@@ -224,13 +224,21 @@ impl EventList {
     /// Replaces the arrival `peek_arrival` returned by its stream's next one, at `t`, or by
     /// none. One write of the slot instead of a removal and a push: every arrival event ends
     /// this way.
+    ///
+    /// With many streams (a winner tree), what they read has left the cache since their last
+    /// arrival: `warm` is called first (to prefetch what the arrival being handled will read
+    /// while the tree is updated), then the record in `records` (the caller's, per stream) of
+    /// the stream now earliest is prefetched. With few streams everything is in cache and
+    /// neither is done.
     #[inline(always)]
-    pub fn rearm_arrival(&mut self, t: Option<f64>) {
+    pub fn rearm_arrival<R>(&mut self, t: Option<f64>, records: &[R], warm: impl FnOnce()) {
         let stream = self.first as u32;
         let single = self.arrivals.len() == 1;
         let Some(slot) = self.arrivals.get_mut(self.first) else {
             // No slots: the winner tree's leaves are the slots.
+            warm();
             self.rearm_leaf(t);
+            super::prefetch(records.as_ptr().wrapping_add(self.first));
             return;
         };
         match t {
@@ -300,7 +308,7 @@ impl EventList {
     #[cfg(test)]
     fn take_arrival(&mut self) -> (f64, u32) {
         let (t, stream) = self.peek_arrival();
-        self.rearm_arrival(None);
+        self.rearm_arrival::<()>(None, &[], || {});
         (t, stream)
     }
 

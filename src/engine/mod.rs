@@ -117,9 +117,19 @@ fn replicate_with<const FULL: bool, T: Trace>(
     sim.finish()
 }
 
-/// Streams above which the next arrival's stream record is prefetched (see
-/// `Sim::prefetch_next_arrival`): a branch's few records stay in cache.
-const PREFETCH_STREAMS: usize = 64;
+/// Starts loading what an arriving customer of the stream `a` describes will read at its
+/// first step (the step, its staff and its counters) while the stream's next arrival is
+/// filed (`EventList::rearm_arrival` calls it with many streams only: a branch's few steps
+/// stay in cache). Without it, each of these loads waited for the one before, which gave its
+/// address.
+#[inline(always)]
+fn prefetch_first_step(a: &ArrivalHot, steps: &[crate::model::StepHot], staff: &[Staff], obs: &Observer) {
+    prefetch(steps.as_ptr().wrapping_add(a.first_step as usize));
+    if a.first_group != NONE {
+        prefetch(staff.as_ptr().wrapping_add(a.first_group as usize));
+    }
+    obs.prefetch_step(a.first_step as usize);
+}
 
 /// Asks the processor to bring the cache line holding `p` closer, without waiting for it.
 #[inline(always)]
@@ -255,10 +265,10 @@ impl<'m, const FULL: bool, T: Trace> Sim<'m, FULL, T> {
                 if self.tick(t, cancel) {
                     break;
                 }
-                self.prefetch_first_step(stream as usize);
                 let next = self.following_arrival(stream as usize);
-                self.events.rearm_arrival(next);
-                self.prefetch_next_arrival();
+                let (streams, steps, staff, obs) = (&self.rng.arrivals, &m.hot.steps, &self.staff, &self.obs);
+                let warm = || prefetch_first_step(&streams[stream as usize].hot, steps, staff, obs);
+                self.events.rearm_arrival(next, streams, warm);
                 self.on_arrival(stream as usize);
                 if self.after_event(true) {
                     break;
@@ -538,31 +548,6 @@ impl<'m, const FULL: bool, T: Trace> Sim<'m, FULL, T> {
             self.trace.enqueue(now, id, s);
         }
         true
-    }
-
-    /// Starts loading the record of the stream whose arrival is now the earliest, while this
-    /// arrival is handled: with thousands of streams it has left the cache since the
-    /// stream's last arrival (with few, it is in cache and nothing is done).
-    #[inline(always)]
-    fn prefetch_next_arrival(&self) {
-        if self.rng.arrivals.len() > PREFETCH_STREAMS {
-            prefetch(self.rng.arrivals.as_ptr().wrapping_add(self.events.peek_arrival().1 as usize));
-        }
-    }
-
-    /// Starts loading what the arriving customer of stream `s` will read at its first step
-    /// (the step, its staff and its counters) while the stream's next arrival is drawn and
-    /// filed: without, each load waited for the one before, which gave its address.
-    #[inline(always)]
-    fn prefetch_first_step(&self, s: usize) {
-        if self.rng.arrivals.len() > PREFETCH_STREAMS {
-            let a = self.rng.arrivals[s].hot;
-            prefetch(self.m.hot.steps.as_ptr().wrapping_add(a.first_step as usize));
-            if a.first_group != NONE {
-                prefetch(self.staff.as_ptr().wrapping_add(a.first_group as usize));
-            }
-            self.obs.prefetch_step(a.first_step as usize);
-        }
     }
 
     /// The arrival of stream `s` that follows the one now (`None` past the horizon).
