@@ -79,8 +79,12 @@ pub struct Flags {
     pub booked: bool,
     /// A step forks its cases.
     pub forks: bool,
+    /// A step batches its cases.
+    pub batches: bool,
     /// A batch step releases at set times.
     pub timed_batches: bool,
+    /// A resource preempts.
+    pub preempt: bool,
 }
 
 impl Hot {
@@ -149,6 +153,8 @@ impl Flags {
             optional_resources: resources.iter().any(|r| r.preempt || r.speed != 1.0),
             booked: arrivals.iter().any(|a| a.appointments.is_some()),
             forks: steps.iter().any(|s| s.fork.is_some()),
+            batches: steps.iter().any(|s| s.batch.is_some()),
+            preempt: resources.iter().any(|r| r.preempt),
             timed_batches: steps.iter().any(|s| s.batch.as_ref().is_some_and(|b| b.at.is_some())),
         }
     }
