@@ -371,7 +371,7 @@ impl Observer {
         }
     }
 
-    /// Starts loading step `s`'s counters (see `Sim::prefetch_first_step`).
+    /// Starts loading step `s`'s counters (see `engine::prefetch_first_step`).
     #[inline(always)]
     pub fn prefetch_step(&self, s: usize) {
         super::prefetch(self.steps.as_ptr().wrapping_add(s));
