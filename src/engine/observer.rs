@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Stop;
 use crate::kpi::{CUSTOMER_KPIS, JOIN_KPIS, Layout, OVERALL_EXTRA_KPIS, RESOURCE_KPIS, STEP_KPIS};
-use crate::model::{Model, Staffing};
+use crate::model::Model;
 use crate::stats::{Histogram, Occupancies, Occupancy, Window};
 
 /// Everything one replication reports.
@@ -218,17 +218,6 @@ struct StepStats {
     served: u64,
 }
 
-impl StepStats {
-    /// See `Observer::queue_leave`.
-    #[inline(always)]
-    fn leave_queue(&mut self, now: f64, w: &Window) {
-        if self.waiting > self.max_waiting && now >= w.warmup {
-            self.max_waiting = self.waiting;
-        }
-        self.waiting -= 1;
-    }
-}
-
 /// Above this many resources their busy time is kept in one `Occupancies`.
 const SHARED_BUSY_MIN: usize = 64;
 
@@ -397,7 +386,18 @@ impl Observer {
     pub fn queue_leave(&mut self, s: usize, since: f64, now: f64) {
         // Only a reneging customer leaves a queue unserved.
         self.visit(s, since, now - since, Outcome::Abandoned);
-        self.steps[s].leave_queue(now, &self.w);
+        self.leave_queue(s, since, now);
+    }
+
+    /// A customer that waited at step `s` since `since` leaves its queue now (see
+    /// `queue_leave` for the maximum).
+    #[inline(always)]
+    fn leave_queue(&mut self, s: usize, since: f64, now: f64) {
+        let st = &mut self.steps[s];
+        if st.waiting > st.max_waiting && now >= self.w.warmup {
+            st.max_waiting = st.waiting;
+        }
+        st.waiting -= 1;
         self.queues[s].add(since, now, &self.w);
     }
 
@@ -438,13 +438,12 @@ impl Observer {
         if !resumed {
             self.visit(s, since, now - since, Outcome::Served);
         }
-        let st = &mut self.steps[s];
-        st.leave_queue(now, &self.w);
+        self.leave_queue(s, since, now);
         if counted {
+            let st = &mut self.steps[s];
             st.waits += u64::from(!resumed);
             st.wait_sum += now - since;
         }
-        self.queues[s].add(since, now, &self.w);
     }
 
     #[inline]
@@ -628,20 +627,14 @@ impl Observer {
             .iter()
             .enumerate()
             .map(|(r, res)| {
-                let utilisation = |b: usize, cap: f64| if cap > 0.0 { self.busy.bin(r, b) / cap } else { f64::NAN };
-                match res.staff {
-                    // `staff_minutes` of a constant staffing, without its match in every bin.
-                    Staffing::Constant(n) => edges
-                        .iter()
-                        .enumerate()
-                        .map(|(b, &(lo, hi))| utilisation(b, if hi <= lo { 0.0 } else { f64::from(n) * (hi - lo) }))
-                        .collect(),
-                    _ => edges
-                        .iter()
-                        .enumerate()
-                        .map(|(b, &(lo, hi))| utilisation(b, res.staff.staff_minutes(lo, hi)))
-                        .collect(),
-                }
+                edges
+                    .iter()
+                    .enumerate()
+                    .map(|(b, &(lo, hi))| {
+                        let cap = res.staff.staff_minutes(lo, hi);
+                        if cap > 0.0 { self.busy.bin(r, b) / cap } else { f64::NAN }
+                    })
+                    .collect()
             })
             .collect();
         let wait_series =
