@@ -3,7 +3,8 @@
 //! Sheets: KPIs (mean, CI, sd, n per variant), Comparison (paired differences, coloured better
 //! or worse by each KPI's direction), Replications (one row per variant × replication, one column
 //! per KPI, up to `SHEET_REPLICATIONS` replications; above, a note pointing to replications.csv)
-//! and Time series. The scenario's provenance (content hash, seed, replications, branchsim
+//! and Time series (every series of timeseries.csv; for a large model, what the report draws:
+//! see `SeriesList`). The scenario's provenance (content hash, seed, replications, branchsim
 //! version) is in the document properties. The creation time is fixed, so the same seed gives
 //! the same bytes. Names are written as text, never as formulas, and any UTF-8 survives.
 
@@ -11,7 +12,7 @@ use rust_xlsxwriter::{Color, DocProperties, ExcelDateTime, Format, Workbook, Wor
 
 use crate::experiment::VariantResult;
 use crate::kpi;
-use crate::report::results::Results;
+use crate::report::results::{BandOut, Results, VariantSummary};
 
 /// Excel's row limit: replications beyond it are left to replications.csv (a note says so).
 const MAX_ROWS: u32 = 1_048_576;
@@ -301,18 +302,14 @@ impl Book {
 
         let ws = wb.add_worksheet().set_name("Time series")?;
         header(ws, &["variant", "series", "name", "bin_start", "label", "mean", "p05", "p95"], &bold)?;
+        let listed = SeriesList::of(r);
+        if let Some(note) = &listed.note {
+            ws.write_string(0, NOTE_COLUMN, note)?;
+        }
         let mut row = 1u32;
         for (vname, v) in &r.variants {
             let ts = &v.timeseries;
-            let mut series: Vec<(&str, &str, &crate::report::results::BandOut)> = Vec::new();
-            for (n, b) in &ts.queue {
-                series.push(("queue", n, b));
-            }
-            for (n, b) in &ts.utilisation {
-                series.push(("utilisation", n, b));
-            }
-            series.push(("wait_by_arrival", "", &ts.wait_by_arrival));
-            for (kind, name, b) in series {
+            for (kind, name, b) in listed.series(v) {
                 for (i, start) in ts.bin_start.iter().enumerate() {
                     ws.write_string(row, 0, vname)?;
                     ws.write_string(row, 1, kind)?;
@@ -327,5 +324,75 @@ impl Book {
             }
         }
         wb.save_to_buffer()
+    }
+}
+
+/// Column of the Time series sheet's note (right of the table, in the header row, so the
+/// table itself stays one row per bin for filters and pivot tables).
+pub const NOTE_COLUMN: u16 = 9;
+
+/// Series kind, in the Time series sheet of a large model, of the network's total queue.
+pub const QUEUE_TOTAL: &str = "queue_total";
+
+/// Which series the Time series sheet lists: every one of timeseries.csv for a branch-sized
+/// model; for a large one (`aggregate::is_large`) what the report draws: the network's total
+/// queue, the busiest steps and the busiest resources, and the waits by arrival time.
+///
+/// Why: a region of fifty branches has about 150 series per variant, 200,000 rows over two
+/// weeks of hourly bins for four variants (54 MB of XML), which nobody reads in a sheet and
+/// which timeseries.csv holds anyway. Its compression inside rust_xlsxwriter, on one thread
+/// after the last replication, was most of the regional scenario's serial tail (benches/
+/// README.md, thread scaling).
+struct SeriesList {
+    /// For a large model: the steps and resources listed one by one.
+    shown: Option<(Vec<String>, Vec<String>)>,
+    /// For a large model: what the sheet leaves out and where it is.
+    note: Option<String>,
+}
+
+impl SeriesList {
+    fn of(r: &Results) -> SeriesList {
+        use crate::report::aggregate;
+        let (Some(steps), Some(resources)) = (aggregate::shown_steps(r), aggregate::shown_resources(r)) else {
+            return SeriesList { shown: None, note: None };
+        };
+        let per = |v: &VariantSummary| v.timeseries.queue.len() + v.timeseries.utilisation.len() + 1;
+        let series: usize = r.variants.values().map(per).sum();
+        let rows: usize = r.variants.values().map(|v| per(v) * v.timeseries.bin_start.len()).sum();
+        let note = format!(
+            "A large model: like the report, this sheet lists per variant the total queue over every step \
+             (series {QUEUE_TOTAL}, the sum of the steps' means), the {} busiest steps, the {} busiest \
+             resources and the waits by arrival time. timeseries.csv has every series ({series} series, \
+             {rows} rows).",
+            steps.len(),
+            resources.len()
+        );
+        SeriesList { shown: Some((steps, resources)), note: Some(note) }
+    }
+
+    /// (series kind, name, band) of variant `v`, in the order of timeseries.csv.
+    fn series<'a>(&self, v: &'a VariantSummary) -> Vec<(&'static str, &'a str, std::borrow::Cow<'a, BandOut>)> {
+        use std::borrow::Cow;
+        let ts = &v.timeseries;
+        let mut out: Vec<(&'static str, &'a str, Cow<'a, BandOut>)> = Vec::new();
+        let keep = |list: Option<&Vec<String>>, name: &str| list.is_none_or(|l| l.iter().any(|n| n == name));
+        if self.shown.is_some() {
+            let n = ts.bin_start.len();
+            let total = BandOut {
+                mean: crate::report::aggregate::total_queue(v),
+                p05: vec![f64::NAN; n],
+                p95: vec![f64::NAN; n],
+            };
+            out.push((QUEUE_TOTAL, "", Cow::Owned(total)));
+        }
+        let (steps, resources) = self.shown.as_ref().map(|(s, r)| (Some(s), Some(r))).unwrap_or_default();
+        for (n, b) in ts.queue.iter().filter(|(n, _)| keep(steps, n)) {
+            out.push(("queue", n, Cow::Borrowed(b)));
+        }
+        for (n, b) in ts.utilisation.iter().filter(|(n, _)| keep(resources, n)) {
+            out.push(("utilisation", n, Cow::Borrowed(b)));
+        }
+        out.push(("wait_by_arrival", "", Cow::Borrowed(&ts.wait_by_arrival)));
+        out
     }
 }

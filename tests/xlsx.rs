@@ -1,15 +1,19 @@
-//! results.xlsx's Replications sheet lists every replication only up to
-//! `report::xlsx::SHEET_REPLICATIONS` replications; above, it holds one note row pointing to
-//! replications.csv, and `--xlsx-replications` (on `run` and `merge`) brings every row back.
-//! The workbook is read as Excel reads it: the zip, the workbook's sheet list and relations,
-//! the shared strings and the sheet's cells.
+//! results.xlsx read as Excel reads it: the zip, the workbook's sheet list and relations, the
+//! shared strings and the sheets' cells, checked against the CSV files of the same run.
+//!
+//! - The Replications sheet lists every replication only up to
+//!   `report::xlsx::SHEET_REPLICATIONS` replications; above, it holds one note row pointing to
+//!   replications.csv, and `--xlsx-replications` (on `run` and `merge`) brings every row back.
+//! - The Time series sheet lists every series of timeseries.csv for a branch-sized model; for a
+//!   large one (the regional scenario), what the report draws: the network's total queue, the
+//!   busiest steps and resources, and a note naming what timeseries.csv has besides.
 
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use branchsim::report::xlsx::SHEET_REPLICATIONS;
+use branchsim::report::xlsx::{NOTE_COLUMN, QUEUE_TOTAL, SHEET_REPLICATIONS};
 
 const SCENARIO: &str = "scenarios/downtown_branch.toml";
 const SLUG: &str = "downtown-branch-weekday";
@@ -21,7 +25,7 @@ fn tmpdir(name: &str) -> PathBuf {
     d
 }
 
-/// Runs `branchsim ARGS --out OUT` and returns the run's folder.
+/// Runs `branchsim ARGS --out OUT` (a fresh folder) and returns the run's folder in it.
 fn branchsim(args: &[&str], out: &Path) -> PathBuf {
     let o = Command::new(env!("CARGO_BIN_EXE_branchsim"))
         .args(args)
@@ -30,7 +34,10 @@ fn branchsim(args: &[&str], out: &Path) -> PathBuf {
         .output()
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(o.status.success(), "{args:?}: {}\n{}", o.status, String::from_utf8_lossy(&o.stderr));
-    out.join(SLUG)
+    // The one folder the run wrote (every caller gives a fresh `out`).
+    let folders: Vec<PathBuf> = std::fs::read_dir(out).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(folders.len(), 1, "{folders:?}");
+    folders[0].clone()
 }
 
 /// A cell as Excel shows it.
@@ -244,4 +251,146 @@ fn the_flag_is_refused_on_a_shard() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("--xlsx-replications") && err.contains("branchsim merge"), "{err}");
     assert!(!out.join(SLUG).exists(), "the shard wrote something");
+}
+
+/// timeseries.csv as (variant, series, entity) → rows of (bin_start, clock, mean, p05, p95),
+/// empty cells as NaN.
+type Series = BTreeMap<(String, String, String), Vec<(f64, String, [f64; 3])>>;
+
+fn timeseries_csv(dir: &Path) -> Series {
+    let mut r = csv::Reader::from_path(dir.join("timeseries.csv")).unwrap();
+    let mut out = Series::new();
+    let x = |s: &str| if s.is_empty() { f64::NAN } else { s.parse::<f64>().unwrap() };
+    for rec in r.records() {
+        let rec = rec.unwrap();
+        out.entry((rec[0].to_string(), rec[1].to_string(), rec[2].to_string())).or_default().push((
+            x(&rec[3]),
+            rec[4].to_string(),
+            [x(&rec[5]), x(&rec[6]), x(&rec[7])],
+        ));
+    }
+    out
+}
+
+/// The Time series sheet as `Series` (the table, without its header and note).
+fn timeseries_sheet(file: &Path) -> (Series, BTreeMap<(u32, u32), Cell>) {
+    let cells = sheet(file, "Time series");
+    let text = |r: u32, c: u32| match cells.get(&(r, c)) {
+        Some(Cell::Text(t)) => t.clone(),
+        None => String::new(),
+        Some(other) => panic!("row {r} column {c}: {other:?}"),
+    };
+    let number = |r: u32, c: u32| match cells.get(&(r, c)) {
+        Some(Cell::Number(x)) => *x,
+        None => f64::NAN,
+        Some(other) => panic!("row {r} column {c}: {other:?}"),
+    };
+    let header: Vec<String> = (0..8).map(|c| text(0, c)).collect();
+    assert_eq!(header, ["variant", "series", "name", "bin_start", "label", "mean", "p05", "p95"]);
+    let last = cells.keys().map(|&(r, _)| r).max().unwrap();
+    let mut out = Series::new();
+    for r in 1..=last {
+        out.entry((text(r, 0), text(r, 1), text(r, 2))).or_default().push((
+            number(r, 3),
+            text(r, 4),
+            [number(r, 5), number(r, 6), number(r, 7)],
+        ));
+    }
+    (out, cells)
+}
+
+/// Same numbers (NaN = NaN: an empty cell).
+fn same(a: f64, b: f64) -> bool {
+    a == b || (a.is_nan() && b.is_nan())
+}
+
+fn assert_same_series(sheet: &[(f64, String, [f64; 3])], csv: &[(f64, String, [f64; 3])], what: &str) {
+    assert_eq!(sheet.len(), csv.len(), "{what}: bins");
+    for (i, (s, c)) in sheet.iter().zip(csv).enumerate() {
+        assert!(same(s.0, c.0) && s.1 == c.1, "{what}, bin {i}: {s:?} against {c:?}");
+        for k in 0..3 {
+            assert!(same(s.2[k], c.2[k]), "{what}, bin {i}: {s:?} against {c:?}");
+        }
+    }
+}
+
+/// A branch-sized model: the sheet is timeseries.csv, series for series and value for value,
+/// with no note.
+#[test]
+fn the_time_series_sheet_of_a_branch_is_the_csv() {
+    let dir = branchsim(&["run", SCENARIO, "-n", "3"], &tmpdir("series-branch"));
+    let csv = timeseries_csv(&dir);
+    let (sheet, cells) = timeseries_sheet(&dir.join("results.xlsx"));
+    assert!(!cells.contains_key(&(0, u32::from(NOTE_COLUMN))), "a note on a branch-sized model");
+    assert_eq!(sheet.keys().collect::<Vec<_>>(), csv.keys().collect::<Vec<_>>(), "the same series");
+    for (k, rows) in &csv {
+        assert_same_series(&sheet[k], rows, &format!("{k:?}"));
+    }
+}
+
+/// KPI means of kpis.csv: (variant, path) → mean.
+fn kpi_means(dir: &Path) -> BTreeMap<(String, String), f64> {
+    let mut r = csv::Reader::from_path(dir.join("kpis.csv")).unwrap();
+    r.records()
+        .map(|rec| rec.unwrap())
+        .map(|rec| ((rec[0].to_string(), rec[1].to_string()), rec[6].parse().unwrap_or(f64::NAN)))
+        .collect()
+}
+
+/// The regional scenario (a large model): per variant the sheet lists the total queue (the sum
+/// of every step's mean, bin by bin), the busiest steps and resources (by their largest mean
+/// queue or utilisation over the variants, as the report ranks them) with the values of
+/// timeseries.csv, and the waits by arrival time; the note names how many series and rows
+/// timeseries.csv has.
+#[test]
+fn the_time_series_sheet_of_a_large_model_lists_what_the_report_draws() {
+    let dir = branchsim(&["run", "scenarios/regional.toml", "-n", "2"], &tmpdir("series-regional"));
+    let csv = timeseries_csv(&dir);
+    let (sheet, cells) = timeseries_sheet(&dir.join("results.xlsx"));
+    let Some(Cell::Text(note)) = cells.get(&(0, u32::from(NOTE_COLUMN))) else { panic!("no note") };
+    let rows: usize = csv.values().map(Vec::len).sum();
+    assert!(note.contains(&format!("({} series, {rows} rows)", csv.len())), "{note}");
+    assert!(note.contains("timeseries.csv") && note.contains(QUEUE_TOTAL), "{note}");
+    let means = kpi_means(&dir);
+    let variants: std::collections::BTreeSet<&String> = csv.keys().map(|(v, _, _)| v).collect();
+    assert!(variants.len() > 1);
+    // The largest mean of `kpi` of `group.name` over the variants.
+    let worst = |group: &str, name: &str, kpi: &str| {
+        variants
+            .iter()
+            .filter_map(|v| means.get(&((*v).clone(), format!("{group}.{name}.{kpi}"))))
+            .fold(f64::NEG_INFINITY, |a, &b| a.max(b))
+    };
+    for (kind, group, kpi, top) in
+        [("queue", "steps", "queue_mean", 6), ("utilisation", "resources", "utilisation", 12)]
+    {
+        let listed: std::collections::BTreeSet<&String> =
+            sheet.keys().filter(|(_, k, _)| k == kind).map(|(_, _, n)| n).collect();
+        let all: std::collections::BTreeSet<&String> =
+            csv.keys().filter(|(_, k, _)| k == kind).map(|(_, _, n)| n).collect();
+        assert_eq!(listed.len(), top, "{kind}: {listed:?}");
+        assert!(all.len() > 2 * top, "{kind}: the regional scenario has {} series", all.len());
+        let floor = listed.iter().map(|n| worst(group, n, kpi)).fold(f64::INFINITY, f64::min);
+        for n in all.difference(&listed) {
+            assert!(worst(group, n, kpi) <= floor, "{kind} {n} is busier than a listed one ({floor})");
+        }
+    }
+    for v in &variants {
+        let ts = |kind: &str, name: &str| sheet.get(&((*v).clone(), kind.to_string(), name.to_string()));
+        // Every listed series is the CSV's.
+        for ((sv, kind, name), rows) in sheet.iter().filter(|((sv, k, _), _)| sv == *v && k != QUEUE_TOTAL) {
+            assert_same_series(rows, &csv[&(sv.clone(), kind.clone(), name.clone())], &format!("{v} {kind} {name}"));
+        }
+        assert!(ts("wait_by_arrival", "").is_some(), "{v}: no waits by arrival time");
+        // The total: the sum of the means of every step's queue in timeseries.csv.
+        let total = ts(QUEUE_TOTAL, "").unwrap_or_else(|| panic!("{v}: no total queue"));
+        let steps: Vec<&Vec<_>> =
+            csv.iter().filter(|((sv, k, _), _)| sv == *v && k == "queue").map(|(_, r)| r).collect();
+        for (i, (start, label, [mean, p05, p95])) in total.iter().enumerate() {
+            let want: f64 = steps.iter().map(|r| r[i].2[0]).filter(|x| x.is_finite()).sum();
+            assert!((mean - want).abs() <= 1e-9 * want.max(1.0), "{v} bin {i}: total {mean}, steps add up to {want}");
+            assert!(p05.is_nan() && p95.is_nan(), "{v} bin {i}: percentiles do not add up");
+            assert!(*start == steps[0][i].0 && *label == steps[0][i].1);
+        }
+    }
 }
