@@ -81,7 +81,9 @@ impl VariantResult {
         self.rows.len()
     }
 
-    pub fn add(&mut self, r: ReplicationResult) {
+    /// Folds replication `r` in; its KPI row is taken, the rest is left for its owner to drop
+    /// (see `ordered`).
+    pub fn add(&mut self, r: &mut ReplicationResult) {
         let rep = self.first_rep + self.rows.len() as u64;
         if r.stop != Stop::Completed {
             self.stops.push((rep, r.stop.describe()));
@@ -109,7 +111,7 @@ impl VariantResult {
         for (bin, v) in self.wait_bins.iter_mut().zip(&r.wait_series) {
             bin.add(*v);
         }
-        self.rows.push(r.kpis);
+        self.rows.push(std::mem::take(&mut r.kpis));
     }
 
     /// Values of KPI `k` across replications.

@@ -154,7 +154,7 @@ fn run_jobs_range(
         }
         Some(r)
     };
-    let fold = |k: u64, r: ReplicationResult| {
+    let fold = |k: u64, r: &mut ReplicationResult| {
         let j = split(k).0;
         accs[j].add(r);
         on_fold(j, &accs[j]);
