@@ -4,9 +4,12 @@
 # independent 1-thread processes run at the same time.
 #
 #   benches/scaling.sh [BRANCHSIM] [--runs K] [--reps N] [--threads T] [--scenario FILE]
-#                      [-- EXTRA RUN FLAGS]
+#                      [--fresh] [-- EXTRA RUN FLAGS]
 #
 # --scenario runs another file (e.g. `--scenario scenarios/regional.toml --reps 200`).
+# --fresh removes each run's output folder before it starts (untimed), so that every run writes
+# into an empty folder as a CI job does; by default each run replaces the files of the
+# previous round, as a planner re-running a scenario does.
 # BRANCHSIM defaults to target/release/branchsim (built when missing). Each of the K rounds
 # (default 5) runs, in turn: 1 thread; T threads (default 2); T one-thread processes at once.
 # Printed per configuration: the fastest and the median wall time, and the median CPU time
@@ -25,12 +28,14 @@ reps=1000
 threads=2
 scenario=scenarios/downtown_branch.toml
 extra=()
+fresh=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --runs) runs=$2; shift 2 ;;
     --reps) reps=$2; shift 2 ;;
     --threads) threads=$2; shift 2 ;;
     --scenario) scenario=$2; shift 2 ;;
+    --fresh) fresh=1; shift ;;
     --) shift; extra=("$@"); break ;;
     -*) echo "unknown option $1" >&2; exit 2 ;;
     *) bin=$1; shift ;;
@@ -48,6 +53,7 @@ trap 'rm -rf "$tmp"' EXIT
 # /usr/bin/time's %e has only hundredths, a tenth of the differences measured here.
 one() {
   local t=$1 out=$2 start end
+  if [ "$fresh" = 1 ]; then rm -rf "$out"; sync; fi
   start=$(date +%s.%N)
   /usr/bin/time -f "%U %S" -o "$out.time" "$bin" run "$scenario" --replications "$reps" --threads "$t" \
     -q --out "$out" "${extra[@]}" >/dev/null
@@ -58,6 +64,7 @@ one() {
 # T one-thread processes started together: prints "wall cpu" of the whole group.
 group() {
   local start end cpu=0 pids=() k
+  if [ "$fresh" = 1 ]; then for k in $(seq "$threads"); do rm -rf "$tmp/p$k"; done; sync; fi
   start=$(date +%s.%N)
   for k in $(seq "$threads"); do
     /usr/bin/time -f "%U %S" -o "$tmp/p$k.time" "$bin" run "$scenario" --replications "$reps" --threads 1 \
