@@ -105,6 +105,12 @@ impl<T, F: FnMut(u64, &mut T) -> bool> Shared<T, F> {
         }
     }
 
+    /// Drops what the fold left of the results worker `me` made (outside the lock).
+    fn drop_spent(&self, me: usize) {
+        let spent = std::mem::take(&mut *lock(&self.spent[me]));
+        drop(spent);
+    }
+
     fn worker(&self, me: usize, work: &(impl Fn(u64) -> Option<T> + Sync)) {
         // Whatever ends this worker (a panic included) wakes the threads waiting for room,
         // so that none of them waits for a result that will never come.
@@ -118,14 +124,14 @@ impl<T, F: FnMut(u64, &mut T) -> bool> Shared<T, F> {
         }
         let mut guard = Wake(self, true);
         loop {
-            drop(std::mem::take(&mut *lock(&self.spent[me])));
+            self.drop_spent(me);
             if self.stop.load(Ordering::SeqCst) {
                 break;
             }
             let i = self.claim.fetch_add(1, Ordering::SeqCst);
             if i >= self.n {
                 guard.1 = false;
-                drop(std::mem::take(&mut *lock(&self.spent[me])));
+                self.drop_spent(me);
                 break;
             }
             {

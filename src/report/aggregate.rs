@@ -103,6 +103,13 @@ pub fn total_queue(v: &crate::report::results::VariantSummary) -> Vec<f64> {
     out
 }
 
+/// `total_queue` as a band: the mean only (percentiles of the steps do not add up to the
+/// total's, so p05 and p95 are missing), as the network chart and the workbook show it.
+pub fn total_queue_band(v: &crate::report::results::VariantSummary) -> crate::report::results::BandOut {
+    let n = v.timeseries.bin_start.len();
+    crate::report::results::BandOut { mean: total_queue(v), p05: vec![f64::NAN; n], p95: vec![f64::NAN; n] }
+}
+
 /// At most this many groups are listed; smaller ones beyond it are one "other" group.
 pub const MAX_GROUPS: usize = 12;
 

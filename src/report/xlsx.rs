@@ -377,13 +377,7 @@ impl SeriesList {
         let mut out: Vec<(&'static str, &'a str, Cow<'a, BandOut>)> = Vec::new();
         let keep = |list: Option<&Vec<String>>, name: &str| list.is_none_or(|l| l.iter().any(|n| n == name));
         if self.shown.is_some() {
-            let n = ts.bin_start.len();
-            let total = BandOut {
-                mean: crate::report::aggregate::total_queue(v),
-                p05: vec![f64::NAN; n],
-                p95: vec![f64::NAN; n],
-            };
-            out.push((QUEUE_TOTAL, "", Cow::Owned(total)));
+            out.push((QUEUE_TOTAL, "", Cow::Owned(crate::report::aggregate::total_queue_band(v))));
         }
         let (steps, resources) = self.shown.as_ref().map(|(s, r)| (Some(s), Some(r))).unwrap_or_default();
         for (n, b) in ts.queue.iter().filter(|(n, _)| keep(steps, n)) {

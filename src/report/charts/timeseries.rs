@@ -204,12 +204,7 @@ impl Chart for QueueChart<'_> {
             let ts = &v.timeseries;
             let sum;
             let b = if self.total {
-                let n = ts.bin_start.len();
-                sum = crate::report::results::BandOut {
-                    mean: crate::report::aggregate::total_queue(v),
-                    p05: vec![f64::NAN; n],
-                    p95: vec![f64::NAN; n],
-                };
+                sum = crate::report::aggregate::total_queue_band(v);
                 &sum
             } else if let Some(b) = ts.queue.get(&self.step) {
                 b
